@@ -1,0 +1,30 @@
+"""The exceptions alvh raises: one hierarchy, rooted at :class:`AlvhError`.
+
+Messages name the argument (and the row or file/field where there is one), the offending value,
+and what is allowed. The Rust core raises these same classes.
+"""
+
+from __future__ import annotations
+
+
+class AlvhError(Exception):
+    """Base class of every error alvh raises."""
+
+
+class InputError(AlvhError, ValueError):
+    """An argument has the wrong type, dtype, shape or length, or an unknown option name."""
+
+
+class DomainError(InputError):
+    """A value lies outside its domain (for example a negative volatility or a strike <= 0)."""
+
+
+class ImpliedVolError(AlvhError, ValueError):
+    """No volatility reproduces the price (raised only by scalar calls of ``implied_vol``).
+
+    ``status`` holds the :class:`alvh.IVStatus` saying why.
+    """
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -1,0 +1,267 @@
+//! Price and Greeks of one European option, under BSM or Black-76, in raw kernel units.
+//!
+//! Both models are the generalised Black–Scholes model with cost of carry b (Haug, "The Complete
+//! Guide to Option Pricing Formulas", 2nd ed., §1.1.6): forward F = U·e^{bT}, value
+//!
+//! ```text
+//! V = θ·[U·e^{(b−r)T}·Φ(θd₁) − K·e^{−rT}·Φ(θd₂)],  d₁,₂ = (ln(U/K) + bT)/(σ√T) ± σ√T/2,
+//! ```
+//!
+//! θ = +1 for a call, −1 for a put. BSM has b = r − q (U is spot); Black-76 has b = 0 (U is the
+//! forward or future, and r only discounts). The value comes from the normalised Black function
+//! (`black.rs`); the Greeks are the closed forms below, arranged to avoid cancellation:
+//!
+//! | Greek | formula |
+//! |---|---|
+//! | delta | θ·A·Φ(θd₁), A = e^{(b−r)T} |
+//! | gamma | A·φ(d₁)/(U·σ√T) |
+//! | vega | U·A·φ(d₁)·√T |
+//! | theta = −∂V/∂T | r·V − b·θ·U·A·Φ(θd₁) − U·A·φ(d₁)·σ/(2√T) |
+//! | rho = ∂V/∂r | BSM: θ·K·T·e^{−rT}·Φ(θd₂); Black-76 (F fixed): −T·V |
+//! | div_rho = ∂V/∂q | BSM: −θ·T·U·A·Φ(θd₁) |
+//! | vanna | −A·φ(d₁)·d₂/σ |
+//! | volga | vega·d₁·d₂/σ |
+//! | charm = −∂Δ/∂T | (r − b)·Δ − A·φ(d₁)·(b/(σ√T) − d₂/(2T)) |
+//!
+//! At T = 0 or σ = 0 the value is the discounted intrinsic value of the forward and each Greek is
+//! its one-sided limit: Φ(θd) becomes a step (½ exactly at the money), the φ(d₁) terms vanish.
+//! (At the money exactly, gamma, vanna and charm have no finite limit; they are reported as 0.)
+
+use crate::black::{NormalisedBlock, normalised_block};
+use crate::dispatch::{Arith, BLOCK};
+use crate::elementary::{exp, ln};
+use crate::normal::INV_SQRT_2PI;
+
+/// Which pricing model: the underlying is spot (BSM) or the forward/future (Black-76).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Model {
+    /// Black–Scholes–Merton on spot with continuous dividend yield.
+    Bsm,
+    /// Black-76 on a forward or future; the rate only discounts.
+    Black76,
+}
+
+/// Value and Greeks of one option (raw units; see the crate docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Greeks {
+    /// Present value.
+    pub price: f64,
+    /// ∂V/∂U.
+    pub delta: f64,
+    /// ∂²V/∂U².
+    pub gamma: f64,
+    /// ∂V/∂σ.
+    pub vega: f64,
+    /// −∂V/∂T.
+    pub theta: f64,
+    /// ∂V/∂r.
+    pub rho: f64,
+    /// ∂V/∂q (BSM; 0 for Black-76).
+    pub div_rho: f64,
+    /// ∂²V/∂U∂σ.
+    pub vanna: f64,
+    /// ∂²V/∂σ².
+    pub volga: f64,
+    /// −∂Δ/∂T.
+    pub charm: f64,
+}
+
+/// One block's inputs (equal-length slices, at most [`BLOCK`] rows).
+pub struct Rows<'a> {
+    /// Spot (BSM) or forward (Black-76).
+    pub underlying: &'a [f64],
+    /// Strike.
+    pub strike: &'a [f64],
+    /// Years to expiry.
+    pub time: &'a [f64],
+    /// Volatility.
+    pub vol: &'a [f64],
+    /// Rate.
+    pub rate: &'a [f64],
+    /// Dividend yield (BSM).
+    pub div_yield: &'a [f64],
+    /// Call or put.
+    pub is_call: &'a [bool],
+}
+
+/// The forward form of a block of options, shared by pricing and implied volatility.
+pub struct ForwardBlock {
+    /// Forward F = U·e^{bT}.
+    pub forward: [f64; BLOCK],
+    /// x = ln(F/K), computed as ln(U/K) + bT.
+    pub log_moneyness: [f64; BLOCK],
+    /// e^{−rT}.
+    pub discount: [f64; BLOCK],
+    /// A = e^{(b−r)T}: the discount on the underlying (e^{−qT} for BSM, e^{−rT} for Black-76).
+    pub asset_discount: [f64; BLOCK],
+    /// e^{−|x|/2} = √(min(F, K)/max(F, K)).
+    pub half_moneyness: [f64; BLOCK],
+}
+
+impl ForwardBlock {
+    /// An all-zero block.
+    pub fn new() -> Self {
+        ForwardBlock {
+            forward: [0.0; BLOCK],
+            log_moneyness: [0.0; BLOCK],
+            discount: [0.0; BLOCK],
+            asset_discount: [0.0; BLOCK],
+            half_moneyness: [0.0; BLOCK],
+        }
+    }
+
+    /// Fill with the forward form of `rows` under `model`.
+    #[inline(always)]
+    pub fn compute<A: Arith>(&mut self, model: Model, rows: &Rows) {
+        let f = self;
+        let n = rows.underlying.len();
+        let (strike, time, rate, div_yield) =
+            (&rows.strike[..n], &rows.time[..n], &rows.rate[..n], &rows.div_yield[..n]);
+        for i in 0..n {
+            let carry = carry(model, rate[i], div_yield[i]);
+            let discount = exp::<A>(-rate[i] * time[i]);
+            let asset_discount = match model {
+                Model::Bsm => exp::<A>(-div_yield[i] * time[i]),
+                Model::Black76 => discount,
+            };
+            let forward = match model {
+                Model::Bsm => rows.underlying[i] * (asset_discount / discount),
+                Model::Black76 => rows.underlying[i],
+            };
+            f.forward[i] = forward;
+            f.discount[i] = discount;
+            f.asset_discount[i] = asset_discount;
+            f.log_moneyness[i] = A::mul_add(carry, time[i], ln::<A>(rows.underlying[i] / strike[i]));
+            let k = strike[i];
+            f.half_moneyness[i] = (if forward < k { forward / k } else { k / forward }).sqrt();
+        }
+    }
+}
+
+impl Default for ForwardBlock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where [`greeks_block`] puts each row's results; implementations are inlined into the loop so
+/// that it vectorises (a closure here would be an opaque call per row).
+pub trait GreeksSink {
+    /// Receive row `row`'s value and Greeks.
+    fn put(&mut self, row: usize, greeks: &Greeks);
+}
+
+/// The scratch space of [`greeks_block`], allocated once per chunk and reused for every block.
+#[derive(Default)]
+pub struct Scratch {
+    forward: ForwardBlock,
+    normalised: NormalisedBlock,
+}
+
+/// Cost of carry b: r − q for BSM, 0 for Black-76.
+#[inline(always)]
+fn carry(model: Model, rate: f64, div_yield: f64) -> f64 {
+    match model {
+        Model::Bsm => rate - div_yield,
+        Model::Black76 => 0.0,
+    }
+}
+
+/// Value and all Greeks of each row of a block, handed to `sink`.
+#[inline(always)]
+pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch: &mut Scratch, sink: &mut S) {
+    let n = rows.underlying.len();
+    let fwd = &mut scratch.forward;
+    fwd.compute::<A>(model, rows);
+    let mut abs_x = [0.0; BLOCK];
+    let mut total_vol = [0.0; BLOCK];
+    for i in 0..n {
+        abs_x[i] = fwd.log_moneyness[i].abs();
+        let s = rows.vol[i] * rows.time[i].sqrt();
+        // Evaluate with a harmless total vol where it is zero; the limits are selected below.
+        total_vol[i] = if s == 0.0 { 1.0 } else { s };
+    }
+    let nb = &mut scratch.normalised;
+    normalised_block::<A>(&abs_x[..n], &total_vol[..n], &fwd.half_moneyness[..n], nb);
+    let (underlying, strike, time, vol) = (&rows.underlying[..n], &rows.strike[..n], &rows.time[..n], &rows.vol[..n]);
+    let (rate, div_yield, is_call) = (&rows.rate[..n], &rows.div_yield[..n], &rows.is_call[..n]);
+    for i in 0..n {
+        let theta_sign = if is_call[i] { 1.0 } else { -1.0 };
+        let x = fwd.log_moneyness[i];
+        let sqrt_time = time[i].sqrt();
+        let degenerate = vol[i] * sqrt_time == 0.0;
+        let s = total_vol[i];
+        let carry = carry(model, rate[i], div_yield[i]);
+
+        // Map the out-of-the-money frame back to the option: for x ≤ 0, d₁ = h+t and d₂ = h−t;
+        // for x > 0, d₁ = −(h−t) and d₂ = −(h+t).
+        let otm_side = x <= 0.0;
+        let hm = fwd.half_moneyness[i];
+        let gauss_far = nb.gauss_near[i] * hm * hm;
+        let d1 = if otm_side { nb.near[i] } else { -nb.far[i] };
+        let d2 = if otm_side { nb.far[i] } else { -nb.near[i] };
+        let tail_d1 = if otm_side { nb.tail_near[i] } else { nb.tail_far[i] }; // Φ(−|d₁|)
+        let tail_d2 = if otm_side { nb.tail_far[i] } else { nb.tail_near[i] }; // Φ(−|d₂|)
+        let gauss_d1 = if otm_side { nb.gauss_near[i] } else { gauss_far };
+        let cdf_theta_d1 = if theta_sign * d1 < 0.0 { tail_d1 } else { 1.0 - tail_d1 };
+        let cdf_theta_d2 = if theta_sign * d2 < 0.0 { tail_d2 } else { 1.0 - tail_d2 };
+
+        let side = theta_sign * x;
+        let step = if side > 0.0 {
+            1.0
+        } else if side < 0.0 {
+            0.0
+        } else {
+            0.5
+        };
+        let cdf_theta_d1 = if degenerate { step } else { cdf_theta_d1 };
+        let cdf_theta_d2 = if degenerate { step } else { cdf_theta_d2 };
+        let pdf_d1 = if degenerate { 0.0 } else { INV_SQRT_2PI * gauss_d1 };
+        let time_value = if degenerate { 0.0 } else { nb.value[i] };
+
+        let forward = fwd.forward[i];
+        let intrinsic = theta_sign * (forward - strike[i]);
+        let intrinsic = if intrinsic > 0.0 { intrinsic } else { 0.0 };
+        let price = fwd.discount[i] * A::mul_add(forward.sqrt() * strike[i].sqrt(), time_value, intrinsic);
+
+        let a = fwd.asset_discount[i];
+        let asset = underlying[i] * a;
+        let delta = theta_sign * a * cdf_theta_d1;
+        let vega = asset * pdf_d1 * sqrt_time;
+        let safe_vol = if degenerate { 1.0 } else { vol[i] };
+        let safe_sqrt_time = if degenerate { 1.0 } else { sqrt_time };
+        let gamma = a * pdf_d1 / (underlying[i] * s);
+        let theta = rate[i] * price
+            - carry * theta_sign * asset * cdf_theta_d1
+            - asset * pdf_d1 * vol[i] / (2.0 * safe_sqrt_time);
+        let rho = match model {
+            Model::Bsm => theta_sign * strike[i] * time[i] * fwd.discount[i] * cdf_theta_d2,
+            Model::Black76 => -time[i] * price,
+        };
+        let div_rho = match model {
+            Model::Bsm => -theta_sign * time[i] * asset * cdf_theta_d1,
+            Model::Black76 => 0.0,
+        };
+        let vanna = -a * pdf_d1 * d2 / safe_vol;
+        let volga = vega * d1 * d2 / safe_vol;
+        let safe_time = if degenerate { 1.0 } else { time[i] };
+        let charm_drift = carry / s - d2 / (2.0 * safe_time);
+        let charm = A::mul_add(rate[i] - carry, delta, -a * pdf_d1 * charm_drift);
+        let zero_if_degenerate = |v: f64| if degenerate { 0.0 } else { v };
+        sink.put(
+            i,
+            &Greeks {
+                price,
+                delta,
+                gamma: zero_if_degenerate(gamma),
+                vega: zero_if_degenerate(vega),
+                theta,
+                rho,
+                div_rho,
+                vanna: zero_if_degenerate(vanna),
+                volga: zero_if_degenerate(volga),
+                charm: if degenerate { (rate[i] - carry) * delta } else { charm },
+            },
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! Deterministic multi-threading: work is cut into fixed chunks of [`CHUNK`] rows, whatever the
+//! number of threads, so every row is computed by the same instructions and reductions combine
+//! chunk results in a fixed order — results are bit-identical for any thread count.
+//!
+//! The pool is alvh's own (it does not touch rayon's global pool); its size is the number of
+//! available CPUs, capped by the environment variable `ALVH_NUM_THREADS` (read once, at first use).
+
+use std::sync::OnceLock;
+
+/// Rows per chunk: small enough to balance two to hundreds of threads, large enough to amortise
+/// task overhead; inputs no larger than one chunk run serially on the calling thread.
+pub const CHUNK: usize = 8192;
+
+/// The number of worker threads alvh uses.
+pub fn thread_count() -> usize {
+    pool().current_num_threads()
+}
+
+fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let available = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let cap = std::env::var("ALVH_NUM_THREADS").ok().and_then(|v| v.trim().parse::<usize>().ok());
+        let threads = cap.filter(|&c| c > 0).unwrap_or(available);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("alvh-{i}"))
+            .build()
+            .unwrap_or_else(|_| rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool"))
+    })
+}
+
+/// Mutable per-row outputs that can be cut in two at a row (so that chunks can be handed to
+/// different threads without copying).
+pub trait SplitRows: Sized + Send {
+    /// Number of rows.
+    fn rows(&self) -> usize;
+    /// Rows `[0, mid)` and `[mid, rows)`.
+    fn split_rows(self, mid: usize) -> (Self, Self);
+}
+
+impl SplitRows for &mut [f64] {
+    fn rows(&self) -> usize {
+        self.len()
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        self.split_at_mut(mid)
+    }
+}
+
+impl SplitRows for &mut [u8] {
+    fn rows(&self) -> usize {
+        self.len()
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        self.split_at_mut(mid)
+    }
+}
+
+impl<A: SplitRows, B: SplitRows> SplitRows for (A, B) {
+    fn rows(&self) -> usize {
+        self.0.rows()
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        let (a0, a1) = self.0.split_rows(mid);
+        let (b0, b1) = self.1.split_rows(mid);
+        ((a0, b0), (a1, b1))
+    }
+}
+
+impl<T: SplitRows> SplitRows for Option<T> {
+    fn rows(&self) -> usize {
+        self.as_ref().map_or(usize::MAX, SplitRows::rows)
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        match self {
+            Some(t) => {
+                let (a, b) = t.split_rows(mid);
+                (Some(a), Some(b))
+            }
+            None => (None, None),
+        }
+    }
+}
+
+/// Call `work(first_row, chunk_outputs)` for consecutive chunks of [`CHUNK`] rows of `outputs`,
+/// in parallel on alvh's pool when there is more than one chunk.
+pub fn for_each_chunk<O, F>(outputs: O, work: &F)
+where
+    O: SplitRows,
+    F: Fn(usize, O) + Sync,
+{
+    if outputs.rows() <= CHUNK {
+        work(0, outputs);
+    } else {
+        pool().install(|| split_recursively(0, outputs, work));
+    }
+}
+
+fn split_recursively<O, F>(first_row: usize, outputs: O, work: &F)
+where
+    O: SplitRows,
+    F: Fn(usize, O) + Sync,
+{
+    let rows = outputs.rows();
+    if rows <= CHUNK {
+        work(first_row, outputs);
+        return;
+    }
+    let mid = rows.div_ceil(CHUNK) / 2 * CHUNK;
+    let (left, right) = outputs.split_rows(mid);
+    rayon::join(|| split_recursively(first_row, left, work), || split_recursively(first_row + mid, right, work));
+}
+
+/// Map each chunk `[k·CHUNK, (k+1)·CHUNK)` of `0..rows` to a value, in parallel, and return the
+/// values in chunk order (for reductions that must not depend on the thread count).
+pub fn map_chunks<T, F>(rows: usize, work: &F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(std::ops::Range<usize>) -> T + Sync,
+{
+    use rayon::prelude::*;
+    let chunks = rows.div_ceil(CHUNK);
+    let run = || (0..chunks).into_par_iter().map(|c| work(c * CHUNK..((c + 1) * CHUNK).min(rows))).collect();
+    if chunks <= 1 {
+        (0..chunks).map(|c| work(c * CHUNK..((c + 1) * CHUNK).min(rows))).collect()
+    } else {
+        pool().install(run)
+    }
+}
