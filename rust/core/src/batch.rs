@@ -51,7 +51,8 @@ impl Column<'_> {
         }
     }
 
-    /// The first row whose value breaks `allowed` (NaN never does: it only gives NaN outputs).
+    /// The first row whose finite value breaks `allowed` (NaN and ±∞ never do: they only give
+    /// NaN outputs).
     fn first_violation(
         &self,
         argument: &'static str,
@@ -59,7 +60,7 @@ impl Column<'_> {
         ok: impl Fn(f64) -> bool,
         allowed: &'static str,
     ) -> Option<CoreError> {
-        let bad = |v: f64| !v.is_nan() && !ok(v);
+        let bad = |v: f64| v.is_finite() && !ok(v);
         let row = match self {
             Column::Scalar(v) => (rows > 0 && bad(*v)).then_some(0),
             Column::Values(values) => values.iter().position(|&v| bad(v)),
@@ -112,8 +113,8 @@ pub struct OptionInputs<'a> {
     pub is_call: Flags<'a>,
 }
 
-const POSITIVE: &str = "> 0 (NaN gives a NaN row)";
-const NON_NEGATIVE: &str = ">= 0 (NaN gives a NaN row)";
+const POSITIVE: &str = "> 0 (NaN or infinity gives a NaN row)";
+const NON_NEGATIVE: &str = ">= 0 (NaN or infinity gives a NaN row)";
 
 impl OptionInputs<'_> {
     fn check_lengths(&self, rows: usize, with_vol: bool) -> Result<(), CoreError> {
@@ -212,7 +213,12 @@ impl Block {
                 && v.is_finite()
                 && self.rate[i].is_finite()
                 && self.div_yield[i].is_finite();
-            let out_of_domain = u <= 0.0 || k <= 0.0 || t < 0.0 || v < 0.0;
+            // ±∞ and NaN are not "out of domain": they give a NaN row without an error.
+            let below = |value: f64, limit: f64, inclusive: bool| {
+                value.is_finite() && (value < limit || (inclusive && value == limit))
+            };
+            let out_of_domain =
+                below(u, 0.0, true) || below(k, 0.0, true) || below(t, 0.0, false) || below(v, 0.0, false);
             ok[i] = finite && !out_of_domain;
             out_of_domain_rows += usize::from(out_of_domain);
         }

@@ -71,7 +71,7 @@ fn model(name: &str) -> PyResult<Model> {
     match name {
         "bsm" => Ok(Model::Bsm),
         "black76" => Ok(Model::Black76),
-        other => Err(InputError::new_err(format!("model = {other:?} is not allowed: use 'bsm' or 'black76'"))),
+        other => Err(InputError::new_err(format!("model = '{other}' is not allowed: use 'bsm' or 'black76'"))),
     }
 }
 
@@ -79,7 +79,7 @@ fn invalid_rows(name: &str) -> PyResult<InvalidRows> {
     match name {
         "raise" => Ok(InvalidRows::Raise),
         "nan" => Ok(InvalidRows::Nan),
-        other => Err(InputError::new_err(format!("on_invalid = {other:?} is not allowed: use 'raise' or 'nan'"))),
+        other => Err(InputError::new_err(format!("on_invalid = '{other}' is not allowed: use 'raise' or 'nan'"))),
     }
 }
 
