@@ -57,10 +57,11 @@ def test_instruction_set_variants_agree(tmp_path) -> None:
     greeks_best, greeks_base = best[:10], baseline[:10]
     scale = np.abs(greeks_best).max(axis=1, keepdims=True)
     assert (np.abs(greeks_base - greeks_best) <= 1e-11 * np.abs(greeks_best) + 1e-13 * scale).all()
-    # Implied vols: each variant recovers the true vol to the accuracy its price carries.
+    # Implied vols: each variant recovers the true vol to the accuracy its price carries (for
+    # prices in the normal range: a subnormal price has lost its relative precision).
     price, vega, true_vol = best[0], best[3], best[11]
     for iv in (best[10], baseline[10]):
-        ok = np.isfinite(iv)
+        ok = np.isfinite(iv) & (price > 1e-290)
         assert ok.mean() > 0.85
         with np.errstate(divide="ignore", over="ignore"):  # vega underflows far out of the money
             allowed = np.maximum(1e-12 * true_vol, 8 * np.spacing(price) / vega)

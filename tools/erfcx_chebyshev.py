@@ -1,11 +1,12 @@
-"""Chebyshev coefficients of (1 + 2x)·erfcx(x) on 0 ≤ x < ∞, for rust/core/src/normal.rs.
+"""Chebyshev coefficients for erfcx on 0 <= z < inf, for rust/core/src/normal.rs.
 
-Shepherd & Laframboise (Math. Comp. 36, 1981) map x to y = (x − K)/(x + K) ∈ [−1, 1), on which
-(1 + 2x)·erfcx(x) is smooth and bounded (1 at x = 0, 2/√π as x → ∞), so one Chebyshev series
-covers the whole half-line. Coefficients are computed at 50 digits by interpolation at 120
-Chebyshev nodes and truncated where they fall below 1e-18.
+Following Shepherd & Laframboise (Math. Comp. 36, 1981), z is mapped to y = (z - K)/(z + K) in
+[-1, 1), on which g(y) = (z + K)·erfcx(z) is smooth and bounded (K at z = 0, 1/sqrt(pi) as z -> inf),
+so one Chebyshev series covers the whole half-line and erfcx(z) = g(y)·u with u = 1/(z + K),
+y = 1 - 2K·u: a single division. Coefficients are computed at 50 digits by interpolation at 120
+Chebyshev nodes and truncated where they fall below 1e-18 of max |g|.
 
-Run: python tools/erfcx_chebyshev.py  (prints the Rust constant)
+Run: python tools/erfcx_chebyshev.py  (prints the Rust constants)
 """
 
 import mpmath as mp
@@ -17,9 +18,9 @@ NODES = 120
 
 def scaled(y: mp.mpf) -> mp.mpf:
     if y == 1:
-        return 2 / mp.sqrt(mp.pi)
-    x = K * (1 + y) / (1 - y)
-    return (1 + 2 * x) * mp.erfc(x) * mp.exp(x * x)
+        return 1 / mp.sqrt(mp.pi)
+    z = K * (1 + y) / (1 - y)
+    return (z + K) * mp.erfc(z) * mp.exp(z * z)
 
 
 def main() -> None:
@@ -29,7 +30,8 @@ def main() -> None:
         2 * mp.fsum(v * mp.cos(j * a) for v, a in zip(values, angles)) / NODES for j in range(NODES)
     ]
     coefficients[0] /= 2
-    last = max(j for j, c in enumerate(coefficients) if abs(c) > mp.mpf("1e-18"))
+    largest = max(abs(v) for v in values)
+    last = max(j for j, c in enumerate(coefficients) if abs(c) > mp.mpf("1e-18") * largest)
     print(f"const ERFCX_K: f64 = {mp.nstr(K, 20)};")
     print(f"const ERFCX_CHEBYSHEV: [f64; {last + 1}] = [")
     for c in coefficients[: last + 1]:

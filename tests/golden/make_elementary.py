@@ -32,6 +32,7 @@ def main() -> None:
     xs += [10 ** rng.uniform(-20, 0) * rng.choice([-1, 1]) for _ in range(200)]
     xs += [-745.0, -740.0, -708.5, -700.0, 709.0, 709.78]
     rows += [("exp", x, mp.exp(mp.mpf(x))) for x in xs]
+    rows += [("expm1", x, mp.expm1(mp.mpf(x))) for x in xs if x < 709]
 
     xs = [10 ** rng.uniform(-300, 300) for _ in range(400)]
     xs += [1 + rng.uniform(-1e-3, 1e-3) for _ in range(200)]

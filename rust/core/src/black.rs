@@ -48,7 +48,9 @@ const ASYMPTOTIC_TERMS: usize = 18;
 pub struct NormalisedBlock {
     /// b(−|x|, s).
     pub value: [f64; BLOCK],
-    /// b(−|x|, s) / b′(x, s): the value over the normalised vega, which never underflows.
+    /// b(−|x|, s) / b′(x, s): the value over the normalised vega, which never underflows. Only
+    /// defined where h + t ≤ 0 (every point of the lowest implied-volatility branch, which is the
+    /// only user).
     pub ratio: [f64; BLOCK],
     /// b′(x, s) = e^{−(h²+t²)/2}/√(2π), the normalised vega.
     pub vega: [f64; BLOCK],
@@ -150,10 +152,8 @@ pub fn normalised_block<A: Arith>(abs_x: &[f64], total_vol: &[f64], half_moneyne
             asymptotic[i]
         } else if use_small_t {
             small_t
-        } else if use_erfcx {
-            erfcx_form
         } else {
-            direct / vega
+            erfcx_form
         };
         out.value[i] = if use_asymptotic || use_small_t || use_erfcx { ratio * vega } else { direct };
         out.ratio[i] = ratio;

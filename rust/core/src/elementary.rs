@@ -4,7 +4,7 @@
 //! which stops the kernels' loops from vectorising; these versions use only arithmetic, bit
 //! operations and selects.
 //!
-//! * `exp`: Cody–Waite reduction x = k·ln2 + r, |r| ≤ ln2/2, with ln2 split in two parts so that
+//! * `exp` (and e^x − 1 beside it): Cody–Waite reduction x = k·ln2 + r, |r| ≤ ln2/2, with ln2 split in two parts so that
 //!   k·ln2_hi is exact; e^r by its Taylor series to degree 13 (truncation < 5e-18 relative); the
 //!   scale 2^k applied in two halves so that subnormal results are rounded once.
 //! * `ln`: x = 2^k·m with m ∈ [√½, √2); ln m = 2·atanh(s) with s = (m−1)/(m+1), written as
@@ -47,28 +47,42 @@ const INVERSE_FACTORIALS: [f64; 14] = [
 /// e^x. NaN in, NaN out; +∞ above 709.78, 0 below −745.13.
 #[inline(always)]
 pub fn exp<A: Arith>(x: f64) -> f64 {
+    exp_and_expm1::<A>(x).0
+}
+
+/// (e^x, e^x − 1), the second accurate to about one ulp even for tiny |x| (where e^x − 1 would
+/// cancel): with x = k·ln2 + r and e^r = 1 + r·q(r), e^x − 1 = (2^k − 1) + 2^k·r·q(r).
+#[inline(always)]
+pub fn exp_and_expm1<A: Arith>(x: f64) -> (f64, f64) {
     // Clamp for the reduction only (NaN passes through clamp).
     let clamped = x.clamp(EXP_UNDERFLOW, EXP_OVERFLOW);
     let shifted = A::mul_add(clamped, LOG2_E, ROUND_SHIFT);
     let k = shifted - ROUND_SHIFT;
     let r = A::mul_add(-k, LN2_LO, A::mul_add(-k, LN2_HI, clamped));
-    let mut p = INVERSE_FACTORIALS[13];
-    for &c in INVERSE_FACTORIALS[..13].iter().rev() {
-        p = A::mul_add(p, r, c);
+    // q(r) = Σ r^(j−1)/j!, so that e^r = 1 + r·q(r).
+    let mut q = INVERSE_FACTORIALS[13];
+    for &c in INVERSE_FACTORIALS[1..13].iter().rev() {
+        q = A::mul_add(q, r, c);
     }
+    let p = A::mul_add(r, q, 1.0);
     // k as an integer: the shift put it in the low mantissa bits of `shifted`.
     let k_int = shifted.to_bits() as i64 - ROUND_SHIFT.to_bits() as i64;
     let k_half = k_int >> 1;
     let scale_a = f64::from_bits(((k_half + 1023) as u64) << 52);
     let scale_b = f64::from_bits(((k_int - k_half + 1023) as u64) << 52);
     let y = p * scale_a * scale_b;
-    if x > EXP_OVERFLOW {
+    let value = if x > EXP_OVERFLOW {
         f64::INFINITY
     } else if x < EXP_UNDERFLOW {
         0.0
     } else {
         y
-    }
+    };
+    // e^x − 1 = (2^k − 1) + 2^k·r·q(r): 2^k − 1 is exact for moderate k, and for large k the −1
+    // no longer matters.
+    let scale = scale_a * scale_b;
+    let minus_one = if k.abs() < 60.0 { A::mul_add(scale, r * q, scale - 1.0) } else { value - 1.0 };
+    (value, minus_one)
 }
 
 /// atanh series coefficients 2/(2j+1), j = 1..=10, for R(z) = Σ 2z^j/(2j+1), z = s².
@@ -118,6 +132,15 @@ pub fn ln<A: Arith>(x: f64) -> f64 {
     }
 }
 
+/// Knuth's TwoSum: (s, e) with s = fl(a + b) and a + b = s + e exactly.
+#[inline(always)]
+pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    let b_virtual = s - a;
+    let a_virtual = s - b_virtual;
+    (s, (a - a_virtual) + (b - b_virtual))
+}
+
 /// e^(−a²/2) with a² formed exactly (a² = hi + lo), so that the only error is exp's own rounding.
 #[inline(always)]
 pub fn exp_minus_half_square<A: Arith>(a: f64) -> f64 {
@@ -163,6 +186,12 @@ mod tests {
     }
 
     #[test]
+    fn expm1_matches_golden_values() {
+        check("expm1", |x| exp_and_expm1::<Fused>(x).1, 1.0);
+        check("expm1", |x| exp_and_expm1::<Separate>(x).1, 1.0);
+    }
+
+    #[test]
     fn ln_matches_golden_values() {
         check("ln", ln::<Fused>, 1.0);
         check("ln", ln::<Separate>, 1.0);
@@ -172,6 +201,21 @@ mod tests {
     fn exp_minus_half_square_matches_golden_values() {
         check("exp_minus_half_square", exp_minus_half_square::<Fused>, 1.5);
         check("exp_minus_half_square", exp_minus_half_square::<Separate>, 1.5);
+    }
+
+    #[test]
+    fn two_sum_is_exact() {
+        // (a, b, fl(a + b), a + b − fl(a + b)), the last from exact rational arithmetic.
+        let cases = [
+            (1.0, 1e-20, 1.0, 1e-20),
+            (1e16, -1.0, 1e16, -1.0),
+            (0.1, 0.2, 0.30000000000000004, -2.7755575615628914e-17),
+            (-3.0, 3.0, 0.0, 0.0),
+            (1e308, 1e292, 1.0000000000000002e308, -9.958403095347198e291),
+        ];
+        for (a, b, sum, error) in cases {
+            assert_eq!(two_sum(a, b), (sum, error), "two_sum({a:e}, {b:e})");
+        }
     }
 
     #[test]

@@ -33,7 +33,8 @@ pub enum Status {
     /// The price is at or above the upper bound (the discounted forward for a call, the discounted
     /// strike for a put).
     AboveMaximum = 2,
-    /// The price equals the intrinsic value: it carries no time value, so no volatility is implied.
+    /// The price equals the intrinsic value (to its rounding): it carries no time value, so no
+    /// volatility is implied.
     NoTimeValue = 3,
     /// An input is NaN, infinite, or outside its domain (underlying or strike ≤ 0, price < 0,
     /// time < 0).
@@ -106,10 +107,15 @@ pub fn implied_vol_block<A: Arith>(
         let (u, k, t, price) = (rows.underlying[i], rows.strike[i], rows.time[i], prices[i]);
         let theta_sign = if rows.is_call[i] { 1.0 } else { -1.0 };
         let forward_i = forward.forward[i];
-        let undiscounted = price / forward.discount[i];
-        let intrinsic = theta_sign * (forward_i - k);
-        let intrinsic = if intrinsic > 0.0 { intrinsic } else { 0.0 };
-        let upper = if rows.is_call[i] { forward_i } else { k };
+        // The time value P − max(θ·e^{−rT}(F − K), 0), with the intrinsic part as a double-double
+        // so that deep in the money the subtraction is exact (P and the intrinsic value are then
+        // within a factor of two of each other).
+        let in_the_money = theta_sign * forward.forward_value[i] > 0.0;
+        let intrinsic_high = if in_the_money { theta_sign * forward.forward_value[i] } else { 0.0 };
+        let intrinsic_low = if in_the_money { theta_sign * forward.forward_value_low[i] } else { 0.0 };
+        let intrinsic = intrinsic_high + intrinsic_low;
+        let time_value = (price - intrinsic_high) - intrinsic_low;
+        let upper = if rows.is_call[i] { u * forward.asset_discount[i] } else { k * forward.discount[i] };
         let finite = u.is_finite()
             && k.is_finite()
             && t.is_finite()
@@ -117,25 +123,26 @@ pub fn implied_vol_block<A: Arith>(
             && rows.rate[i].is_finite()
             && rows.div_yield[i].is_finite();
         let invalid = !finite || u <= 0.0 || k <= 0.0 || t < 0.0 || price < 0.0;
-        // The intrinsic value is only known to the rounding of F − K: a price within that of it
-        // has no time value that could identify a volatility (rather than being "below" it).
-        let rounding = 2.0 * f64::EPSILON * (if forward_i > k { forward_i } else { k } + undiscounted);
+        // The intrinsic value is known to a few ulp: a price below it by more than that is below
+        // intrinsic; a price equal to it (to that rounding) carries no time value. Any positive
+        // time value is solved for, to the accuracy it carries.
+        let rounding = 4.0 * f64::EPSILON * (intrinsic + price);
         let code = if invalid {
             Status::InvalidInput
         } else if t == 0.0 {
             Status::Expired
-        } else if undiscounted < intrinsic - rounding {
+        } else if time_value < -rounding {
             Status::BelowIntrinsic
-        } else if undiscounted >= upper {
+        } else if price >= upper {
             Status::AboveMaximum
-        } else if undiscounted <= intrinsic + rounding {
+        } else if time_value <= 0.0 {
             Status::NoTimeValue
         } else {
             Status::Ok
         };
         status[i] = code as u8;
         abs_x[i] = forward.log_moneyness[i].abs();
-        beta[i] = (undiscounted - intrinsic) / (forward_i.sqrt() * k.sqrt());
+        beta[i] = time_value / (forward.discount[i] * forward_i.sqrt() * k.sqrt());
         b_max[i] = forward.half_moneyness[i];
         // s_c = √(2|x|); at the money it is 0, where any positive point serves (b(0, ·) is regular).
         let s_c = (2.0 * abs_x[i]).sqrt();

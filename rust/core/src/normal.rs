@@ -1,10 +1,11 @@
 //! The standard normal distribution: the scaled complementary error function erfcx, the normal
 //! CDF Φ without cancellation in either tail, the density φ, and an inverse CDF for initial guesses.
 //!
-//! erfcx(z) = e^{z²}·erfc(z) on z ≥ 0 uses a single Chebyshev series in y = (z − 4)/(z + 4)
-//! (Shepherd & Laframboise, "Chebyshev approximation of (1+2x)exp(x²)erfc x in 0 ≤ x < ∞",
-//! Math. Comp. 36 (1981) 249–253). One formula for the whole half-line keeps it branch-free;
-//! the 27 coefficients come from `tools/erfcx_chebyshev.py` (truncation < 2e-18).
+//! erfcx(z) = e^{z²}·erfc(z) on z ≥ 0 uses a single Chebyshev series in y = (z − 4)/(z + 4), after
+//! Shepherd & Laframboise ("Chebyshev approximation of (1+2x)exp(x²)erfc x in 0 ≤ x < ∞", Math.
+//! Comp. 36 (1981) 249–253), here for g(y) = (z + 4)·erfcx(z) so that erfcx = g(y)·u with
+//! u = 1/(z + 4) and y = 1 − 8u: one formula for the whole half-line and a single division. The
+//! coefficients come from `tools/erfcx_chebyshev.py` (truncation < 1e-18 of max g).
 //!
 //! Φ(−|a|) = ½·erfcx(|a|/√2)·e^{−a²/2} carries full relative accuracy down to the smallest
 //! subnormal, which is what deep out-of-the-money prices and Greeks need.
@@ -16,50 +17,41 @@ use crate::elementary::{exp_minus_half_square, ln};
 pub const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_868_475_858_631_164_9;
 /// √(π/2).
 pub const SQRT_HALF_PI: f64 = 1.253_314_137_315_500_251_207_882_642_405_522_626_503_493_370_305;
-/// 1/√π.
-const INV_SQRT_PI: f64 = 0.564_189_583_547_756_286_948_079_451_560_772_585_844_050_629_329;
 
 const ERFCX_K: f64 = 4.0;
-const ERFCX_CHEBYSHEV: [f64; 27] = [
-    1.177483200537448698634836,
-    -7.260796620301900478358644e-3,
-    -8.126512323618499785803186e-2,
-    6.009212804122224999744407e-2,
-    -2.875393558027666027099499e-2,
-    1.05956633634728600140294e-2,
-    -3.13692729455426423826639e-3,
-    7.456494372536184043120144e-4,
-    -1.369696503010054068143773e-4,
-    1.71838616003009371129066e-5,
-    -7.158364623450346863334742e-7,
-    -2.426139944244953201438892e-7,
-    5.576570939570356403933772e-8,
-    -2.105786951380949481347279e-9,
-    -1.171788935188495684936088e-9,
-    1.909835517245668792005781e-10,
-    1.408871764208812966463026e-11,
-    -6.901108320480814955342786e-12,
-    9.167958364111293286164069e-14,
-    2.145450828655455299122081e-13,
-    -1.471657502701062422413497e-14,
-    -6.668675118770407924162998e-15,
-    7.50459850988008302535621e-16,
-    2.220093006666320035512964e-16,
-    -3.170489895633088835677741e-17,
-    -8.193570309884332333398031e-18,
-    1.245981973312957435329983e-18,
+const ERFCX_CHEBYSHEV: [f64; 25] = [
+    1.632097878196525962154172,
+    -1.505432942705469734373961,
+    5.903214182888944772741637e-1,
+    -1.982852717201103451493903e-1,
+    5.690843022846869596128344e-2,
+    -1.377397305087009651332712e-2,
+    2.729016733135232247910648e-3,
+    -4.136180790302475259091503e-4,
+    3.891418380796059999748552e-5,
+    4.795485503364817684681034e-7,
+    -8.699107081379825726169842e-7,
+    1.21167070943965563784772e-7,
+    3.791967026081819698680836e-9,
+    -3.453364677996382348607918e-9,
+    2.748862570381360975171732e-10,
+    6.813959375318510370984288e-11,
+    -1.356852274731635459830505e-11,
+    -1.046323506741609795046454e-12,
+    4.851070321243456019267042e-13,
+    8.458758172979236632965311e-15,
+    -1.646936373361671346928206e-14,
+    2.531485088680283471657663e-16,
+    5.757244393379938927689502e-16,
+    -1.824597919313652277593316e-17,
+    -2.135637703191254037073033e-17,
 ];
-
-/// Beyond this, erfcx(z) = 1/(z√π)·(1 − 1/(2z²) + …) equals 1/(z√π) in double precision.
-const ERFCX_ASYMPTOTIC: f64 = 1e9;
 
 /// erfcx(z) = e^{z²}·erfc(z) for z ≥ 0 (callers pass |z|). erfcx(∞) = 0; NaN in, NaN out.
 #[inline(always)]
 pub fn erfcx<A: Arith>(z: f64) -> f64 {
-    // For huge z, evaluate the series at a harmless point and use the asymptote instead.
-    let large = z > ERFCX_ASYMPTOTIC;
-    let zs = if large { 1.0 } else { z };
-    let y = (zs - ERFCX_K) / (zs + ERFCX_K);
+    let u = 1.0 / (z + ERFCX_K);
+    let y = A::mul_add(-2.0 * ERFCX_K, u, 1.0);
     let two_y = 2.0 * y;
     let mut b1 = 0.0;
     let mut b2 = 0.0;
@@ -68,9 +60,7 @@ pub fn erfcx<A: Arith>(z: f64) -> f64 {
         b2 = b1;
         b1 = b0;
     }
-    let series = A::mul_add(y, b1, ERFCX_CHEBYSHEV[0] - b2);
-    let value = series / A::mul_add(2.0, zs, 1.0);
-    if large { INV_SQRT_PI / z } else { value }
+    A::mul_add(y, b1, ERFCX_CHEBYSHEV[0] - b2) * u
 }
 
 /// Φ(−|a|), the lower tail, with full relative accuracy (0 only when it underflows).

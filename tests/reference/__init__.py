@@ -1,0 +1,1 @@
+"""Test oracles: slow, obviously right, not shipped."""
