@@ -122,9 +122,27 @@ pub fn normalised_block<A: Arith>(abs_x: &[f64], total_vol: &[f64], half_moneyne
     for i in 0..n {
         out.gauss_near[i] = exp_minus_half_square::<A>(out.near[i]);
     }
+    // The asymptotic expansion is the costliest form and only deep out-of-the-money rows need it:
+    // gather those rows, evaluate them together (still vectorised), scatter the results back.
     let mut asymptotic = [0.0; BLOCK];
+    let mut deep = [0usize; BLOCK];
+    let mut count = 0;
     for i in 0..n {
-        asymptotic[i] = asymptotic_ratio::<A>(h[i], 0.5 * total_vol[i]);
+        deep[count] = i;
+        count += usize::from(uses_asymptotic(h[i], out.near[i]));
+    }
+    let mut deep_h = [0.0; BLOCK];
+    let mut deep_t = [0.0; BLOCK];
+    for j in 0..count {
+        deep_h[j] = h[deep[j]];
+        deep_t[j] = 0.5 * total_vol[deep[j]];
+    }
+    let mut deep_ratio = [0.0; BLOCK];
+    for j in 0..count {
+        deep_ratio[j] = asymptotic_ratio::<A>(deep_h[j], deep_t[j]);
+    }
+    for j in 0..count {
+        asymptotic[deep[j]] = deep_ratio[j];
     }
     for i in 0..n {
         let (hi, t, near, hm) = (h[i], 0.5 * total_vol[i], out.near[i], half_moneyness[i]);
@@ -145,7 +163,7 @@ pub fn normalised_block<A: Arith>(abs_x: &[f64], total_vol: &[f64], half_moneyne
         // Form 2: Taylor expansion in t.
         let small_t = small_t_ratio::<A>(hi, t, erfcx_values[2 * n + i]);
 
-        let use_asymptotic = hi < ASYMPTOTIC_THRESHOLD && near < ASYMPTOTIC_THRESHOLD + SMALL_T_THRESHOLD;
+        let use_asymptotic = uses_asymptotic(hi, near);
         let use_small_t = t < SMALL_T_THRESHOLD;
         let use_erfcx = near <= 0.0;
         let ratio = if use_asymptotic {
@@ -163,6 +181,12 @@ pub fn normalised_block<A: Arith>(abs_x: &[f64], total_vol: &[f64], half_moneyne
         out.erfcx_near[i] = erfcx_near;
         out.erfcx_far[i] = erfcx_far;
     }
+}
+
+/// Form 1 applies: h < η and h + t < η + τ.
+#[inline(always)]
+fn uses_asymptotic(h: f64, near: f64) -> bool {
+    h < ASYMPTOTIC_THRESHOLD && near < ASYMPTOTIC_THRESHOLD + SMALL_T_THRESHOLD
 }
 
 /// [Y(h+t) − Y(h−t)] by its Taylor series in t around h (h ≤ 0, t < 0.21):

@@ -96,6 +96,8 @@ pub struct ForwardBlock {
     pub asset_discount: [f64; BLOCK],
     /// e^{−|x|/2} = √(min(F, K)/max(F, K)).
     pub half_moneyness: [f64; BLOCK],
+    /// √(F·K), the scale of the normalised Black function.
+    pub root_forward_strike: [f64; BLOCK],
     /// e^{−rT}·(F − K), the present value of the forward contract, as an unevaluated sum
     /// `forward_value + forward_value_low` accurate to far below an ulp of the value: U − K
     /// exactly (TwoSum), plus the small terms U·(e^{−qT} − 1) − K·(e^{−rT} − 1) (BSM) or
@@ -115,6 +117,7 @@ impl ForwardBlock {
             discount: [0.0; BLOCK],
             asset_discount: [0.0; BLOCK],
             half_moneyness: [0.0; BLOCK],
+            root_forward_strike: [0.0; BLOCK],
             forward_value: [0.0; BLOCK],
             forward_value_low: [0.0; BLOCK],
         }
@@ -152,8 +155,13 @@ impl ForwardBlock {
             f.discount[i] = discount;
             f.asset_discount[i] = asset_discount;
             f.log_moneyness[i] = A::mul_add(carry, time[i], ln::<A>(rows.underlying[i] / strike[i]));
-            let (low, high) = if forward < strike[i] { (forward, strike[i]) } else { (strike[i], forward) };
-            f.half_moneyness[i] = (low / high).sqrt();
+            // Square roots and divisions are the slowest vector instructions: two roots serve
+            // e^{−|x|/2} = √min/√max and √(FK).
+            let (root_forward, root_strike) = (forward.sqrt(), strike[i].sqrt());
+            let (low, high) =
+                if root_forward < root_strike { (root_forward, root_strike) } else { (root_strike, root_forward) };
+            f.half_moneyness[i] = low / high;
+            f.root_forward_strike[i] = root_forward * root_strike;
         }
     }
 }
@@ -195,9 +203,11 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
     fwd.compute::<A>(model, rows);
     let mut abs_x = [0.0; BLOCK];
     let mut total_vol = [0.0; BLOCK];
+    let mut root_time = [0.0; BLOCK];
     for i in 0..n {
         abs_x[i] = fwd.log_moneyness[i].abs();
-        let s = rows.vol[i] * rows.time[i].sqrt();
+        root_time[i] = rows.time[i].sqrt();
+        let s = rows.vol[i] * root_time[i];
         // Evaluate with a harmless total vol where it is zero; the limits are selected below.
         total_vol[i] = if s == 0.0 { 1.0 } else { s };
     }
@@ -208,7 +218,7 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
     for i in 0..n {
         let theta_sign = if is_call[i] { 1.0 } else { -1.0 };
         let x = fwd.log_moneyness[i];
-        let sqrt_time = time[i].sqrt();
+        let sqrt_time = root_time[i];
         let degenerate = vol[i] * sqrt_time == 0.0;
         let s = total_vol[i];
         let carry = carry(model, rate[i], div_yield[i]);
@@ -241,7 +251,7 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
 
         let intrinsic = theta_sign * (fwd.forward_value[i] + fwd.forward_value_low[i]);
         let intrinsic = if intrinsic > 0.0 { intrinsic } else { 0.0 };
-        let scale = fwd.discount[i] * fwd.forward[i].sqrt() * strike[i].sqrt();
+        let scale = fwd.discount[i] * fwd.root_forward_strike[i];
         let price = A::mul_add(scale, time_value, intrinsic);
 
         let a = fwd.asset_discount[i];
@@ -249,9 +259,10 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let delta = theta_sign * a * cdf_theta_d1;
         let vega = asset * pdf_d1 * sqrt_time;
         // Divisions are the slowest vector instructions: one reciprocal serves several Greeks.
-        let inv_total_vol = 1.0 / s;
+        let inv_underlying_total_vol = 1.0 / (underlying[i] * s);
+        let inv_total_vol = underlying[i] * inv_underlying_total_vol;
         let inv_vol = if degenerate { 1.0 } else { inv_total_vol * sqrt_time };
-        let gamma = a * pdf_d1 * inv_total_vol / underlying[i];
+        let gamma = a * pdf_d1 * inv_underlying_total_vol;
         let theta = rate[i] * price
             - carry * theta_sign * asset * cdf_theta_d1
             - 0.5 * asset * pdf_d1 * vol[i] * vol[i] * inv_total_vol; // σ/(2√T) = σ²/(2s)

@@ -106,7 +106,6 @@ pub fn implied_vol_block<A: Arith>(
     for i in 0..n {
         let (u, k, t, price) = (rows.underlying[i], rows.strike[i], rows.time[i], prices[i]);
         let theta_sign = if rows.is_call[i] { 1.0 } else { -1.0 };
-        let forward_i = forward.forward[i];
         // The time value P − max(θ·e^{−rT}(F − K), 0), with the intrinsic part as a double-double
         // so that deep in the money the subtraction is exact (P and the intrinsic value are then
         // within a factor of two of each other).
@@ -142,7 +141,7 @@ pub fn implied_vol_block<A: Arith>(
         };
         status[i] = code as u8;
         abs_x[i] = forward.log_moneyness[i].abs();
-        beta[i] = time_value / (forward.discount[i] * forward_i.sqrt() * k.sqrt());
+        beta[i] = time_value / (forward.discount[i] * forward.root_forward_strike[i]);
         b_max[i] = forward.half_moneyness[i];
         // s_c = √(2|x|); at the money it is 0, where any positive point serves (b(0, ·) is regular).
         let s_c = (2.0 * abs_x[i]).sqrt();
