@@ -19,9 +19,7 @@ FIVE_GREEKS = ("price", "delta", "gamma", "vega", "theta", "rho")
 
 
 def _check_against_reference(g: alvh.Greeks, mix: OptionMix) -> None:
-    expected = ref.greeks(
-        mix.underlying, mix.strike, mix.time_to_expiry, mix.vol, mix.rate, mix.div_yield, mix.is_call
-    )
+    expected = ref.greeks(mix.underlying, mix.strike, mix.time_to_expiry, mix.vol, mix.rate, mix.div_yield, mix.is_call)
     for name in FIVE_GREEKS:
         ours, theirs = getattr(g, name), expected[name]
         # The plain numpy formulas lose relative accuracy to cancellation far out of the money,
@@ -104,8 +102,10 @@ def test_gate_greeks_speed_ratio(mix: OptionMix, fresh: bool, gate: float) -> No
     ours = best_time(lambda: alvh.greeks(model="bsm", **mix.kwargs(), out=None if fresh else out))
     theirs = best_time(lambda: _reference_greeks(mix), repeats=3)
     ratio = theirs / ours
-    print(f"\ngreeks {'fresh' if fresh else 'out='}: alvh {mix.size / ours / 1e6:.1f}M/s, "
-          f"numpy {mix.size / theirs / 1e6:.1f}M/s, ratio {ratio:.1f}x (gate {gate}x)")
+    print(
+        f"\ngreeks {'fresh' if fresh else 'out='}: alvh {mix.size / ours / 1e6:.1f}M/s, "
+        f"numpy {mix.size / theirs / 1e6:.1f}M/s, ratio {ratio:.1f}x (gate {gate}x)"
+    )
     assert ratio >= gate
 
 
@@ -126,6 +126,8 @@ def test_gate_implied_vol_speed_ratio(mix: OptionMix) -> None:
         repeats=2,
     ) / (mix.size // 10)
     ratio = theirs / ours
-    print(f"\nimplied vol: alvh {1e-6 / ours:.1f}M/s, numpy Newton {1e-6 / theirs:.2f}M/s, "
-          f"ratio {ratio:.1f}x (gate {GATE_IV}x)")
+    print(
+        f"\nimplied vol: alvh {1e-6 / ours:.1f}M/s, numpy Newton {1e-6 / theirs:.2f}M/s, "
+        f"ratio {ratio:.1f}x (gate {GATE_IV}x)"
+    )
     assert ratio >= GATE_IV

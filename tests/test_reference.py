@@ -1,7 +1,6 @@
 """Cheap self-consistency checks of the test oracles in tests/reference (and spot checks of the
 golden files they generate)."""
 
-# ruff: noqa: PLR0917
 from __future__ import annotations
 
 import csv

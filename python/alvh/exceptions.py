@@ -28,3 +28,11 @@ class ImpliedVolError(AlvhError, ValueError):
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ConfigError(InputError):
+    """A book, market or rules file (or its in-memory equivalent) is invalid.
+
+    The message names the file, the entry (layer, leg or row) and the field, and says what is
+    allowed, e.g. ``book.toml: layers[1].legs[0].strike = -5.0 is not allowed: must be > 0``.
+    """

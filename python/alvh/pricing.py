@@ -113,9 +113,7 @@ def _flags(value: FlagLike) -> NDArray[np.bool_]:
         if not known.all():
             row = np.flatnonzero(~known.reshape(-1))[0]
             bad = array.reshape(-1)[row]
-            raise InputError(
-                f"is_call[{row}] = {bad!r} is not allowed: use True/False or 'c'/'p'/'call'/'put'"
-            )
+            raise InputError(f"is_call[{row}] = {bad!r} is not allowed: use True/False or 'c'/'p'/'call'/'put'")
         return np.isin(words, ["c", "call"])
     raise InputError(f"is_call must be bool or 'c'/'p'/'call'/'put', got dtype {array.dtype}")
 
@@ -136,9 +134,7 @@ class _Batch:
         arrays = {name: _numeric(name, value) for name, value in numbers.items()}
         flags = _flags(is_call)
         try:
-            self.shape: tuple[int, ...] = np.broadcast_shapes(
-                flags.shape, *(a.shape for a in arrays.values())
-            )
+            self.shape: tuple[int, ...] = np.broadcast_shapes(flags.shape, *(a.shape for a in arrays.values()))
         except ValueError:
             described = ", ".join(f"{n} {a.shape}" for n, a in [*arrays.items(), ("is_call", flags)])
             raise InputError(f"the inputs do not broadcast together: {described}") from None
@@ -297,7 +293,15 @@ def greeks(
         c["div_yield"],
         batch.is_call,
         on_invalid,
-        *flat.values(),
+        flat["price"],
+        flat["delta"],
+        flat["gamma"],
+        flat["vega"],
+        flat["theta"],
+        flat["rho"],
+        flat["vanna"],
+        flat["volga"],
+        flat["charm"],
         div_rho,
     )
     if out is not None:

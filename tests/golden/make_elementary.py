@@ -41,7 +41,7 @@ def main() -> None:
     rows += [("ln", x, mp.log(mp.mpf(x))) for x in xs]
 
     xs = [rng.uniform(-38.6, 38.6) for _ in range(400)] + [rng.uniform(-3, 3) for _ in range(200)]
-    rows += [("exp_minus_half_square", x, mp.exp(-mp.mpf(x) ** 2 / 2)) for x in xs]
+    rows += [("exp_minus_half_square", x, mp.exp(-(mp.mpf(x) ** 2) / 2)) for x in xs]
 
     xs = [rng.uniform(0, 30) for _ in range(400)] + [10 ** rng.uniform(-10, 12) for _ in range(300)]
     xs += [0.0, 1e-300, 0.5, 4.0, 26.5, 1e9, 1e10]

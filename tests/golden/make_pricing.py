@@ -205,9 +205,7 @@ def iv_draws():
         d = rng.uniform(2.5, 7.0)
         fwd = u * math.exp(((r - q) if model == "bsm" else 0.0) * t)
         k = _otm_strike(fwd, s, d, not call)  # OTM for the other side = ITM for this one
-        cands["near_intrinsic_itm"].append(
-            ["near_intrinsic_itm", model, u, k, t, s / math.sqrt(t), r, q, call]
-        )
+        cands["near_intrinsic_itm"].append(["near_intrinsic_itm", model, u, k, t, s / math.sqrt(t), r, q, call])
     for i in range(300):
         base = draw_spx(rng) if i % 2 else draw_vix(rng)
         model, u, _, _, _, r, q, call = base

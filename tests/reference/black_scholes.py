@@ -39,7 +39,6 @@ money prices, theta, charm) and the amplification of rounding errors through e^{
 digits.
 """
 
-# ruff: noqa: PLR0917  (the option-pricing signatures are positional by specification)
 from __future__ import annotations
 
 import math

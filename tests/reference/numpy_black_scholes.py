@@ -13,7 +13,6 @@ Requires time > 0 and vol > 0 (plain double-precision formulas; no special handl
 degenerate inputs, of cancellation deep out of the money, or of under/overflow).
 """
 
-# ruff: noqa: PLR0917  (the option-pricing signatures are positional by specification)
 from __future__ import annotations
 
 import numpy as np
@@ -82,9 +81,7 @@ def _price_vega(U, K, T, sig, r, b, th):
     return price, vega
 
 
-def implied_vol(
-    price, underlying, strike, time, rate, div_yield, is_call, model="bsm", tol=1e-10, max_iter=100
-):
+def implied_vol(price, underlying, strike, time, rate, div_yield, is_call, model="bsm", tol=1e-10, max_iter=100):
     """Implied volatility by Newton-Raphson with a bisection safeguard, vectorised.
 
     Starts from the Manaster-Koehler point sigma0 = sqrt(2 |ln(F/K)| / T) (Manaster & Koehler,

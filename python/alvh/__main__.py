@@ -1,0 +1,5 @@
+"""``python -m alvh`` is the ``alvh`` command."""
+
+from alvh.cli import main
+
+main()

@@ -1,0 +1,67 @@
+"""Listed expiries and settlement times of SPX, SPXW and VIX products, and time to expiry.
+
+All times are US/Eastern wall-clock times, naive (no tzinfo): a market snapshot's ``as_of`` and
+every settlement time are in the same clock, so differences are exact.
+
+* SPX (AM-settled) options settle on the opening print of their expiry date, 09:30.
+* SPXW (PM-settled) options settle on the close, 16:00.
+* VIX options and futures (VX, VXM) settle on the Special Opening Quotation of their expiry
+  date (a Wednesday), 09:30.
+
+Time to expiry is ACT/365 including the intraday fraction. Exchange holidays are not modelled:
+expiry dates are taken as given (the builders use the standard rules below).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+__all__ = [
+    "Settlement",
+    "settlement_time",
+    "third_friday",
+    "vix_expiry",
+    "year_fraction",
+]
+
+SECONDS_PER_YEAR = 365.0 * 86400.0
+MARKET_OPEN = dt.time(9, 30)
+MARKET_CLOSE = dt.time(16, 0)
+
+
+class Settlement(str, Enum):
+    """When on its expiry date an instrument settles."""
+
+    AM = "am"
+    """The opening print (SPX monthlies, VIX options and futures)."""
+    PM = "pm"
+    """The close (SPXW weeklies and dailies)."""
+
+    @property
+    def time(self) -> dt.time:
+        return MARKET_OPEN if self is Settlement.AM else MARKET_CLOSE
+
+
+def settlement_time(expiry: dt.date, settlement: Settlement) -> dt.datetime:
+    """The settlement moment of an instrument expiring on ``expiry``."""
+    return dt.datetime.combine(expiry, settlement.time)
+
+
+def year_fraction(start: dt.datetime, end: dt.datetime) -> float:
+    """ACT/365 years from ``start`` to ``end`` (negative if ``end`` is earlier)."""
+    return (end - start).total_seconds() / SECONDS_PER_YEAR
+
+
+def third_friday(year: int, month: int) -> dt.date:
+    """The third Friday of a month: the standard SPX monthly expiry."""
+    first = dt.date(year, month, 1)
+    first_friday = first + dt.timedelta(days=(4 - first.weekday()) % 7)
+    return first_friday + dt.timedelta(weeks=2)
+
+
+def vix_expiry(year: int, month: int) -> dt.date:
+    """The VIX futures/options expiry of a contract month: the Wednesday 30 days before the third
+    Friday of the following month (Cboe's rule, holidays not modelled)."""
+    next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return third_friday(next_year, next_month) - dt.timedelta(days=30)
