@@ -55,5 +55,30 @@ def implied_vol(
     status: NDArray[np.uint8],
 ) -> None: ...
 def implied_vol_status_names() -> list[str]: ...
+def book_risk(
+    kind: NDArray[np.uint8],
+    quantity: NDArray[np.float64],
+    multiplier: NDArray[np.float64],
+    underlying: NDArray[np.float64],
+    strike: NDArray[np.float64],
+    time_to_expiry: NDArray[np.float64],
+    vol: NDArray[np.float64],
+    rate: _Number,
+    div_yield: NDArray[np.float64],
+    is_call: NDArray[np.bool_],
+    dte: NDArray[np.float64],
+    term_beta: NDArray[np.float64],
+    entry_price: NDArray[np.float64],
+    remaining_fraction: NDArray[np.float64],
+    accrued_variance: NDArray[np.float64],
+    layer: NDArray[np.uint32],
+    layers: int,
+    spx_spot: float,
+    vix_spot: float,
+    log_beta: float,
+    per_leg: NDArray[np.float64] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def leg_metric_names() -> list[str]: ...
+def bucket_upper_dte() -> list[float]: ...
 def simd_level() -> str: ...
 def thread_count() -> int: ...

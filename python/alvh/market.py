@@ -53,7 +53,7 @@ __all__ = [
     "load_market",
 ]
 
-K_RANGE = 1.5
+K_RANGE = 0.6
 """Smiles are validated on, and extrapolated flat beyond, log-moneyness |k| <= K_RANGE."""
 
 FloatArray = NDArray[np.float64]

@@ -42,6 +42,7 @@ pub mod elementary;
 pub mod error;
 pub mod european;
 pub mod iv;
+pub mod legs;
 pub mod normal;
 pub mod parallel;
 pub mod rational_cubic;

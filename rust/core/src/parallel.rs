@@ -5,6 +5,7 @@
 //! The pool is alvh's own (it does not touch rayon's global pool); its size is the number of
 //! available CPUs, capped by the environment variable `ALVH_NUM_THREADS` (read once, at first use).
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 /// Rows per chunk: small enough to balance two to hundreds of threads, large enough to amortise
@@ -83,48 +84,55 @@ impl<T: SplitRows> SplitRows for Option<T> {
     }
 }
 
-/// Call `work(first_row, chunk_outputs)` for consecutive chunks of [`CHUNK`] rows of `outputs`,
-/// in parallel on alvh's pool when there is more than one chunk.
+impl SplitRows for () {
+    fn rows(&self) -> usize {
+        usize::MAX
+    }
+    fn split_rows(self, _mid: usize) -> (Self, Self) {
+        ((), ())
+    }
+}
+
+/// Map each chunk `[k·CHUNK, (k+1)·CHUNK)` of `0..rows` — with its slice of `outputs` — to a
+/// value, in parallel on alvh's pool when there is more than one chunk, and return the values in
+/// chunk order (so that reductions over them do not depend on the thread count).
+pub fn map_chunks<O, T, F>(rows: usize, outputs: O, work: &F) -> Vec<T>
+where
+    O: SplitRows,
+    T: Send,
+    F: Fn(Range<usize>, O) -> T + Sync,
+{
+    if rows <= CHUNK {
+        vec![work(0..rows, outputs)]
+    } else {
+        pool().install(|| split_recursively(0, rows, outputs, work))
+    }
+}
+
+/// Call `work(first_row, chunk_outputs)` for consecutive chunks of [`CHUNK`] rows of `outputs`.
 pub fn for_each_chunk<O, F>(outputs: O, work: &F)
 where
     O: SplitRows,
     F: Fn(usize, O) + Sync,
 {
-    if outputs.rows() <= CHUNK {
-        work(0, outputs);
-    } else {
-        pool().install(|| split_recursively(0, outputs, work));
-    }
+    map_chunks(outputs.rows(), outputs, &|range: Range<usize>, out| work(range.start, out));
 }
 
-fn split_recursively<O, F>(first_row: usize, outputs: O, work: &F)
+fn split_recursively<O, T, F>(first: usize, rows: usize, outputs: O, work: &F) -> Vec<T>
 where
     O: SplitRows,
-    F: Fn(usize, O) + Sync,
+    T: Send,
+    F: Fn(Range<usize>, O) -> T + Sync,
 {
-    let rows = outputs.rows();
     if rows <= CHUNK {
-        work(first_row, outputs);
-        return;
+        return vec![work(first..first + rows, outputs)];
     }
     let mid = rows.div_ceil(CHUNK) / 2 * CHUNK;
     let (left, right) = outputs.split_rows(mid);
-    rayon::join(|| split_recursively(first_row, left, work), || split_recursively(first_row + mid, right, work));
-}
-
-/// Map each chunk `[k·CHUNK, (k+1)·CHUNK)` of `0..rows` to a value, in parallel, and return the
-/// values in chunk order (for reductions that must not depend on the thread count).
-pub fn map_chunks<T, F>(rows: usize, work: &F) -> Vec<T>
-where
-    T: Send,
-    F: Fn(std::ops::Range<usize>) -> T + Sync,
-{
-    use rayon::prelude::*;
-    let chunks = rows.div_ceil(CHUNK);
-    let run = || (0..chunks).into_par_iter().map(|c| work(c * CHUNK..((c + 1) * CHUNK).min(rows))).collect();
-    if chunks <= 1 {
-        (0..chunks).map(|c| work(c * CHUNK..((c + 1) * CHUNK).min(rows))).collect()
-    } else {
-        pool().install(run)
-    }
+    let (mut head, tail) = rayon::join(
+        || split_recursively(first, mid, left, work),
+        || split_recursively(first + mid, rows - mid, right, work),
+    );
+    head.extend(tail);
+    head
 }

@@ -3,10 +3,14 @@
 //! one dimension, scalars as floats); here each array is borrowed without a copy, the GIL is
 //! released around the core call ([`compute`]), and results land in caller-provided arrays.
 
+use alvh_core::legs::{self, LegInputs, LegOutputs, LinkInputs, Metric};
 use alvh_core::{
     Column, CoreError, Flags, GreeksOutput, InvalidRows, Model, OptionInputs, batch, dispatch, iv, parallel,
 };
-use numpy::{PyReadonlyArray1, PyReadwriteArray1};
+use numpy::{
+    IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadwriteArray1, PyReadwriteArray2,
+    PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 
 pyo3::import_exception!(alvh.exceptions, InputError);
@@ -231,6 +235,94 @@ fn implied_vol(
     compute(py, || batch::implied_vol(&inputs, &prices, vol, status))
 }
 
+fn slice<'a, T: numpy::Element>(arr: &'a PyReadonlyArray1<T>, name: &str) -> PyResult<&'a [T]> {
+    arr.as_slice().map_err(|_| InputError::new_err(format!("{name} must be a C-contiguous 1-D array")))
+}
+
+/// Trader-unit risk of book legs: per-layer sums `(metrics[layers, 17], vega_by_bucket[layers, 5])`,
+/// and the per-leg metrics into `per_leg[17, legs]` when given. See `alvh.valuation`.
+#[pyfunction]
+#[pyo3(signature = (kind, quantity, multiplier, underlying, strike, time_to_expiry, vol, rate, div_yield, is_call,
+    dte, term_beta, entry_price, remaining_fraction, accrued_variance, layer, layers, spx_spot, vix_spot, log_beta,
+    per_leg=None))]
+#[allow(clippy::type_complexity)]
+fn book_risk<'py>(
+    py: Python<'py>,
+    kind: PyReadonlyArray1<u8>,
+    quantity: PyReadonlyArray1<f64>,
+    multiplier: PyReadonlyArray1<f64>,
+    underlying: PyReadonlyArray1<f64>,
+    strike: PyReadonlyArray1<f64>,
+    time_to_expiry: PyReadonlyArray1<f64>,
+    vol: PyReadonlyArray1<f64>,
+    rate: NumberArg,
+    div_yield: PyReadonlyArray1<f64>,
+    is_call: PyReadonlyArray1<bool>,
+    dte: PyReadonlyArray1<f64>,
+    term_beta: PyReadonlyArray1<f64>,
+    entry_price: PyReadonlyArray1<f64>,
+    remaining_fraction: PyReadonlyArray1<f64>,
+    accrued_variance: PyReadonlyArray1<f64>,
+    layer: PyReadonlyArray1<u32>,
+    layers: usize,
+    spx_spot: f64,
+    vix_spot: f64,
+    log_beta: f64,
+    mut per_leg: Option<PyReadwriteArray2<f64>>,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+    let inputs = LegInputs {
+        kind: slice(&kind, "kind")?,
+        quantity: slice(&quantity, "quantity")?,
+        multiplier: slice(&multiplier, "multiplier")?,
+        underlying: slice(&underlying, "underlying")?,
+        strike: slice(&strike, "strike")?,
+        time_to_expiry: slice(&time_to_expiry, "time_to_expiry")?,
+        vol: slice(&vol, "vol")?,
+        rate: column(&rate, "rate")?,
+        div_yield: slice(&div_yield, "div_yield")?,
+        is_call: slice(&is_call, "is_call")?,
+        dte: slice(&dte, "dte")?,
+        term_beta: slice(&term_beta, "term_beta")?,
+        entry_price: slice(&entry_price, "entry_price")?,
+        remaining_fraction: slice(&remaining_fraction, "remaining_fraction")?,
+        accrued_variance: slice(&accrued_variance, "accrued_variance")?,
+        layer: slice(&layer, "layer")?,
+    };
+    let link = LinkInputs { spx_spot, vix_spot, log_beta };
+    let outputs = match per_leg.as_mut() {
+        Some(array) => {
+            let legs = array.shape()[1];
+            let flat = array
+                .as_slice_mut()
+                .map_err(|_| InputError::new_err("per_leg must be a writeable C-contiguous float64 array"))?;
+            if legs == 0 {
+                Some(LegOutputs { columns: (0..Metric::COUNT).map(|_| &mut [][..]).collect() })
+            } else {
+                Some(LegOutputs { columns: flat.chunks_mut(legs).collect() })
+            }
+        }
+        None => None,
+    };
+    let totals = compute(py, || legs::book_risk(&inputs, link, layers, outputs))?;
+    let metrics: Vec<f64> = totals.metrics.iter().flatten().copied().collect();
+    let buckets: Vec<f64> = totals.vega_by_bucket.iter().flatten().copied().collect();
+    let metrics = metrics.into_pyarray(py).reshape([layers, Metric::COUNT])?;
+    let buckets = buckets.into_pyarray(py).reshape([layers, legs::BUCKETS])?;
+    Ok((metrics, buckets))
+}
+
+/// Names of the per-leg metrics of `book_risk`, in column order.
+#[pyfunction]
+fn leg_metric_names() -> Vec<&'static str> {
+    Metric::ALL.iter().map(|m| m.name()).collect()
+}
+
+/// Upper DTE edges of the maturity buckets (the last bucket is open-ended).
+#[pyfunction]
+fn bucket_upper_dte() -> Vec<f64> {
+    legs::BUCKET_UPPER_DTE.to_vec()
+}
+
 /// Names of the implied-volatility status codes, indexed by code.
 #[pyfunction]
 fn implied_vol_status_names() -> Vec<&'static str> {
@@ -257,6 +349,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(greeks, m)?)?;
     m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(implied_vol_status_names, m)?)?;
+    m.add_function(wrap_pyfunction!(book_risk, m)?)?;
+    m.add_function(wrap_pyfunction!(leg_metric_names, m)?)?;
+    m.add_function(wrap_pyfunction!(bucket_upper_dte, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
     m.add_function(wrap_pyfunction!(thread_count, m)?)?;
     Ok(())

@@ -1,0 +1,413 @@
+"""What a trader holds: legs grouped in layers (an SPX iron-condor core and VIX hedge layers).
+
+A :class:`Book` keeps its legs as one validated pandas DataFrame (struct-of-arrays, so that a book
+of millions of legs is valued by the Rust kernels without a Python loop per leg), plus its layers'
+names and roles. Build one from :class:`Leg` objects (``Book.from_layers``, the builders in
+:mod:`alvh.builders`), from a DataFrame of bulk legs (``Book.from_frame``), or from a file
+(:func:`load_book`: TOML with layers of legs, or CSV/Parquet with one leg per row).
+
+Leg fields (one row per leg):
+
+=============  ================================================================================
+instrument     ``SPX`` (AM-settled option), ``SPXW`` (PM-settled option), ``VIX`` (option on the
+               VIX future of its expiry), ``VX`` / ``VXM`` (VIX futures), ``VARSWAP``
+expiry         date (for VIX products the Wednesday settlement date)
+right          ``call`` or ``put`` (options only)
+strike         option strike in index points; variance swaps: strike in vol points (20.0)
+quantity       signed contracts; variance swaps: signed vega notional ($ per vol point)
+entry_price    optional: premium per unit (options), entry futures price, unused for swaps
+group          optional position id (e.g. one iron condor); condor metrics are per group
+start          variance swaps: start date of the variance period
+realized_vol   variance swaps: realised vol so far in vol points (optional)
+=============  ================================================================================
+
+Multipliers: SPX, SPXW, VIX options and VXM 100; VX 1000; variance swaps 1 (the notional is the
+quantity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from alvh.exceptions import ConfigError
+from alvh.expiries import Settlement
+from alvh.market import config_error
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Book", "Instrument", "Layer", "Leg", "Role", "load_book"]
+
+
+class Instrument(str, Enum):
+    """The instruments a leg can be."""
+
+    SPX = "SPX"
+    SPXW = "SPXW"
+    VIX = "VIX"
+    VX = "VX"
+    VXM = "VXM"
+    VARSWAP = "VARSWAP"
+
+    @property
+    def multiplier(self) -> float:
+        return {"VX": 1000.0, "VARSWAP": 1.0}.get(self.value, 100.0)
+
+    @property
+    def settlement(self) -> Settlement:
+        return Settlement.PM if self in (Instrument.SPXW, Instrument.VARSWAP) else Settlement.AM
+
+    @property
+    def is_option(self) -> bool:
+        return self in (Instrument.SPX, Instrument.SPXW, Instrument.VIX)
+
+    @property
+    def is_vix(self) -> bool:
+        return self in (Instrument.VIX, Instrument.VX, Instrument.VXM)
+
+
+class Role(str, Enum):
+    """The part a layer plays in the method (SPEC §1)."""
+
+    CORE = "core"
+    THETA_ANCHOR = "L1_theta_anchor"
+    DELTA_OVERLAY = "L2_delta_overlay"
+    ADAPTIVE = "L3_adaptive"
+    INTERMEDIATE = "intermediate"
+    OUTER = "outer"
+    CUSTOM = "custom"
+
+    @property
+    def is_hedge(self) -> bool:
+        return self is not Role.CORE
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One position. See the module docstring for the fields; they are validated when the leg
+    joins a :class:`Book`."""
+
+    instrument: Instrument | str
+    expiry: dt.date
+    quantity: float
+    strike: float | None = None
+    right: Literal["call", "put"] | None = None
+    entry_price: float | None = None
+    group: str | None = None
+    start: dt.date | None = None
+    realized_vol: float | None = None
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A named group of legs with a role."""
+
+    name: str
+    role: Role | str
+    legs: tuple[Leg, ...] = field(default_factory=tuple)
+
+
+LEG_COLUMNS = [
+    "layer",
+    "instrument",
+    "expiry",
+    "right",
+    "strike",
+    "quantity",
+    "entry_price",
+    "group",
+    "start",
+    "realized_vol",
+]
+"""The columns of a legs table (bulk files need ``layer``, ``instrument``, ``expiry``,
+``quantity``, and the option/swap fields that apply)."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A layer's identity without its legs."""
+
+    name: str
+    role: Role
+
+
+class Book:
+    """A book: layers (name and role) and a validated legs table.
+
+    The legs table (:attr:`legs`) has the columns of :data:`LEG_COLUMNS` plus ``role``,
+    ``multiplier`` and ``source`` (where the leg came from, for error messages), one row per leg.
+    """
+
+    def __init__(self, name: str, layers: Sequence[LayerSpec], legs: pd.DataFrame, *, source: str = "book") -> None:
+        names = [layer.name for layer in layers]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConfigError(f"{source}: layer name {duplicates[0]!r} is used twice")
+        self.name = name
+        self.layers: tuple[LayerSpec, ...] = tuple(layers)
+        self.legs: pd.DataFrame = _validated(legs, self.layers, source)
+
+    # --- constructors -----------------------------------------------------------------------
+
+    @classmethod
+    def from_layers(cls, name: str, layers: Iterable[Layer], *, source: str | None = None) -> Book:
+        """A book from :class:`Layer` objects holding :class:`Leg` objects."""
+        source = source or name
+        specs, rows = [], []
+        for i, layer in enumerate(layers):
+            specs.append(LayerSpec(layer.name, _role(layer.role, f"{source}: layers[{i}].role")))
+            for j, leg in enumerate(layer.legs):
+                rows.append({**_leg_record(leg), "layer": layer.name, "source": f"layers[{i}].legs[{j}]"})
+        return cls(name, specs, pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), source=source)
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        name: str = "book",
+        roles: dict[str, Role | str] | None = None,
+        source: str = "legs",
+    ) -> Book:
+        """A book from a legs table (bulk legs). Layers are the distinct values of ``layer``, in
+        order of appearance; ``roles`` maps layer names to roles (a layer called ``core`` is the
+        core by default, any other layer ``custom``)."""
+        missing = [c for c in ("layer", "instrument", "expiry", "quantity") if c not in frame.columns]
+        if missing:
+            raise ConfigError(f"{source}: missing column {missing[0]!r} (need layer, instrument, expiry, quantity)")
+        unknown = sorted(set(frame.columns) - set(LEG_COLUMNS) - {"source", "role"})
+        if unknown:
+            raise ConfigError(f"{source}: unknown column {unknown[0]!r}; allowed: {', '.join(LEG_COLUMNS)}")
+        roles = roles or {}
+        layer_names = list(dict.fromkeys(frame["layer"].astype(str)))
+        specs = [
+            LayerSpec(n, _role(roles.get(n, Role.CORE if n == "core" else Role.CUSTOM), f"roles[{n!r}]"))
+            for n in layer_names
+        ]
+        legs = frame.copy()
+        if "source" not in legs.columns:
+            legs["source"] = [f"row {i + 1}" for i in range(len(legs))]
+        return cls(name, specs, legs, source=source)
+
+    # --- views ------------------------------------------------------------------------------
+
+    def layer_index(self) -> dict[str, int]:
+        """Layer name → position."""
+        return {layer.name: i for i, layer in enumerate(self.layers)}
+
+    @property
+    def core_layers(self) -> list[str]:
+        """Names of the layers with role ``core``."""
+        return [layer.name for layer in self.layers if layer.role is Role.CORE]
+
+    def with_legs(self, extra: Iterable[tuple[str, Leg]], *, role_of_new_layers: Role = Role.CUSTOM) -> Book:
+        """A new book with ``(layer_name, leg)`` pairs added (new layers are appended)."""
+        rows = [{**_leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
+        known = {layer.name for layer in self.layers}
+        specs = list(self.layers) + [
+            LayerSpec(name, role_of_new_layers) for name in dict.fromkeys(r["layer"] for r in rows) if name not in known
+        ]
+        added = pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"])
+        legs = pd.concat([self.legs[[*LEG_COLUMNS, "source"]], added], ignore_index=True) if rows else self.legs
+        return Book(self.name, specs, legs, source=self.name)
+
+    def __repr__(self) -> str:
+        counts = self.legs.groupby("layer", sort=False).size()
+        parts = ", ".join(f"{layer.name} ({layer.role.value}): {counts.get(layer.name, 0)}" for layer in self.layers)
+        return f"Book({self.name!r}, {len(self.legs)} legs; {parts})"
+
+
+def _role(value: Role | str, where: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise ConfigError(f"{where} = {value!r} is not allowed: use one of {allowed}") from None
+
+
+def _leg_record(leg: Leg) -> dict[str, Any]:
+    instrument = leg.instrument.value if isinstance(leg.instrument, Instrument) else leg.instrument
+    return {
+        "instrument": instrument,
+        "expiry": leg.expiry,
+        "right": leg.right,
+        "strike": leg.strike,
+        "quantity": leg.quantity,
+        "entry_price": leg.entry_price,
+        "group": leg.group,
+        "start": leg.start,
+        "realized_vol": leg.realized_vol,
+    }
+
+
+def _fail(source: str, frame: pd.DataFrame, bad: pd.Series, column: str, allowed: str) -> None:
+    """Raise naming the first row where ``bad`` holds."""
+    if not bad.any():
+        return
+    row = int(np.flatnonzero(bad.to_numpy())[0])
+    where = frame["source"].iloc[row]
+    value = frame[column].iloc[row] if column in frame.columns else None
+    shown = "missing" if value is None or (isinstance(value, float) and np.isnan(value)) else f"= {value!r}"
+    raise ConfigError(f"{source}: {where}.{column} {shown} is not allowed: {allowed}")
+
+
+def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) -> pd.DataFrame:
+    """The legs table with normalised dtypes, or a ConfigError naming the leg, field and rule."""
+    legs = frame.reindex(columns=[*LEG_COLUMNS, "source"]).reset_index(drop=True)
+    legs["layer"] = legs["layer"].astype(str)
+    known_layers = {layer.name for layer in layers}
+    _fail(
+        source,
+        legs,
+        ~legs["layer"].isin(known_layers),
+        "layer",
+        f"one of the book's layers ({', '.join(known_layers)})",
+    )
+
+    instruments = legs["instrument"].astype(str).str.upper()
+    _fail(
+        source,
+        legs,
+        ~instruments.isin([i.value for i in Instrument]),
+        "instrument",
+        "one of " + ", ".join(i.value for i in Instrument),
+    )
+    legs["instrument"] = instruments
+    legs["expiry"] = _dates(legs, "expiry", source, required=True)
+    legs["start"] = _dates(legs, "start", source, required=False)
+
+    for column in ("strike", "quantity", "entry_price", "realized_vol"):
+        legs[column] = _numbers(legs, column, source)
+    option = instruments.isin([i.value for i in Instrument if i.is_option])
+    future = instruments.isin(["VX", "VXM"])
+    swap = instruments.eq("VARSWAP")
+
+    quantity = legs["quantity"]
+    _fail(source, legs, ~np.isfinite(quantity) | quantity.eq(0), "quantity", "a non-zero number of contracts")
+    strike = legs["strike"]
+    _fail(source, legs, (option | swap) & ~(strike > 0), "strike", "> 0 for options and variance swaps")
+    _fail(source, legs, future & strike.notna(), "strike", "absent for futures")
+    right = legs["right"].where(legs["right"].notna(), None)
+    right = right.map(lambda r: r.lower() if isinstance(r, str) else r)
+    _fail(
+        source, legs.assign(right=right), option & ~right.isin(["call", "put"]), "right", "'call' or 'put' for options"
+    )
+    _fail(source, legs.assign(right=right), ~option & right.notna(), "right", "absent except for options")
+    legs["right"] = right
+    entry = legs["entry_price"]
+    _fail(source, legs, entry.notna() & ~(entry >= 0), "entry_price", ">= 0")
+    _fail(source, legs, future & entry.notna() & ~(entry > 0), "entry_price", "> 0 for futures")
+    _fail(source, legs, swap & legs["start"].isna(), "start", "the start date of a variance swap")
+    _fail(source, legs, ~swap & legs["start"].notna(), "start", "absent except for variance swaps")
+    _fail(source, legs, swap & legs["start"].notna() & (legs["start"] >= legs["expiry"]), "start", "before the expiry")
+    rv = legs["realized_vol"]
+    _fail(source, legs, rv.notna() & ~(rv >= 0), "realized_vol", ">= 0 (vol points)")
+    _fail(source, legs, ~swap & rv.notna(), "realized_vol", "absent except for variance swaps")
+
+    legs["group"] = legs["group"].where(legs["group"].notna(), None)
+    roles = {layer.name: layer.role.value for layer in layers}
+    legs["role"] = legs["layer"].map(roles)
+    legs["multiplier"] = instruments.map({i.value: i.multiplier for i in Instrument}).astype(np.float64)
+    return legs
+
+
+def _numbers(legs: pd.DataFrame, column: str, source: str) -> pd.Series:
+    values = legs[column]
+    converted = pd.to_numeric(values, errors="coerce")
+    _fail(source, legs, values.notna() & converted.isna(), column, "a number")
+    return converted.astype(np.float64)
+
+
+def _dates(legs: pd.DataFrame, column: str, source: str, *, required: bool) -> pd.Series:
+    values = legs[column]
+    converted = pd.to_datetime(values, errors="coerce")
+    _fail(source, legs, values.notna() & converted.isna(), column, "a date (YYYY-MM-DD)")
+    if required:
+        _fail(source, legs, converted.isna(), column, "a date (YYYY-MM-DD)")
+    return converted.dt.normalize()
+
+
+# --- files ------------------------------------------------------------------------------------
+
+
+class _LegFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str
+    expiry: dt.date
+    quantity: float
+    strike: float | None = None
+    right: str | None = None
+    entry_price: float | None = None
+    group: str | None = None
+    start: dt.date | None = None
+    realized_vol: float | None = None
+
+
+class _LayerFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: str
+    legs: list[_LegFile] = Field(default_factory=list)
+
+
+class _BookFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "book"
+    layers: list[_LayerFile] = Field(min_length=1)
+
+
+def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -> Book:
+    """Read and validate a book: TOML (layers of legs, see ``alvh/data/example_book.toml``), or CSV
+    or Parquet with one leg per row (columns :data:`LEG_COLUMNS`; ``roles`` names the layers'
+    roles)."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        try:
+            parsed = _BookFile.model_validate(data)
+        except ValidationError as e:
+            raise config_error(str(path), e) from None
+        layers = [Layer(layer.name, layer.role, tuple(_file_leg(leg) for leg in layer.legs)) for layer in parsed.layers]
+        return Book.from_layers(parsed.name, layers, source=str(path))
+    if suffix == ".csv":
+        frame = pd.read_csv(path)
+    elif suffix in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+    else:
+        raise ConfigError(f"{path}: unknown book format {suffix!r}; use .toml, .csv or .parquet")
+    return Book.from_frame(frame, name=path.stem, roles=roles, source=str(path))
+
+
+def _file_leg(leg: _LegFile) -> Leg:
+    return Leg(
+        instrument=leg.instrument,
+        expiry=leg.expiry,
+        quantity=leg.quantity,
+        strike=leg.strike,
+        right=leg.right,  # type: ignore[arg-type]  # validated with the book
+        entry_price=leg.entry_price,
+        group=leg.group,
+        start=leg.start,
+        realized_vol=leg.realized_vol,
+    )

@@ -1,0 +1,33 @@
+"""Example data shipped with alvh: a book and a market snapshot (used by ``alvh demo``, the docs
+and the tests)."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alvh.book import Book, load_book
+from alvh.market import Market, load_market
+
+__all__ = ["example_book", "example_book_path", "example_market", "example_market_path"]
+
+
+def example_book_path() -> Path:
+    """Path of the example book TOML."""
+    return Path(str(resources.files("alvh.data") / "example_book.toml"))
+
+
+def example_market_path() -> Path:
+    """Path of the example market snapshot TOML."""
+    return Path(str(resources.files("alvh.data") / "example_market.toml"))
+
+
+def example_book() -> Book:
+    """The example ALVH book: a 12-delta SPXW condor ladder (7, 14, 21 DTE) with an L1 VIX call
+    spread, an L2 VXM position and an L3 VIX put spread."""
+    return load_book(example_book_path())
+
+
+def example_market() -> Market:
+    """The example market: SPX 5,900, VIX 16, a VIX futures curve in contango (2026-11-20 close)."""
+    return load_market(example_market_path())

@@ -1,0 +1,384 @@
+"""A book valued against a market: per-leg, per-layer and book Greeks in trader units, VIX legs
+mapped into SPX terms, vega by maturity bucket, and per-condor metrics.
+
+The per-leg → per-layer → book work runs in the Rust kernel (``alvh._core.book_risk``) over the
+book's legs table; this module only looks up each leg's market inputs (vectorised per expiry)
+and shapes the results into DataFrames. Units are those of the README's table; the metric
+definitions are in the Rust ``legs`` module docs and summarised in :data:`METRIC_DOCS`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from alvh import _core
+from alvh.book import Book, Instrument, Role
+from alvh.exceptions import ConfigError, InputError
+from alvh.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
+from alvh.market import K_RANGE, Market
+from alvh.pricing import price as option_price
+
+__all__ = ["BUCKETS", "METRICS", "METRIC_DOCS", "BookRisk", "value_book", "variance_swap_strike"]
+
+METRICS: list[str] = _core.leg_metric_names()
+"""Per-leg metric columns, in kernel order."""
+
+METRIC_DOCS = {
+    "market_value": "$ market value (futures 0)",
+    "delta": "delta in units of the leg's own underlying (contracts x multiplier x delta)",
+    "dollar_delta": "$ delta of the own underlying",
+    "gamma": "gamma per point of the own underlying",
+    "dollar_gamma": "$ delta change per 1 % move of the own underlying",
+    "vega": "$ per point of the leg's own implied vol",
+    "theta": "$ per calendar day",
+    "rho": "$ per 1 % of rate",
+    "vanna": "delta change per own vol point",
+    "volga": "$ vega change per own vol point",
+    "charm": "delta change per day",
+    "spx_delta": "SPX shares-equivalent delta",
+    "spx_dollar_delta": "SPX $ delta",
+    "spx_gamma": "SPX-equivalent gamma per SPX point",
+    "spx_vega": "$ per SPX implied-vol point",
+    "tw_vega": "time-weighted SPX vega, spx_vega x sqrt(30/DTE)",
+    "unrealized_pnl": "$ P&L against entry prices (NaN where a leg has none)",
+}
+
+_EDGES = _core.bucket_upper_dte()
+_FIRST_DAYS = [0, *(int(edge) + 1 for edge in _EDGES)]
+BUCKETS: list[str] = [f"{first}-{int(edge)}" for first, edge in zip(_FIRST_DAYS, _EDGES, strict=False)] + [
+    f"{_FIRST_DAYS[-1]}+"
+]
+"""Maturity bucket labels by DTE: 0-7, 8-21, 22-45, 46-90, 91+."""
+
+_KIND = {"SPX": 0, "SPXW": 0, "VIX": 1, "VX": 2, "VXM": 2, "VARSWAP": 3}
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class BookRisk:
+    """The risk of a book at one market snapshot."""
+
+    as_of: dt.datetime
+    book: str
+    legs: pd.DataFrame
+    """One row per leg: the leg, its market inputs (years, dte, underlying, vol, price) and
+    metrics (:data:`METRICS`)."""
+    layers: pd.DataFrame
+    """One row per layer (index: layer name): role, metric sums, SPX vega per bucket."""
+    total: pd.Series
+    """The book's sums (all layers)."""
+    core_units: float
+    """Condor units in the core: for each core group, its largest |quantity|, summed."""
+    condors: pd.DataFrame
+    """Per core group (condor, butterfly, spread): credit, max loss, break-evens, ... (see
+    :func:`condor_metrics`)."""
+
+    @property
+    def hedge_vega_share(self) -> float:
+        """Hedge layers' SPX vega as a share of the core's |SPX vega| (R-HEDGE-VEGA)."""
+        core = self.layers.loc[self.layers["role"] == Role.CORE.value, "spx_vega"].sum()
+        hedge = self.layers.loc[self.layers["role"] != Role.CORE.value, "spx_vega"].sum()
+        return float(hedge / abs(core)) if core else float("nan")
+
+    @property
+    def delta_per_condor(self) -> float:
+        """Net SPX-equivalent delta of the whole book per condor unit, in option-delta units
+        (shares / (units x 100)) — the quantity of R-DELTA."""
+        return float(self.total["spx_delta"] / (self.core_units * 100.0)) if self.core_units else float("nan")
+
+    @property
+    def vega_per_condor(self) -> float:
+        """Net SPX vega of the whole book per condor unit, in option-vega units per vol point
+        ($ per vol point / (units x 100)) — the quantity of R-VEGA-PER-SPREAD."""
+        return float(self.total["spx_vega"] / (self.core_units * 100.0)) if self.core_units else float("nan")
+
+    def vega_by_bucket(self) -> pd.DataFrame:
+        """SPX vega ($ per vol point) by layer (rows) and maturity bucket (columns)."""
+        return self.layers[BUCKETS]
+
+
+def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
+    """Value ``book`` against ``market``.
+
+    Raises :class:`ConfigError` naming the leg when its market data is missing (a VIX option or
+    future whose expiry has no quote on the futures curve, a VIX option without an option vol)
+    or when it expired before the snapshot.
+    """
+    legs = book.legs
+    inputs = _leg_inputs(book, market)
+    layer_of = book.layer_index()
+    layer_codes = np.asarray(legs["layer"].map(layer_of), dtype=np.uint32)
+    per_leg_out = np.empty((len(METRICS), len(legs))) if per_leg else None
+    metrics, buckets = _core.book_risk(
+        inputs["kind"],
+        legs["quantity"].to_numpy(np.float64),
+        legs["multiplier"].to_numpy(np.float64),
+        inputs["underlying"],
+        inputs["strike"],
+        inputs["years"],
+        inputs["vol"],
+        market.spx.rate,
+        inputs["div_yield"],
+        inputs["is_call"],
+        inputs["dte"],
+        inputs["term_beta"],
+        legs["entry_price"].to_numpy(np.float64),
+        inputs["remaining_fraction"],
+        inputs["accrued_variance"],
+        layer_codes,
+        len(book.layers),
+        market.spx.spot,
+        market.vix.spot,
+        market.link.log_beta,
+        per_leg_out,
+    )
+    layers = pd.DataFrame(metrics, index=[layer.name for layer in book.layers], columns=METRICS)
+    layers[BUCKETS] = buckets
+    layers.insert(0, "role", [layer.role.value for layer in book.layers])
+    layers.insert(1, "legs", legs.groupby("layer", sort=False).size().reindex(layers.index).fillna(0).astype(int))
+    total = layers.drop(columns=["role"]).sum()
+    leg_table = legs.copy()
+    for name in ("years", "dte", "underlying", "vol"):
+        leg_table[name] = inputs[name]
+    if per_leg_out is not None:
+        for i, name in enumerate(METRICS):
+            leg_table[name] = per_leg_out[i]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            leg_table["price"] = per_leg_out[METRICS.index("market_value")] / (
+                leg_table["quantity"] * leg_table["multiplier"]
+            )
+        futures = leg_table["instrument"].isin(["VX", "VXM"])
+        leg_table.loc[futures, "price"] = leg_table.loc[futures, "underlying"]
+    core = legs[legs["role"] == Role.CORE.value]
+    units = core.groupby(core["group"].fillna(core["source"]))["quantity"].apply(lambda q: q.abs().max()).sum()
+    risk = BookRisk(
+        as_of=market.as_of,
+        book=book.name,
+        legs=leg_table,
+        layers=layers,
+        total=total,
+        core_units=float(units),
+        condors=pd.DataFrame(),
+    )
+    return BookRisk(**{**risk.__dict__, "condors": condor_metrics(risk, market)})
+
+
+def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
+    """Each leg's kernel inputs, looked up in the market one expiry at a time."""
+    legs = book.legs
+    n = len(legs)
+    instrument = legs["instrument"].to_numpy(str)
+    expiry = legs["expiry"]
+    as_of = pd.Timestamp(market.as_of)
+    expired = (expiry < as_of.normalize()).to_numpy(bool)
+    if expired.any():
+        row = int(np.flatnonzero(expired)[0])
+        raise ConfigError(
+            f"{book.name}: {legs['source'].iloc[row]}.expiry = {expiry.iloc[row].date()} is before the market's "
+            f"as_of ({market.as_of}): remove expired legs"
+        )
+    pm = np.isin(instrument, [i.value for i in Instrument if i.settlement is Settlement.PM])
+    settle_seconds = np.where(pm, _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)).astype("timedelta64[s]")
+    settle = expiry.to_numpy("datetime64[s]") + settle_seconds
+    seconds = (settle - np.datetime64(market.as_of, "s")).astype(np.float64)
+    years = np.maximum(seconds / SECONDS_PER_YEAR, 0.0)
+    days = expiry.dt.date.to_numpy()
+    dte = np.array([(d - market.as_of.date()).days for d in days], dtype=np.float64)
+
+    out: dict[str, NDArray[Any]] = {
+        "kind": np.array([_KIND[i] for i in instrument], dtype=np.uint8),
+        "years": years,
+        "dte": dte,
+        "underlying": np.full(n, market.spx.spot),
+        "strike": legs["strike"].fillna(0.0).to_numpy(np.float64).copy(),
+        "vol": np.zeros(n),
+        "div_yield": np.full(n, market.spx.div_yield),
+        "is_call": (legs["right"] == "call").to_numpy(bool),
+        "term_beta": np.zeros(n),
+        "remaining_fraction": np.zeros(n),
+        "accrued_variance": np.zeros(n),
+    }
+    for day in dict.fromkeys(days):
+        rows = np.flatnonzero(days == day)
+        kinds = instrument[rows]
+        spx = rows[np.isin(kinds, ["SPX", "SPXW"])]
+        for settled in (spx[pm[spx]], spx[~pm[spx]]):
+            if len(settled):
+                t = float(years[settled[0]])
+                out["div_yield"][settled] = market.div_yield(day, t)
+                out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t)
+        vix = rows[np.isin(kinds, ["VIX", "VX", "VXM"])]
+        if len(vix):
+            try:
+                quote = market.vix_future(day)
+            except InputError as e:
+                raise ConfigError(f"{book.name}: {legs['source'].iloc[int(vix[0])]}: {e}") from None
+            out["underlying"][vix] = quote.price
+            out["term_beta"][vix] = market.link.term_beta(years[vix])
+            options = vix[instrument[vix] == "VIX"]
+            if len(options):
+                if quote.option_vol is None:
+                    raise ConfigError(
+                        f"{book.name}: {legs['source'].iloc[int(options[0])]}: the market has no VIX option vol "
+                        f"for expiry {day} (vix.futures option_vol)"
+                    )
+                out["vol"][options] = quote.option_vol
+        for row in rows[kinds == "VARSWAP"]:
+            _variance_swap_inputs(book, market, int(row), out)
+    return out
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _variance_swap_inputs(book: Book, market: Market, row: int, out: dict[str, NDArray[Any]]) -> None:
+    leg = book.legs.iloc[row]
+    expiry = leg["expiry"].date()
+    start = dt.datetime.combine(leg["start"].date(), MARKET_CLOSE)  # variance accrues from that close
+    years_left = float(out["years"][row])
+    term = (dt.datetime.combine(expiry, MARKET_CLOSE) - start).total_seconds() / SECONDS_PER_YEAR
+    remaining = min(years_left / term, 1.0) if term > 0 else 0.0
+    realized = leg["realized_vol"]
+    if remaining < 1.0 and np.isnan(realized):
+        raise ConfigError(
+            f"{book.name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
+            f"({leg['start'].date()})"
+        )
+    out["strike"][row] = leg["strike"] / 100.0
+    out["vol"][row] = variance_swap_strike(market, expiry, years_left) if years_left > 0 else 0.0
+    out["remaining_fraction"][row] = remaining
+    out["accrued_variance"][row] = (1.0 - remaining) * (0.0 if np.isnan(realized) else realized / 100.0) ** 2
+
+
+def variance_swap_strike(market: Market, expiry: dt.date, years: float, *, points: int = 801) -> float:
+    """Fair variance-swap vol (decimal) to ``expiry`` from the SPX smile, by static replication
+    (Demeterfi, Derman, Kamal & Zou, "More than you ever wanted to know about volatility swaps",
+    1999): σ²T = (2/D)·∫ OTM(K)/K² dK, integrated over |ln(K/F)| <= K_RANGE."""
+    forward = market.forward(expiry, years)
+    k = np.linspace(-K_RANGE, K_RANGE, points)
+    strikes = forward * np.exp(k)
+    vols = market.smile_vol(k, years)
+    calls = strikes >= forward
+    otm = option_price(
+        model="black76",
+        underlying=forward,
+        strike=strikes,
+        time_to_expiry=years,
+        vol=vols,
+        rate=market.spx.rate,
+        is_call=calls,
+    )
+    discount = np.exp(-market.spx.rate * years)
+    integrand = otm / strikes**2
+    variance = 2.0 / discount * float(np.sum((integrand[1:] + integrand[:-1]) * np.diff(strikes)) / 2.0)
+    return float(np.sqrt(variance / years))
+
+
+def condor_metrics(risk: BookRisk, market: Market) -> pd.DataFrame:
+    """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
+    loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
+    move S·σ·√(DTE/365), and the probability of profit at expiry under the smile.
+
+    The payoff at expiry is piecewise linear with kinks at the strikes, so its minimum (max loss)
+    and zero crossings (break-evens) are exact from the kink points; the probability of profit
+    integrates the risk-neutral density implied by the smile (digital prices from smile-consistent
+    call spreads).
+    """
+    legs = risk.legs
+    core = legs[(legs["role"] == Role.CORE.value) & legs["instrument"].isin(["SPX", "SPXW"])]
+    rows = []
+    for group, g in core.groupby(core["group"].fillna(core["source"]), sort=False):
+        if g["expiry"].nunique() != 1:
+            continue  # calendars are not defined-risk at one expiry
+        size = (g["quantity"] * g["multiplier"]).to_numpy()
+        strikes = g["strike"].to_numpy()
+        calls = (g["right"] == "call").to_numpy()
+        premium = np.where(g["entry_price"].notna(), g["entry_price"], g["price"]).astype(float)
+        credit = float(-(size * premium).sum())
+        grid = np.unique(np.concatenate([[0.0], strikes, [2.0 * strikes.max()]]))
+        intrinsic = np.where(calls, np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
+        pnl = intrinsic @ size + credit
+        breakevens = _zero_crossings(grid, pnl)
+        years = float(g["years"].iloc[0])
+        expiry = g["expiry"].iloc[0].date()
+        dte = int(g["dte"].iloc[0])
+        atm = market.atm_vol(years)
+        spot = market.spx.spot
+        shorts = g[g["quantity"] < 0]
+        short_put = shorts[shorts["right"] == "put"]
+        short_call = shorts[shorts["right"] == "call"]
+        units = float(np.abs(g["quantity"]).max())
+        rows.append(
+            {
+                "group": group,
+                "expiry": expiry,
+                "dte": dte,
+                "units": units,
+                "credit": credit,
+                "max_loss": float(-min(pnl.min(), 0.0)),
+                "max_profit": float(max(pnl.max(), 0.0)),
+                "breakeven_low": breakevens[0] if breakevens else float("nan"),
+                "breakeven_high": breakevens[-1] if len(breakevens) > 1 else float("nan"),
+                "short_put_strike": float(short_put["strike"].max()) if len(short_put) else float("nan"),
+                "short_call_strike": float(short_call["strike"].min()) if len(short_call) else float("nan"),
+                "short_put_delta": -_delta_per_contract(short_put),
+                "short_call_delta": -_delta_per_contract(short_call),
+                "expected_move": spot * atm * np.sqrt(dte / 365.0),
+                "probability_of_profit": _probability_of_profit(market, expiry, years, grid, pnl),
+                "theta": float(g["theta"].sum()),
+                "spx_vega": float(g["spx_vega"].sum()),
+            }
+        )
+    return pd.DataFrame(rows).set_index("group") if rows else pd.DataFrame()
+
+
+def _delta_per_contract(legs: pd.DataFrame) -> float:
+    """The option delta of one contract of these (same-side) legs."""
+    return float(legs["delta"].sum() / (legs["quantity"].abs().sum() * 100)) if len(legs) else float("nan")
+
+
+def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
+    out = []
+    for i in range(len(grid) - 1):
+        a, b = pnl[i], pnl[i + 1]
+        if a == 0:
+            out.append(float(grid[i]))
+        elif a * b < 0:
+            out.append(float(grid[i] + (grid[i + 1] - grid[i]) * a / (a - b)))
+    return out
+
+
+def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray) -> float:
+    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points."""
+    if years <= 0:
+        return float("nan")
+    points = np.linspace(grid[0], grid[-1], 4001)[1:]
+    above = _exceedance(market, expiry, years, points)  # P(S_T > x)
+    mass = np.concatenate([[1.0 - above[0]], above[:-1] - above[1:], [above[-1]]])
+    midpoints = np.concatenate([[points[0] / 2], (points[:-1] + points[1:]) / 2, [points[-1] * 2]])
+    profitable = np.interp(midpoints, grid, pnl) > 0
+    return float(np.clip(mass, 0.0, None)[profitable].sum())
+
+
+def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArray) -> FloatArray:
+    """P(S_T > K) under the smile: −∂C/∂K of undiscounted smile-consistent calls (central
+    differences), which includes the skew's effect on the digital."""
+    forward = market.forward(expiry, years)
+    step = 1e-4 * forward
+
+    def calls(k: FloatArray) -> FloatArray:
+        vols = market.smile_vol(np.log(k / forward), years)
+        values: FloatArray = option_price(
+            model="black76", underlying=forward, strike=k, time_to_expiry=years, vol=vols, rate=0.0, is_call=True
+        )
+        return values
+
+    return np.clip((calls(strikes - step) - calls(strikes + step)) / (2 * step), 0.0, 1.0)

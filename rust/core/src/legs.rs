@@ -1,0 +1,513 @@
+//! Book legs in trader units, with VIX instruments mapped into SPX terms, summed per layer.
+//!
+//! Legs are a struct of arrays ([`LegInputs`]), one row per leg, of four kinds ([`LegKind`]):
+//! SPX options (BSM on spot), VIX options (Black-76 on the VIX future of their expiry), VIX futures,
+//! and variance swaps. Each row gets the trader-unit metrics of [`Metric`] (SPEC §2):
+//!
+//! | metric | definition |
+//! |---|---|
+//! | market_value | q·m·V ($; futures 0, variance swaps their mark-to-market) |
+//! | delta, dollar_delta | q·m·Δ in units of the leg's own underlying, and × that underlying |
+//! | gamma, dollar_gamma | q·m·Γ per point, and q·m·Γ·U²/100 ($ delta per 1 % move) |
+//! | vega | $ per point of the leg's own vol (q·m·∂V/∂σ/100) |
+//! | theta | $ per calendar day (q·m·(−∂V/∂T)/365) |
+//! | rho | $ per 1 % of rate |
+//! | vanna | shares of delta per vol point; volga: $ vega per vol point; charm: shares per day |
+//! | spx_delta, spx_dollar_delta | SPX shares-equivalent delta and × S |
+//! | spx_gamma | SPX-equivalent gamma per SPX point |
+//! | spx_vega | $ per SPX implied-vol point |
+//! | tw_vega | spx_vega·√(30/DTE), DTE floored at 1 |
+//! | unrealized_pnl | q·m·(V − entry price); NaN without an entry price |
+//!
+//! VIX instruments in SPX terms (SPEC §2): with F the leg's future, β(τ) its term-structure beta,
+//! β the SPX→VIX log-beta and VIX/S the index levels, dF/dS = β(τ)·β·VIX/S and one SPX vol
+//! point moves VIX one point, so spx_delta = q·m·∂V/∂F·β(τ)·β·VIX/S and
+//! spx_vega = q·m·∂V/∂F·β(τ) (per SPX vol point). spx_gamma adds the curvature of F(S):
+//! ∂²V/∂F²·(dF/dS)² + ∂V/∂F·β(τ)·β(β − 1)·VIX/S².
+//!
+//! Variance swaps (vega notional N, strike K, implied vol σ for the remaining fraction f of the
+//! term, accrued realised variance w_acc = (1 − f)·σ_R², all in decimal vol): variance notional
+//! N/(2K) per unit of variance in vol points², mark-to-market
+//! V = N/(2K)·e^{−rT}·(w_acc + f·σ² − K²)·10⁴ and vega = N·σ/K·f·e^{−rT} per vol point.
+//!
+//! Per-layer sums ([`LayerTotals`]) are reduced per chunk and combined in chunk order, so they
+//! are bit-identical for any thread count.
+
+use crate::batch::Column;
+use crate::dispatch::{self, Arith, BLOCK, Kernel};
+use crate::elementary::exp;
+use crate::error::CoreError;
+use crate::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
+use crate::parallel::{SplitRows, map_chunks};
+
+/// What a leg is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum LegKind {
+    /// An SPX (or SPXW) option: BSM on spot.
+    SpxOption = 0,
+    /// A VIX option: Black-76 on the VIX future of its expiry.
+    VixOption = 1,
+    /// A VIX future (VX or VXM).
+    VixFuture = 2,
+    /// A variance swap on SPX.
+    VarianceSwap = 3,
+}
+
+/// The per-leg metrics, in column order (see the module table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    /// $ market value.
+    MarketValue,
+    /// Own-underlying delta (units of the underlying).
+    Delta,
+    /// Own-underlying $ delta.
+    DollarDelta,
+    /// Own-underlying gamma per point.
+    Gamma,
+    /// $ delta change per 1 % move of the own underlying.
+    DollarGamma,
+    /// $ per own vol point.
+    Vega,
+    /// $ per day.
+    Theta,
+    /// $ per 1 % rate.
+    Rho,
+    /// Delta change per own vol point.
+    Vanna,
+    /// $ vega change per own vol point.
+    Volga,
+    /// Delta change per day.
+    Charm,
+    /// SPX shares-equivalent delta.
+    SpxDelta,
+    /// SPX $ delta.
+    SpxDollarDelta,
+    /// SPX-equivalent gamma per SPX point.
+    SpxGamma,
+    /// $ per SPX vol point.
+    SpxVega,
+    /// Time-weighted SPX vega.
+    TimeWeightedVega,
+    /// $ unrealized P&L against the entry price.
+    UnrealizedPnl,
+}
+
+impl Metric {
+    /// Every metric, in column order.
+    pub const ALL: [Metric; 17] = [
+        Metric::MarketValue,
+        Metric::Delta,
+        Metric::DollarDelta,
+        Metric::Gamma,
+        Metric::DollarGamma,
+        Metric::Vega,
+        Metric::Theta,
+        Metric::Rho,
+        Metric::Vanna,
+        Metric::Volga,
+        Metric::Charm,
+        Metric::SpxDelta,
+        Metric::SpxDollarDelta,
+        Metric::SpxGamma,
+        Metric::SpxVega,
+        Metric::TimeWeightedVega,
+        Metric::UnrealizedPnl,
+    ];
+    /// Number of metrics.
+    pub const COUNT: usize = Metric::ALL.len();
+
+    /// The column name (as the Python layer spells it).
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::MarketValue => "market_value",
+            Metric::Delta => "delta",
+            Metric::DollarDelta => "dollar_delta",
+            Metric::Gamma => "gamma",
+            Metric::DollarGamma => "dollar_gamma",
+            Metric::Vega => "vega",
+            Metric::Theta => "theta",
+            Metric::Rho => "rho",
+            Metric::Vanna => "vanna",
+            Metric::Volga => "volga",
+            Metric::Charm => "charm",
+            Metric::SpxDelta => "spx_delta",
+            Metric::SpxDollarDelta => "spx_dollar_delta",
+            Metric::SpxGamma => "spx_gamma",
+            Metric::SpxVega => "spx_vega",
+            Metric::TimeWeightedVega => "tw_vega",
+            Metric::UnrealizedPnl => "unrealized_pnl",
+        }
+    }
+}
+
+/// Maturity buckets of SPEC §2 by DTE: 0–7, 8–21, 22–45, 46–90, 90+.
+pub const BUCKET_UPPER_DTE: [f64; 4] = [7.0, 21.0, 45.0, 90.0];
+/// Number of maturity buckets.
+pub const BUCKETS: usize = BUCKET_UPPER_DTE.len() + 1;
+
+/// The maturity bucket of a DTE.
+#[inline(always)]
+pub fn bucket(dte: f64) -> usize {
+    BUCKET_UPPER_DTE.iter().map(|&upper| usize::from(dte > upper)).sum()
+}
+
+/// One row per leg. Option inputs are ignored by futures; see the module docs for variance swaps.
+pub struct LegInputs<'a> {
+    /// [`LegKind`] codes.
+    pub kind: &'a [u8],
+    /// Signed contracts (variance swaps: signed vega notional in $ per vol point).
+    pub quantity: &'a [f64],
+    /// Contract multiplier (variance swaps: 1).
+    pub multiplier: &'a [f64],
+    /// SPX spot (SPX options) or the leg's VIX future (VIX options and futures).
+    pub underlying: &'a [f64],
+    /// Option strike; variance swap strike vol (decimal).
+    pub strike: &'a [f64],
+    /// Years to expiry.
+    pub time_to_expiry: &'a [f64],
+    /// Implied vol (decimal): SPX smile vol, VIX option vol, variance swap implied vol.
+    pub vol: &'a [f64],
+    /// Rate.
+    pub rate: Column<'a>,
+    /// SPX dividend yield (SPX options).
+    pub div_yield: &'a [f64],
+    /// Call (true) or put (options).
+    pub is_call: &'a [bool],
+    /// Calendar days to expiry (buckets and time-weighted vega).
+    pub dte: &'a [f64],
+    /// β(τ) of the leg's VIX future (VIX legs; ignored otherwise).
+    pub term_beta: &'a [f64],
+    /// Entry price per unit (NaN when unknown).
+    pub entry_price: &'a [f64],
+    /// Variance swaps: remaining fraction of the term f.
+    pub remaining_fraction: &'a [f64],
+    /// Variance swaps: accrued realised variance (1 − f)·σ_R² (decimal²).
+    pub accrued_variance: &'a [f64],
+    /// Layer index of each leg, < `layers`.
+    pub layer: &'a [u32],
+}
+
+/// The market scalars the SPX-equivalent mapping needs.
+#[derive(Clone, Copy, Debug)]
+pub struct LinkInputs {
+    /// SPX spot.
+    pub spx_spot: f64,
+    /// Spot VIX.
+    pub vix_spot: f64,
+    /// β in ln(VIX′/VIX) = β·ln(S′/S).
+    pub log_beta: f64,
+}
+
+/// Sums per layer: `metrics[layer][metric]` and `vega_by_bucket[layer][bucket]` (SPX vega).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerTotals {
+    /// Σ of each metric over the layer's legs.
+    pub metrics: Vec<[f64; Metric::COUNT]>,
+    /// Σ of SPX vega by maturity bucket.
+    pub vega_by_bucket: Vec<[f64; BUCKETS]>,
+}
+
+impl LayerTotals {
+    fn zeros(layers: usize) -> Self {
+        LayerTotals { metrics: vec![[0.0; Metric::COUNT]; layers], vega_by_bucket: vec![[0.0; BUCKETS]; layers] }
+    }
+
+    fn add(&mut self, other: &LayerTotals) {
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.vega_by_bucket.iter_mut().zip(&other.vega_by_bucket) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// Per-leg metric columns (each of length = number of legs), or none.
+pub struct LegOutputs<'a> {
+    /// `columns[metric]`, in [`Metric::ALL`] order.
+    pub columns: Vec<&'a mut [f64]>,
+}
+
+impl SplitRows for LegOutputs<'_> {
+    fn rows(&self) -> usize {
+        self.columns.first().map_or(0, |c| c.len())
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        let (left, right) = self.columns.into_iter().map(|c| c.split_at_mut(mid)).unzip();
+        (LegOutputs { columns: left }, LegOutputs { columns: right })
+    }
+}
+
+impl LegInputs<'_> {
+    fn check(&self, layers: usize) -> Result<usize, CoreError> {
+        let rows = self.kind.len();
+        let columns: [(&'static str, usize); 15] = [
+            ("quantity", self.quantity.len()),
+            ("multiplier", self.multiplier.len()),
+            ("underlying", self.underlying.len()),
+            ("strike", self.strike.len()),
+            ("time_to_expiry", self.time_to_expiry.len()),
+            ("vol", self.vol.len()),
+            ("div_yield", self.div_yield.len()),
+            ("is_call", self.is_call.len()),
+            ("dte", self.dte.len()),
+            ("term_beta", self.term_beta.len()),
+            ("entry_price", self.entry_price.len()),
+            ("remaining_fraction", self.remaining_fraction.len()),
+            ("accrued_variance", self.accrued_variance.len()),
+            ("layer", self.layer.len()),
+            ("rate", if let Column::Values(v) = self.rate { v.len() } else { rows }),
+        ];
+        for (argument, length) in columns {
+            if length != rows {
+                return Err(CoreError::Length { argument, length, expected: rows });
+            }
+        }
+        if let Some(row) = self.kind.iter().position(|&k| k > LegKind::VarianceSwap as u8) {
+            return Err(CoreError::Domain {
+                argument: "kind",
+                row,
+                value: f64::from(self.kind[row]),
+                allowed: "a leg kind code 0 (SPX option), 1 (VIX option), 2 (VIX future) or 3 (variance swap)",
+            });
+        }
+        if let Some(row) = self.layer.iter().position(|&l| l as usize >= layers) {
+            return Err(CoreError::Domain {
+                argument: "layer",
+                row,
+                value: f64::from(self.layer[row]),
+                allowed: "a layer index below the number of layers",
+            });
+        }
+        Ok(rows)
+    }
+}
+
+/// Value every leg, fill `per_leg` (if given) and return the per-layer sums.
+pub fn book_risk(
+    legs: &LegInputs,
+    link: LinkInputs,
+    layers: usize,
+    per_leg: Option<LegOutputs>,
+) -> Result<LayerTotals, CoreError> {
+    let rows = legs.check(layers)?;
+    if let Some(out) = &per_leg {
+        if out.columns.len() != Metric::COUNT {
+            return Err(CoreError::Length {
+                argument: "per_leg columns",
+                length: out.columns.len(),
+                expected: Metric::COUNT,
+            });
+        }
+        if let Some(column) = out.columns.iter().find(|c| c.len() != rows) {
+            return Err(CoreError::Length { argument: "per_leg column", length: column.len(), expected: rows });
+        }
+    }
+    // Each chunk of legs yields its per-layer sums (and fills its slice of the per-leg columns);
+    // the sums are added in chunk order.
+    let partials =
+        map_chunks(rows, per_leg, &|range, out| dispatch::run(RiskKernel { legs, link, layers, range, out }));
+    let mut totals = LayerTotals::zeros(layers);
+    for partial in &partials {
+        totals.add(partial);
+    }
+    Ok(totals)
+}
+
+struct RiskKernel<'a, 'o> {
+    legs: &'a LegInputs<'a>,
+    link: LinkInputs,
+    layers: usize,
+    range: std::ops::Range<usize>,
+    out: Option<LegOutputs<'o>>,
+}
+
+impl Kernel for RiskKernel<'_, '_> {
+    type Output = LayerTotals;
+
+    #[inline(always)]
+    fn run<A: Arith>(self) -> LayerTotals {
+        let legs = self.legs;
+        let mut totals = LayerTotals::zeros(self.layers);
+        let mut scratch = Scratch::default();
+        let mut out = self.out;
+        let mut start = self.range.start;
+        let mut div_yield = [0.0; BLOCK];
+        let mut rate = [0.0; BLOCK];
+        let mut metrics = [[0.0; BLOCK]; Metric::COUNT];
+        while start < self.range.end {
+            let end = (start + BLOCK).min(self.range.end);
+            let n = end - start;
+            let kind = &legs.kind[start..end];
+            // Black-76 on F is BSM on F with q = r; futures and variance swaps ride along and
+            // are overwritten below.
+            for i in 0..n {
+                rate[i] = match legs.rate {
+                    Column::Scalar(r) => r,
+                    Column::Values(v) => v[start + i],
+                };
+                div_yield[i] = if kind[i] == LegKind::SpxOption as u8 { legs.div_yield[start + i] } else { rate[i] };
+            }
+            let rows = Rows {
+                underlying: &legs.underlying[start..end],
+                strike: &legs.strike[start..end],
+                time: &legs.time_to_expiry[start..end],
+                vol: &legs.vol[start..end],
+                rate: &rate[..n],
+                div_yield: &div_yield[..n],
+                is_call: &legs.is_call[start..end],
+            };
+            let mut sink = MetricSink::<A> {
+                arith: std::marker::PhantomData,
+                legs,
+                link: self.link,
+                start,
+                rate: &rate,
+                metrics: &mut metrics,
+            };
+            greeks_block::<A, _>(Model::Bsm, &rows, &mut scratch, &mut sink);
+            accumulate(&legs.layer[start..end], &legs.dte[start..end], &metrics, &mut totals);
+            if let Some(out) = out.as_mut() {
+                let offset = start - self.range.start;
+                for (column, values) in out.columns.iter_mut().zip(&metrics) {
+                    column[offset..offset + n].copy_from_slice(&values[..n]);
+                }
+            }
+            start = end;
+        }
+        totals
+    }
+}
+
+/// Add a block's metrics to the layer sums. Legs usually come grouped by layer, so a block is
+/// mostly one layer: then each metric is summed in eight interleaved lanes (vectorised, in a fixed
+/// order) and added once; a mixed block is added row by row.
+#[inline(always)]
+fn accumulate(layer: &[u32], dte: &[f64], metrics: &[[f64; BLOCK]; Metric::COUNT], totals: &mut LayerTotals) {
+    const LANES: usize = 8;
+    let n = layer.len();
+    let first = layer[0];
+    if n == BLOCK && layer.iter().all(|&l| l == first) {
+        let target = &mut totals.metrics[first as usize];
+        for (total, column) in target.iter_mut().zip(metrics) {
+            let mut lanes = [0.0; LANES];
+            for chunk in column.chunks_exact(LANES) {
+                for (lane, value) in lanes.iter_mut().zip(chunk) {
+                    *lane += value;
+                }
+            }
+            *total += lanes.iter().sum::<f64>();
+        }
+    } else {
+        for i in 0..n {
+            for (total, column) in totals.metrics[layer[i] as usize].iter_mut().zip(metrics) {
+                *total += column[i];
+            }
+        }
+    }
+    for i in 0..n {
+        totals.vega_by_bucket[layer[i] as usize][bucket(dte[i])] += metrics[Metric::SpxVega as usize][i];
+    }
+}
+
+/// Turns each row's raw Greeks into the trader-unit metrics of its leg kind.
+struct MetricSink<'a, 'b, A> {
+    arith: std::marker::PhantomData<A>,
+    legs: &'a LegInputs<'a>,
+    link: LinkInputs,
+    start: usize,
+    rate: &'b [f64; BLOCK],
+    metrics: &'b mut [[f64; BLOCK]; Metric::COUNT],
+}
+
+impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
+    #[inline(always)]
+    fn put(&mut self, i: usize, g: &Greeks) {
+        let legs = self.legs;
+        let row = self.start + i;
+        let kind = legs.kind[row];
+        let (is_vix_option, is_future, is_swap) =
+            (kind == LegKind::VixOption as u8, kind == LegKind::VixFuture as u8, kind == LegKind::VarianceSwap as u8);
+        let size = legs.quantity[row] * legs.multiplier[row];
+        let underlying = legs.underlying[row];
+        let time = legs.time_to_expiry[row];
+        let rate = self.rate[i];
+
+        // Variance swap: mark-to-market in $ with vols in points (×10⁴), vega per vol point.
+        let discount = exp::<A>(-rate * time);
+        let (strike_vol, implied) = (legs.strike[row], legs.vol[row]);
+        let remaining = legs.remaining_fraction[row];
+        let variance_notional = 1.0 / (2.0 * strike_vol); // per unit of vega notional, vols as decimals
+        let swap_value = variance_notional
+            * discount
+            * (legs.accrued_variance[row] + remaining * implied * implied - strike_vol * strike_vol)
+            * 100.0;
+        let swap_vega = implied / strike_vol * remaining * discount;
+
+        // Raw per-unit Greeks of the leg (futures: F itself, delta 1).
+        let price = if is_future {
+            underlying
+        } else if is_swap {
+            swap_value
+        } else {
+            g.price
+        };
+        let delta = if is_future {
+            1.0
+        } else if is_swap {
+            0.0
+        } else {
+            g.delta
+        };
+        let option = !(is_future || is_swap);
+        let zero_unless_option = |v: f64| if option { v } else { 0.0 };
+        let gamma = zero_unless_option(g.gamma);
+        let theta = zero_unless_option(g.theta);
+        // Black-76 rho holds the forward fixed: −T·V (the BSM rho with q = r would not).
+        let rho = if is_vix_option {
+            -time * g.price
+        } else if is_swap {
+            -time * swap_value
+        } else {
+            zero_unless_option(g.rho)
+        };
+
+        let m = &mut *self.metrics;
+        let value = size * price;
+        m[Metric::MarketValue as usize][i] = if is_future { 0.0 } else { value };
+        m[Metric::Delta as usize][i] = size * delta;
+        m[Metric::DollarDelta as usize][i] = size * delta * underlying;
+        m[Metric::Gamma as usize][i] = size * gamma;
+        m[Metric::DollarGamma as usize][i] = size * gamma * underlying * underlying * 0.01;
+        let vega = if is_swap { size * swap_vega } else { size * zero_unless_option(g.vega) * 0.01 };
+        m[Metric::Vega as usize][i] = vega;
+        m[Metric::Theta as usize][i] = size * theta / 365.0;
+        m[Metric::Rho as usize][i] = size * rho * 0.01;
+        m[Metric::Vanna as usize][i] = size * zero_unless_option(g.vanna) * 0.01;
+        m[Metric::Volga as usize][i] = size * zero_unless_option(g.volga) * 1e-4;
+        m[Metric::Charm as usize][i] = size * zero_unless_option(g.charm) / 365.0;
+
+        // SPX terms: VIX legs through F(S) = F + β(τ)·ΔVIX and VIX(S) = VIX·(S′/S)^β.
+        let link = self.link;
+        let vix_leg = is_vix_option || is_future;
+        let beta_tau = legs.term_beta[row];
+        let df_ds = beta_tau * link.log_beta * link.vix_spot / link.spx_spot;
+        let d2f_ds2 =
+            beta_tau * link.log_beta * (link.log_beta - 1.0) * link.vix_spot / (link.spx_spot * link.spx_spot);
+        let spx_delta = if vix_leg { size * delta * df_ds } else { size * delta };
+        let spx_gamma = if vix_leg { size * (gamma * df_ds * df_ds + delta * d2f_ds2) } else { size * gamma };
+        let spx_vega = if vix_leg { size * delta * beta_tau } else { vega };
+        m[Metric::SpxDelta as usize][i] = spx_delta;
+        m[Metric::SpxDollarDelta as usize][i] = spx_delta * link.spx_spot;
+        m[Metric::SpxGamma as usize][i] = spx_gamma;
+        m[Metric::SpxVega as usize][i] = spx_vega;
+        let dte = legs.dte[row];
+        m[Metric::TimeWeightedVega as usize][i] = spx_vega * (30.0 / if dte > 1.0 { dte } else { 1.0 }).sqrt();
+        m[Metric::UnrealizedPnl as usize][i] = size * (price - legs.entry_price[row]);
+    }
+}
