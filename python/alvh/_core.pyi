@@ -1,5 +1,7 @@
 """Type stubs of the Rust extension module (bindings only; use the wrappers in ``alvh``)."""
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -56,28 +58,38 @@ def implied_vol(
 ) -> None: ...
 def implied_vol_status_names() -> list[str]: ...
 def book_risk(
-    kind: NDArray[np.uint8],
-    quantity: NDArray[np.float64],
-    multiplier: NDArray[np.float64],
-    underlying: NDArray[np.float64],
-    strike: NDArray[np.float64],
-    time_to_expiry: NDArray[np.float64],
-    vol: NDArray[np.float64],
-    rate: _Number,
-    div_yield: NDArray[np.float64],
-    is_call: NDArray[np.bool_],
-    dte: NDArray[np.float64],
-    term_beta: NDArray[np.float64],
-    entry_price: NDArray[np.float64],
-    remaining_fraction: NDArray[np.float64],
-    accrued_variance: NDArray[np.float64],
-    layer: NDArray[np.uint32],
+    legs: dict[str, Any],
     layers: int,
     spx_spot: float,
     vix_spot: float,
     log_beta: float,
     per_leg: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def scenario_pnl(
+    legs: dict[str, Any],
+    layers: int,
+    spx_spot: float,
+    vix_spot: float,
+    log_beta: float,
+    smile_model: NDArray[np.uint8],
+    smile_params: NDArray[np.float64],
+    k_range: float,
+    smile_first: NDArray[np.uint32],
+    smile_first_weight: NDArray[np.float64],
+    smile_second: NDArray[np.uint32],
+    smile_second_weight: NDArray[np.float64],
+    smile_time: NDArray[np.float64],
+    spot_shock: NDArray[np.float64],
+    vol_shift: NDArray[np.float64],
+    horizon_days: NDArray[np.float64],
+    vix_level: NDArray[np.float64],
+    sticky_moneyness: bool,
+    scale_by_sqrt_time: bool,
+    spot_vol_link: bool,
+    vvol_beta: float,
+    explain: bool,
+) -> tuple[NDArray[np.float64], NDArray[np.float64] | None]: ...
+def explain_terms() -> list[str]: ...
 def leg_metric_names() -> list[str]: ...
 def bucket_upper_dte() -> list[float]: ...
 def simd_level() -> str: ...

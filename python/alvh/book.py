@@ -15,7 +15,7 @@ expiry         date (for VIX products the Wednesday settlement date)
 right          ``call`` or ``put`` (options only)
 strike         option strike in index points; variance swaps: strike in vol points (20.0)
 quantity       signed contracts; variance swaps: signed vega notional ($ per vol point)
-entry_price    optional: premium per unit (options), entry futures price, unused for swaps
+entry_price    optional: premium per unit (options), entry futures price; absent for swaps
 group          optional position id (e.g. one iron condor); condor metrics are per group
 start          variance swaps: start date of the variance period
 realized_vol   variance swaps: realised vol so far in vol points (optional)
@@ -259,7 +259,8 @@ def _fail(source: str, frame: pd.DataFrame, bad: pd.Series, column: str, allowed
     row = int(np.flatnonzero(bad.to_numpy())[0])
     where = frame["source"].iloc[row]
     value = frame[column].iloc[row] if column in frame.columns else None
-    shown = "missing" if value is None or (isinstance(value, float) and np.isnan(value)) else f"= {value!r}"
+    value = value.item() if isinstance(value, np.generic) else value
+    shown = "missing" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else f"= {value!r}"
     raise ConfigError(f"{source}: {where}.{column} {shown} is not allowed: {allowed}")
 
 
@@ -309,6 +310,7 @@ def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) ->
     entry = legs["entry_price"]
     _fail(source, legs, entry.notna() & ~(entry >= 0), "entry_price", ">= 0")
     _fail(source, legs, future & entry.notna() & ~(entry > 0), "entry_price", "> 0 for futures")
+    _fail(source, legs, swap & entry.notna(), "entry_price", "absent for variance swaps (entered at zero cost)")
     _fail(source, legs, swap & legs["start"].isna(), "start", "the start date of a variance swap")
     _fail(source, legs, ~swap & legs["start"].notna(), "start", "absent except for variance swaps")
     _fail(source, legs, swap & legs["start"].notna() & (legs["start"] >= legs["expiry"]), "start", "before the expiry")
@@ -327,6 +329,7 @@ def _numbers(legs: pd.DataFrame, column: str, source: str) -> pd.Series:
     values = legs[column]
     converted = pd.to_numeric(values, errors="coerce")
     _fail(source, legs, values.notna() & converted.isna(), column, "a number")
+    _fail(source, legs, converted.notna() & ~np.isfinite(converted.astype(np.float64)), column, "a finite number")
     return converted.astype(np.float64)
 
 
@@ -343,7 +346,7 @@ def _dates(legs: pd.DataFrame, column: str, source: str, *, required: bool) -> p
 
 
 class _LegFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     instrument: str
     expiry: dt.date
@@ -357,7 +360,7 @@ class _LegFile(BaseModel):
 
 
 class _LayerFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str
     role: str
@@ -365,7 +368,7 @@ class _LayerFile(BaseModel):
 
 
 class _BookFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = "book"
     layers: list[_LayerFile] = Field(min_length=1)
@@ -387,7 +390,7 @@ def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -
         try:
             parsed = _BookFile.model_validate(data)
         except ValidationError as e:
-            raise config_error(str(path), e) from None
+            raise config_error(str(path), e, model=_BookFile) from None
         layers = [Layer(layer.name, layer.role, tuple(_file_leg(leg) for leg in layer.legs)) for layer in parsed.layers]
         return Book.from_layers(parsed.name, layers, source=str(path))
     if suffix == ".csv":

@@ -37,6 +37,11 @@ Right = Literal["call", "put"]
 
 def _option_greeks(market: Market, instrument: Instrument, expiry: dt.date, strikes: np.ndarray, right: Right):  # type: ignore[no-untyped-def]
     years = market.years_to(expiry, instrument.settlement)
+    if years <= 0:
+        raise InputError(
+            f"expiry = {expiry} is not allowed: a {instrument.value} option expiring then has settled by the "
+            f"market's as_of ({market.as_of})"
+        )
     if instrument is Instrument.VIX:
         quote = market.vix_future(expiry)
         if quote.option_vol is None:
@@ -66,6 +71,30 @@ def _step(instrument: Instrument) -> float:
     return VIX_STRIKE_STEP if instrument is Instrument.VIX else SPX_STRIKE_STEP
 
 
+def _option_instrument(value: Instrument | str) -> Instrument:
+    try:
+        instrument = Instrument(value)
+    except ValueError:
+        instrument = None
+    if instrument is None or not instrument.is_option:
+        raise InputError(f"instrument = {value!r} is not allowed: use an option, SPX, SPXW or VIX")
+    return instrument
+
+
+def _check_right(right: str) -> None:
+    if right not in ("call", "put"):
+        raise InputError(f"right = {right!r} is not allowed: use 'call' or 'put'")
+
+
+def _check_positive(instrument: Instrument, **values: float) -> None:
+    """Quantities > 0 and widths that are positive multiples of the strike step."""
+    for name, value in values.items():
+        step = 0.0 if name == "quantity" else _step(instrument)
+        if not value > 0 or (step and abs(value / step - round(value / step)) > 1e-9):
+            grid = f" and a multiple of {step:g}" if step else ""
+            raise InputError(f"{name} = {value} is not allowed: must be > 0{grid}")
+
+
 def strike_for_delta(
     market: Market,
     expiry: dt.date,
@@ -75,7 +104,8 @@ def strike_for_delta(
     instrument: Instrument | str = Instrument.SPXW,
 ) -> float:
     """The listed strike whose |delta| is closest to ``delta`` (e.g. 0.12 for a 12-delta put)."""
-    instrument = Instrument(instrument)
+    instrument = _option_instrument(instrument)
+    _check_right(right)
     if not 0 < delta < 1:
         raise InputError(f"delta = {delta} is not allowed: use the absolute delta, between 0 and 1")
     center = market.vix_future(expiry).price if instrument is Instrument.VIX else market.spx.spot
@@ -122,9 +152,8 @@ def iron_condor(
 ) -> tuple[Leg, ...]:
     """A short iron condor: short put and call at ``short_delta``, long wings ``wing_width``
     points further out; ``quantity`` condors."""
-    instrument = Instrument(instrument)
-    if quantity <= 0 or wing_width <= 0:
-        raise InputError("quantity and wing_width must be > 0")
+    instrument = _option_instrument(instrument)
+    _check_positive(instrument, quantity=quantity, wing_width=wing_width)
     group = group or f"IC-{expiry}"
     short_put = strike_for_delta(market, expiry, "put", short_delta, instrument=instrument)
     short_call = strike_for_delta(market, expiry, "call", short_delta, instrument=instrument)
@@ -150,7 +179,9 @@ def broken_wing_butterfly(
 ) -> tuple[Leg, ...]:
     """A broken-wing butterfly: long 1 at ``near_width`` inside the short strike (towards the
     money), short 2 at ``short_delta``, long 1 ``far_width`` outside; ``quantity`` units."""
-    instrument = Instrument(instrument)
+    instrument = _option_instrument(instrument)
+    _check_right(right)
+    _check_positive(instrument, quantity=quantity, near_width=near_width, far_width=far_width)
     group = group or f"BWB-{right}-{expiry}"
     short = strike_for_delta(market, expiry, right, short_delta, instrument=instrument)
     inward = 1.0 if right == "put" else -1.0  # towards the money
@@ -173,7 +204,11 @@ def vertical(
     group: str | None = None,
 ) -> tuple[Leg, ...]:
     """A vertical spread: long ``long_strike``, short ``short_strike``, ``quantity`` spreads."""
-    instrument = Instrument(instrument)
+    instrument = _option_instrument(instrument)
+    _check_right(right)
+    _check_positive(instrument, quantity=quantity)
+    if long_strike == short_strike:
+        raise InputError(f"long_strike = short_strike = {long_strike} is not allowed: a spread needs two strikes")
     step = _step(instrument)
     for name, strike in (("long_strike", long_strike), ("short_strike", short_strike)):
         if strike <= 0 or abs(strike / step - round(strike / step)) > 1e-9:
@@ -197,6 +232,7 @@ def _vix_spread(
 ) -> tuple[Leg, ...]:
     if (long_strike is None) == (long_delta is None):
         raise InputError("give exactly one of long_strike and long_delta")
+    _check_positive(Instrument.VIX, quantity=quantity, width=width)
     if long_strike is None:
         assert long_delta is not None
         long_strike = strike_for_delta(market, expiry, right, long_delta, instrument=Instrument.VIX)

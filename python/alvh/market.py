@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -221,6 +221,12 @@ class Market(_Model):
             for i, item in enumerate(items):
                 if item.expiry < self.as_of.date():
                     raise ValueError(f"{name}[{i}].expiry = {item.expiry} is before as_of ({self.as_of})")
+        for i, smile in enumerate(self.spx.smiles):
+            if settlement_time(smile.expiry, Settlement.PM) <= self.as_of:
+                raise ValueError(
+                    f"spx.smiles[{i}].expiry = {smile.expiry} has settled (16:00) by as_of ({self.as_of}): "
+                    "a smile needs time to expiry"
+                )
         return self
 
     # --- time -----------------------------------------------------------------------------
@@ -266,6 +272,43 @@ class Market(_Model):
         vol: FloatArray = np.sqrt(np.maximum(w, 0.0) / t)
         return vol
 
+    def smile_table(self) -> tuple[NDArray[np.uint8], FloatArray]:
+        """The quoted smiles, sorted by expiry, as the Rust scenario kernel takes them: model codes
+        (0 SVI, 1 quadratic) and five parameters each — SVI (a, b, ρ, m, σ); quadratic (atm_vol,
+        skew, curvature, T, 0) with T the quote's time, so that w = vol²·T."""
+        smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
+        times = self._smile_times()
+        codes = np.array([0 if isinstance(s, SviSmile) else 1 for s in smiles], dtype=np.uint8)
+        params = np.array(
+            [
+                [s.a, s.b, s.rho, s.m, s.sigma] if isinstance(s, SviSmile) else [s.atm_vol, s.skew, s.curvature, t, 0.0]
+                for s, t in zip(smiles, times, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        return codes, params
+
+    def smile_slices(self, years: ArrayLike) -> dict[str, NDArray[Any]]:
+        """For times ``years``, the two quoted smiles whose total variances :meth:`smile_vol` mixes,
+        their weights, and the time the mix refers to (keys ``first``, ``first_weight``,
+        ``second``, ``second_weight``, ``time``): the same interpolation, vectorised."""
+        t = np.maximum(np.asarray(years, dtype=np.float64), 1e-12)
+        times = np.array(self._smile_times())
+        last = len(times) - 1
+        j = np.clip(np.searchsorted(times, t), 1, max(last, 1))
+        inside = (t > times[0]) & (t < times[-1]) & (last > 0)
+        t0, t1 = times[j - 1], times[np.minimum(j, last)]
+        span = np.where(t1 > t0, t1 - t0, 1.0)
+        before = t <= times[0]
+        edge = np.where(before, 0, last)
+        return {
+            "first": np.where(inside, j - 1, edge).astype(np.uint32),
+            "first_weight": np.where(inside, (t1 - t) / span, t / times[edge]),
+            "second": np.where(inside, j, edge).astype(np.uint32),
+            "second_weight": np.where(inside, (t - t0) / span, 0.0),
+            "time": t,
+        }
+
     def _smile_times(self) -> list[float]:
         # Smiles are quoted for SPXW (PM) expiries, whose settlement defines their time.
         return [self.years_to(s.expiry, Settlement.PM) for s in sorted(self.spx.smiles, key=lambda s: s.expiry)]
@@ -306,13 +349,43 @@ def _error_location(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def config_error(source: str, error: ValidationError, data: Mapping[str, Any] | None = None) -> ConfigError:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names of the model that holds the entry at ``loc`` (empty if unknown)."""
+    models = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        tagged = [m for m in models if "model" in m.model_fields and m.model_fields["model"].default == part]
+        if tagged:  # pydantic's discriminated-union tag
+            models = tagged
+            continue
+        found = [m.model_fields[part].annotation for m in models if part in m.model_fields]
+        models = _models_in(found[0]) if found else []
+    return list(models[0].model_fields) if len(models) == 1 else []
+
+
+def config_error(
+    source: str,
+    error: ValidationError,
+    data: Mapping[str, Any] | None = None,
+    *,
+    model: type[BaseModel] | None = None,
+) -> ConfigError:
     """A :class:`ConfigError` listing every problem pydantic found, each with its location, the
-    offending value and what is allowed."""
+    offending value and what is allowed (for an unknown field, the fields of ``model`` there)."""
     lines = []
     for e in error.errors():
         where = _error_location(tuple(e["loc"]))
         message = e["msg"].removeprefix("Value error, ")
+        allowed = _fields_at(model, tuple(e["loc"])) if model is not None and e["type"] == "extra_forbidden" else []
+        if allowed:
+            message = f"unknown field; allowed: {', '.join(allowed)}"
         value = e.get("input")
         shown = "" if isinstance(value, (dict, list)) or value is None else f" = {value!r}"
         lines.append(f"{source}: {where}{shown}: {message}" if where else f"{source}: {message}")
@@ -331,7 +404,7 @@ def load_market(path: str | Path) -> Market:
     try:
         return Market.model_validate(data)
     except ValidationError as e:
-        raise config_error(str(path), e) from None
+        raise config_error(str(path), e, model=Market) from None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from alvh.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlemen
 from alvh.market import K_RANGE, Market
 from alvh.pricing import price as option_price
 
-__all__ = ["BUCKETS", "METRICS", "METRIC_DOCS", "BookRisk", "value_book", "variance_swap_strike"]
+__all__ = ["BUCKETS", "METRICS", "METRIC_DOCS", "BookRisk", "leg_arrays", "value_book", "variance_swap_strike"]
 
 METRICS: list[str] = _core.leg_metric_names()
 """Per-leg metric columns, in kernel order."""
@@ -112,41 +112,20 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
     or when it expired before the snapshot.
     """
     legs = book.legs
-    inputs = _leg_inputs(book, market)
-    layer_of = book.layer_index()
-    layer_codes = np.asarray(legs["layer"].map(layer_of), dtype=np.uint32)
+    arrays = leg_arrays(book, market)
     per_leg_out = np.empty((len(METRICS), len(legs))) if per_leg else None
     metrics, buckets = _core.book_risk(
-        inputs["kind"],
-        legs["quantity"].to_numpy(np.float64),
-        legs["multiplier"].to_numpy(np.float64),
-        inputs["underlying"],
-        inputs["strike"],
-        inputs["years"],
-        inputs["vol"],
-        market.spx.rate,
-        inputs["div_yield"],
-        inputs["is_call"],
-        inputs["dte"],
-        inputs["term_beta"],
-        legs["entry_price"].to_numpy(np.float64),
-        inputs["remaining_fraction"],
-        inputs["accrued_variance"],
-        layer_codes,
-        len(book.layers),
-        market.spx.spot,
-        market.vix.spot,
-        market.link.log_beta,
-        per_leg_out,
+        arrays, len(book.layers), market.spx.spot, market.vix.spot, market.link.log_beta, per_leg_out
     )
     layers = pd.DataFrame(metrics, index=[layer.name for layer in book.layers], columns=METRICS)
     layers[BUCKETS] = buckets
     layers.insert(0, "role", [layer.role.value for layer in book.layers])
     layers.insert(1, "legs", legs.groupby("layer", sort=False).size().reindex(layers.index).fillna(0).astype(int))
-    total = layers.drop(columns=["role"]).sum()
+    total = layers.drop(columns=["role"]).sum(skipna=False)
     leg_table = legs.copy()
-    for name in ("years", "dte", "underlying", "vol"):
-        leg_table[name] = inputs[name]
+    leg_table["years"] = arrays["time_to_expiry"]
+    for name in ("dte", "underlying", "vol"):
+        leg_table[name] = arrays[name]
     if per_leg_out is not None:
         for i, name in enumerate(METRICS):
             leg_table[name] = per_leg_out[i]
@@ -170,8 +149,34 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
     return BookRisk(**{**risk.__dict__, "condors": condor_metrics(risk, market)})
 
 
+def leg_arrays(book: Book, market: Market) -> dict[str, Any]:
+    """The legs as the Rust kernels take them: a dict of 1-D arrays, one entry per leg, with each
+    leg's market inputs looked up one expiry at a time (no Python loop per leg)."""
+    legs = book.legs
+    inputs = _leg_inputs(book, market)
+    return {
+        "kind": inputs["kind"],
+        "quantity": legs["quantity"].to_numpy(np.float64),
+        "multiplier": legs["multiplier"].to_numpy(np.float64),
+        "underlying": inputs["underlying"],
+        "strike": inputs["strike"],
+        "time_to_expiry": inputs["years"],
+        "vol": inputs["vol"],
+        "rate": market.spx.rate,
+        "div_yield": inputs["div_yield"],
+        "is_call": inputs["is_call"],
+        "dte": inputs["dte"],
+        "term_beta": inputs["term_beta"],
+        # a variance swap is entered at zero cost: its unrealized P&L is its mark-to-market
+        "entry_price": np.where(legs["instrument"] == "VARSWAP", 0.0, legs["entry_price"].to_numpy(np.float64)),
+        "remaining_fraction": inputs["remaining_fraction"],
+        "accrued_variance": inputs["accrued_variance"],
+        "layer": np.asarray(legs["layer"].map(book.layer_index()), dtype=np.uint32),
+    }
+
+
 def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
-    """Each leg's kernel inputs, looked up in the market one expiry at a time."""
+    """Each leg's market inputs, looked up in the market one expiry at a time."""
     legs = book.legs
     n = len(legs)
     instrument = legs["instrument"].to_numpy(str)
@@ -219,7 +224,7 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
             try:
                 quote = market.vix_future(day)
             except InputError as e:
-                raise ConfigError(f"{book.name}: {legs['source'].iloc[int(vix[0])]}: {e}") from None
+                raise ConfigError(f"{book.name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
             out["underlying"][vix] = quote.price
             out["term_beta"][vix] = market.link.term_beta(years[vix])
             options = vix[instrument[vix] == "VIX"]
@@ -230,8 +235,9 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
                         f"for expiry {day} (vix.futures option_vol)"
                     )
                 out["vol"][options] = quote.option_vol
-        for row in rows[kinds == "VARSWAP"]:
-            _variance_swap_inputs(book, market, int(row), out)
+        swaps = rows[kinds == "VARSWAP"]
+        if len(swaps):
+            _variance_swap_inputs(book, market, day, swaps, out)
     return out
 
 
@@ -239,23 +245,35 @@ def _seconds(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _variance_swap_inputs(book: Book, market: Market, row: int, out: dict[str, NDArray[Any]]) -> None:
-    leg = book.legs.iloc[row]
-    expiry = leg["expiry"].date()
-    start = dt.datetime.combine(leg["start"].date(), MARKET_CLOSE)  # variance accrues from that close
-    years_left = float(out["years"][row])
-    term = (dt.datetime.combine(expiry, MARKET_CLOSE) - start).total_seconds() / SECONDS_PER_YEAR
-    remaining = min(years_left / term, 1.0) if term > 0 else 0.0
-    realized = leg["realized_vol"]
-    if remaining < 1.0 and np.isnan(realized):
+def _variance_swap_inputs(
+    book: Book, market: Market, expiry: dt.date, rows: NDArray[np.intp], out: dict[str, NDArray[Any]]
+) -> None:
+    """The inputs of the variance swaps ``rows``, all expiring on ``expiry`` (one fair strike)."""
+    legs = book.legs.iloc[rows]
+    forward_start = (legs["start"] > pd.Timestamp(market.as_of).normalize()).to_numpy(bool)
+    if forward_start.any():
+        leg = legs.iloc[int(np.flatnonzero(forward_start)[0])]
+        raise ConfigError(
+            f"{book.name}: {leg['source']}.start = {leg['start'].date()} is after the market's as_of "
+            f"({market.as_of}): forward-starting variance swaps are not supported"
+        )
+    close = np.timedelta64(_seconds(MARKET_CLOSE), "s")
+    start = legs["start"].to_numpy("datetime64[s]") + close  # variance accrues from that close
+    years_left = float(out["years"][rows[0]])
+    term = (np.datetime64(expiry, "s") + close - start).astype(np.float64) / SECONDS_PER_YEAR  # > 0 (validated)
+    remaining = np.minimum(years_left / term, 1.0)
+    realized = legs["realized_vol"].to_numpy(np.float64)
+    missing = (remaining < 1.0) & np.isnan(realized)
+    if missing.any():
+        leg = legs.iloc[int(np.flatnonzero(missing)[0])]
         raise ConfigError(
             f"{book.name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
             f"({leg['start'].date()})"
         )
-    out["strike"][row] = leg["strike"] / 100.0
-    out["vol"][row] = variance_swap_strike(market, expiry, years_left) if years_left > 0 else 0.0
-    out["remaining_fraction"][row] = remaining
-    out["accrued_variance"][row] = (1.0 - remaining) * (0.0 if np.isnan(realized) else realized / 100.0) ** 2
+    out["strike"][rows] = legs["strike"].to_numpy(np.float64) / 100.0
+    out["vol"][rows] = variance_swap_strike(market, expiry, years_left) if years_left > 0 else 0.0
+    out["remaining_fraction"][rows] = remaining
+    out["accrued_variance"][rows] = (1.0 - remaining) * np.nan_to_num(realized / 100.0) ** 2
 
 
 def variance_swap_strike(market: Market, expiry: dt.date, years: float, *, points: int = 801) -> float:

@@ -202,6 +202,10 @@ def _degenerate(model, underlying, strike, time, vol, rate, div_yield, is_call) 
         rho = th K T e^{-rT} step (BSM) or -T V (Black-76),  div_rho = -th T U A step (BSM) or 0,
         charm = (r - b) delta,  gamma = vega = vanna = volga = 0.
 
+    At expiry (T = 0) the option has settled (SPEC §2: "a leg is worth its intrinsic value;
+    Greeks take their limits (delta a step, the others 0)"): theta, rho, div_rho and charm are 0
+    there too; the carry terms above apply to sigma = 0 with T > 0.
+
     Away from F = K these are the exact limits (the time value and all its derivatives vanish
     like e^{-d^2/2}).  At exactly F = K some limits are singular or non-zero and are *reported
     by convention*: gamma (+inf), charm (singular when b != 0 or T = 0) and, for T = 0 with
@@ -222,17 +226,18 @@ def _degenerate(model, underlying, strike, time, vol, rate, div_yield, is_call) 
     price = th * (ua - K * disc) if sgn > 0 else mp.mpf(0)
     delta = th * a * step
     zero = mp.mpf(0)
+    settled = T == 0
     out = {
         "price": price,
         "delta": delta,
         "gamma": zero,
         "vega": zero,
-        "theta": r * price - b * th * ua * step,
-        "rho": th * K * T * disc * step if model == "bsm" else -T * price,
-        "div_rho": -th * T * ua * step if model == "bsm" else zero,
+        "theta": zero if settled else r * price - b * th * ua * step,
+        "rho": zero if settled else (th * K * T * disc * step if model == "bsm" else -T * price),
+        "div_rho": zero if settled or model != "bsm" else -th * T * ua * step,
         "vanna": zero,
         "volga": zero,
-        "charm": (r - b) * delta,
+        "charm": zero if settled else (r - b) * delta,
     }
     return out
 

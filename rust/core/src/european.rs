@@ -23,9 +23,11 @@
 //! | volga | vega·d₁·d₂/σ |
 //! | charm = −∂Δ/∂T | (r − b)·Δ − A·φ(d₁)·(b/(σ√T) − d₂/(2T)) |
 //!
-//! At T = 0 or σ = 0 the value is the discounted intrinsic value of the forward and each Greek is
-//! its one-sided limit: Φ(θd) becomes a step (½ exactly at the money), the φ(d₁) terms vanish.
-//! (At the money exactly, gamma, vanna and charm have no finite limit; they are reported as 0.)
+//! At expiry (T = 0) the value is the intrinsic value, delta a step (½ exactly at the money) and
+//! every other Greek 0 (SPEC §2). With σ = 0 and T > 0 the value is the discounted intrinsic value
+//! of the forward and each Greek its one-sided limit: Φ(θd) becomes a step, the φ(d₁) terms vanish,
+//! theta, rho and charm keep their carry terms. (At the money exactly, gamma, vanna and charm have
+//! no finite limit; they are reported as 0.)
 
 use crate::black::{NormalisedBlock, normalised_block};
 use crate::dispatch::{Arith, BLOCK};
@@ -280,6 +282,7 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let charm_drift = (carry - 0.5 * d2 * vol[i] * vol[i] * inv_total_vol) * inv_total_vol;
         let charm = A::mul_add(rate[i] - carry, delta, -a * pdf_d1 * charm_drift);
         let zero_if_degenerate = |v: f64| if degenerate { 0.0 } else { v };
+        let zero_if_settled = |v: f64| if time[i] == 0.0 { 0.0 } else { v };
         sink.put(
             i,
             &Greeks {
@@ -287,12 +290,12 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
                 delta,
                 gamma: zero_if_degenerate(gamma),
                 vega: zero_if_degenerate(vega),
-                theta,
-                rho,
-                div_rho,
+                theta: zero_if_settled(theta),
+                rho: zero_if_settled(rho),
+                div_rho: zero_if_settled(div_rho),
                 vanna: zero_if_degenerate(vanna),
                 volga: zero_if_degenerate(volga),
-                charm: if degenerate { (rate[i] - carry) * delta } else { charm },
+                charm: zero_if_settled(if degenerate { (rate[i] - carry) * delta } else { charm }),
             },
         );
     }

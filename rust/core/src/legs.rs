@@ -244,7 +244,8 @@ impl SplitRows for LegOutputs<'_> {
 }
 
 impl LegInputs<'_> {
-    fn check(&self, layers: usize) -> Result<usize, CoreError> {
+    /// Check lengths, kinds and layer indices; the number of legs.
+    pub(crate) fn check(&self, layers: usize) -> Result<usize, CoreError> {
         let rows = self.kind.len();
         let columns: [(&'static str, usize); 15] = [
             ("quantity", self.quantity.len()),

@@ -46,6 +46,8 @@ pub mod legs;
 pub mod normal;
 pub mod parallel;
 pub mod rational_cubic;
+pub mod scenario;
+pub mod smile;
 
 pub use batch::{Column, Flags, GreeksOutput, InvalidRows, OptionInputs};
 pub use error::CoreError;

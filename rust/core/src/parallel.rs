@@ -84,6 +84,24 @@ impl<T: SplitRows> SplitRows for Option<T> {
     }
 }
 
+/// Rows of a row-major matrix (`width` values per row), split between rows.
+pub struct RowMajor<'a> {
+    /// The matrix, `rows × width`.
+    pub data: &'a mut [f64],
+    /// Values per row.
+    pub width: usize,
+}
+
+impl SplitRows for RowMajor<'_> {
+    fn rows(&self) -> usize {
+        self.data.len().checked_div(self.width).unwrap_or(0)
+    }
+    fn split_rows(self, mid: usize) -> (Self, Self) {
+        let (a, b) = self.data.split_at_mut(mid * self.width);
+        (RowMajor { data: a, width: self.width }, RowMajor { data: b, width: self.width })
+    }
+}
+
 impl SplitRows for () {
     fn rows(&self) -> usize {
         usize::MAX
@@ -102,10 +120,21 @@ where
     T: Send,
     F: Fn(Range<usize>, O) -> T + Sync,
 {
-    if rows <= CHUNK {
+    map_chunks_of(CHUNK, rows, outputs, work)
+}
+
+/// [`map_chunks`] with chunks of `chunk` rows (for rows that are costly, like scenarios).
+pub fn map_chunks_of<O, T, F>(chunk: usize, rows: usize, outputs: O, work: &F) -> Vec<T>
+where
+    O: SplitRows,
+    T: Send,
+    F: Fn(Range<usize>, O) -> T + Sync,
+{
+    let chunk = chunk.max(1);
+    if rows <= chunk {
         vec![work(0..rows, outputs)]
     } else {
-        pool().install(|| split_recursively(0, rows, outputs, work))
+        pool().install(|| split_recursively(chunk, 0, rows, outputs, work))
     }
 }
 
@@ -118,20 +147,20 @@ where
     map_chunks(outputs.rows(), outputs, &|range: Range<usize>, out| work(range.start, out));
 }
 
-fn split_recursively<O, T, F>(first: usize, rows: usize, outputs: O, work: &F) -> Vec<T>
+fn split_recursively<O, T, F>(chunk: usize, first: usize, rows: usize, outputs: O, work: &F) -> Vec<T>
 where
     O: SplitRows,
     T: Send,
     F: Fn(Range<usize>, O) -> T + Sync,
 {
-    if rows <= CHUNK {
+    if rows <= chunk {
         return vec![work(first..first + rows, outputs)];
     }
-    let mid = rows.div_ceil(CHUNK) / 2 * CHUNK;
+    let mid = rows.div_ceil(chunk) / 2 * chunk;
     let (left, right) = outputs.split_rows(mid);
     let (mut head, tail) = rayon::join(
-        || split_recursively(first, mid, left, work),
-        || split_recursively(first + mid, rows - mid, right, work),
+        || split_recursively(chunk, first, mid, left, work),
+        || split_recursively(chunk, first + mid, rows - mid, right, work),
     );
     head.extend(tail);
     head

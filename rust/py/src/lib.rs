@@ -4,11 +4,13 @@
 //! released around the core call ([`compute`]), and results land in caller-provided arrays.
 
 use alvh_core::legs::{self, LegInputs, LegOutputs, LinkInputs, Metric};
+use alvh_core::scenario::{self, Dynamics, EXPLAIN_TERMS, Grid, LegSmiles};
+use alvh_core::smile::SmileTable;
 use alvh_core::{
     Column, CoreError, Flags, GreeksOutput, InvalidRows, Model, OptionInputs, batch, dispatch, iv, parallel,
 };
 use numpy::{
-    IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadwriteArray1, PyReadwriteArray2,
+    IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray1, PyReadwriteArray2,
     PyUntypedArrayMethods,
 };
 use pyo3::prelude::*;
@@ -239,67 +241,83 @@ fn slice<'a, T: numpy::Element>(arr: &'a PyReadonlyArray1<T>, name: &str) -> PyR
     arr.as_slice().map_err(|_| InputError::new_err(format!("{name} must be a C-contiguous 1-D array")))
 }
 
+/// Two arrays returned to Python.
+type ArrayPair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+/// An array and an optional one, returned to Python.
+type ArrayAndOption<'py> = (Bound<'py, PyArray2<f64>>, Option<Bound<'py, PyArray2<f64>>>);
+
+/// A book's legs as a dict of 1-D arrays (keys as in `LegInputs`), built by `alvh.valuation`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct LegArrays<'py> {
+    kind: PyReadonlyArray1<'py, u8>,
+    quantity: PyReadonlyArray1<'py, f64>,
+    multiplier: PyReadonlyArray1<'py, f64>,
+    underlying: PyReadonlyArray1<'py, f64>,
+    strike: PyReadonlyArray1<'py, f64>,
+    time_to_expiry: PyReadonlyArray1<'py, f64>,
+    vol: PyReadonlyArray1<'py, f64>,
+    rate: NumberArg<'py>,
+    div_yield: PyReadonlyArray1<'py, f64>,
+    is_call: PyReadonlyArray1<'py, bool>,
+    dte: PyReadonlyArray1<'py, f64>,
+    term_beta: PyReadonlyArray1<'py, f64>,
+    entry_price: PyReadonlyArray1<'py, f64>,
+    remaining_fraction: PyReadonlyArray1<'py, f64>,
+    accrued_variance: PyReadonlyArray1<'py, f64>,
+    layer: PyReadonlyArray1<'py, u32>,
+}
+
+impl LegArrays<'_> {
+    fn inputs(&self) -> PyResult<LegInputs<'_>> {
+        Ok(LegInputs {
+            kind: slice(&self.kind, "kind")?,
+            quantity: slice(&self.quantity, "quantity")?,
+            multiplier: slice(&self.multiplier, "multiplier")?,
+            underlying: slice(&self.underlying, "underlying")?,
+            strike: slice(&self.strike, "strike")?,
+            time_to_expiry: slice(&self.time_to_expiry, "time_to_expiry")?,
+            vol: slice(&self.vol, "vol")?,
+            rate: column(&self.rate, "rate")?,
+            div_yield: slice(&self.div_yield, "div_yield")?,
+            is_call: slice(&self.is_call, "is_call")?,
+            dte: slice(&self.dte, "dte")?,
+            term_beta: slice(&self.term_beta, "term_beta")?,
+            entry_price: slice(&self.entry_price, "entry_price")?,
+            remaining_fraction: slice(&self.remaining_fraction, "remaining_fraction")?,
+            accrued_variance: slice(&self.accrued_variance, "accrued_variance")?,
+            layer: slice(&self.layer, "layer")?,
+        })
+    }
+}
+
 /// Trader-unit risk of book legs: per-layer sums `(metrics[layers, 17], vega_by_bucket[layers, 5])`,
 /// and the per-leg metrics into `per_leg[17, legs]` when given. See `alvh.valuation`.
 #[pyfunction]
-#[pyo3(signature = (kind, quantity, multiplier, underlying, strike, time_to_expiry, vol, rate, div_yield, is_call,
-    dte, term_beta, entry_price, remaining_fraction, accrued_variance, layer, layers, spx_spot, vix_spot, log_beta,
-    per_leg=None))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (legs, layers, spx_spot, vix_spot, log_beta, per_leg=None))]
 fn book_risk<'py>(
     py: Python<'py>,
-    kind: PyReadonlyArray1<u8>,
-    quantity: PyReadonlyArray1<f64>,
-    multiplier: PyReadonlyArray1<f64>,
-    underlying: PyReadonlyArray1<f64>,
-    strike: PyReadonlyArray1<f64>,
-    time_to_expiry: PyReadonlyArray1<f64>,
-    vol: PyReadonlyArray1<f64>,
-    rate: NumberArg,
-    div_yield: PyReadonlyArray1<f64>,
-    is_call: PyReadonlyArray1<bool>,
-    dte: PyReadonlyArray1<f64>,
-    term_beta: PyReadonlyArray1<f64>,
-    entry_price: PyReadonlyArray1<f64>,
-    remaining_fraction: PyReadonlyArray1<f64>,
-    accrued_variance: PyReadonlyArray1<f64>,
-    layer: PyReadonlyArray1<u32>,
+    legs: LegArrays,
     layers: usize,
     spx_spot: f64,
     vix_spot: f64,
     log_beta: f64,
     mut per_leg: Option<PyReadwriteArray2<f64>>,
-) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
-    let inputs = LegInputs {
-        kind: slice(&kind, "kind")?,
-        quantity: slice(&quantity, "quantity")?,
-        multiplier: slice(&multiplier, "multiplier")?,
-        underlying: slice(&underlying, "underlying")?,
-        strike: slice(&strike, "strike")?,
-        time_to_expiry: slice(&time_to_expiry, "time_to_expiry")?,
-        vol: slice(&vol, "vol")?,
-        rate: column(&rate, "rate")?,
-        div_yield: slice(&div_yield, "div_yield")?,
-        is_call: slice(&is_call, "is_call")?,
-        dte: slice(&dte, "dte")?,
-        term_beta: slice(&term_beta, "term_beta")?,
-        entry_price: slice(&entry_price, "entry_price")?,
-        remaining_fraction: slice(&remaining_fraction, "remaining_fraction")?,
-        accrued_variance: slice(&accrued_variance, "accrued_variance")?,
-        layer: slice(&layer, "layer")?,
-    };
+) -> PyResult<ArrayPair<'py>> {
+    let inputs = legs.inputs()?;
     let link = LinkInputs { spx_spot, vix_spot, log_beta };
     let outputs = match per_leg.as_mut() {
         Some(array) => {
-            let legs = array.shape()[1];
+            let count = array.shape()[1];
             let flat = array
                 .as_slice_mut()
                 .map_err(|_| InputError::new_err("per_leg must be a writeable C-contiguous float64 array"))?;
-            if legs == 0 {
-                Some(LegOutputs { columns: (0..Metric::COUNT).map(|_| &mut [][..]).collect() })
+            let columns = if count == 0 {
+                (0..Metric::COUNT).map(|_| &mut [][..]).collect()
             } else {
-                Some(LegOutputs { columns: flat.chunks_mut(legs).collect() })
-            }
+                flat.chunks_mut(count).collect()
+            };
+            Some(LegOutputs { columns })
         }
         None => None,
     };
@@ -309,6 +327,83 @@ fn book_risk<'py>(
     let metrics = metrics.into_pyarray(py).reshape([layers, Metric::COUNT])?;
     let buckets = buckets.into_pyarray(py).reshape([layers, legs::BUCKETS])?;
     Ok((metrics, buckets))
+}
+
+/// Scenario P&L per scenario and layer, `pnl[scenarios, layers]` (scenarios in C order over spot,
+/// vol, horizon, VIX level), and the book's explain terms `explain[scenarios, 7]` when asked.
+/// See `alvh.scenarios`.
+#[pyfunction]
+#[pyo3(signature = (legs, layers, spx_spot, vix_spot, log_beta, smile_model, smile_params, k_range,
+    smile_first, smile_first_weight, smile_second, smile_second_weight, smile_time,
+    spot_shock, vol_shift, horizon_days, vix_level, sticky_moneyness, scale_by_sqrt_time, spot_vol_link,
+    vvol_beta, explain))]
+fn scenario_pnl<'py>(
+    py: Python<'py>,
+    legs: LegArrays,
+    layers: usize,
+    spx_spot: f64,
+    vix_spot: f64,
+    log_beta: f64,
+    smile_model: PyReadonlyArray1<u8>,
+    smile_params: PyReadonlyArray2<f64>,
+    k_range: f64,
+    smile_first: PyReadonlyArray1<u32>,
+    smile_first_weight: PyReadonlyArray1<f64>,
+    smile_second: PyReadonlyArray1<u32>,
+    smile_second_weight: PyReadonlyArray1<f64>,
+    smile_time: PyReadonlyArray1<f64>,
+    spot_shock: PyReadonlyArray1<f64>,
+    vol_shift: PyReadonlyArray1<f64>,
+    horizon_days: PyReadonlyArray1<f64>,
+    vix_level: PyReadonlyArray1<f64>,
+    sticky_moneyness: bool,
+    scale_by_sqrt_time: bool,
+    spot_vol_link: bool,
+    vvol_beta: f64,
+    explain: bool,
+) -> PyResult<ArrayAndOption<'py>> {
+    let inputs = legs.inputs()?;
+    if smile_params.shape()[1] != 5 {
+        return Err(InputError::new_err("smile_params must have 5 columns"));
+    }
+    let flat_params = smile_params
+        .as_slice()
+        .map_err(|_| InputError::new_err("smile_params must be a C-contiguous float64 array"))?;
+    let params: Vec<[f64; 5]> = flat_params.chunks_exact(5).map(|c| [c[0], c[1], c[2], c[3], c[4]]).collect();
+    let smiles = LegSmiles {
+        table: SmileTable { model: slice(&smile_model, "smile_model")?, params: &params, k_range },
+        first: slice(&smile_first, "smile_first")?,
+        first_weight: slice(&smile_first_weight, "smile_first_weight")?,
+        second: slice(&smile_second, "smile_second")?,
+        second_weight: slice(&smile_second_weight, "smile_second_weight")?,
+        time: slice(&smile_time, "smile_time")?,
+    };
+    let grid = Grid {
+        spot_shock: slice(&spot_shock, "spot_shock")?,
+        vol_shift: slice(&vol_shift, "vol_shift")?,
+        horizon_days: slice(&horizon_days, "horizon_days")?,
+        vix_level: slice(&vix_level, "vix_level")?,
+    };
+    let dynamics = Dynamics { sticky_moneyness, scale_by_sqrt_time, spot_vol_link, vvol_beta };
+    let link = LinkInputs { spx_spot, vix_spot, log_beta };
+    let scenarios = grid.len();
+    let mut pnl = vec![0.0; scenarios * layers];
+    let mut terms = explain.then(|| vec![0.0; scenarios * EXPLAIN_TERMS.len()]);
+    compute(py, || {
+        scenario::scenario_pnl(&inputs, &smiles, link, layers, &grid, &dynamics, &mut pnl, terms.as_deref_mut())
+    })?;
+    let pnl = pnl.into_pyarray(py).reshape([scenarios, layers])?;
+    let terms = match terms {
+        Some(t) => Some(t.into_pyarray(py).reshape([scenarios, EXPLAIN_TERMS.len()])?),
+        None => None,
+    };
+    Ok((pnl, terms))
+}
+
+/// Names of the explain terms of `scenario_pnl`, in column order.
+#[pyfunction]
+fn explain_terms() -> Vec<&'static str> {
+    EXPLAIN_TERMS.to_vec()
 }
 
 /// Names of the per-leg metrics of `book_risk`, in column order.
@@ -350,6 +445,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(implied_vol, m)?)?;
     m.add_function(wrap_pyfunction!(implied_vol_status_names, m)?)?;
     m.add_function(wrap_pyfunction!(book_risk, m)?)?;
+    m.add_function(wrap_pyfunction!(scenario_pnl, m)?)?;
+    m.add_function(wrap_pyfunction!(explain_terms, m)?)?;
     m.add_function(wrap_pyfunction!(leg_metric_names, m)?)?;
     m.add_function(wrap_pyfunction!(bucket_upper_dte, m)?)?;
     m.add_function(wrap_pyfunction!(simd_level, m)?)?;
