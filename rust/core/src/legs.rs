@@ -365,9 +365,8 @@ impl Kernel for RiskKernel<'_, '_> {
             };
             let mut sink = MetricSink::<A> {
                 arith: std::marker::PhantomData,
-                legs,
+                block: LegBlock::new(legs, start..end),
                 link: self.link,
-                start,
                 rate: &rate,
                 metrics: &mut metrics,
             };
@@ -419,18 +418,54 @@ fn accumulate(layer: &[u32], dte: &[f64], metrics: &[[f64; BLOCK]; Metric::COUNT
 /// Turns each row's raw Greeks into the trader-unit metrics of its leg kind.
 struct MetricSink<'a, 'b, A> {
     arith: std::marker::PhantomData<A>,
-    legs: &'a LegInputs<'a>,
+    /// The block's legs: every column sliced to the block, so that indexing needs no bounds
+    /// checks in the vectorised loop.
+    block: LegBlock<'a>,
     link: LinkInputs,
-    start: usize,
     rate: &'b [f64; BLOCK],
     metrics: &'b mut [[f64; BLOCK]; Metric::COUNT],
+}
+
+/// One block's leg columns.
+struct LegBlock<'a> {
+    kind: &'a [u8],
+    quantity: &'a [f64],
+    multiplier: &'a [f64],
+    underlying: &'a [f64],
+    strike: &'a [f64],
+    time_to_expiry: &'a [f64],
+    vol: &'a [f64],
+    dte: &'a [f64],
+    term_beta: &'a [f64],
+    entry_price: &'a [f64],
+    remaining_fraction: &'a [f64],
+    accrued_variance: &'a [f64],
+}
+
+impl<'a> LegBlock<'a> {
+    fn new(legs: &'a LegInputs<'a>, rows: std::ops::Range<usize>) -> Self {
+        LegBlock {
+            kind: &legs.kind[rows.clone()],
+            quantity: &legs.quantity[rows.clone()],
+            multiplier: &legs.multiplier[rows.clone()],
+            underlying: &legs.underlying[rows.clone()],
+            strike: &legs.strike[rows.clone()],
+            time_to_expiry: &legs.time_to_expiry[rows.clone()],
+            vol: &legs.vol[rows.clone()],
+            dte: &legs.dte[rows.clone()],
+            term_beta: &legs.term_beta[rows.clone()],
+            entry_price: &legs.entry_price[rows.clone()],
+            remaining_fraction: &legs.remaining_fraction[rows.clone()],
+            accrued_variance: &legs.accrued_variance[rows],
+        }
+    }
 }
 
 impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
     #[inline(always)]
     fn put(&mut self, i: usize, g: &Greeks) {
-        let legs = self.legs;
-        let row = self.start + i;
+        let legs = &self.block;
+        let row = i;
         let kind = legs.kind[row];
         let (is_vix_option, is_future, is_swap) =
             (kind == LegKind::VixOption as u8, kind == LegKind::VixFuture as u8, kind == LegKind::VarianceSwap as u8);

@@ -1,0 +1,97 @@
+"""Speed of the per-leg → per-layer → book aggregation (issue 3) against a numpy implementation of
+the same sums: numpy/scipy Greeks per leg, scaled to trader units, summed per layer with
+``np.bincount``. Target: >= 5x on 1e6 legs (CI: 1e5 legs, gate 2.5x)."""
+
+import numpy as np
+import pytest
+from conftest import CI
+from timing import best_time
+
+import alvh.data
+from alvh import _core
+from alvh.book import Book
+from alvh.valuation import METRICS, leg_arrays
+from tests.reference import numpy_black_scholes as ref
+
+LEGS = 100_000 if CI else 1_000_000
+GATE = 2.5 if CI else 5.0
+LAYERS = 4
+
+
+@pytest.fixture(scope="module")
+def big_book() -> tuple[dict[str, object], object]:
+    market = alvh.data.example_market()
+    rng = np.random.default_rng(3)
+    expiries = [s.expiry for s in market.spx.smiles]
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "layer": np.repeat([f"layer{i}" for i in range(LAYERS)], LEGS // LAYERS),
+            "instrument": "SPXW",
+            "expiry": rng.choice(expiries, LEGS),
+            "right": rng.choice(["call", "put"], LEGS),
+            "strike": np.round(market.spx.spot * rng.uniform(0.8, 1.2, LEGS) / 5) * 5,
+            "quantity": rng.choice([-10.0, -5.0, 5.0, 10.0], LEGS),
+        }
+    )
+    book = Book.from_frame(frame, roles={"layer0": "core"})
+    return leg_arrays(book, market), market
+
+
+def _ours(arrays: dict[str, object], market) -> np.ndarray:  # type: ignore[no-untyped-def]
+    metrics, _ = _core.book_risk(arrays, LAYERS, market.spx.spot, market.vix.spot, market.link.log_beta)
+    return metrics
+
+
+def _numpy(arrays: dict[str, object], market) -> dict[str, np.ndarray]:  # type: ignore[no-untyped-def]
+    """The same per-layer sums of the SPX-leg metrics, in numpy."""
+    a = arrays
+    g = ref.greeks(a["underlying"], a["strike"], a["time_to_expiry"], a["vol"], a["rate"], a["div_yield"], a["is_call"])
+    size = a["quantity"] * a["multiplier"]
+    layer = a["layer"]
+    spot = market.spx.spot
+    per_leg = {
+        "market_value": size * g["price"],
+        "delta": size * g["delta"],
+        "dollar_delta": size * g["delta"] * spot,
+        "gamma": size * g["gamma"],
+        "dollar_gamma": size * g["gamma"] * spot * spot * 0.01,
+        "vega": size * g["vega"] * 0.01,
+        "theta": size * g["theta"] / 365.0,
+        "rho": size * g["rho"] * 0.01,
+    }
+    per_leg["spx_vega"] = per_leg["vega"]
+    per_leg["tw_vega"] = per_leg["vega"] * np.sqrt(30.0 / np.maximum(a["dte"], 1.0))
+    return {k: np.bincount(layer, weights=v, minlength=LAYERS) for k, v in per_leg.items()}
+
+
+def _check(ours: np.ndarray, theirs: dict[str, np.ndarray]) -> None:
+    for name, sums in theirs.items():
+        column = ours[:, METRICS.index(name)]
+        scale = np.abs(sums).max()
+        np.testing.assert_allclose(column, sums, rtol=1e-9, atol=1e-9 * scale, err_msg=name)
+
+
+def test_book_aggregation(benchmark, big_book) -> None:  # type: ignore[no-untyped-def]
+    arrays, market = big_book
+    result = benchmark(lambda: _ours(arrays, market))
+    _check(result, _numpy(arrays, market))
+
+
+def test_numpy_aggregation(benchmark, big_book) -> None:  # type: ignore[no-untyped-def]
+    arrays, market = big_book
+    result = benchmark(lambda: _numpy(arrays, market))
+    assert np.isfinite(result["theta"]).all()
+
+
+def test_gate_book_aggregation_speed_ratio(big_book) -> None:  # type: ignore[no-untyped-def]
+    arrays, market = big_book
+    ours = best_time(lambda: _ours(arrays, market))
+    theirs = best_time(lambda: _numpy(arrays, market), repeats=3)
+    ratio = theirs / ours
+    print(
+        f"\nbook aggregation, {LEGS} legs: alvh {LEGS / ours / 1e6:.1f}M legs/s, numpy {LEGS / theirs / 1e6:.1f}M legs/s,"
+        f" ratio {ratio:.1f}x (gate {GATE}x)"
+    )
+    assert ratio >= GATE
