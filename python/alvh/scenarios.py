@@ -21,7 +21,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -135,6 +135,19 @@ class ScenarioGrid:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scenario: the axes, each layer's P&L, the book, and the explain terms."""
+        reserved = [
+            "spot_shock",
+            "vol_shift",
+            "horizon_days",
+            "vix_level",
+            "book",
+            *(f"explain_{t}" for t in EXPLAIN_TERMS),
+        ]
+        clash = [name for name in self.layers if name in reserved]
+        if clash:
+            raise InputError(
+                f"layer {clash[0]!r} has the name of a column of the scenario table ({', '.join(reserved)}): rename it"
+            )
         values = [
             self.spot_shocks,
             self.vol_shifts,
@@ -158,12 +171,32 @@ class ScenarioGrid:
 
 
 def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArray:
-    array = np.atleast_1d(np.asarray(default if values is None else values, dtype=np.float64))
+    try:
+        array = np.atleast_1d(np.asarray(default if values is None else values, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a non-empty 1-D list of numbers, got {values!r}") from None
     if array.ndim != 1 or array.size == 0:
         raise InputError(f"{name} must be a non-empty 1-D list of numbers")
-    if not np.isfinite(array).all():
-        raise InputError(f"{name} must be finite")
+    _check_axis(name, array, ~np.isfinite(array), "finite")
     return np.ascontiguousarray(array)
+
+
+def _check_axis(name: str, array: FloatArray, bad: NDArray[np.bool_], allowed: str) -> None:
+    """Raise naming the first bad entry of an axis, its value and what is allowed."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{name}[{i}] = {float(array[i])!r} is not allowed: must be {allowed}")
+
+
+_Option = TypeVar("_Option", Dynamics, VolShiftScaling)
+
+
+def _option(kind: type[_Option], name: str, value: object) -> _Option:
+    """The option ``value`` as the enum ``kind``, or an error naming ``name`` and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"{name} = {value!r} is not allowed: use {' or '.join(k.value for k in kind)}") from None
 
 
 def scenario_grid(
@@ -186,20 +219,15 @@ def scenario_grid(
     With ``explain=True`` the book's P&L is also split into Taylor terms (and the residual).
     """
     spots = _axis("spot_shocks", spot_shocks, [round(x, 2) for x in np.arange(-0.10, 0.101, 0.02)])
-    if (spots <= -1).any():
-        raise InputError("spot_shocks must be > -1 (relative moves: -0.05 is -5 %)")
+    _check_axis("spot_shocks", spots, spots <= -1, "> -1 (relative moves: -0.05 is -5 %)")
     vols = _axis("vol_shifts", vol_shifts, [-5.0, 0.0, 5.0, 10.0])
     days = _axis("horizons", horizons, [0.0, 1.0, 7.0])
-    if (days < 0).any():
-        raise InputError("horizons must be >= 0 (calendar days)")
+    _check_axis("horizons", days, days < 0, ">= 0 (calendar days)")
     vix = None if vix_levels is None else _axis("vix_levels", vix_levels, [])
-    if vix is not None and (vix <= 0).any():
-        raise InputError("vix_levels must be > 0")
-    try:
-        dynamics = Dynamics(dynamics)
-        scaling = VolShiftScaling(vol_shift_scaling)
-    except ValueError as e:
-        raise InputError(f"{e}; dynamics: sticky_strike or sticky_moneyness; scaling: parallel or sqrt_time") from None
+    if vix is not None:
+        _check_axis("vix_levels", vix, vix <= 0, "> 0 (index points)")
+    dynamics = _option(Dynamics, "dynamics", dynamics)
+    scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
 
     arrays = leg_arrays(book, market)
     codes, params = market.smile_table()

@@ -248,7 +248,7 @@ def numpy_grid(
         derived) — the layout of :attr:`alvh.scenarios.ScenarioGrid.pnl`.
     """
     kind = np.asarray(legs["kind"])
-    spx, vix_option, future, swap = kind == 0, kind == 1, kind == 2, kind == 3
+    spx, future, swap = kind == 0, kind == 2, kind == 3  # 1: VIX options, the default branch
     size = np.asarray(legs["quantity"], dtype=float) * np.asarray(legs["multiplier"], dtype=float)
     strike = np.asarray(legs["strike"], dtype=float)
     years = np.asarray(legs["time_to_expiry"], dtype=float)

@@ -222,10 +222,13 @@ impl Kernel for HorizonKernel<'_> {
 }
 
 /// Each leg's null-scenario value through the scenario pricer (so a null scenario's P&L is
-/// exactly 0) and, for the explain, its raw Greeks.
+/// exactly 0) and, for the explain, its raw Greeks and the underlying and vol they were taken
+/// at (the explain measures moves from these, so the null scenario explains to exactly 0).
 struct Base {
     value: Vec<f64>,
     greeks: Vec<Greeks>,
+    underlying: Vec<f64>,
+    vol: Vec<f64>,
 }
 
 fn base_values(context: &Context, with_greeks: bool) -> Base {
@@ -235,10 +238,13 @@ fn base_values(context: &Context, with_greeks: bool) -> Base {
     let parts = map_chunks(rows, (), &|range, ()| {
         dispatch::run(BaseKernel { context, horizon: &horizon, null, range, with_greeks })
     });
-    let mut base = Base { value: Vec::with_capacity(rows), greeks: Vec::new() };
-    for (values, greeks) in parts {
-        base.value.extend(values);
-        base.greeks.extend(greeks);
+    let mut base =
+        Base { value: Vec::with_capacity(rows), greeks: Vec::new(), underlying: Vec::new(), vol: Vec::new() };
+    for part in parts {
+        base.value.extend(part.value);
+        base.greeks.extend(part.greeks);
+        base.underlying.extend(part.underlying);
+        base.vol.extend(part.vol);
     }
     base
 }
@@ -252,13 +258,17 @@ struct BaseKernel<'a> {
 }
 
 impl Kernel for BaseKernel<'_> {
-    type Output = (Vec<f64>, Vec<Greeks>);
+    type Output = Base;
 
     #[inline(always)]
     fn run<A: Arith>(self) -> Self::Output {
         let legs = self.context.legs;
-        let mut values = Vec::with_capacity(self.range.len());
-        let mut greeks = Vec::new();
+        let mut base = Base {
+            value: Vec::with_capacity(self.range.len()),
+            greeks: Vec::new(),
+            underlying: Vec::new(),
+            vol: Vec::new(),
+        };
         let mut work = Workspace::new();
         let mut start = self.range.start;
         while start < self.range.end {
@@ -268,9 +278,11 @@ impl Kernel for BaseKernel<'_> {
             } else {
                 work.revalue::<A, false>(self.context, self.horizon, &self.null, start, end);
             }
-            values.extend_from_slice(&work.value[..end - start]);
+            base.value.extend_from_slice(&work.value[..end - start]);
             if self.with_greeks {
                 let n = end - start;
+                base.underlying.extend_from_slice(&work.underlying[..n]);
+                base.vol.extend_from_slice(&work.vol[..n]);
                 let rows = Rows {
                     underlying: &work.underlying[..n],
                     strike: &legs.strike[start..end],
@@ -291,12 +303,12 @@ impl Kernel for BaseKernel<'_> {
                     } else if kind == LegKind::VarianceSwap as u8 {
                         g = Greeks { price: work.value[i], vega: work.swap_vega[i], ..Greeks::default() };
                     }
-                    greeks.push(g);
+                    base.greeks.push(g);
                 }
             }
             start = end;
         }
-        (values, greeks)
+        base
     }
 }
 
@@ -761,10 +773,8 @@ fn explain_block(
         let row = start + i;
         let g = &base.greeks[row];
         let size = legs.quantity[row] * legs.multiplier[row];
-        let spx = legs.kind[row] == LegKind::SpxOption as u8;
-        let base_underlying = if spx { context.link.spx_spot } else { legs.underlying[row] };
-        let d_underlying = work.underlying[i] - base_underlying;
-        let d_vol = if legs.kind[row] == LegKind::VixFuture as u8 { 0.0 } else { work.vol[i] - legs.vol[row] };
+        let d_underlying = work.underlying[i] - base.underlying[row];
+        let d_vol = if legs.kind[row] == LegKind::VixFuture as u8 { 0.0 } else { work.vol[i] - base.vol[row] };
         terms[0] += size * g.delta * d_underlying;
         terms[1] += size * 0.5 * g.gamma * d_underlying * d_underlying;
         terms[2] += size * g.vega * d_vol;

@@ -1,0 +1,576 @@
+"""The decision engine: from the book's Greeks, the rules and the market signals, an ordered list
+of actions — each with the rules and numbers that fired it, the proposed trades (instrument,
+expiry, strikes, integer quantity, estimated cost) and the book's Greeks and rule results after
+the trades, re-evaluated through the same engine (SPEC §1, "Decisions").
+
+Actions, in the order they are proposed (each acts on the book left by the previous ones):
+
+* ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers to capture a spike's gain;
+* ``ROLL_CORE`` (R-ROLL): a true technical break — close the broken condor, reopen it out in time;
+* ``REDUCE`` (R-CROWDED-BE): cut the condors near their break-evens by a share, don't close them;
+* ``HEDGE_DELTA`` / ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-DELTA, R-HEDGE-VEGA, R-RSI-REDUCE):
+  hedge sizing by :func:`alvh.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads
+  expiring just after the next scheduled event — the core's strikes are left alone;
+* ``ADD_L3`` (R-L3): VIX put spreads sized to a share of the core's vega;
+* ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new 12-delta condor at the target DTE, or a
+  short put spread on the lower-delta side;
+* ``HOLD`` when nothing fired.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alvh.book import Book, Instrument, Layer, Leg, Role
+from alvh.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
+from alvh.events import Event, first_vix_expiry_after, next_event
+from alvh.exceptions import InputError
+from alvh.market import Market
+from alvh.rules import RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
+from alvh.signals import Signals
+from alvh.sizing import HedgeCandidate, size_hedges
+from alvh.valuation import BookRisk, value_book
+
+__all__ = ["Action", "ActionType", "Decision", "Trade", "decide"]
+
+
+class ActionType(str, Enum):
+    """What the engine proposes."""
+
+    HOLD = "HOLD"
+    HEDGE_DELTA = "HEDGE_DELTA"
+    ADD_VEGA_HEDGE = "ADD_VEGA_HEDGE"
+    TRIM_HEDGE = "TRIM_HEDGE"
+    ADD_L3 = "ADD_L3"
+    ADD_THETA_LAYER = "ADD_THETA_LAYER"
+    ROLL_CORE = "ROLL_CORE"
+    REDUCE = "REDUCE"
+    DELAYER = "DELAYER"
+
+
+@dataclass(frozen=True)
+class Trade:
+    """One proposed order: a leg bought (quantity > 0) or sold, into a layer."""
+
+    layer: str
+    instrument: str
+    expiry: dt.date
+    quantity: int
+    right: str | None
+    strike: float | None
+    price: float
+    """Model price per unit (premium; futures: the futures price)."""
+    group: str | None = None
+
+    @property
+    def cost(self) -> float:
+        """$ paid (negative: received): premium × quantity × multiplier; 0 for futures."""
+        if self.instrument in ("VX", "VXM"):
+            return 0.0
+        return self.quantity * Instrument(self.instrument).multiplier * self.price
+
+    def leg(self) -> Leg:
+        return Leg(
+            instrument=self.instrument,
+            expiry=self.expiry,
+            quantity=float(self.quantity),
+            strike=self.strike,
+            right=self.right,  # type: ignore[arg-type]
+            entry_price=self.price,
+            group=self.group,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "layer": self.layer,
+            "instrument": self.instrument,
+            "expiry": self.expiry.isoformat(),
+            "right": self.right,
+            "strike": self.strike,
+            "quantity": self.quantity,
+            "price": round(self.price, 4),
+            "cost": round(self.cost, 2),
+            "group": self.group,
+        }
+
+
+@dataclass(frozen=True)
+class Action:
+    """One proposed action and the book after it."""
+
+    type: ActionType
+    rules: tuple[str, ...]
+    reason: str
+    numbers: dict[str, float]
+    trades: tuple[Trade, ...]
+    feasible: bool = True
+    greeks_after: dict[str, float] = field(default_factory=dict)
+    rules_after: tuple[RuleResult, ...] = ()
+
+    @property
+    def cost(self) -> float:
+        return float(sum(t.cost for t in self.trades))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.type.value,
+            "rules": list(self.rules),
+            "reason": self.reason,
+            "feasible": self.feasible,
+            "numbers": {k: _number(v) for k, v in self.numbers.items()},
+            "trades": [t.to_dict() for t in self.trades],
+            "cost": round(self.cost, 2),
+            "greeks_after": {k: _number(v) for k, v in self.greeks_after.items()},
+            "rules_after": [r.to_dict() for r in self.rules_after],
+        }
+
+
+def _number(v: Any) -> float | None:
+    return None if v is None or not math.isfinite(float(v)) else float(v)
+
+
+GREEK_SUMMARY = ["spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value"]
+
+
+def greek_summary(risk: BookRisk) -> dict[str, float]:
+    """The headline numbers of a valued book."""
+    out = {name: float(risk.total[name]) for name in GREEK_SUMMARY}
+    out["delta_per_condor"] = risk.delta_per_condor
+    out["hedge_vega_share"] = risk.hedge_vega_share
+    return out
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The engine's answer for one book and market."""
+
+    as_of: dt.datetime
+    book: Book
+    risk: BookRisk
+    rules: tuple[RuleResult, ...]
+    actions: tuple[Action, ...]
+    next_event: Event | None = None
+
+    @property
+    def book_after(self) -> Book:
+        """The book with every proposed trade applied."""
+        return _apply(self.book, [t for a in self.actions for t in a.trades])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form (the CLI's ``--json`` and the journal store this)."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "book": self.book.name,
+            "greeks": {k: _number(v) for k, v in greek_summary(self.risk).items()},
+            "rules": [r.to_dict() for r in self.rules],
+            "actions": [a.to_dict() for a in self.actions],
+            "next_event": None
+            if self.next_event is None
+            else {"date": self.next_event.date.isoformat(), "kind": self.next_event.kind},
+        }
+
+
+def _apply(book: Book, trades: list[Trade]) -> Book:
+    return book.with_legs([(t.layer, t.leg()) for t in trades], role_of_new_layers=Role.CUSTOM)
+
+
+@dataclass
+class _State:
+    """The book as actions accumulate."""
+
+    book: Book
+    market: Market
+    rules: Rules
+    inputs: dict[str, Any]
+
+    def risk(self) -> BookRisk:
+        return value_book(self.book, self.market, per_leg=True)
+
+    def evaluate(self, risk: BookRisk) -> list[RuleResult]:
+        return evaluate_rules(RuleInputs(self.book, self.market, risk, **self.inputs), self.rules)
+
+
+def decide(
+    book: Book,
+    market: Market,
+    *,
+    rules: Rules | None = None,
+    signals: Signals | None = None,
+    events: list[Event] | None = None,
+    spx_history: pd.Series | None = None,
+    inflation_rising: bool | None = None,
+    theta_ratio: float | None = None,
+) -> Decision:
+    """Evaluate the rules on ``book`` at ``market`` and propose the actions of the module
+    docstring, each re-evaluated after its trades."""
+    rules = rules or default_rules()
+    inputs = {
+        "signals": signals,
+        "spx_history": spx_history,
+        "inflation_rising": inflation_rising,
+        "theta_ratio": theta_ratio,
+    }
+    state = _State(book, market, rules, inputs)
+    risk = state.risk()
+    results = state.evaluate(risk)
+    event = next_event(events or [], market.as_of.date())
+    fired = {r.id: r for r in results if r.fired}
+
+    proposals: list[Callable[[], Action | None]] = [
+        lambda: _delayer(state, fired),
+        lambda: _roll(state, fired),
+        lambda: _reduce(state, fired),
+        lambda: _hedge(state, fired, event),
+        lambda: _add_l3(state, fired),
+        lambda: _add_theta_layer(state, fired),
+    ]
+    actions: list[Action] = []
+    for propose in proposals:
+        proposal = propose()
+        if proposal is None:
+            continue
+        if proposal.trades:
+            state.book = _apply(state.book, list(proposal.trades))
+            after = state.risk()
+            proposal = Action(
+                **{
+                    **proposal.__dict__,
+                    "greeks_after": greek_summary(after),
+                    "rules_after": tuple(state.evaluate(after)),
+                }
+            )
+        actions.append(proposal)
+    if not actions:
+        actions.append(
+            Action(
+                ActionType.HOLD,
+                (),
+                "No rule calls for action: hold.",
+                {},
+                (),
+                greeks_after=greek_summary(risk),
+                rules_after=tuple(results),
+            )
+        )
+    return Decision(market.as_of, book, risk, tuple(results), tuple(actions), event)
+
+
+# --- trades -----------------------------------------------------------------------------------
+
+
+def _trade(layer: str, leg: Leg, quantity: int) -> Trade:
+    instrument = leg.instrument.value if isinstance(leg.instrument, Instrument) else str(leg.instrument)
+    return Trade(
+        layer=layer,
+        instrument=instrument,
+        expiry=leg.expiry,
+        quantity=int(quantity),
+        right=leg.right,
+        strike=leg.strike,
+        price=float(leg.entry_price if leg.entry_price is not None else 0.0),
+        group=leg.group,
+    )
+
+
+def _closing_trades(risk: BookRisk, rows: pd.DataFrame, share: float = 1.0) -> list[Trade]:
+    """Trades closing ``share`` of the given legs (at their current model prices)."""
+    trades = []
+    for _, leg in rows.iterrows():
+        quantity = -int(np.sign(leg["quantity"]) * max(1, round(abs(leg["quantity"]) * share)))
+        price = float(leg["underlying"]) if leg["instrument"] in ("VX", "VXM") else float(leg["price"])
+        trades.append(
+            Trade(
+                layer=str(leg["layer"]),
+                instrument=str(leg["instrument"]),
+                expiry=leg["expiry"].date(),
+                quantity=quantity,
+                right=leg["right"],
+                strike=None if pd.isna(leg["strike"]) else float(leg["strike"]),
+                price=price,
+                group=leg["group"],
+            )
+        )
+    return trades
+
+
+def _layer_for(book: Book, role: Role, default: str) -> str:
+    return next((layer.name for layer in book.layers if layer.role is role), default)
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+
+def _delayer(state: _State, fired: dict[str, RuleResult]) -> Action | None:
+    rule = fired.get("R-DELAYER")
+    if rule is None:
+        return None
+    risk = state.risk()
+    roles = {Role.THETA_ANCHOR.value, Role.ADAPTIVE.value, Role.OUTER.value}
+    legs = risk.legs[risk.legs["role"].isin(roles)]
+    if legs.empty:
+        return Action(
+            ActionType.DELAYER,
+            (rule.id,),
+            rule.message + " No hedge layers to take off.",
+            {"retracement": rule.value or 0.0},
+            (),
+        )
+    gain = float(legs["unrealized_pnl"].sum())
+    return Action(
+        ActionType.DELAYER,
+        (rule.id,),
+        f"{rule.message} Closing {len(legs)} hedge leg(s) (unrealized P&L ${gain:,.0f}).",
+        {"retracement": rule.value or 0.0, "hedge_gain": gain},
+        tuple(_closing_trades(risk, legs)),
+    )
+
+
+def _roll(state: _State, fired: dict[str, RuleResult]) -> Action | None:
+    rule = fired.get("R-ROLL")
+    if rule is None or not rule.details.get("rolled"):
+        return None
+    risk = state.risk()
+    trades: list[Trade] = []
+    legs = risk.legs
+    for group in rule.details["rolled"]:
+        old = legs[legs["group"] == group]
+        trades += _closing_trades(risk, old)
+        expiry = old["expiry"].iloc[0].date() + dt.timedelta(days=state.rules.roll.roll_days)
+        quantity = int(old["quantity"].abs().max())
+        layer = str(old["layer"].iloc[0])
+        new_group = f"{group}-roll"
+        for leg in iron_condor(state.market, expiry, short_delta=0.12, quantity=quantity, group=new_group):
+            trades.append(_trade(layer, leg, int(leg.quantity)))
+    return Action(
+        ActionType.ROLL_CORE,
+        (rule.id,),
+        f"{rule.message} Close and reopen {state.rules.roll.roll_days} days further out at 12 delta.",
+        {"condors": float(len(rule.details["rolled"]))},
+        tuple(trades),
+    )
+
+
+def _reduce(state: _State, fired: dict[str, RuleResult]) -> Action | None:
+    rule = fired.get("R-CROWDED-BE")
+    if rule is None:
+        return None
+    risk = state.risk()
+    share = state.rules.crowded.reduce_share
+    rows = risk.legs[risk.legs["group"].isin(rule.details.get("near", []))]
+    return Action(
+        ActionType.REDUCE,
+        (rule.id,),
+        f"{rule.message} Cut those condors by {share:.0%}.",
+        {"condors": float(rule.value or 0.0), "share": share},
+        tuple(_closing_trades(risk, rows, share)),
+    )
+
+
+def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> Action | None:
+    """Delta band and hedge-vega share together, by the MILP of :mod:`alvh.sizing`."""
+    delta, vega, cut = fired.get("R-DELTA"), fired.get("R-HEDGE-VEGA"), fired.get("R-RSI-REDUCE")
+    if not (delta or vega or cut):
+        return None
+    risk = state.risk()
+    rules = state.rules
+    core_vega = float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum())
+    hedge_vega = float(risk.layers.loc[risk.layers["role"] != Role.CORE.value, "spx_vega"].sum())
+    target, band = rules.hedge_vega.target_share, (rules.hedge_vega.min_share, rules.hedge_vega.max_share)
+    if cut:
+        # R-RSI-REDUCE: cut net short vega by cut_share with hedges: H′ = (1 − c)·(C + H) − C.
+        net = core_vega + hedge_vega
+        target = ((1 - rules.rsi_reduce.cut_share) * net - core_vega) / abs(core_vega)
+        band = (min(band[0], target - 0.05), max(band[1], target + 0.05))
+    over = vega is not None and vega.details.get("direction") == "over"
+    candidates = _hedge_candidates(state, risk, event, allow_selling=over)
+    # R-SLEEVE-VEGA: each hedge layer with a target stays within max_drift per condor unit of it.
+    sleeve = rules.sleeve_vega
+    sleeves = {}
+    if sleeve.enabled and risk.core_units:
+        for layer, row in risk.layers.iterrows():
+            if row["role"] in sleeve.targets:
+                aim = abs(core_vega) * target * sleeve.targets[row["role"]]
+                room = sleeve.max_drift * risk.core_units
+                sleeves[str(layer)] = (float(row["spx_vega"]), aim - room, aim + room)
+        for c in candidates:  # new hedge layers start empty
+            role = _role_of_new_layer(state.book, c.layer)
+            if c.layer not in sleeves and role in sleeve.targets:
+                aim = abs(core_vega) * target * sleeve.targets[role]
+                room = sleeve.max_drift * risk.core_units
+                sleeves[c.layer] = (0.0, aim - room, aim + room)
+    result = size_hedges(
+        candidates,
+        spx_delta=float(risk.total["spx_delta"]),
+        hedge_vega=hedge_vega,
+        core_vega=core_vega,
+        condor_units=risk.core_units,
+        delta_band=rules.delta.max_abs,
+        target_share=target,
+        share_band=band,
+        sleeves=sleeves,
+    )
+    kind = ActionType.TRIM_HEDGE if over else ActionType.ADD_VEGA_HEDGE if (vega or cut) else ActionType.HEDGE_DELTA
+    fired_ids = tuple(r.id for r in (delta, vega, cut) if r is not None)
+    numbers = {
+        "target_share": target,
+        "delta_per_condor_after": result.delta_per_condor,
+        "hedge_share_after": result.hedge_share,
+        **result.numbers,
+    }
+    if not result.feasible:
+        return Action(kind, fired_ids, result.message, numbers, (), feasible=False)
+    by_name = {c.name: c for c in candidates}
+    trades = [
+        _trade(by_name[name].layer, leg, round(leg.quantity) * units)
+        for name, units in result.units.items()
+        for leg in by_name[name].legs
+    ]
+    where = f" (expiring after the {event.kind} on {event.date})" if event else ""
+    return Action(kind, fired_ids, f"{result.message}{where}.", numbers, tuple(trades))
+
+
+def _role_of_new_layer(book: Book, layer: str) -> str:
+    """The role a hedge layer has (or will have, for the default L1/L2/L3 names)."""
+    for spec in book.layers:
+        if spec.name == layer:
+            return spec.role.value
+    defaults = {"L1": Role.THETA_ANCHOR, "L2": Role.DELTA_OVERLAY, "L3": Role.ADAPTIVE}
+    return defaults.get(layer, Role.CUSTOM).value
+
+
+def _hedge_candidates(
+    state: _State, risk: BookRisk, event: Event | None, *, allow_selling: bool
+) -> list[HedgeCandidate]:
+    """VX/VXM on the front VIX future, and a 1-unit L1 VIX call spread at the first VIX expiry after
+    the next event (time-shifting: its vega covers the event without expiring inside it)."""
+    market, book = state.market, state.book
+    front = first_vix_expiry_after(market, market.as_of.date(), with_options=False)
+    if front is None:
+        raise InputError("the market has no VIX future after as_of: nothing to hedge with")
+    after = event.date if event else market.as_of.date() + dt.timedelta(days=7)
+    l1_expiry = first_vix_expiry_after(market, after) or first_vix_expiry_after(market, market.as_of.date())
+    l2 = _layer_for(book, Role.DELTA_OVERLAY, "L2")
+    l1 = _layer_for(book, Role.THETA_ANCHOR, "L1")
+    held = risk.legs
+    units: list[tuple[str, str, tuple[Leg, ...], int]] = [
+        ("VXM " + str(front), l2, (vix_future(market, front, 1.0),), -1000),
+        ("VX " + str(front), l2, (vix_future(market, front, 1.0, mini=False),), -100),
+    ]
+    if l1_expiry is not None:
+        spread = vix_call_spread(market, l1_expiry, long_delta=0.35, width=5.0, quantity=1.0, group=f"L1-{l1_expiry}")
+        owned = held[(held["layer"] == l1) & (held["instrument"] == "VIX") & (held["quantity"] > 0)]["quantity"].sum()
+        units.append(
+            (
+                f"VIX call spread {spread[0].strike:g}/{spread[1].strike:g} {l1_expiry}",
+                l1,
+                spread,
+                -int(owned) if allow_selling else 0,
+            )
+        )
+    candidates = []
+    for name, layer, legs, min_units in units:
+        probe = Book.from_layers("probe", [_probe_layer(legs)])
+        r = value_book(probe, market, per_leg=False)
+        cost = float(
+            sum(
+                leg.quantity * Instrument(leg.instrument).multiplier * (leg.entry_price or 0.0)
+                for leg in legs
+                if Instrument(leg.instrument).is_option
+            )
+        )
+        candidates.append(
+            HedgeCandidate(
+                name, layer, legs, float(r.total["spx_delta"]), float(r.total["spx_vega"]), cost, min_units=min_units
+            )
+        )
+    return candidates
+
+
+def _probe_layer(legs: tuple[Leg, ...]) -> Layer:
+    return Layer("probe", Role.CUSTOM, legs)
+
+
+def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
+    rule = fired.get("R-L3")
+    if rule is None:
+        return None
+    risk = state.risk()
+    market = state.market
+    expiries = sorted(f.expiry for f in market.vix.futures if f.option_vol and f.expiry > market.as_of.date())
+    if len(expiries) < 2:
+        return Action(
+            ActionType.ADD_L3, (rule.id,), rule.message + " No second VIX expiry to trade.", {}, (), feasible=False
+        )
+    expiry = expiries[1]
+    unit = vix_put_spread(market, expiry, long_delta=0.40, width=2.0, quantity=1.0, group=f"L3-{expiry}")
+    probe = value_book(Book.from_layers("probe", [_probe_layer(unit)]), market, per_leg=False)
+    core_vega = abs(float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum()))
+    per_unit = abs(float(probe.total["spx_vega"]))
+    quantity = max(1, round(state.rules.l3.vega_share * core_vega / per_unit)) if per_unit else 1
+    layer = _layer_for(state.book, Role.ADAPTIVE, "L3")
+    trades = tuple(_trade(layer, leg, int(leg.quantity) * quantity) for leg in unit)
+    return Action(
+        ActionType.ADD_L3,
+        (rule.id,),
+        f"{rule.message} {quantity} VIX {expiry} put spread(s) {unit[0].strike:g}/{unit[1].strike:g}.",
+        {"units": float(quantity), "vega_share": state.rules.l3.vega_share},
+        trades,
+    )
+
+
+def _add_theta_layer(state: _State, fired: dict[str, RuleResult]) -> Action | None:
+    ladder, skew = fired.get("R-MACD-LADDER"), fired.get("R-SKEW-ADD")
+    if not (ladder or skew):
+        return None
+    risk = state.risk()
+    market, rules = state.market, state.rules
+    core = risk.legs[risk.legs["role"] == Role.CORE.value]
+    quantity = (
+        int(core.groupby(core["group"].fillna(core["source"]))["quantity"].apply(lambda q: q.abs().max()).median())
+        if len(core)
+        else 1
+    )
+    layer = _layer_for(state.book, Role.CORE, "core")
+    expiry = _next_friday(market.as_of.date() + dt.timedelta(days=rules.macd_ladder.target_dte))
+    trades: list[Trade] = []
+    ids: list[str] = []
+    if ladder:
+        group = f"IC-{expiry}-ladder"
+        trades += [
+            _trade(layer, leg, int(leg.quantity))
+            for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=group)
+        ]
+        ids.append(ladder.id)
+    if skew:
+        short = strike_for_delta(market, expiry, "put", rules.skew_add.short_delta)
+        legs = vertical(
+            market,
+            expiry,
+            "put",
+            long_strike=short - rules.skew_add.width,
+            short_strike=short,
+            quantity=quantity,
+            group=f"PS-{expiry}",
+        )
+        trades += [_trade(layer, leg, int(leg.quantity)) for leg in legs]
+        ids.append(skew.id)
+    return Action(
+        ActionType.ADD_THETA_LAYER,
+        tuple(ids),
+        " ".join(r.message for r in (ladder, skew) if r is not None)
+        + f" New layer expiring {expiry}, {quantity} unit(s).",
+        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days)},
+        tuple(trades),
+    )
+
+
+def _next_friday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(4 - day.weekday()) % 7)

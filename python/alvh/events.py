@@ -1,0 +1,88 @@
+"""Scheduled macro events (FOMC, CPI, PPI) and the time-shifting of hedges around them: the L1
+VIX call spread expires just *after* the next event so that its vega covers the event without
+expiring inside it (SPEC §1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from alvh.exceptions import ConfigError
+from alvh.market import Market, config_error
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["Event", "first_vix_expiry_after", "load_events", "next_event"]
+
+EventKind = Literal["FOMC", "CPI", "PPI"]
+
+
+@dataclass(frozen=True, order=True)
+class Event:
+    """A scheduled event on a date."""
+
+    date: dt.date
+    kind: str
+
+
+class _EventFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    date: dt.date
+    kind: EventKind
+
+
+class _CalendarFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[_EventFile] = Field(min_length=1)
+
+
+def load_events(path: str | Path) -> list[Event]:
+    """Read an event calendar: TOML (``[[events]]`` with ``date`` and ``kind``) or CSV (columns
+    ``date,kind``). Kinds: FOMC, CPI, PPI. Returns the events sorted by date."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file")
+    if path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path)
+        missing = {"date", "kind"} - set(frame.columns)
+        if missing:
+            raise ConfigError(f"{path}: missing column {sorted(missing)[0]!r} (need date, kind)")
+        data = {
+            "events": [
+                {"date": pd.Timestamp(d).date(), "kind": str(k)}
+                for d, k in zip(frame["date"], frame["kind"], strict=True)
+            ]
+        }
+    else:
+        try:
+            data = tomllib.loads(path.read_text())
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    try:
+        calendar = _CalendarFile.model_validate(data)
+    except ValidationError as e:
+        raise config_error(str(path), e, model=_CalendarFile) from None
+    return sorted(Event(e.date, e.kind) for e in calendar.events)
+
+
+def next_event(events: list[Event], after: dt.date) -> Event | None:
+    """The first event strictly after ``after``."""
+    return next((e for e in sorted(events) if e.date > after), None)
+
+
+def first_vix_expiry_after(market: Market, day: dt.date, *, with_options: bool = True) -> dt.date | None:
+    """The first VIX expiry on the market's curve strictly after ``day`` (with a VIX option vol
+    when ``with_options``)."""
+    expiries = sorted(f.expiry for f in market.vix.futures if f.expiry > day and (f.option_vol or not with_options))
+    return expiries[0] if expiries else None
