@@ -1,60 +1,361 @@
-"""The ``alvh`` command line (typer): ``alvh demo`` and friends.
+"""The ``alvh`` command line (typer + rich).
 
-Exit codes: 0 success, 1 an alvh error (bad input, bad file), 2 a usage error (typer/click).
+Exit codes, for scripts and cron:
+
+* 0 — success;
+* 1 — an alvh error: a missing or invalid file, bad input (the message names the file, the
+  row or field, and what is allowed);
+* 2 — a usage error: an unknown option, a bad range syntax, a missing argument;
+* 3 — ``alvh report --fail-on-breach`` found a rule in breach.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
 import numpy as np
+import pandas as pd
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-import alvh
+import alvh.data
+from alvh import plots
+from alvh.book import load_book
+from alvh.bulk import LegStream
+from alvh.events import load_events
+from alvh.exceptions import AlvhError, ConfigError
+from alvh.journal import Journal
+from alvh.market import Market, load_market
+from alvh.report import Report, risk_report
+from alvh.rules import RuleStatus, load_rules
+from alvh.scenarios import Dynamics, VolShiftScaling, scenario_grid
+from alvh.terminal import grid_summary, grid_table, history_table, report_tables, totals_table
 
 app = typer.Typer(
     name="alvh",
-    help="Risk of SPX iron-condor books hedged with layered VIX instruments.",
+    help="Risk of SPX iron-condor books hedged with layered VIX instruments (ALVH).",
     no_args_is_help=True,
     add_completion=False,
+    rich_markup_mode="rich",
 )
 console = Console()
+errors = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_BREACH = 3
 
 
 @app.callback()
 def _root() -> None:
-    """Risk of SPX iron-condor books hedged with layered VIX instruments."""
+    """Risk of SPX iron-condor books hedged with layered VIX instruments (ALVH).
+
+    Start with [bold]alvh demo[/bold]; [bold]alvh COMMAND --help[/bold] shows each command's options and examples.
+    """
+
+
+@contextmanager
+def _alvh_errors() -> Iterator[None]:
+    """An alvh error becomes one clear line on stderr and exit code 1 (no traceback)."""
+    try:
+        yield
+    except AlvhError as e:
+        errors.print(f"[bold red]error:[/bold red] {e}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise ConfigError(f"{path}: no such {what} file")
+    return path
+
+
+# --- options shared by several commands ----------------------------------------------------------
+
+MarketOption = Annotated[Path, typer.Option("--market", "-m", metavar="MARKET", help="Market snapshot TOML.")]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help="Rules TOML (overrides of the defaults).")]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signals",
+        help="Daily closes CSV (date,spx,vix[,vix_future][,ad_line]) up to the market's date: the signal rules' input.",
+    ),
+]
+EventsOption = Annotated[
+    Path | None, typer.Option("--events", help="Event calendar (TOML or CSV: date,kind with FOMC/CPI/PPI).")
+]
+
+
+def _load_inputs(
+    book_path: Path, market_path: Path, rules_path: Path | None, history_path: Path | None, events_path: Path | None
+) -> dict[str, Any]:
+
+    return {
+        "book": load_book(_existing(book_path, "book")),
+        "market": load_market(_existing(market_path, "market")),
+        "rules": load_rules(rules_path) if rules_path else None,
+        "history": _read_history(history_path) if history_path else None,
+        "events": load_events(events_path) if events_path else None,
+    }
+
+
+def _read_history(path: Path) -> pd.DataFrame:
+    _existing(path, "signals")
+    try:
+        frame = pd.read_csv(path, index_col="date", parse_dates=True)
+    except (ValueError, pd.errors.ParserError) as e:
+        raise ConfigError(f"{path}: cannot read as a CSV with a 'date' column: {e}") from None
+    for column in ("spx", "vix"):
+        if column not in frame.columns:
+            raise ConfigError(f"{path}: missing column {column!r} (need date, spx, vix; optional vix_future, ad_line)")
+    return frame
+
+
+# --- demo and report -----------------------------------------------------------------------------
 
 
 @app.command()
-def demo() -> None:
-    """Run the main job on bundled example data."""
-    strikes = np.array([5600.0, 5750.0, 5900.0, 6050.0, 6200.0])
-    g = alvh.greeks(
-        model="bsm",
-        underlying=5900.0,
-        strike=strikes,
-        time_to_expiry=14 / 365,
-        vol=np.array([0.19, 0.165, 0.145, 0.13, 0.125]),
-        rate=0.043,
-        div_yield=0.013,
-        is_call=strikes >= 5900.0,
-    )
-    table = Table(title="SPX options, 14 days, spot 5,900 (raw kernel units)")
-    for column in ("strike", "type", "price", "delta", "gamma", "vega", "theta/day"):
-        table.add_column(column, justify="right")
-    for i, k in enumerate(strikes):
-        table.add_row(
-            f"{k:,.0f}",
-            "call" if k >= 5900 else "put",
-            f"{g.price[i]:.2f}",
-            f"{g.delta[i]:+.4f}",
-            f"{g.gamma[i]:.6f}",
-            f"{g.vega[i]:.2f}",
-            f"{g.theta[i] / 365:+.3f}",
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG plots.")] = Path("alvh-demo"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of tables.")] = False,
+) -> None:
+    """The main job on the bundled example book and market: Greeks by layer in SPX terms, the rule
+    table, the recommended actions with their trades, a scenario grid and the historical stresses;
+    writes PNG plots to a folder.
+
+    [bold]Example[/bold]: alvh demo --out plots/
+    """
+
+    with _alvh_errors():
+        started = time.perf_counter()
+        book, market = alvh.data.example_book(), alvh.data.example_market()
+        events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
+        report = risk_report(book, market, history=alvh.data.example_history(), events=events)
+        if json_out:
+            _print_json(report.to_dict())
+            return
+        _print_report(report)
+        paths = _report_plots(report, out)
+        console.print(f"\nPlots written to [bold]{out}/[/bold]: " + ", ".join(p.name for p in paths))
+        console.print(f"Done in {time.perf_counter() - started:.1f} s.", style="dim")
+
+
+@app.command()
+def report(
+    book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML (layers of legs), CSV or Parquet.")],
+    market: MarketOption,
+    rules: RulesOption = None,
+    signals: HistoryOption = None,
+    events: EventsOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (nothing else).")] = False,
+    journal: Annotated[Path | None, typer.Option("--journal", help="Append the report to this SQLite journal.")] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Also write the PNG plots to this folder.")] = None,
+    fail_on_breach: Annotated[
+        bool, typer.Option("--fail-on-breach", help="Exit with code 3 when a rule is in breach.")
+    ] = False,
+) -> None:
+    """The daily risk report of your book: Greeks by layer, rules, actions, scenarios and stresses.
+
+    [bold]Example[/bold]: alvh report book.toml --market market.toml --signals closes.csv --journal risk.db
+    """
+
+    with _alvh_errors():
+        inputs = _load_inputs(book, market, rules, signals, events)
+        result = risk_report(
+            inputs["book"],
+            inputs["market"],
+            rules=inputs["rules"],
+            history=inputs["history"],
+            events=inputs["events"],
         )
-    console.print(table)
-    console.print(f"kernels: {alvh.simd_level()}, {alvh.thread_count()} threads")
+        data = result.to_dict()
+        if journal is not None:
+            with Journal(journal) as db:
+                report_id = db.append(data)
+        if json_out:
+            _print_json(data)
+        else:
+            _print_report(result)
+            if journal is not None:
+                console.print(f"Appended to the journal {journal} as report {report_id}.", style="dim")
+        if plots is not None:
+            paths = _report_plots(result, plots)
+            (errors if json_out else console).print(f"Plots written to {plots}/: " + ", ".join(p.name for p in paths))
+    if fail_on_breach and any(r.status is RuleStatus.BREACH for r in result.decision.rules):
+        raise typer.Exit(EXIT_BREACH)
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def _print_report(report: Report) -> None:
+    console.print(report_tables(report))
+
+
+def _report_plots(report: Report, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = plots.scenario_heatmaps(report.grid, directory, horizon=min(1, len(report.grid.horizons) - 1))
+    paths.append(plots.risk_profile(report.decision.book, report.market, directory / "risk_profile.png"))
+    paths.append(plots.vega_buckets(report.risk, directory / "vega_buckets.png"))
+    return paths
+
+
+# --- grid ----------------------------------------------------------------------------------------
+
+
+def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
+    """An axis from ``start:stop:step`` (both ends included) or ``a,b,c`` or one number, times
+    ``scale``; a typer.BadParameter (exit code 2) names the option and the syntax otherwise."""
+    syntax = f"{name} takes start:stop:step (e.g. -20:10:2), a list (0,1,7) or one number; got {text!r}"
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise typer.BadParameter(syntax)
+            start, stop, step = parts
+            if step <= 0 or stop < start:
+                raise typer.BadParameter(f"{name} {text!r}: need step > 0 and stop >= start")
+            count = int(np.floor((stop - start) / step + 1e-9)) + 1
+            if count > 10_000:
+                raise typer.BadParameter(f"{name} {text!r} has {count} points; at most 10000")
+            values = start + step * np.arange(count)
+        else:
+            values = np.array([float(p) for p in text.split(",")])
+    except ValueError:
+        raise typer.BadParameter(syntax) from None
+    if not np.isfinite(values).all():
+        raise typer.BadParameter(f"{name} {text!r}: values must be finite")
+    return np.round(values * scale, 12)
+
+
+@app.command()
+def grid(
+    book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML, CSV or Parquet.")],
+    market: MarketOption,
+    spot: Annotated[str, typer.Option(help="Spot shocks in % (start:stop:step or a,b,c).")] = "-10:10:2",
+    vol: Annotated[str, typer.Option(help="SPX vol shifts in vol points.")] = "-5:10:5",
+    days: Annotated[str, typer.Option(help="Horizons in calendar days.")] = "0,1,7",
+    dynamics: Annotated[Dynamics, typer.Option(help="How the smile moves with spot.")] = Dynamics.STICKY_MONEYNESS,
+    vol_scaling: Annotated[
+        VolShiftScaling, typer.Option(help="parallel, or sqrt_time: each expiry's shift x sqrt(30/DTE).")
+    ] = VolShiftScaling.PARALLEL,
+    link: Annotated[bool, typer.Option("--link", help="Spot shocks also move vols and VIX (log-beta).")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write every scenario to this CSV.")] = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Write every scenario to this Parquet.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the book's heat map (first horizon).")] = None,
+) -> None:
+    """Full-revaluation scenario grid: P&L of the book and each layer over spot x vol x horizon.
+
+    [bold]Example[/bold]: alvh grid book.toml --market market.toml --spot -20:10:2 --vol -10:20:5 --days 0,1,7
+    """
+    spots = parse_axis(spot, name="--spot", scale=0.01)
+    vols = parse_axis(vol, name="--vol")
+    horizons = parse_axis(days, name="--days")
+
+    with _alvh_errors():
+        result = scenario_grid(
+            load_book(_existing(book, "book")),
+            load_market(_existing(market, "market")),
+            spot_shocks=spots,
+            vol_shifts=vols,
+            horizons=horizons,
+            dynamics=dynamics,
+            vol_shift_scaling=vol_scaling,
+            spot_vol_link=link,
+        )
+        for h in range(len(result.horizons)):
+            console.print(grid_table(result, horizon=h))
+        console.print(grid_summary(result))
+        if csv is not None:
+            result.to_frame().to_csv(csv, index=False)
+            console.print(f"Scenarios written to {csv}.", style="dim")
+        if parquet is not None:
+            _to_parquet(result.to_frame(), parquet)
+            console.print(f"Scenarios written to {parquet}.", style="dim")
+        if png is not None:
+            console.print(f"Heat map written to {plots.scenario_heatmap(result, png)}.", style="dim")
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        frame.to_parquet(path, index=False)
+    except ImportError:
+        raise ConfigError(f"{path}: writing Parquet needs pyarrow (pip install 'alvh[parquet]')") from None
+
+
+# --- bulk greeks ---------------------------------------------------------------------------------
+
+
+@app.command()
+def greeks(
+    legs: Annotated[
+        Path, typer.Argument(metavar="LEGS", help="Legs CSV or Parquet (layer,instrument,expiry,right,strike,quantity).")
+    ],
+    market: MarketOption,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Per-leg results, .parquet or .csv (default: summary only).")
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Legs per chunk (bounds the memory).")] = 200_000,
+) -> None:
+    """Bulk Greeks for millions of legs, streamed in chunks with bounded memory: per-leg trader-unit
+    Greeks to a file and the per-layer sums on screen.
+
+    [bold]Example[/bold]: alvh greeks legs.csv --market market.toml -o greeks.parquet
+    """
+    with _alvh_errors():
+        snapshot = _load_market(market)
+        stream = LegStream(_existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
+        with Progress(
+            TextColumn("[bold]legs"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=errors,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("legs", total=stream.total_rows)
+            for rows in stream:
+                progress.advance(task, rows)
+        console.print(totals_table(stream.layers, title=f"{stream.rows:,} legs, per-layer sums (trader units)"))
+        if output is not None:
+            console.print(f"Per-leg Greeks written to {output}.", style="dim")
+
+
+def _load_market(path: Path) -> Market:
+    return load_market(_existing(path, "market"))
+
+
+# --- journal -------------------------------------------------------------------------------------
+
+
+@app.command()
+def history(
+    journal: Annotated[Path, typer.Argument(metavar="DB", help="The SQLite risk journal.")],
+    book: Annotated[str | None, typer.Option(help="Only this book's reports.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the trend plot here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the trend as JSON records.")] = False,
+) -> None:
+    """The journal's trend of net delta, vega, theta and breaches over time.
+
+    [bold]Example[/bold]: alvh history risk.db --png trend.png
+    """
+
+    with _alvh_errors():
+        with Journal(_existing(journal, "journal")) as db:
+            trend = db.history(book=book)
+        if json_out:
+            sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")
+        else:
+            console.print(history_table(trend))
+        if png is not None:
+            (errors if json_out else console).print(f"Trend plot written to {plots.journal_trend(trend, png)}.")
 
 
 def main() -> None:

@@ -1,15 +1,24 @@
-"""Example data shipped with alvh: a book and a market snapshot (used by ``alvh demo``, the docs
-and the tests)."""
+"""Example data shipped with alvh: a book, a market snapshot and the daily history before it (used
+by ``alvh demo``, the docs and the tests). All three are illustrative, not market records."""
 
 from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
 
+import pandas as pd
+
 from alvh.book import Book, load_book
 from alvh.market import Market, load_market
 
-__all__ = ["example_book", "example_book_path", "example_market", "example_market_path"]
+__all__ = [
+    "example_book",
+    "example_book_path",
+    "example_history",
+    "example_history_path",
+    "example_market",
+    "example_market_path",
+]
 
 
 def example_book_path() -> Path:
@@ -31,3 +40,15 @@ def example_book() -> Book:
 def example_market() -> Market:
     """The example market: SPX 5,900, VIX 16, a VIX futures curve in contango (2026-11-20 close)."""
     return load_market(example_market_path())
+
+
+def example_history_path() -> Path:
+    """Path of the example history CSV (``date,spx,vix,vix_future,ad_line``)."""
+    return Path(str(resources.files("alvh.data") / "example_history.csv"))
+
+
+def example_history() -> pd.DataFrame:
+    """120 sessions of illustrative SPX, VIX, front VIX future and A/D-line closes ending on the
+    example market's date (written by ``scripts/make_example_history.py``): the signals'
+    input for ``alvh demo``."""
+    return pd.read_csv(example_history_path(), index_col="date", parse_dates=True)

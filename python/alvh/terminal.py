@@ -1,0 +1,231 @@
+"""Terminal rendering (rich) of alvh's results: the risk report's tables, a scenario grid and the
+journal's history. Plain functions from result objects to rich renderables, so the CLI stays a
+thin layer and the tables can be reused in notebooks (``rich.print(report_tables(r))``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from alvh.decide import Action
+from alvh.report import Report
+from alvh.rules import RuleResult, RuleStatus
+from alvh.scenarios import ScenarioGrid
+
+__all__ = ["grid_table", "history_table", "report_tables"]
+
+_STATUS_STYLE = {
+    RuleStatus.OK: "green",
+    RuleStatus.WARN: "yellow",
+    RuleStatus.BREACH: "bold red",
+    RuleStatus.INFO: "cyan",
+    RuleStatus.SKIPPED: "dim",
+}
+
+
+def _money(value: float, digits: int = 0) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def _signed(value: float, digits: int = 0) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:+,.{digits}f}"
+
+
+def layers_table(report: Report) -> Table:
+    """Greeks by layer in trader units, VIX instruments mapped into SPX terms."""
+    risk = report.risk
+    table = Table(
+        title=f"Greeks by layer — {risk.book}, as of {risk.as_of:%Y-%m-%d %H:%M} (SPX-equivalent)",
+        caption="Δ: SPX shares-equivalent; $Δ, $Γ per 1 % move; vega $ per SPX vol point; theta $ per day",
+    )
+    columns = [
+        ("layer", "left"),
+        ("role", "left"),
+        ("legs", "right"),
+        ("value $", "right"),
+        ("Δ", "right"),
+        ("$Δ", "right"),
+        ("$Γ/1%", "right"),
+        ("vega $", "right"),
+        ("tw vega $", "right"),
+        ("theta $/d", "right"),
+    ]
+    for heading, justify in columns:
+        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    frame = report.layers()
+    for name, row in frame.iterrows():
+        last = name == "book"
+        table.add_row(
+            str(name),
+            str(row["role"]),
+            f"{int(row['legs'])}",
+            _money(row["market_value"]),
+            _signed(row["spx_delta"], 1),
+            _signed(row["spx_dollar_delta"]),
+            _signed(row["spx_gamma"]),
+            _signed(row["spx_vega"]),
+            _signed(row["tw_vega"]),
+            _signed(row["theta"]),
+            style="bold" if last else None,
+            end_section=name == frame.index[-2],
+        )
+    return table
+
+
+def summary_line(report: Report) -> Text:
+    risk = report.risk
+    event = report.decision.next_event
+    parts = [
+        f"SPX {report.market.spx.spot:,.2f}",
+        f"VIX {report.market.vix.spot:.2f}",
+        f"condor units {risk.core_units:g}",
+        f"Δ per condor {risk.delta_per_condor:+.3f}",
+        f"hedge vega {risk.hedge_vega_share:.0%} of core",
+    ]
+    if event is not None:
+        parts.append(f"next event {event.kind} {event.date}")
+    return Text("  ·  ".join(parts))
+
+
+def rules_table(results: Iterable[RuleResult]) -> Table:
+    table = Table(title="Rules")
+    for name in ("rule", "status", "value", "limit", "message"):
+        table.add_column(name, overflow="fold")
+    for r in results:
+        value = "" if r.value is None or not math.isfinite(r.value) else f"{r.value:.4g}"
+        table.add_row(r.id, Text(r.status.value, style=_STATUS_STYLE[r.status]), value, r.limit, r.message)
+    return table
+
+
+def actions_table(actions: Iterable[Action]) -> Table:
+    table = Table(title="Recommended actions (each applied to the book left by the ones before)")
+    for name in ("#", "action", "rules", "trades", "cost $", "after"):
+        table.add_column(name, overflow="fold")
+    for i, action in enumerate(actions, 1):
+        trades = "\n".join(
+            f"{t.quantity:+d} {t.instrument} {t.expiry}"
+            + (f" {t.strike:g}{(t.right or '')[:1].upper()}" if t.strike is not None else "")
+            + f" @ {t.price:.2f} → {t.layer}"
+            for t in action.trades
+        )
+        after = action.greeks_after
+        summary = (
+            f"Δ/condor {after['delta_per_condor']:+.3f}, hedge vega {after['hedge_vega_share']:.0%}" if after else ""
+        )
+        breaches = [r.id for r in action.rules_after if r.status is RuleStatus.BREACH]
+        if action.trades:
+            summary += "\nbreaches after: " + (", ".join(breaches) if breaches else "none")
+        label = Text(action.type.value, style="bold" if action.feasible else "red")
+        if not action.feasible:
+            label.append(" (infeasible)")
+        table.add_row(
+            str(i),
+            label,
+            ", ".join(action.rules),
+            (trades + "\n" if trades else "") + action.reason,
+            _signed(action.cost),
+            summary,
+        )
+    return table
+
+
+def stress_table(report: Report) -> Table:
+    frame = report.stress_table()
+    table = Table(title="Historical stresses (1-day horizon, full revaluation)")
+    table.add_column("stress")
+    for column in frame.columns:
+        table.add_column("hedge offset" if column == "hedge_offset" else f"{column} $", justify="right")
+    for name, row in frame.iterrows():
+        cells = [
+            "—" if not math.isfinite(v) else f"{v:.0%}" if c == "hedge_offset" else _signed(v) for c, v in row.items()
+        ]
+        table.add_row(str(name), *cells)
+    return table
+
+
+def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None) -> Table:
+    """The book's P&L ($) over spot shock (rows) × vol shift (columns) at one horizon index."""
+    days = grid.horizons[horizon]
+    table = Table(title=title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d")
+    table.add_column("spot \\ vol", justify="right")
+    for v in grid.vol_shifts:
+        table.add_column(f"{v:+g}", justify="right")
+    worst = grid.worst()
+    for i, s in enumerate(grid.spot_shocks):
+        cells = []
+        for j, v in enumerate(grid.vol_shifts):
+            value = float(grid.book[i, j, horizon, 0])
+            hit = s == worst["spot_shock"] and v == worst["vol_shift"] and days == worst["horizon_days"]
+            cells.append(Text(_signed(value), style="bold red" if hit else "red" if value < 0 else ""))
+        table.add_row(f"{100 * s:+g}%", *cells)
+    return table
+
+
+def grid_summary(grid: ScenarioGrid) -> Text:
+    worst = grid.worst()
+    return Text(
+        f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "
+        f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d "
+        f"({grid.settings.get('dynamics', '')}, {grid.pnl[..., 0].size} scenarios)"
+    )
+
+
+def report_tables(report: Report) -> RenderableType:
+    """Every table of the risk report, in reading order."""
+    return Group(
+        summary_line(report),
+        layers_table(report),
+        rules_table(report.decision.rules),
+        actions_table(report.decision.actions),
+        grid_table(report.grid, horizon=min(1, len(report.grid.horizons) - 1)),
+        grid_summary(report.grid),
+        stress_table(report),
+    )
+
+
+def history_table(history: pd.DataFrame) -> Table:
+    """The journal's trend (:meth:`alvh.journal.Journal.history`)."""
+    table = Table(title="Risk journal")
+    columns: list[tuple[str, str, Any]] = [
+        ("as of", "as_of", lambda v: f"{pd.Timestamp(v):%Y-%m-%d}"),
+        ("book", "book", str),
+        ("SPX", "spx", lambda v: _money(v, 2)),
+        ("VIX", "vix", lambda v: _money(v, 2)),
+        ("Δ", "spx_delta", lambda v: _signed(v, 1)),
+        ("vega $", "spx_vega", _signed),
+        ("theta $/d", "theta", _signed),
+        ("breaches", "breaches", lambda v: str(int(v))),
+        ("actions", "actions", lambda v: str(int(v))),
+    ]
+    for name, _, _ in columns:
+        table.add_column(name, justify="left" if name in ("as of", "book") else "right", no_wrap=name != "book")
+    for _, row in history.iterrows():
+        table.add_row(*(render(row[key]) for _, key, render in columns))
+    return table
+
+
+def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
+    """Per-layer sums of trader-unit metrics (rows: layers, then the total)."""
+    columns = [
+        ("value $", "market_value"),
+        ("Δ", "spx_delta"),
+        ("$Γ/1%", "spx_gamma"),
+        ("vega $", "spx_vega"),
+        ("theta $/d", "theta"),
+        ("rho $/1%", "rho"),
+    ]
+    table = Table(title=title)
+    table.add_column("layer")
+    for heading, _ in columns:
+        table.add_column(heading, justify="right")
+    frame = layers.copy()
+    frame.loc["total"] = frame.sum()
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *(_signed(row[key]) for _, key in columns), style="bold" if name == "total" else None)
+    return table
