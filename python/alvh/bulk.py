@@ -54,9 +54,12 @@ class LegStream:
 
     def _count_rows(self) -> int:
         if self.path.suffix.lower() == ".csv":
+            lines, last = 0, b"\n"
             with self.path.open("rb") as f:
-                lines = sum(block.count(b"\n") for block in iter(lambda: f.read(1 << 20), b""))
-            return max(lines - 1, 0)
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    lines, last = lines + block.count(b"\n"), block[-1:]
+            # the last line counts even without a final newline; the first line is the header
+            return max(lines + (last != b"\n") - 1, 0)
         return int(_parquet(self.path).metadata.num_rows)
 
     def _chunks(self) -> Iterator[pd.DataFrame]:
@@ -66,8 +69,11 @@ class LegStream:
             except (ValueError, pd.errors.ParserError) as e:
                 raise ConfigError(f"{self.path}: cannot read as CSV: {e}") from None
         else:
-            for batch in _parquet(self.path).iter_batches(batch_size=self.chunk_size):
-                yield batch.to_pandas()
+            try:
+                for batch in _parquet(self.path).iter_batches(batch_size=self.chunk_size):
+                    yield batch.to_pandas()
+            except ValueError as e:
+                raise ConfigError(f"{self.path}: cannot read as Parquet: {e}") from None
 
     def __iter__(self) -> Iterator[int]:
         sink = None if self.output is None else _sink(self.output)
@@ -143,4 +149,8 @@ def _pyarrow_parquet(path: Path) -> Any:
 
 
 def _parquet(path: Path) -> Any:
-    return _pyarrow_parquet(path).ParquetFile(path)
+    pq = _pyarrow_parquet(path)
+    try:
+        return pq.ParquetFile(path)
+    except ValueError as e:  # pyarrow.ArrowInvalid is a ValueError
+        raise ConfigError(f"{path}: cannot read as Parquet: {e}") from None

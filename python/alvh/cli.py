@@ -12,12 +12,13 @@ Exit codes, for scripts and cron:
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -62,18 +63,35 @@ def _root() -> None:
 
 @contextmanager
 def _alvh_errors() -> Iterator[None]:
-    """An alvh error becomes one clear line on stderr and exit code 1 (no traceback)."""
+    """An alvh error, or a file that cannot be written or read, becomes one clear line on stderr
+    and exit code 1 (no traceback)."""
     try:
         yield
     except AlvhError as e:
-        errors.print(f"[bold red]error:[/bold red] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR) from None
+        _error(str(e))
+    except OSError as e:
+        _error(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e))
+
+
+def _error(message: str) -> NoReturn:
+    errors.print("[bold red]error:[/bold red] ", end="")
+    errors.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_ERROR) from None
 
 
 def _existing(path: Path, what: str) -> Path:
     if not path.exists():
         raise ConfigError(f"{path}: no such {what} file")
     return path
+
+
+def _writable(*paths: Path | None, folder: Path | None = None) -> None:
+    """Check the output files' folders (and an output ``folder``) before any work is done."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"{path}: no such folder {path.parent}")
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: not a folder (the plots go into a folder)")
 
 
 # --- options shared by several commands ----------------------------------------------------------
@@ -99,9 +117,9 @@ def _load_inputs(
     return {
         "book": load_book(_existing(book_path, "book")),
         "market": load_market(_existing(market_path, "market")),
-        "rules": load_rules(rules_path) if rules_path else None,
+        "rules": load_rules(_existing(rules_path, "rules")) if rules_path else None,
         "history": _read_history(history_path) if history_path else None,
-        "events": load_events(events_path) if events_path else None,
+        "events": load_events(_existing(events_path, "events")) if events_path else None,
     }
 
 
@@ -114,6 +132,18 @@ def _read_history(path: Path) -> pd.DataFrame:
     for column in ("spx", "vix"):
         if column not in frame.columns:
             raise ConfigError(f"{path}: missing column {column!r} (need date, spx, vix; optional vix_future, ad_line)")
+    dates = pd.to_datetime(pd.Series(frame.index), errors="coerce", format="ISO8601")
+    if dates.isna().any():
+        row = int(dates.isna().to_numpy().argmax())
+        raise ConfigError(f"{path}: row {row + 1}.date = {frame.index[row]!r} is not a date (YYYY-MM-DD)")
+    frame.index = pd.DatetimeIndex(dates, name="date")
+    for column in [c for c in ("spx", "vix", "vix_future", "ad_line") if c in frame.columns]:
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = (frame[column].notna() & numbers.isna()).to_numpy()
+        if bad.any():
+            row = int(bad.argmax())
+            raise ConfigError(f"{path}: row {row + 1}.{column} = {frame[column].iloc[row]!r} is not a number")
+        frame[column] = numbers.astype(np.float64)
     return frame
 
 
@@ -133,6 +163,7 @@ def demo(
     """
 
     with _alvh_errors():
+        _writable(folder=None if json_out else out)
         started = time.perf_counter()
         book, market = alvh.data.example_book(), alvh.data.example_market()
         events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
@@ -166,6 +197,7 @@ def report(
     """
 
     with _alvh_errors():
+        _writable(folder=plots)
         inputs = _load_inputs(book, market, rules, signals, events)
         result = risk_report(
             inputs["book"],
@@ -176,7 +208,7 @@ def report(
         )
         data = result.to_dict()
         if journal is not None:
-            with Journal(journal) as db:
+            with _journal(journal) as db:
                 report_id = db.append(data)
         if json_out:
             _print_json(data)
@@ -219,6 +251,8 @@ def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
             parts = [float(p) for p in text.split(":")]
             if len(parts) != 3:
                 raise typer.BadParameter(syntax)
+            if not np.isfinite(parts).all():
+                raise typer.BadParameter(f"{name} {text!r}: values must be finite")
             start, stop, step = parts
             if step <= 0 or stop < start:
                 raise typer.BadParameter(f"{name} {text!r}: need step > 0 and stop >= start")
@@ -260,6 +294,7 @@ def grid(
     horizons = parse_axis(days, name="--days")
 
     with _alvh_errors():
+        _writable(csv, parquet, png)
         result = scenario_grid(
             load_book(_existing(book, "book")),
             load_market(_existing(market, "market")),
@@ -296,7 +331,8 @@ def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
 @app.command()
 def greeks(
     legs: Annotated[
-        Path, typer.Argument(metavar="LEGS", help="Legs CSV or Parquet (layer,instrument,expiry,right,strike,quantity).")
+        Path,
+        typer.Argument(metavar="LEGS", help="Legs CSV or Parquet (layer,instrument,expiry,right,strike,quantity)."),
     ],
     market: MarketOption,
     output: Annotated[
@@ -310,6 +346,7 @@ def greeks(
     [bold]Example[/bold]: alvh greeks legs.csv --market market.toml -o greeks.parquet
     """
     with _alvh_errors():
+        _writable(output)
         snapshot = _load_market(market)
         stream = LegStream(_existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
         with Progress(
@@ -319,6 +356,7 @@ def greeks(
             TimeElapsedColumn(),
             console=errors,
             transient=True,
+            disable=not errors.is_terminal,
         ) as progress:
             task = progress.add_task("legs", total=stream.total_rows)
             for rows in stream:
@@ -348,7 +386,8 @@ def history(
     """
 
     with _alvh_errors():
-        with Journal(_existing(journal, "journal")) as db:
+        _writable(png)
+        with _journal(_existing(journal, "journal")) as db:
             trend = db.history(book=book)
         if json_out:
             sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")
@@ -356,6 +395,14 @@ def history(
             console.print(history_table(trend))
         if png is not None:
             (errors if json_out else console).print(f"Trend plot written to {plots.journal_trend(trend, png)}.")
+
+
+def _journal(path: Path) -> Journal:
+    """The journal at ``path``; SQLite's own errors (a missing folder, no permission) name the file."""
+    try:
+        return Journal(path)
+    except sqlite3.Error as e:
+        raise ConfigError(f"{path}: cannot open the journal: {e}") from None
 
 
 def main() -> None:

@@ -1,0 +1,177 @@
+"""The rich tables of :mod:`alvh.terminal` render the report's rows and values."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from rich.console import Console, RenderableType
+
+import alvh.data
+from alvh import terminal
+from alvh.events import load_events
+from alvh.journal import Journal
+from alvh.report import Report, risk_report
+from alvh.scenarios import STRESS_PRESETS, ScenarioGrid, scenario_grid
+
+BOOK = alvh.data.example_book()
+MARKET = alvh.data.example_market()
+
+
+def render(renderable: RenderableType) -> str:
+    console = Console(record=True, width=200, file=io.StringIO())
+    console.print(renderable)
+    return console.export_text()
+
+
+def rows(text: str) -> dict[str, list[str]]:
+    """Body rows of the tables in ``text``: first cell → all cells."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("│"):
+            cells = [cell.strip() for cell in line.strip().strip("│").split("│")]
+            out.setdefault(cells[0], cells)
+    return out
+
+
+def signed(value: float, digits: int = 0) -> str:
+    return f"{value:+,.{digits}f}"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    events = load_events(alvh.data.example_book_path().parent / "events.toml")
+    return risk_report(BOOK, MARKET, history=alvh.data.example_history(), events=events)
+
+
+@pytest.fixture(scope="module")
+def grid() -> ScenarioGrid:
+    return scenario_grid(
+        BOOK, MARKET, spot_shocks=[-0.06, -0.03, 0.0, 0.03], vol_shifts=[-2.0, 0.0, 4.0], horizons=[0, 3]
+    )
+
+
+def test_layers_table_rows_and_book_total(report: Report) -> None:
+    text = render(terminal.layers_table(report))
+    assert "Greeks by layer — Example ALVH book, as of 2026-11-20 16:00" in text
+    table = rows(text)
+    layers = report.layers()
+    assert list(table) == list(layers.index)
+    for name, row in layers.iterrows():
+        cells = table[str(name)]
+        assert cells[2] == str(int(row["legs"]))
+        assert cells[3] == f"{row['market_value']:,.0f}"
+        assert cells[4] == signed(row["spx_delta"], 1)
+        assert cells[7] == signed(row["spx_vega"])
+        assert cells[9] == signed(row["theta"])
+    total = report.risk.total
+    book = table["book"]
+    assert book[1] == ""
+    assert book[2] == str(len(BOOK.legs))
+    assert book[4:] == [
+        signed(total["spx_delta"], 1),
+        signed(total["spx_dollar_delta"]),
+        signed(total["spx_gamma"]),
+        signed(total["spx_vega"]),
+        signed(total["tw_vega"]),
+        signed(total["theta"]),
+    ]
+
+
+def test_summary_line(report: Report) -> None:
+    text = render(terminal.summary_line(report))
+    assert "SPX 5,900.00" in text and "VIX 16.00" in text
+    assert f"condor units {report.risk.core_units:g}" in text
+    assert f"Δ per condor {report.risk.delta_per_condor:+.3f}" in text
+    assert "next event FOMC 2026-12-09" in text
+
+
+def test_rules_table_has_every_rule(report: Report) -> None:
+    table = rows(render(terminal.rules_table(report.decision.rules)))
+    assert [r.id for r in report.decision.rules] == [k for k in table if k]
+    for rule in report.decision.rules:
+        cells = table[rule.id]
+        assert cells[1] == rule.status.value
+        if rule.value is not None and math.isfinite(rule.value):
+            assert cells[2] == f"{rule.value:.4g}"
+
+
+def test_actions_table(report: Report) -> None:
+    text = render(terminal.actions_table(report.decision.actions))
+    assert report.decision.actions, "the example book has actions"
+    for i, action in enumerate(report.decision.actions, 1):
+        assert f"│ {i} " in text
+        assert action.type.value in text
+        for trade in action.trades:
+            assert f"{trade.quantity:+d} {trade.instrument}" in text
+
+
+def test_stress_table(report: Report) -> None:
+    table = rows(render(terminal.stress_table(report)))
+    assert list(table) == list(STRESS_PRESETS)
+    for stress in report.stresses:
+        cells = table[stress.preset.name]
+        assert cells[-2] == signed(stress.book)
+        offset = stress.hedge_offset
+        assert cells[-1] == ("—" if not math.isfinite(offset) else f"{offset:.0%}")
+        assert cells[1:-2] == [signed(float(value)) for value in stress.layers]
+
+
+def test_grid_table_and_summary(grid: ScenarioGrid) -> None:
+    for horizon, days in enumerate(grid.horizons):
+        text = render(terminal.grid_table(grid, horizon=horizon))
+        assert f"horizon +{days:g} d" in text
+        table = rows(text)
+        assert list(table) == ["-6%", "-3%", "+0%", "+3%"]
+        for i, spot in enumerate(table):
+            assert table[spot][1:] == [signed(float(v)) for v in grid.book[i, :, horizon, 0]]
+    worst = grid.worst()
+    summary = render(terminal.grid_summary(grid))
+    assert f"Worst cell: {signed(worst['pnl'])} $" in summary
+    assert f"{grid.pnl[..., 0].size} scenarios" in summary
+
+
+def test_report_tables_in_reading_order(report: Report) -> None:
+    text = render(terminal.report_tables(report))
+    headings = ["SPX 5,900.00", "Greeks by layer", "Rules", "Recommended actions", "Book P&L $ —", "Worst cell"]
+    positions = [text.index(h) for h in [*headings, "Historical stresses"]]
+    assert positions == sorted(positions)
+
+
+def test_history_table(report: Report, tmp_path: Path) -> None:
+    data = report.to_dict()
+    with Journal(tmp_path / "risk.db") as journal:
+        journal.append(data)
+        journal.append({**data, "as_of": "2026-11-23T16:00:00", "book": "other"})
+        trend = journal.history()
+    table = rows(render(terminal.history_table(trend)))
+    assert list(table) == ["2026-11-20", "2026-11-23"]
+    first = table["2026-11-20"]
+    assert first[1] == BOOK.name
+    assert first[2:5] == ["5,900.00", "16.00", signed(data["total"]["spx_delta"], 1)]
+    assert first[7] == str(sum(r["status"] == "breach" for r in data["rules"]))
+    assert table["2026-11-23"][1] == "other"
+    assert rows(render(terminal.history_table(trend.iloc[:0]))) == {}
+
+
+def test_totals_table_adds_a_total_row() -> None:
+    layers = pd.DataFrame(
+        {
+            "market_value": [1000.0, -250.5],
+            "spx_delta": [10.0, -2.0],
+            "spx_gamma": [0.4, 0.2],
+            "spx_vega": [-300.0, 120.0],
+            "theta": [50.0, -5.0],
+            "rho": [1.0, np.nan],
+        },
+        index=["core", "L1"],
+    )
+    table = rows(render(terminal.totals_table(layers, title="sums")))
+    assert list(table) == ["core", "L1", "total"]
+    assert table["core"][1:] == ["+1,000", "+10", "+0", "-300", "+50", "+1"]
+    assert table["L1"][-1] == "—"  # a missing value is a dash, not 'nan'
+    assert table["total"][1:] == ["+750", "+8", "+1", "-180", "+45", "+1"]
