@@ -50,7 +50,7 @@ def test_quoted_actions(namespace: dict[str, Any]) -> None:
     (action, *_) = namespace["decision"].actions
     assert action.type.value == "ADD_VEGA_HEDGE"
     trades = sorted((t.instrument, t.quantity, t.strike) for t in action.trades)
-    assert trades == sorted([("VIX", 46, 20.0), ("VIX", -46, 25.0), ("VX", 2, None), ("VXM", -3, None)])
+    assert trades == sorted([("VIX", 46, 20.0), ("VIX", -46, 25.0), ("VX", 1, None), ("VXM", 7, None)])
 
 
 def test_iv_example_round_trips(namespace: dict[str, Any]) -> None:

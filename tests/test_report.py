@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 import alvh.data
+from alvh.book import Book, LayerSpec
 from alvh.events import load_events
 from alvh.journal import REQUIRED_KEYS, Journal
 from alvh.report import LAYER_COLUMNS, Report, risk_report, signals_from_history
@@ -76,7 +77,10 @@ def test_layers_sum_to_the_total(data: dict[str, Any]) -> None:
 def test_totals_equal_value_book(data: dict[str, Any]) -> None:
     risk = value_book(BOOK, MARKET)
     for column in METRIC_COLUMNS:
-        assert data["total"][column] == pytest.approx(float(risk.total[column]), rel=1e-12, abs=1e-9), column
+        expected = (
+            risk.total["spx_gamma"] * MARKET.spx.spot**2 / 100 if column == "spx_dollar_gamma" else risk.total[column]
+        )
+        assert data["total"][column] == pytest.approx(float(expected), rel=1e-12, abs=1e-9), column
     assert data["total"]["condor_units"] == risk.core_units
     assert data["total"]["delta_per_condor"] == pytest.approx(risk.delta_per_condor, rel=1e-12)
     assert data["total"]["hedge_vega_share"] == pytest.approx(risk.hedge_vega_share, rel=1e-12)
@@ -85,11 +89,29 @@ def test_totals_equal_value_book(data: dict[str, Any]) -> None:
 def test_layers_table_ends_with_the_book_total(report: Report) -> None:
     table = report.layers()
     assert list(table.columns) == LAYER_COLUMNS
-    assert list(table.index) == [*(layer.name for layer in BOOK.layers), "book"]
-    body = table.drop(index="book")[METRIC_COLUMNS].astype(float)
+    assert list(table.index) == [*(("layer", layer.name) for layer in BOOK.layers), ("total", "book")]
+    body = table.iloc[:-1][METRIC_COLUMNS].astype(float)
     np.testing.assert_allclose(
-        table.loc["book", METRIC_COLUMNS].astype(float).to_numpy(), body.sum().to_numpy(), rtol=1e-12, atol=1e-9
+        table.iloc[-1][METRIC_COLUMNS].astype(float).to_numpy(), body.sum().to_numpy(), rtol=1e-12, atol=1e-9
     )
+    np.testing.assert_allclose(
+        table["spx_dollar_gamma"].to_numpy(float), table["spx_gamma"].to_numpy(float) * MARKET.spx.spot**2 / 100
+    )
+
+
+def test_a_layer_named_like_a_total_does_not_clash() -> None:
+    renamed = Book(
+        BOOK.name,
+        [LayerSpec("book" if x.name == "L3" else x.name, x.role) for x in BOOK.layers],
+        BOOK.legs.assign(layer=BOOK.legs["layer"].replace({"L3": "book"})),
+    )
+    report = risk_report(renamed, MARKET)
+    table = report.layers()
+    assert table.loc[("layer", "book"), "spx_vega"] == pytest.approx(
+        value_book(BOOK, MARKET).layers.loc["L3", "spx_vega"]
+    )
+    assert table.loc[("total", "book"), "spx_vega"] == pytest.approx(value_book(BOOK, MARKET).total["spx_vega"])
+    assert [row["layer"] for row in report.to_dict()["layers"]] == ["core", "L1", "L2", "book"]
 
 
 def test_journal_accepts_the_report(data: dict[str, Any], tmp_path: Path) -> None:
@@ -161,9 +183,19 @@ def test_stresses_cover_every_preset(report: Report, data: dict[str, Any]) -> No
 def test_stress_table(report: Report) -> None:
     table = report.stress_table()
     assert list(table.index) == list(STRESS_PRESETS)
-    assert list(table.columns) == [*(layer.name for layer in BOOK.layers), "book", "hedge_offset"]
+    layers = [("layer", layer.name) for layer in BOOK.layers]
+    assert list(table.columns) == [
+        ("stress", "spx_move"),
+        ("stress", "vix_after"),
+        *layers,
+        ("book", "pnl"),
+        ("book", "hedge_offset"),
+    ]
     for stress in report.stresses:
-        assert table.loc[stress.preset.name, "book"] == stress.book
+        row = table.loc[stress.preset.name]
+        assert row[("book", "pnl")] == stress.book
+        assert row[("stress", "vix_after")] == stress.vix_after
+        assert row[layers].sum() == pytest.approx(stress.book, rel=1e-12)
 
 
 def test_grid_is_the_default_scenario_grid(report: Report, data: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ def render(renderable: RenderableType) -> str:
 
 
 def rows(text: str) -> dict[str, list[str]]:
-    """Body rows of the tables in ``text``: first cell → all cells."""
+    """Body rows of the boxed tables in ``text``: first cell → all cells."""
     out = {}
     for line in text.splitlines():
         if line.startswith("│"):
@@ -38,8 +38,21 @@ def rows(text: str) -> dict[str, list[str]]:
     return out
 
 
+def plain_rows(text: str, first: str) -> dict[str, list[str]]:
+    """Rows of a table without vertical rules (split on runs of 2+ spaces), from the row whose first
+    cell is ``first``."""
+    out: dict[str, list[str]] = {}
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split() and line.split()[0] == first)
+    for line in lines[start:]:
+        cells = [c for c in line.strip().split("  ") if c.strip()]
+        if cells and not set(line.strip()) <= {"─", " "}:
+            out.setdefault(cells[0].strip(), [c.strip() for c in cells])
+    return out
+
+
 def signed(value: float, digits: int = 0) -> str:
-    return f"{value:+,.{digits}f}"
+    return "0" if round(value, digits) == 0 else f"{value:+,.{digits}f}"
 
 
 @pytest.fixture(scope="module")
@@ -58,28 +71,39 @@ def grid() -> ScenarioGrid:
 def test_layers_table_rows_and_book_total(report: Report) -> None:
     text = render(terminal.layers_table(report))
     assert "Greeks by layer — Example ALVH book, as of 2026-11-20 16:00" in text
-    table = rows(text)
+    table = plain_rows(text, "core")
     layers = report.layers()
-    assert list(table) == list(layers.index)
-    for name, row in layers.iterrows():
+    assert [name for name in table if name in {n for _, n in layers.index}] == [n for _, n in layers.index]
+    spot = MARKET.spx.spot
+    for (kind, name), row in layers.iterrows():
         cells = table[str(name)]
-        assert cells[2] == str(int(row["legs"]))
-        assert cells[3] == f"{row['market_value']:,.0f}"
-        assert cells[4] == signed(row["spx_delta"], 1)
-        assert cells[7] == signed(row["spx_vega"])
-        assert cells[9] == signed(row["theta"])
+        expected = [
+            str(int(row["legs"])),
+            signed(row["market_value"]),
+            signed(row["spx_delta"], 1),
+            signed(row["spx_dollar_delta"]),
+            signed(row["spx_gamma"] * spot**2 / 100),
+            signed(row["spx_vega"]),
+            signed(row["tw_vega"]),
+            signed(row["theta"]),
+        ]
+        assert cells[-8:] == expected, (name, cells)
+        if kind == "layer":
+            assert cells[1] == row["role"]
     total = report.risk.total
-    book = table["book"]
-    assert book[1] == ""
-    assert book[2] == str(len(BOOK.legs))
-    assert book[4:] == [
-        signed(total["spx_delta"], 1),
-        signed(total["spx_dollar_delta"]),
-        signed(total["spx_gamma"]),
-        signed(total["spx_vega"]),
-        signed(total["tw_vega"]),
-        signed(total["theta"]),
-    ]
+    assert table["book"][-8:-6] == [str(len(BOOK.legs)), signed(total["market_value"])]
+    assert table["book"][-3] == signed(total["spx_vega"])
+
+
+def test_compact_layers_table_fits_80_columns(report: Report) -> None:
+    console = Console(record=True, width=80, file=io.StringIO())
+    console.print(terminal.layers_table(report, compact=True))
+    text = console.export_text()
+    assert "…" not in text
+    core = plain_rows(text, "core")["core"]
+    layer = report.risk.layers.loc["core"]
+    assert core[-2:] == [signed(layer["spx_vega"]), signed(layer["theta"])]
+    assert core[-3] == f"{layer['spx_gamma'] * MARKET.spx.spot**2 / 100 / 1e6:+.2f}M"  # $ gamma in millions
 
 
 def test_summary_line(report: Report) -> None:
@@ -115,10 +139,12 @@ def test_stress_table(report: Report) -> None:
     assert list(table) == list(STRESS_PRESETS)
     for stress in report.stresses:
         cells = table[stress.preset.name]
+        assert cells[1] == f"{stress.preset.spx_move:+.1%}"
+        assert cells[2] == f"{stress.vix_after:.1f}"
         assert cells[-2] == signed(stress.book)
         offset = stress.hedge_offset
         assert cells[-1] == ("—" if not math.isfinite(offset) else f"{offset:.0%}")
-        assert cells[1:-2] == [signed(float(value)) for value in stress.layers]
+        assert cells[3:-2] == [signed(float(value)) for value in stress.layers]
 
 
 def test_grid_table_and_summary(grid: ScenarioGrid) -> None:
@@ -172,6 +198,6 @@ def test_totals_table_adds_a_total_row() -> None:
     )
     table = rows(render(terminal.totals_table(layers, title="sums")))
     assert list(table) == ["core", "L1", "total"]
-    assert table["core"][1:] == ["+1,000", "+10", "+0", "-300", "+50", "+1"]
+    assert table["core"][1:] == ["+1,000", "+10", "0", "-300", "+50", "+1"]
     assert table["L1"][-1] == "—"  # a missing value is a dash, not 'nan'
     assert table["total"][1:] == ["+750", "+8", "+1", "-180", "+45", "+1"]

@@ -737,3 +737,27 @@ def test_condor_metrics_hand_checked_on_a_flat_smile() -> None:
     assert c["probability_of_profit"] == pytest.approx(above(5644.0) - above(6106.0), abs=2e-3)
     assert c["theta"] == pytest.approx(risk.legs["theta"].sum(), rel=1e-14)
     assert c["spx_vega"] == pytest.approx(risk.legs["spx_vega"].sum(), rel=1e-14)
+
+
+# --- memoised valuations (the decision engine values one book several times per snapshot) ------
+
+
+def test_revaluing_an_unchanged_book_gives_the_same_tables() -> None:
+    book, market = example_book(), example_market()
+    first = value_book(book, market)
+    first.legs["scratch"] = 1.0  # a caller's change to its tables stays its own
+    first.layers.loc["core", "theta"] = 0.0
+    second = value_book(book, market)
+    assert "scratch" not in second.legs.columns
+    fresh = value_book(example_book(), market)
+    pd.testing.assert_frame_equal(second.layers, fresh.layers)
+    pd.testing.assert_frame_equal(second.legs, fresh.legs)
+    pd.testing.assert_frame_equal(second.condors, fresh.condors)
+
+
+def test_a_book_changed_in_place_is_valued_again() -> None:
+    book, market = example_book(), example_market()
+    before = value_book(book, market)
+    book.legs.loc[0, "quantity"] = 2 * book.legs.loc[0, "quantity"]
+    after = value_book(book, market)
+    assert after.legs.loc[0, "market_value"] == pytest.approx(2 * before.legs.loc[0, "market_value"])

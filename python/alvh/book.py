@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh.exceptions import ConfigError
@@ -213,15 +214,20 @@ class Book:
         return [layer.name for layer in self.layers if layer.role is Role.CORE]
 
     def with_legs(self, extra: Iterable[tuple[str, Leg]], *, role_of_new_layers: Role = Role.CUSTOM) -> Book:
-        """A new book with ``(layer_name, leg)`` pairs added (new layers are appended)."""
+        """A new book with ``(layer_name, leg)`` pairs added (new layers are appended). Only the
+        added legs are validated: this book's legs already are, and their layers keep their roles."""
         rows = [{**_leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
         known = {layer.name for layer in self.layers}
         specs = list(self.layers) + [
             LayerSpec(name, role_of_new_layers) for name in dict.fromkeys(r["layer"] for r in rows) if name not in known
         ]
-        added = pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"])
-        legs = pd.concat([self.legs[[*LEG_COLUMNS, "source"]], added], ignore_index=True) if rows else self.legs
-        return Book(self.name, specs, legs, source=self.name)
+        if not rows:
+            return Book(self.name, specs, self.legs, source=self.name)
+        added = _validated(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
+        book = object.__new__(Book)
+        book.name, book.layers = self.name, tuple(specs)
+        book.legs = pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added
+        return book
 
     def __repr__(self) -> str:
         counts = self.legs.groupby("layer", sort=False).size()
@@ -252,93 +258,132 @@ def _leg_record(leg: Leg) -> dict[str, Any]:
     }
 
 
-def _fail(source: str, frame: pd.DataFrame, bad: pd.Series, column: str, allowed: str) -> None:
-    """Raise naming the first row where ``bad`` holds."""
+def _fail(source: str, sources: NDArray[Any], values: Any, bad: NDArray[np.bool_], column: str, allowed: str) -> None:
+    """Raise naming the first row where ``bad`` holds (``values``: the column as checked, or
+    None when the table has no such column)."""
     if not bad.any():
         return
-    row = int(np.flatnonzero(bad.to_numpy())[0])
-    where = frame["source"].iloc[row]
-    value = frame[column].iloc[row] if column in frame.columns else None
+    row = int(np.flatnonzero(bad)[0])
+    value = None if values is None else values[row]
     value = value.item() if isinstance(value, np.generic) else value
     shown = "missing" if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else f"= {value!r}"
-    raise ConfigError(f"{source}: {where}.{column} {shown} is not allowed: {allowed}")
+    raise ConfigError(f"{source}: {sources[row]}.{column} {shown} is not allowed: {allowed}")
 
 
 def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) -> pd.DataFrame:
-    """The legs table with normalised dtypes, or a ConfigError naming the leg, field and rule."""
+    """The legs table with normalised dtypes, or a ConfigError naming the leg, field and rule.
+
+    The checks run on numpy arrays and the table is assembled once at the end: books are rebuilt
+    after every trade (the decision engine, the backtest), so this is on the hot path."""
     legs = frame.reindex(columns=[*LEG_COLUMNS, "source"]).reset_index(drop=True)
-    legs["layer"] = legs["layer"].astype(str)
+    sources = legs["source"].to_numpy(object)
+    out: dict[str, Any] = {}
+
+    def fail(bad: NDArray[np.bool_], column: str, allowed: str, values: Any = None) -> None:
+        if not bad.any():
+            return
+        if values is None:
+            values = out[column] if column in out else legs.get(column)
+        _fail(source, sources, None if values is None else np.asarray(values, dtype=object), bad, column, allowed)
+
+    out["layer"] = legs["layer"].astype(str)
     known_layers = {layer.name for layer in layers}
-    _fail(
-        source,
-        legs,
-        ~legs["layer"].isin(known_layers),
+    fail(
+        ~out["layer"].isin(known_layers).to_numpy(bool),
         "layer",
         f"one of the book's layers ({', '.join(known_layers)})",
     )
 
     instruments = legs["instrument"].astype(str).str.upper()
-    _fail(
-        source,
-        legs,
-        ~instruments.isin([i.value for i in Instrument]),
+    names = instruments.to_numpy(object)
+    fail(
+        ~np.isin(names, [i.value for i in Instrument]),
         "instrument",
         "one of " + ", ".join(i.value for i in Instrument),
+        legs["instrument"],
     )
-    legs["instrument"] = instruments
-    legs["expiry"] = _dates(legs, "expiry", source, required=True)
-    legs["start"] = _dates(legs, "start", source, required=False)
-
+    out["instrument"] = instruments
+    out["expiry"] = _dates(legs, "expiry", fail, required=True)
+    out["start"] = _dates(legs, "start", fail, required=False)
     for column in ("strike", "quantity", "entry_price", "realized_vol"):
-        legs[column] = _numbers(legs, column, source)
-    option = instruments.isin([i.value for i in Instrument if i.is_option])
-    future = instruments.isin(["VX", "VXM"])
-    swap = instruments.eq("VARSWAP")
+        out[column] = _numbers(legs, column, fail)
 
-    quantity = legs["quantity"]
-    _fail(source, legs, ~np.isfinite(quantity) | quantity.eq(0), "quantity", "a non-zero number of contracts")
-    strike = legs["strike"]
-    _fail(source, legs, (option | swap) & ~(strike > 0), "strike", "> 0 for options and variance swaps")
-    _fail(source, legs, future & strike.notna(), "strike", "absent for futures")
-    right = legs["right"].where(legs["right"].notna(), None)
-    right = right.map(lambda r: r.lower() if isinstance(r, str) else r)
-    _fail(
-        source, legs.assign(right=right), option & ~right.isin(["call", "put"]), "right", "'call' or 'put' for options"
+    option = np.isin(names, [i.value for i in Instrument if i.is_option])
+    future = np.isin(names, ["VX", "VXM"])
+    swap = names == "VARSWAP"
+    quantity, strike, entry, rv = (
+        out[c].to_numpy(np.float64) for c in ("quantity", "strike", "entry_price", "realized_vol")
     )
-    _fail(source, legs.assign(right=right), ~option & right.notna(), "right", "absent except for options")
-    legs["right"] = right
-    entry = legs["entry_price"]
-    _fail(source, legs, entry.notna() & ~(entry >= 0), "entry_price", ">= 0")
-    _fail(source, legs, future & entry.notna() & ~(entry > 0), "entry_price", "> 0 for futures")
-    _fail(source, legs, swap & entry.notna(), "entry_price", "absent for variance swaps (entered at zero cost)")
-    _fail(source, legs, swap & legs["start"].isna(), "start", "the start date of a variance swap")
-    _fail(source, legs, ~swap & legs["start"].notna(), "start", "absent except for variance swaps")
-    _fail(source, legs, swap & legs["start"].notna() & (legs["start"] >= legs["expiry"]), "start", "before the expiry")
-    rv = legs["realized_vol"]
-    _fail(source, legs, rv.notna() & ~(rv >= 0), "realized_vol", ">= 0 (vol points)")
-    _fail(source, legs, ~swap & rv.notna(), "realized_vol", "absent except for variance swaps")
+    with np.errstate(invalid="ignore"):
+        fail(~np.isfinite(quantity) | (quantity == 0), "quantity", "a non-zero number of contracts")
+        fail((option | swap) & ~(strike > 0), "strike", "> 0 for options and variance swaps")
+        fail(future & ~np.isnan(strike), "strike", "absent for futures")
+        right = legs["right"].where(legs["right"].notna(), None)
+        right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
+        rights = right.to_numpy(object)
+        present = ~pd.isna(rights)
+        fail(option & ~np.isin(rights, ["call", "put"]), "right", "'call' or 'put' for options", rights)
+        fail(~option & present, "right", "absent except for options", rights)
+        out["right"] = right
+        has_entry = ~np.isnan(entry)
+        fail(has_entry & ~(entry >= 0), "entry_price", ">= 0")
+        fail(future & has_entry & ~(entry > 0), "entry_price", "> 0 for futures")
+        fail(swap & has_entry, "entry_price", "absent for variance swaps (entered at zero cost)")
+        start = out["start"].to_numpy("datetime64[s]")
+        started = ~np.isnat(start)
+        fail(swap & ~started, "start", "the start date of a variance swap")
+        fail(~swap & started, "start", "absent except for variance swaps")
+        fail(swap & started & (start >= out["expiry"].to_numpy("datetime64[s]")), "start", "before the expiry")
+        has_rv = ~np.isnan(rv)
+        fail(has_rv & ~(rv >= 0), "realized_vol", ">= 0 (vol points)")
+        fail(~swap & has_rv, "realized_vol", "absent except for variance swaps")
 
-    legs["group"] = legs["group"].where(legs["group"].notna(), None)
-    roles = {layer.name: layer.role.value for layer in layers}
-    legs["role"] = legs["layer"].map(roles)
-    legs["multiplier"] = instruments.map({i.value: i.multiplier for i in Instrument}).astype(np.float64)
-    return legs
+    out["group"] = legs["group"].where(legs["group"].notna(), None)
+    out["source"] = legs["source"]
+    layer_names = out["layer"].to_numpy(object)
+    roles = np.empty(len(legs), dtype=object)
+    for layer in layers:
+        roles[layer_names == layer.name] = layer.role.value
+    out["role"] = pd.Series(roles, index=legs.index, dtype="str")
+    multiplier = np.zeros(len(legs))
+    for instrument in Instrument:
+        multiplier[names == instrument.value] = instrument.multiplier
+    out["multiplier"] = pd.Series(multiplier, index=legs.index)
+    return pd.DataFrame({c: out[c] for c in [*LEG_COLUMNS, "source", "role", "multiplier"]}, index=legs.index)
 
 
-def _numbers(legs: pd.DataFrame, column: str, source: str) -> pd.Series:
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+_Fail = Any  # the checker closure of _validated
+
+
+def _numbers(legs: pd.DataFrame, column: str, fail: _Fail) -> pd.Series:
     values = legs[column]
-    converted = pd.to_numeric(values, errors="coerce")
-    _fail(source, legs, values.notna() & converted.isna(), column, "a number")
-    _fail(source, legs, converted.notna() & ~np.isfinite(converted.astype(np.float64)), column, "a finite number")
-    return converted.astype(np.float64)
+    if pd.api.types.is_float_dtype(values.dtype):
+        converted = values
+    else:
+        converted = pd.to_numeric(values, errors="coerce")
+        fail(values.notna().to_numpy(bool) & converted.isna().to_numpy(bool), column, "a number", values)
+    numbers = converted.astype(np.float64)
+    array = numbers.to_numpy()
+    fail(~np.isnan(array) & ~np.isfinite(array), column, "a finite number", values)
+    return numbers
 
 
-def _dates(legs: pd.DataFrame, column: str, source: str, *, required: bool) -> pd.Series:
+def _dates(legs: pd.DataFrame, column: str, fail: _Fail, *, required: bool) -> pd.Series:
     values = legs[column]
+    if pd.api.types.is_datetime64_dtype(values.dtype):  # already dates (a rebuilt book)
+        days = values.to_numpy()
+        if required:
+            fail(np.isnat(days), column, "a date (YYYY-MM-DD)", values)
+        return values if (np.isnat(days) | (days == days.astype("datetime64[D]"))).all() else values.dt.normalize()
     converted = pd.to_datetime(values, errors="coerce")
-    _fail(source, legs, values.notna() & converted.isna(), column, "a date (YYYY-MM-DD)")
+    missing = converted.isna().to_numpy(bool)
+    fail(values.notna().to_numpy(bool) & missing, column, "a date (YYYY-MM-DD)", values)
     if required:
-        _fail(source, legs, converted.isna(), column, "a date (YYYY-MM-DD)")
+        fail(missing, column, "a date (YYYY-MM-DD)", values)
     return converted.dt.normalize()
 
 

@@ -6,6 +6,7 @@ added to running totals. Roles do not change a leg's Greeks, so every layer is v
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,8 @@ class LegStream:
             raise ConfigError(f"{path}: unknown legs format {suffix!r}; use .csv or .parquet")
         if output is not None and output.suffix.lower() not in (".csv", ".parquet", ".pq"):
             raise ConfigError(f"{output}: unknown output format {output.suffix!r}; use .parquet or .csv")
+        if output is not None and output.resolve() == path.resolve():
+            raise ConfigError(f"{output}: the output would overwrite the legs file; choose another path")
         if chunk_size < 1:
             raise ConfigError(f"chunk_size = {chunk_size} is not allowed: at least 1")
         self.path, self.market, self.chunk_size, self.output = path, market, chunk_size, output
@@ -76,7 +79,13 @@ class LegStream:
                 raise ConfigError(f"{self.path}: cannot read as Parquet: {e}") from None
 
     def __iter__(self) -> Iterator[int]:
-        sink = None if self.output is None else _sink(self.output)
+        # The output is written to a hidden file beside it and renamed into place only when every
+        # chunk is done: a failed or interrupted run leaves no half-written output behind.
+        partial = sink = None
+        if self.output is not None:
+            partial = self.output.with_name(f".{self.output.name}.partial")
+            sink = _sink(partial, parquet=self.output.suffix.lower() != ".csv")
+        done = False
         try:
             for chunk in self._chunks():
                 start = self.rows
@@ -91,9 +100,14 @@ class LegStream:
                     sink.write(risk.legs[[*LEG_COLUMNS, *_OUTPUT_EXTRA, *METRICS]])
                 self.rows += len(chunk)
                 yield len(chunk)
+            done = True
         finally:
-            if sink is not None:
+            if sink is not None and partial is not None and self.output is not None:
                 sink.close()
+                if done and partial.exists():
+                    os.replace(partial, self.output)
+                else:
+                    partial.unlink(missing_ok=True)
 
     def _add(self, layers: pd.DataFrame) -> None:
         # Running sums in file order, layers in order of first appearance. The same file gives the
@@ -135,8 +149,8 @@ class _ParquetSink:
             self.writer.close()
 
 
-def _sink(path: Path) -> _CsvSink | _ParquetSink:
-    return _CsvSink(path) if path.suffix.lower() == ".csv" else _ParquetSink(path)
+def _sink(path: Path, *, parquet: bool) -> _CsvSink | _ParquetSink:
+    return _ParquetSink(path) if parquet else _CsvSink(path)
 
 
 def _pyarrow_parquet(path: Path) -> Any:

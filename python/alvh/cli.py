@@ -31,10 +31,10 @@ from alvh import plots
 from alvh.book import load_book
 from alvh.bulk import LegStream
 from alvh.events import load_events
-from alvh.exceptions import AlvhError, ConfigError
+from alvh.exceptions import AlvhError, ConfigError, InputError
 from alvh.journal import Journal
 from alvh.market import Market, load_market
-from alvh.report import Report, risk_report
+from alvh.report import Report, risk_report, signals_from_history
 from alvh.rules import RuleStatus, load_rules
 from alvh.scenarios import Dynamics, VolShiftScaling, scenario_grid
 from alvh.terminal import grid_summary, grid_table, history_table, report_tables, totals_table
@@ -53,8 +53,18 @@ EXIT_ERROR = 1
 EXIT_BREACH = 3
 
 
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"alvh {alvh.__version__} ({alvh.simd_level()}, {alvh.thread_count()} threads)")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
     """Risk of SPX iron-condor books hedged with layered VIX instruments (ALVH).
 
     Start with [bold]alvh demo[/bold]; [bold]alvh COMMAND --help[/bold] shows each command's options and examples.
@@ -102,7 +112,7 @@ HistoryOption = Annotated[
     Path | None,
     typer.Option(
         "--signals",
-        help="Daily closes CSV (date,spx,vix[,vix_future][,ad_line]) up to the market's date: the signal rules' input.",
+        help="Daily closes CSV (date,spx,vix[,vix_future][,ad_line][,cpi][,ppi]) up to the market's date: the signals.",
     ),
 ]
 EventsOption = Annotated[
@@ -113,12 +123,19 @@ EventsOption = Annotated[
 def _load_inputs(
     book_path: Path, market_path: Path, rules_path: Path | None, history_path: Path | None, events_path: Path | None
 ) -> dict[str, Any]:
-
+    market = load_market(_existing(market_path, "market"))
+    history = None
+    if history_path is not None:
+        history = _read_history(history_path)
+        try:  # the signals' own checks (enough sessions, the market's date present), naming the file
+            signals_from_history(history, pd.Timestamp(market.as_of.date()))
+        except InputError as e:
+            raise ConfigError(f"{history_path}: {e}") from None
     return {
         "book": load_book(_existing(book_path, "book")),
-        "market": load_market(_existing(market_path, "market")),
+        "market": market,
         "rules": load_rules(_existing(rules_path, "rules")) if rules_path else None,
-        "history": _read_history(history_path) if history_path else None,
+        "history": history,
         "events": load_events(_existing(events_path, "events")) if events_path else None,
     }
 
@@ -187,6 +204,10 @@ def report(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (nothing else).")] = False,
     journal: Annotated[Path | None, typer.Option("--journal", help="Append the report to this SQLite journal.")] = None,
     plots: Annotated[Path | None, typer.Option("--plots", help="Also write the PNG plots to this folder.")] = None,
+    theta_ratio: Annotated[
+        float | None,
+        typer.Option("--theta-ratio", min=0.0, help="The core's realised/projected theta (R-RSI-REDUCE's input)."),
+    ] = None,
     fail_on_breach: Annotated[
         bool, typer.Option("--fail-on-breach", help="Exit with code 3 when a rule is in breach.")
     ] = False,
@@ -205,6 +226,7 @@ def report(
             rules=inputs["rules"],
             history=inputs["history"],
             events=inputs["events"],
+            theta_ratio=theta_ratio,
         )
         data = result.to_dict()
         if journal is not None:
@@ -228,7 +250,7 @@ def _print_json(data: dict[str, Any]) -> None:
 
 
 def _print_report(report: Report) -> None:
-    console.print(report_tables(report))
+    console.print(report_tables(report, compact=console.width < 110))
 
 
 def _report_plots(report: Report, directory: Path) -> list[Path]:
@@ -240,6 +262,12 @@ def _report_plots(report: Report, directory: Path) -> list[Path]:
 
 
 # --- grid ----------------------------------------------------------------------------------------
+
+
+MAX_AXIS_POINTS = 10_000
+MAX_SCENARIOS = 1_000_000
+"""Command-line limits: a grid's P&L table (and its CSV) grows with the scenario count; the library
+itself takes any size."""
 
 
 def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
@@ -257,13 +285,15 @@ def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
             if step <= 0 or stop < start:
                 raise typer.BadParameter(f"{name} {text!r}: need step > 0 and stop >= start")
             count = int(np.floor((stop - start) / step + 1e-9)) + 1
-            if count > 10_000:
-                raise typer.BadParameter(f"{name} {text!r} has {count} points; at most 10000")
+            if count > MAX_AXIS_POINTS:
+                raise typer.BadParameter(f"{name} {text!r} has {count} points; at most {MAX_AXIS_POINTS}")
             values = start + step * np.arange(count)
         else:
             values = np.array([float(p) for p in text.split(",")])
     except ValueError:
         raise typer.BadParameter(syntax) from None
+    if values.size > MAX_AXIS_POINTS:
+        raise typer.BadParameter(f"{name} has {values.size} points; at most {MAX_AXIS_POINTS}")
     if not np.isfinite(values).all():
         raise typer.BadParameter(f"{name} {text!r}: values must be finite")
     return np.round(values * scale, 12)
@@ -292,6 +322,11 @@ def grid(
     spots = parse_axis(spot, name="--spot", scale=0.01)
     vols = parse_axis(vol, name="--vol")
     horizons = parse_axis(days, name="--days")
+    scenarios = spots.size * vols.size * horizons.size
+    if scenarios > MAX_SCENARIOS:
+        raise typer.BadParameter(
+            f"--spot x --vol x --days gives {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} from the command line"
+        )
 
     with _alvh_errors():
         _writable(csv, parquet, png)

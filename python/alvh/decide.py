@@ -3,17 +3,22 @@ of actions — each with the rules and numbers that fired it, the proposed trade
 expiry, strikes, integer quantity, estimated cost) and the book's Greeks and rule results after
 the trades, re-evaluated through the same engine (SPEC §1, "Decisions").
 
-Actions, in the order they are proposed (each acts on the book left by the previous ones):
+Actions, in the order they are proposed (each acts on the book left by the previous ones, and
+answers the rules as re-evaluated on that book):
 
-* ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers to capture a spike's gain;
+* ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers to capture a spike's gain; while
+  it fires no hedge is added back (no ADD_VEGA_HEDGE, ADD_L3 or R-RSI-REDUCE hedge);
 * ``ROLL_CORE`` (R-ROLL): a true technical break — close the broken condor, reopen it out in time;
 * ``REDUCE`` (R-CROWDED-BE): cut the condors near their break-evens by a share, don't close them;
-* ``HEDGE_DELTA`` / ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-DELTA, R-HEDGE-VEGA, R-RSI-REDUCE):
-  hedge sizing by :func:`alvh.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads
-  expiring just after the next scheduled event — the core's strikes are left alone;
 * ``ADD_L3`` (R-L3): VIX put spreads sized to a share of the core's vega;
 * ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new 12-delta condor at the target DTE, or a
   short put spread on the lower-delta side;
+* ``HEDGE_DELTA`` / ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-DELTA, R-HEDGE-VEGA, R-RSI-REDUCE):
+  hedge sizing by :func:`alvh.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads
+  expiring just after the next scheduled event (a trim sells back the L1 spreads held), last so
+  that it sizes the book the other actions leave — the core's strikes are left alone. VIX hedges
+  move SPX delta and vega in one ratio, so when both bands cannot be met the delta band comes
+  first and the reason says so;
 * ``HOLD`` when nothing fired.
 """
 
@@ -22,21 +27,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from alvh.book import Book, Instrument, Layer, Leg, Role
+from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role
 from alvh.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
 from alvh.events import Event, first_vix_expiry_after, next_event
 from alvh.exceptions import InputError
+from alvh.jsonable import jsonable
 from alvh.market import Market
 from alvh.rules import RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
 from alvh.signals import Signals
-from alvh.sizing import HedgeCandidate, size_hedges
+from alvh.sizing import HedgeCandidate, SizingResult, size_hedges
 from alvh.valuation import BookRisk, value_book
 
 __all__ = ["Action", "ActionType", "Decision", "Trade", "decide"]
@@ -125,16 +132,12 @@ class Action:
             "rules": list(self.rules),
             "reason": self.reason,
             "feasible": self.feasible,
-            "numbers": {k: _number(v) for k, v in self.numbers.items()},
+            "numbers": {k: jsonable(v) for k, v in self.numbers.items()},
             "trades": [t.to_dict() for t in self.trades],
             "cost": round(self.cost, 2),
-            "greeks_after": {k: _number(v) for k, v in self.greeks_after.items()},
+            "greeks_after": {k: jsonable(v) for k, v in self.greeks_after.items()},
             "rules_after": [r.to_dict() for r in self.rules_after],
         }
-
-
-def _number(v: Any) -> float | None:
-    return None if v is None or not math.isfinite(float(v)) else float(v)
 
 
 GREEK_SUMMARY = ["spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value"]
@@ -169,7 +172,7 @@ class Decision:
         return {
             "as_of": self.as_of.isoformat(),
             "book": self.book.name,
-            "greeks": {k: _number(v) for k, v in greek_summary(self.risk).items()},
+            "greeks": {k: jsonable(v) for k, v in greek_summary(self.risk).items()},
             "rules": [r.to_dict() for r in self.rules],
             "actions": [a.to_dict() for a in self.actions],
             "next_event": None
@@ -179,7 +182,46 @@ class Decision:
 
 
 def _apply(book: Book, trades: list[Trade]) -> Book:
-    return book.with_legs([(t.layer, t.leg()) for t in trades], role_of_new_layers=Role.CUSTOM)
+    """The book with the trades done. A trade on a leg held (same layer, instrument, expiry, right,
+    strike and group) changes that leg's quantity, and a leg closed to zero goes, so that a closed
+    condor no longer counts (as condor units, margin, break-evens); other trades are new legs, in
+    new layers with the role their default name says (L1, L2, L3, core)."""
+    legs = book.legs[[*LEG_COLUMNS, "source"]].copy()
+    quantity = legs["quantity"].to_numpy(np.float64, copy=True)
+    entry = legs["entry_price"].to_numpy(np.float64, copy=True)
+    new = []
+    for i, t in enumerate(trades):
+        held = _held_row(legs, quantity, t)
+        if held is None:
+            new.append({**asdict(t.leg()), "layer": t.layer, "source": f"trades[{i}]"})
+            continue
+        before, after = quantity[held], quantity[held] + t.quantity
+        if after * before < 0 or not np.isfinite(entry[held]):
+            entry[held] = t.price  # a flipped position's entry is this trade's price
+        elif abs(after) > abs(before):
+            entry[held] = (before * entry[held] + t.quantity * t.price) / after
+        quantity[held] = after
+    legs["quantity"], legs["entry_price"] = quantity, entry
+    legs = pd.concat([legs[quantity != 0], pd.DataFrame(new, columns=legs.columns)], ignore_index=True)
+    known = {layer.name for layer in book.layers}
+    layers = list(book.layers) + [
+        LayerSpec(name, _role_of_new_layer(book, name))
+        for name in dict.fromkeys(t.layer for t in trades)
+        if name not in known
+    ]
+    return Book(book.name, layers, legs, source=book.name)
+
+
+def _held_row(legs: pd.DataFrame, quantity: NDArray[np.float64], trade: Trade) -> int | None:
+    """The position of the first open leg of ``legs`` that ``trade`` trades, or None."""
+    same = (
+        (legs["layer"] == trade.layer)
+        & (legs["instrument"] == trade.instrument)
+        & (legs["expiry"] == pd.Timestamp(trade.expiry))
+    ).to_numpy() & (quantity != 0)
+    for column, value in (("right", trade.right), ("strike", trade.strike), ("group", trade.group)):
+        same &= (legs[column].isna() if value is None else legs[column] == value).to_numpy()
+    return int(np.argmax(same)) if same.any() else None
 
 
 @dataclass
@@ -228,11 +270,12 @@ def decide(
         lambda: _delayer(state, fired),
         lambda: _roll(state, fired),
         lambda: _reduce(state, fired),
-        lambda: _hedge(state, fired, event),
         lambda: _add_l3(state, fired),
         lambda: _add_theta_layer(state, fired),
+        lambda: _hedge(state, fired, event),  # last: sized on the book the others leave
     ]
     actions: list[Action] = []
+    greeks_now, rules_now = greek_summary(risk), tuple(results)
     for propose in proposals:
         proposal = propose()
         if proposal is None:
@@ -240,25 +283,15 @@ def decide(
         if proposal.trades:
             state.book = _apply(state.book, list(proposal.trades))
             after = state.risk()
-            proposal = Action(
-                **{
-                    **proposal.__dict__,
-                    "greeks_after": greek_summary(after),
-                    "rules_after": tuple(state.evaluate(after)),
-                }
-            )
-        actions.append(proposal)
+            greeks_now, rules_now = greek_summary(after), tuple(state.evaluate(after))
+            # the next proposals answer the book this one leaves (a roll may have fixed the delta)
+            fired.clear()
+            fired.update((r.id, r) for r in rules_now if r.fired)
+        # an action without trades (infeasible, nothing to close) leaves the book as it was
+        actions.append(replace(proposal, greeks_after=greeks_now, rules_after=rules_now))
     if not actions:
         actions.append(
-            Action(
-                ActionType.HOLD,
-                (),
-                "No rule calls for action: hold.",
-                {},
-                (),
-                greeks_after=greek_summary(risk),
-                rules_after=tuple(results),
-            )
+            Action(ActionType.HOLD, (), "No rule calls for action: hold.", {}, (), True, greeks_now, rules_now)
         )
     return Decision(market.as_of, book, risk, tuple(results), tuple(actions), event)
 
@@ -292,13 +325,18 @@ def _closing_trades(risk: BookRisk, rows: pd.DataFrame, share: float = 1.0) -> l
                 instrument=str(leg["instrument"]),
                 expiry=leg["expiry"].date(),
                 quantity=quantity,
-                right=leg["right"],
+                right=_text(leg["right"]),
                 strike=None if pd.isna(leg["strike"]) else float(leg["strike"]),
                 price=price,
-                group=leg["group"],
+                group=_text(leg["group"]),
             )
         )
     return trades
+
+
+def _text(value: Any) -> str | None:
+    """A legs-table text cell (``right``, ``group``): None where it is empty (NaN)."""
+    return None if pd.isna(value) else str(value)
 
 
 def _layer_for(book: Book, role: Role, default: str) -> str:
@@ -377,48 +415,72 @@ def _reduce(state: _State, fired: dict[str, RuleResult]) -> Action | None:
 def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> Action | None:
     """Delta band and hedge-vega share together, by the MILP of :mod:`alvh.sizing`."""
     delta, vega, cut = fired.get("R-DELTA"), fired.get("R-HEDGE-VEGA"), fired.get("R-RSI-REDUCE")
-    if not (delta or vega or cut):
+    de_layering = "R-DELAYER" in fired  # the hedge layers come off while VIX retraces a spike
+    if de_layering:
+        cut = None
+        if vega is not None and vega.details.get("direction") == "under":
+            vega = None
+    # R-NET-VEGA and R-VEGA-PER-SPREAD see the same hedge from the net side (book vega against its
+    # target); when they fire inside the R-HEDGE-VEGA band, the sizing brings it to the target too.
+    net_rule = None if de_layering else fired.get("R-NET-VEGA") or fired.get("R-VEGA-PER-SPREAD")
+    if not (delta or vega or cut or net_rule):
         return None
     risk = state.risk()
     rules = state.rules
     core_vega = float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum())
     hedge_vega = float(risk.layers.loc[risk.layers["role"] != Role.CORE.value, "spx_vega"].sum())
+    net = core_vega + hedge_vega
+    over_hedged = vega is not None and vega.details.get("direction") == "over"
+    if cut and (net >= 0 or over_hedged):
+        cut = None  # no net short vega to cut, or already over-hedged: the trim comes first
+        if not (delta or vega or net_rule):
+            return None
+    # without R-HEDGE-VEGA's direction, the net rules' sign says it: net vega above its target
+    net_above = cut is None and net_rule is not None and (net_rule.value or 0.0) > 0
+    over = over_hedged if vega is not None else net_above
+    adding = vega or cut or net_rule
+    kind = ActionType.TRIM_HEDGE if over else ActionType.ADD_VEGA_HEDGE if adding else ActionType.HEDGE_DELTA
+    vega_rules = [fired.get(i) for i in ("R-NET-VEGA", "R-VEGA-PER-SPREAD")] if net_rule else []
+    fired_ids = tuple(r.id for r in (delta, vega, cut, *vega_rules) if r is not None)
+    if core_vega == 0:
+        return Action(kind, fired_ids, "The core has no vega to size the hedges against.", {}, (), feasible=False)
     target, band = rules.hedge_vega.target_share, (rules.hedge_vega.min_share, rules.hedge_vega.max_share)
     if cut:
         # R-RSI-REDUCE: cut net short vega by cut_share with hedges: H′ = (1 − c)·(C + H) − C.
-        net = core_vega + hedge_vega
         target = ((1 - rules.rsi_reduce.cut_share) * net - core_vega) / abs(core_vega)
         band = (min(band[0], target - 0.05), max(band[1], target + 0.05))
-    over = vega is not None and vega.details.get("direction") == "over"
-    candidates = _hedge_candidates(state, risk, event, allow_selling=over)
-    # R-SLEEVE-VEGA: each hedge layer with a target stays within max_drift per condor unit of it.
-    sleeve = rules.sleeve_vega
-    sleeves = {}
-    if sleeve.enabled and risk.core_units:
-        for layer, row in risk.layers.iterrows():
-            if row["role"] in sleeve.targets:
-                aim = abs(core_vega) * target * sleeve.targets[row["role"]]
-                room = sleeve.max_drift * risk.core_units
-                sleeves[str(layer)] = (float(row["spx_vega"]), aim - room, aim + room)
-        for c in candidates:  # new hedge layers start empty
-            role = _role_of_new_layer(state.book, c.layer)
-            if c.layer not in sleeves and role in sleeve.targets:
-                aim = abs(core_vega) * target * sleeve.targets[role]
-                room = sleeve.max_drift * risk.core_units
-                sleeves[c.layer] = (0.0, aim - room, aim + room)
-    result = size_hedges(
-        candidates,
-        spx_delta=float(risk.total["spx_delta"]),
-        hedge_vega=hedge_vega,
-        core_vega=core_vega,
-        condor_units=risk.core_units,
-        delta_band=rules.delta.max_abs,
-        target_share=target,
-        share_band=band,
-        sleeves=sleeves,
-    )
-    kind = ActionType.TRIM_HEDGE if over else ActionType.ADD_VEGA_HEDGE if (vega or cut) else ActionType.HEDGE_DELTA
-    fired_ids = tuple(r.id for r in (delta, vega, cut) if r is not None)
+    candidates = _hedge_candidates(state, risk, event, allow_selling=over, new_l1=not de_layering)
+    sleeves = _sleeve_bounds(state, risk, candidates, abs(core_vega) * target, fired)
+    if de_layering and not over:
+        # only the delta band, with futures: hedge vega stays where the de-layering left it
+        target, band, sleeves = hedge_vega / abs(core_vega), (-math.inf, math.inf), {}
+
+    def size(share_band: tuple[float, float]) -> SizingResult:
+        return size_hedges(
+            candidates,
+            spx_delta=float(risk.total["spx_delta"]),
+            hedge_vega=hedge_vega,
+            core_vega=core_vega,
+            condor_units=risk.core_units,
+            delta_band=rules.delta.max_abs,
+            target_share=target,
+            share_band=share_band,
+            sleeves=sleeves,
+        )
+
+    result = size(band)
+    if not result.feasible and delta is not None:
+        # Every VIX hedge carries SPX delta and vega in one ratio (β·VIX/S, SPEC §2), so a delta
+        # breach of more than a few hundredths per condor cannot be hedged inside the vega band.
+        # The delta band is what L2 is for (SPEC §1): it comes first, hedge vega as near its
+        # target as that allows, and the reason says so.
+        delta_first = size((-math.inf, math.inf))
+        if delta_first.feasible:
+            result = replace(
+                delta_first,
+                message=f"{delta_first.message} — outside the {band[0]:.0%}-{band[1]:.0%} vega band: VIX hedges "
+                "move SPX delta and vega together, and the delta band comes first",
+            )
     numbers = {
         "target_share": target,
         "delta_per_condor_after": result.delta_per_condor,
@@ -433,50 +495,69 @@ def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> 
         for name, units in result.units.items()
         for leg in by_name[name].legs
     ]
-    where = f" (expiring after the {event.kind} on {event.date})" if event else ""
+    new_l1 = any(name.startswith("VIX call spread") for name in result.units)
+    where = f" (new L1 expiring after the {event.kind} on {event.date})" if event and new_l1 else ""
     return Action(kind, fired_ids, f"{result.message}{where}.", numbers, tuple(trades))
 
 
-def _role_of_new_layer(book: Book, layer: str) -> str:
-    """The role a hedge layer has (or will have, for the default L1/L2/L3 names)."""
+def _sleeve_bounds(
+    state: _State, risk: BookRisk, candidates: list[HedgeCandidate], hedge_target: float, fired: dict[str, RuleResult]
+) -> dict[str, tuple[float, float, float]]:
+    """R-SLEEVE-VEGA for the sizing: per hedge layer with a target share of ``hedge_target`` ($ per
+    vol point), (its vega now, low, high) within max_drift per condor unit of that target
+    (tightened like the rule itself while R-MACD-TIGHTEN fires)."""
+    rules = state.rules
+    sleeve = rules.sleeve_vega
+    if not sleeve.enabled or not risk.core_units:
+        return {}
+    room = sleeve.max_drift * risk.core_units
+    if "R-MACD-TIGHTEN" in fired:
+        room *= 1.0 - rules.macd_tighten.tighten
+    vega_now = {str(layer): float(row["spx_vega"]) for layer, row in risk.layers.iterrows()}
+    bounds = {}
+    for layer in dict.fromkeys([*vega_now, *(c.layer for c in candidates)]):  # new layers start empty
+        role = _role_of_new_layer(state.book, layer).value
+        if role in sleeve.targets:
+            aim = hedge_target * sleeve.targets[role]
+            bounds[layer] = (vega_now.get(layer, 0.0), aim - room, aim + room)
+    return bounds
+
+
+def _role_of_new_layer(book: Book, layer: str) -> Role:
+    """The role a layer has (or will have, for the default core/L1/L2/L3 names)."""
     for spec in book.layers:
         if spec.name == layer:
-            return spec.role.value
-    defaults = {"L1": Role.THETA_ANCHOR, "L2": Role.DELTA_OVERLAY, "L3": Role.ADAPTIVE}
-    return defaults.get(layer, Role.CUSTOM).value
+            return spec.role
+    defaults = {"core": Role.CORE, "L1": Role.THETA_ANCHOR, "L2": Role.DELTA_OVERLAY, "L3": Role.ADAPTIVE}
+    return defaults.get(layer, Role.CUSTOM)
 
 
 def _hedge_candidates(
-    state: _State, risk: BookRisk, event: Event | None, *, allow_selling: bool
+    state: _State, risk: BookRisk, event: Event | None, *, allow_selling: bool, new_l1: bool
 ) -> list[HedgeCandidate]:
-    """VX/VXM on the front VIX future, and a 1-unit L1 VIX call spread at the first VIX expiry after
-    the next event (time-shifting: its vega covers the event without expiring inside it)."""
+    """VX/VXM on the front VIX future; with ``new_l1``, a 1-unit L1 VIX call spread at the first VIX
+    expiry after the next event (time-shifting: its vega covers the event without expiring inside
+    it); with ``allow_selling``, also the L1 positions held, to be sold back (a trim closes what is
+    held rather than opening an offsetting spread at other strikes or expiries)."""
     market, book = state.market, state.book
     front = first_vix_expiry_after(market, market.as_of.date(), with_options=False)
     if front is None:
         raise InputError("the market has no VIX future after as_of: nothing to hedge with")
     after = event.date if event else market.as_of.date() + dt.timedelta(days=7)
-    l1_expiry = first_vix_expiry_after(market, after) or first_vix_expiry_after(market, market.as_of.date())
+    l1_expiry = first_vix_expiry_after(market, after)
     l2 = _layer_for(book, Role.DELTA_OVERLAY, "L2")
     l1 = _layer_for(book, Role.THETA_ANCHOR, "L1")
-    held = risk.legs
-    units: list[tuple[str, str, tuple[Leg, ...], int]] = [
-        ("VXM " + str(front), l2, (vix_future(market, front, 1.0),), -1000),
-        ("VX " + str(front), l2, (vix_future(market, front, 1.0, mini=False),), -100),
+    units: list[tuple[str, str, tuple[Leg, ...], int, int]] = [
+        ("VXM " + str(front), l2, (vix_future(market, front, 1.0),), -1000, 1000),
+        ("VX " + str(front), l2, (vix_future(market, front, 1.0, mini=False),), -100, 1000),
     ]
-    if l1_expiry is not None:
+    if new_l1 and l1_expiry is not None:
         spread = vix_call_spread(market, l1_expiry, long_delta=0.35, width=5.0, quantity=1.0, group=f"L1-{l1_expiry}")
-        owned = held[(held["layer"] == l1) & (held["instrument"] == "VIX") & (held["quantity"] > 0)]["quantity"].sum()
-        units.append(
-            (
-                f"VIX call spread {spread[0].strike:g}/{spread[1].strike:g} {l1_expiry}",
-                l1,
-                spread,
-                -int(owned) if allow_selling else 0,
-            )
-        )
+        units.append((f"VIX call spread {spread[0].strike:g}/{spread[1].strike:g} {l1_expiry}", l1, spread, 0, 1000))
+    if allow_selling:
+        units += _held_units(risk, l1)
     candidates = []
-    for name, layer, legs, min_units in units:
+    for name, layer, legs, min_units, max_units in units:
         probe = Book.from_layers("probe", [_probe_layer(legs)])
         r = value_book(probe, market, per_leg=False)
         cost = float(
@@ -488,10 +569,44 @@ def _hedge_candidates(
         )
         candidates.append(
             HedgeCandidate(
-                name, layer, legs, float(r.total["spx_delta"]), float(r.total["spx_vega"]), cost, min_units=min_units
+                name,
+                layer,
+                legs,
+                float(r.total["spx_delta"]),
+                float(r.total["spx_vega"]),
+                cost,
+                min_units=min_units,
+                max_units=max_units,
+                family=f"VIX future {front}" if name.startswith(("VX ", "VXM ")) else None,
             )
         )
     return candidates
+
+
+def _held_units(risk: BookRisk, layer: str) -> list[tuple[str, str, tuple[Leg, ...], int, int]]:
+    """Each VIX option position (group) held in ``layer`` as a unit that can only be sold back:
+    the legs divided by their common size, priced at the market."""
+    legs = risk.legs[(risk.legs["layer"] == layer) & (risk.legs["instrument"] == "VIX")]
+    units = []
+    for group, g in legs.groupby(legs["group"].fillna(legs["source"]), sort=False):
+        quantity = g["quantity"].to_numpy()
+        size = int(np.gcd.reduce(np.abs(quantity).astype(np.int64)))
+        if size == 0 or not np.array_equal(quantity, np.round(quantity)):
+            continue  # fractional positions are not traded back in whole contracts
+        unit = tuple(
+            Leg(
+                instrument=Instrument.VIX,
+                expiry=row["expiry"].date(),
+                quantity=row["quantity"] / size,
+                strike=float(row["strike"]),
+                right=row["right"],
+                entry_price=float(row["price"]),
+                group=_text(row["group"]),
+            )
+            for _, row in g.iterrows()
+        )
+        units.append((f"held {group}", layer, unit, -size, 0))
+    return units
 
 
 def _probe_layer(legs: tuple[Leg, ...]) -> Layer:
@@ -500,7 +615,7 @@ def _probe_layer(legs: tuple[Leg, ...]) -> Layer:
 
 def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
     rule = fired.get("R-L3")
-    if rule is None:
+    if rule is None or "R-DELAYER" in fired:  # no hedge layer goes back on while they come off
         return None
     risk = state.risk()
     market = state.market

@@ -54,16 +54,18 @@ def load_events(path: str | Path) -> list[Event]:
     if not path.exists():
         raise ConfigError(f"{path}: no such file")
     if path.suffix.lower() == ".csv":
-        frame = pd.read_csv(path)
+        try:
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        except pd.errors.EmptyDataError:
+            raise ConfigError(f"{path}: empty file (need columns date, kind)") from None
         missing = {"date", "kind"} - set(frame.columns)
         if missing:
             raise ConfigError(f"{path}: missing column {sorted(missing)[0]!r} (need date, kind)")
-        data = {
-            "events": [
-                {"date": pd.Timestamp(d).date(), "kind": str(k)}
-                for d, k in zip(frame["date"], frame["kind"], strict=True)
-            ]
-        }
+        dates = pd.to_datetime(frame["date"], format="%Y-%m-%d", errors="coerce")
+        if dates.isna().any():
+            row = int(dates.isna().to_numpy().argmax())
+            raise ConfigError(f"{path}: row {row + 1}: date = {frame['date'].iloc[row]!r} is not a date (YYYY-MM-DD)")
+        data = {"events": [{"date": d.date(), "kind": k} for d, k in zip(dates, frame["kind"], strict=True)]}
     else:
         try:
             data = tomllib.loads(path.read_text())

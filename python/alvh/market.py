@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ __all__ = [
     "VixMarket",
     "estimate_vix_link",
     "load_market",
+    "snapshot_cache",
 ]
 
 K_RANGE = 0.6
@@ -257,8 +259,7 @@ class Market(_Model):
         """Implied vol at log-moneyness ln(K/F) and time ``years``: total variance interpolated
         linearly in time between the quoted expiries at constant k, vol held outside them."""
         k = np.asarray(log_moneyness, dtype=np.float64)
-        times = self._smile_times()
-        smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
+        smiles, times = self._sorted_smiles()
         t = max(years, 1e-12)
         if len(smiles) == 1 or t <= times[0]:
             w = smiles[0].total_variance(k, times[0]) * (t / times[0])
@@ -276,8 +277,7 @@ class Market(_Model):
         """The quoted smiles, sorted by expiry, as the Rust scenario kernel takes them: model codes
         (0 SVI, 1 quadratic) and five parameters each — SVI (a, b, ρ, m, σ); quadratic (atm_vol,
         skew, curvature, T, 0) with T the quote's time, so that w = vol²·T."""
-        smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
-        times = self._smile_times()
+        smiles, times = self._sorted_smiles()
         codes = np.array([0 if isinstance(s, SviSmile) else 1 for s in smiles], dtype=np.uint8)
         params = np.array(
             [
@@ -293,7 +293,7 @@ class Market(_Model):
         their weights, and the time the mix refers to (keys ``first``, ``first_weight``,
         ``second``, ``second_weight``, ``time``): the same interpolation, vectorised."""
         t = np.maximum(np.asarray(years, dtype=np.float64), 1e-12)
-        times = np.array(self._smile_times())
+        times = np.array(self._sorted_smiles()[1])
         last = len(times) - 1
         j = np.clip(np.searchsorted(times, t), 1, max(last, 1))
         inside = (t > times[0]) & (t < times[-1]) & (last > 0)
@@ -309,9 +309,18 @@ class Market(_Model):
             "time": t,
         }
 
-    def _smile_times(self) -> list[float]:
-        # Smiles are quoted for SPXW (PM) expiries, whose settlement defines their time.
-        return [self.years_to(s.expiry, Settlement.PM) for s in sorted(self.spx.smiles, key=lambda s: s.expiry)]
+    def _sorted_smiles(self) -> tuple[list[Smile], list[float]]:
+        """The smiles sorted by expiry and their times (smiles are quoted for SPXW (PM) expiries,
+        whose settlement defines their time); every valuation reads them, so they are cached
+        with the snapshot (:func:`snapshot_cache`)."""
+        cache = snapshot_cache(self)
+        cached = cache.get("sorted_smiles")
+        if cached is not None and cached[0] is self.spx.smiles and cached[1] == len(self.spx.smiles):
+            return cached[2], cached[3]
+        smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
+        times = [self.years_to(s.expiry, Settlement.PM) for s in smiles]
+        cache["sorted_smiles"] = (self.spx.smiles, len(self.spx.smiles), smiles, times)
+        return smiles, times
 
     def atm_vol(self, years: float) -> float:
         """At-the-forward vol for a time to expiry (k = 0)."""
@@ -335,6 +344,26 @@ class Market(_Model):
         prices = np.array([self.vix.spot] + [f.price for f in quotes])
         curve: FloatArray = np.interp(np.asarray(tenor, dtype=np.float64), tenors, prices)
         return curve
+
+
+_SNAPSHOT_CACHES: dict[int, tuple[Market, dict[Any, Any]]] = {}
+_SNAPSHOT_CACHE_SIZE = 4
+_SNAPSHOT_LOCK = threading.Lock()
+
+
+def snapshot_cache(market: Market) -> dict[Any, Any]:
+    """A dict for results computed from one market snapshot (a snapshot is frozen, so they stay
+    valid), kept for the last few snapshots used: valuing a book several times against the same
+    day's market (the decision engine, the backtest) reuses them. Entries are keyed by the
+    snapshot's identity and hold the snapshot, so an id cannot be reused while cached."""
+    with _SNAPSHOT_LOCK:  # valuations may run in several threads
+        entry = _SNAPSHOT_CACHES.get(id(market))
+        if entry is None or entry[0] is not market:
+            while len(_SNAPSHOT_CACHES) >= _SNAPSHOT_CACHE_SIZE:
+                _SNAPSHOT_CACHES.pop(next(iter(_SNAPSHOT_CACHES)))
+            entry = (market, {})
+            _SNAPSHOT_CACHES[id(market)] = entry
+        return entry[1]
 
 
 def _error_location(loc: tuple[int | str, ...]) -> str:

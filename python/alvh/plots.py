@@ -34,8 +34,11 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.ticker import Formatter
 
+    from alvh.backtest import BacktestResult
+
 __all__ = [
     "FIGURE_SIZE_PX",
+    "equity_curves",
     "journal_trend",
     "risk_profile",
     "scenario_heatmap",
@@ -351,6 +354,66 @@ def journal_trend(history: pd.DataFrame, path: str | Path) -> Path:
     figure.suptitle(
         f"Risk journal trend, {subject}: {len(frame)} report{'s' if len(frame) > 1 else ''} "
         f"from {_when(first)} to {_when(last)}",
+        fontsize=12,
+    )
+    return _save(figure, path)
+
+
+# --- backtest equity curves ---------------------------------------------------------------------
+
+_STRATEGY_LABELS = {"naked": "naked condors", "alvh": "ALVH-hedged", "static": "static VIX-call hedge (VXTH-style)"}
+
+
+def equity_curves(result: BacktestResult, path: str | Path) -> Path:
+    """A backtest's equity curves ($, top) and drawdowns (% below the running peak, bottom) for
+    its strategies on a shared time axis, with the stress days of
+    :data:`alvh.backtest.STRESS_DAYS` that the run covers marked; the title says the results
+    are model-priced and gives the period.
+
+    ``result`` is :func:`alvh.backtest.run_backtest`'s result.
+    """
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
+    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+
+    from alvh.backtest import STRESS_DAYS  # noqa: PLC0415 (the backtest loads the decision engine)
+
+    daily = result.daily
+    figure = _new_figure()
+    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
+    names = list(dict.fromkeys(daily.index.get_level_values("strategy")))
+    for name in names:
+        rows = daily.xs(name, level="strategy")
+        when = rows.index.to_numpy()
+        label = _STRATEGY_LABELS.get(name, name)
+        top.plot(when, rows["equity"].to_numpy(np.float64), linewidth=1.4, label=label)
+        bottom.plot(when, 100.0 * rows["drawdown_pct"].to_numpy(np.float64), linewidth=1.2, label=label)
+    first, last = result.start, result.end
+    for text, (start, end) in STRESS_DAYS.items():
+        if first <= start and end <= last:
+            for ax in (top, bottom):
+                if start == end:
+                    ax.axvline(pd.Timestamp(start), color="tab:red", alpha=0.35, linewidth=1.0)
+                else:
+                    ax.axvspan(pd.Timestamp(start), pd.Timestamp(end), color="tab:red", alpha=0.08)
+            top.annotate(text, (pd.Timestamp(start), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                         rotation=90, va="top", ha="right", color="tab:red")  # fmt: skip
+    top.axhline(
+        result.capital, color="black", linewidth=0.6, linestyle=":", label=f"capital {_short_money(result.capital)}"
+    )
+    top.set_ylabel("equity ($)")
+    top.yaxis.set_major_formatter(_money_formatter())
+    top.legend(fontsize=8, loc="lower left")
+    bottom.set_ylabel("drawdown (% of peak equity)")
+    bottom.yaxis.set_major_formatter(PercentFormatter(decimals=0))
+    bottom.axhline(0.0, color="black", linewidth=0.6)
+    locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is not fully annotated
+    bottom.xaxis.set_major_locator(locator)
+    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    bottom.set_xlabel("trading day")
+    for ax in (top, bottom):
+        ax.grid(True, alpha=0.3)
+    figure.suptitle(
+        f"Backtest ({result.label}): equity and drawdown, {first} to {last}",
         fontsize=12,
     )
     return _save(figure, path)

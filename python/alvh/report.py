@@ -6,21 +6,20 @@ and the historical stresses. ``alvh report`` and ``alvh demo`` print it, ``--jso
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from alvh.book import Book
 from alvh.decide import Decision, decide
 from alvh.events import Event
+from alvh.jsonable import jsonable
 from alvh.market import Market
 from alvh.rules import Rules
 from alvh.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
-from alvh.signals import Signals, signal_snapshot
+from alvh.signals import Signals, inflation_rising, signal_snapshot
 from alvh.valuation import BookRisk
 
 __all__ = ["Report", "risk_report", "signals_from_history"]
@@ -32,6 +31,7 @@ LAYER_COLUMNS = [
     "spx_delta",
     "spx_dollar_delta",
     "spx_gamma",
+    "spx_dollar_gamma",
     "spx_vega",
     "tw_vega",
     "theta",
@@ -41,7 +41,8 @@ LAYER_COLUMNS = [
     "charm",
     "unrealized_pnl",
 ]
-"""The per-layer columns of the report (trader units, SPX-equivalent where it applies)."""
+"""The per-layer columns of the report (trader units, SPX-equivalent where it applies;
+``spx_dollar_gamma`` = spx_gamma·S²/100, the change of $ delta for a 1 % SPX move)."""
 
 
 @dataclass(frozen=True)
@@ -59,16 +60,28 @@ class Report:
         return self.decision.risk
 
     def layers(self) -> pd.DataFrame:
-        """Greeks by layer (rows) in trader units, with the book's total as the last row."""
-        table = self.risk.layers[LAYER_COLUMNS].copy()
-        table.loc["book"] = self.risk.total.reindex(LAYER_COLUMNS)
-        table.loc["book", "role"] = ""
-        return table
+        """Greeks by layer (rows) in trader units, with the book's total as the last row (index
+        ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash)."""
+        layers = self.risk.layers.assign(
+            spx_dollar_gamma=self.risk.layers["spx_gamma"] * self.market.spx.spot**2 / 100.0
+        )[LAYER_COLUMNS]
+        total = layers.drop(columns="role").sum().to_frame(("total", "book")).T.assign(role="")
+        table = pd.concat([layers.set_axis(pd.MultiIndex.from_product([["layer"], layers.index])), total])
+        return table[LAYER_COLUMNS].astype({"legs": int})
 
     def stress_table(self) -> pd.DataFrame:
-        """P&L ($) of each layer and the book in each stress, and the hedge's offset of the core's loss."""
+        """Per stress (rows): the SPX move and VIX after it, each layer's P&L ($) and the book's, and
+        the share of the core's loss the hedges offset. Columns are two-level — ``("stress", ...)``,
+        ``("layer", name)``, ``("book", ...)`` — so no layer name can clash."""
         rows = {
-            s.preset.name: {**s.layers.to_dict(), "book": s.book, "hedge_offset": s.hedge_offset} for s in self.stresses
+            s.preset.name: {
+                ("stress", "spx_move"): s.preset.spx_move,
+                ("stress", "vix_after"): s.vix_after,
+                **{("layer", str(k)): float(v) for k, v in s.layers.items()},
+                ("book", "pnl"): s.book,
+                ("book", "hedge_offset"): s.hedge_offset,
+            }
+            for s in self.stresses
         }
         return pd.DataFrame.from_dict(rows, orient="index")
 
@@ -77,6 +90,7 @@ class Report:
         book's totals, the signals, the grid summary and the stresses (the journal's format)."""
         risk = self.risk
         spx, vix = self.market.spx, self.market.vix
+        layers = self.layers()
         return {
             **self.decision.to_dict(),
             "market": {
@@ -87,14 +101,14 @@ class Report:
                 "vix_futures": [{"expiry": f.expiry.isoformat(), "price": f.price} for f in vix.futures],
             },
             "layers": [
-                {"layer": str(name), **{k: _plain(v) for k, v in row.items()}}
-                for name, row in risk.layers[LAYER_COLUMNS].iterrows()
+                {"layer": str(key[1]), **jsonable(row)}
+                for key, row in zip(layers.index[:-1].tolist(), layers.iloc[:-1].to_dict("records"), strict=True)
             ],
             "total": {
-                **{k: _plain(v) for k, v in risk.total.items()},
-                "delta_per_condor": _plain(risk.delta_per_condor),
-                "hedge_vega_share": _plain(risk.hedge_vega_share),
-                "condor_units": _plain(risk.core_units),
+                **{k: jsonable(v) for k, v in layers.iloc[-1].drop("role").items()},
+                "delta_per_condor": jsonable(risk.delta_per_condor),
+                "hedge_vega_share": jsonable(risk.hedge_vega_share),
+                "condor_units": jsonable(risk.core_units),
             },
             "signals": None if self.signals is None else self.signals.to_dict(),
             "scenarios": {
@@ -102,7 +116,7 @@ class Report:
                 "spot_shocks": self.grid.spot_shocks.tolist(),
                 "vol_shifts": self.grid.vol_shifts.tolist(),
                 "horizons": self.grid.horizons.tolist(),
-                "worst": {k: _plain(v) for k, v in self.grid.worst().items()},
+                "worst": {k: jsonable(v) for k, v in self.grid.worst().items()},
             },
             "stresses": [
                 {
@@ -111,25 +125,17 @@ class Report:
                     "vix_after": s.vix_after,
                     "book": s.book,
                     "layers": {str(k): float(v) for k, v in s.layers.items()},
-                    "hedge_offset": _plain(s.hedge_offset),
+                    "hedge_offset": jsonable(s.hedge_offset),
                 }
                 for s in self.stresses
             ],
         }
 
 
-def _plain(value: Any) -> Any:
-    """A numpy scalar as a Python number, NaN as None (strict JSON has no NaN)."""
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if not math.isfinite(value) else float(value)
-    return value
-
-
 def signals_from_history(history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Signals:
     """The signals of ``as_of`` (default: the last day) from a history table with columns ``spx``
-    and ``vix`` and optionally ``vix_future`` (front-month) and ``ad_line``, indexed by date."""
+    and ``vix`` and optionally ``vix_future`` (front-month), ``ad_line``, ``cpi`` and ``ppi``,
+    indexed by date."""
     return signal_snapshot(
         spx_closes=history["spx"],
         vix_closes=history["vix"],
@@ -150,20 +156,34 @@ def risk_report(
     vol_shifts: Sequence[float] | None = None,
     horizons: Sequence[float] | None = None,
     dynamics: str = "sticky_moneyness",
+    theta_ratio: float | None = None,
 ) -> Report:
     """The risk report of ``book`` at ``market``.
 
     ``history``: daily closes up to the market's date (see :func:`signals_from_history`); it gives
-    the signal rules their signals and R-ROLL the SPX closes of the sessions before today. Without
-    it the signal rules are reported as skipped. The grid's axes default to those of
+    the signal rules their signals, R-ROLL the SPX closes of the sessions before today, and, with
+    ``cpi`` and/or ``ppi`` columns, R-MACD-TIGHTEN whether inflation is rising. Without it the
+    signal rules are reported as skipped. ``theta_ratio``: the core's realised/projected theta
+    (R-RSI-REDUCE; see :func:`alvh.signals.theta_realisation`). The grid's axes default to those of
     :func:`alvh.scenarios.scenario_grid`; every stress preset is applied."""
-    signals = None
-    spx_history = None
+    signals = spx_history = rising = None
     if history is not None:
         day = pd.Timestamp(market.as_of.date())
         signals = signals_from_history(history, day)
         spx_history = history["spx"]
-    decision = decide(book, market, rules=rules, signals=signals, events=events, spx_history=spx_history)
+        readings = [inflation_rising(history.loc[:day, c]) for c in ("cpi", "ppi") if c in history]
+        known = [r for r in readings if r is not None]
+        rising = any(known) if known else None
+    decision = decide(
+        book,
+        market,
+        rules=rules,
+        signals=signals,
+        events=events,
+        spx_history=spx_history,
+        inflation_rising=rising,
+        theta_ratio=theta_ratio,
+    )
     grid = scenario_grid(
         book, market, spot_shocks=spot_shocks, vol_shifts=vol_shifts, horizons=horizons, dynamics=dynamics
     )

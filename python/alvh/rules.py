@@ -10,12 +10,12 @@ measured value, the limit, and a sentence a trader understands.
 
 from __future__ import annotations
 
-import datetime as dt
+import itertools
 import sys
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from alvh.book import Book, Role
 from alvh.exceptions import ConfigError
+from alvh.jsonable import jsonable
 from alvh.market import Market, config_error
 from alvh.scenarios import vega_reconciliation
 from alvh.signals import MacdTrend, Signals
@@ -58,7 +59,16 @@ class _Rule(BaseModel):
     severity: Severity = "breach"
 
 
-Share = Field(ge=0, le=1, allow_inf_nan=False)
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+"""A share of something (of the core's vega, of margin): 0 to 1."""
+
+
+def _ordered(rule: BaseModel, *names: str) -> None:
+    """Check that the fields ``names`` are in non-decreasing order (a band's min <= max)."""
+    values = [getattr(rule, name) for name in names]
+    if any(a > b for a, b in itertools.pairwise(values)):
+        shown = ", ".join(f"{name} = {value:g}" for name, value in zip(names, values, strict=True))
+        raise ValueError(f"{shown}: need {' <= '.join(names)}")
 
 
 class DeltaRule(_Rule):
@@ -66,14 +76,13 @@ class DeltaRule(_Rule):
 
 
 class HedgeVegaRule(_Rule):
-    min_share: float = Field(0.40, ge=0, allow_inf_nan=False)
-    max_share: float = Field(0.60, ge=0, allow_inf_nan=False)
-    target_share: float = Field(0.50, ge=0, allow_inf_nan=False)
+    min_share: Share = 0.40
+    max_share: Share = 0.60
+    target_share: Share = 0.50
 
     @model_validator(mode="after")
-    def _ordered(self) -> HedgeVegaRule:
-        if not self.min_share <= self.target_share <= self.max_share:
-            raise ValueError("need min_share <= target_share <= max_share")
+    def _band(self) -> HedgeVegaRule:
+        _ordered(self, "min_share", "target_share", "max_share")
         return self
 
 
@@ -101,19 +110,34 @@ class VegaPerSpreadRule(_Rule):
     max: float = Field(0.25, allow_inf_nan=False)
     alert: float = Field(0.40, allow_inf_nan=False)
 
+    @model_validator(mode="after")
+    def _band(self) -> VegaPerSpreadRule:
+        _ordered(self, "min", "max", "alert")
+        return self
+
 
 class ThetaRule(_Rule):
-    min_share_per_day: float = Field(0.0008, ge=0, allow_inf_nan=False)
+    min_share_per_day: Share = 0.0008
 
 
 class ShortDeltaRule(_Rule):
     min: float = Field(0.10, gt=0, lt=1, allow_inf_nan=False)
     max: float = Field(0.15, gt=0, lt=1, allow_inf_nan=False)
 
+    @model_validator(mode="after")
+    def _band(self) -> ShortDeltaRule:
+        _ordered(self, "min", "max")
+        return self
+
 
 class DteRule(_Rule):
     min: int = Field(7, ge=0)
     max: int = Field(21, ge=0)
+
+    @model_validator(mode="after")
+    def _band(self) -> DteRule:
+        _ordered(self, "min", "max")
+        return self
 
 
 class BreakevenRule(_Rule):
@@ -204,18 +228,31 @@ class Rules(BaseModel):
 
     def with_overrides(self, overrides: dict[str, dict[str, Any]], *, source: str = "rules") -> Rules:
         """These rules with some fields changed, e.g. ``{"R-DELTA": {"max_abs": 0.10}}``."""
+        _check_tables(overrides, source)
         data = self.model_dump(by_alias=True)
         for rule_id, fields_ in overrides.items():
-            if rule_id not in data:
-                raise ConfigError(f"{source}: unknown rule {rule_id!r}; rules: {', '.join(self.ids())}")
             data[rule_id] = {**data[rule_id], **fields_}
         return _validate(data, source)
 
 
+def _check_tables(data: dict[str, Any], source: str) -> None:
+    """Every entry is a known rule given as a table of its own fields (named errors before merging)."""
+    models = {info.alias: cast(type[_Rule], info.annotation) for info in Rules.model_fields.values()}
+    for rule_id, fields_ in data.items():
+        if rule_id not in models:
+            raise ConfigError(f"{source}: unknown rule {rule_id!r}; rules: {', '.join(Rules.ids())}")
+        if not isinstance(fields_, dict):
+            raise ConfigError(f"{source}: {rule_id} = {fields_!r} is not allowed: a rule is a table ([{rule_id}])")
+        model = models[rule_id]
+        unknown = sorted(set(fields_) - set(model.model_fields))
+        if unknown:
+            raise ConfigError(
+                f"{source}: {rule_id}.{unknown[0]}: unknown field; allowed: {', '.join(model.model_fields)}"
+            )
+
+
 def _validate(data: dict[str, Any], source: str) -> Rules:
-    unknown = sorted(set(data) - set(Rules.ids()))
-    if unknown:
-        raise ConfigError(f"{source}: unknown rule {unknown[0]!r}; rules: {', '.join(Rules.ids())}")
+    _check_tables(data, source)
     try:
         return Rules.model_validate(data)
     except ValidationError as e:
@@ -278,23 +315,9 @@ class RuleResult:
         """JSON-serialisable form."""
         out = asdict(self)
         out["status"] = self.status.value
-        out["value"] = None if self.value is None or not np.isfinite(self.value) else float(self.value)
-        out["details"] = _jsonable(self.details)
+        out["value"] = jsonable(self.value)
+        out["details"] = jsonable(self.details)
         return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.floating, float)):
-        return None if not np.isfinite(value) else float(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
-    return value
 
 
 def _result(
@@ -511,7 +534,7 @@ def _dte(inputs: RuleInputs, rules: Rules) -> RuleResult:
         "R-DTE",
         rule,
         len(outside) > 0,
-        float(dte.min()),
+        float(outside.iloc[(outside - (rule.min + rule.max) / 2).abs().argmax()]) if len(outside) else float(dte.min()),
         f"{rule.min}-{rule.max} DTE",
         f"{len(outside)} condor(s) outside {rule.min}-{rule.max} DTE: {', '.join(map(str, outside.index))}."
         if len(outside)
@@ -621,7 +644,7 @@ def _recon(inputs: RuleInputs, rules: Rules) -> RuleResult:
         RuleStatus.INFO,
         None,
         "P&L at IV shifts " + ", ".join(f"{s:+g}" for s in rules.recon.shifts),
-        "Book P&L at IV shifts: " + ", ".join(f"{s:+g}: ${v:,.0f}" for s, v in table["book"].items()),
+        "Book P&L at IV shifts (vol pts: $): " + ", ".join(f"{s:+g}: {v:+,.0f}" for s, v in table["book"].items()),
         {"table": {str(k): row.to_dict() for k, row in table.iterrows()}},
     )
 
@@ -646,6 +669,12 @@ def _rsi_reduce(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule, s = rules.rsi_reduce, inputs.signals
     if s is None:
         return _needs_signals("R-RSI-REDUCE")
+    if s.spx_rsi > rule.rsi_above and inputs.theta_ratio is None:  # half the condition holds; the other is unknown
+        return _skipped(
+            "R-RSI-REDUCE",
+            f"SPX RSI {s.spx_rsi:.1f} > {rule.rsi_above:g}, but the core's realised/projected theta ratio is "
+            "needed too (theta_ratio; --theta-ratio on the command line)",
+        )
     slow_theta = inputs.theta_ratio is not None and inputs.theta_ratio < rule.theta_ratio_below
     fired = bool(s.spx_rsi > rule.rsi_above and slow_theta)
     theta_text = (
@@ -718,6 +747,11 @@ def _macd_tighten(inputs: RuleInputs, rules: Rules) -> RuleResult:
         return _skipped("R-MACD-TIGHTEN", "switched off in the rules file")
     if s is None:
         return _needs_signals("R-MACD-TIGHTEN")
+    if s.vix_macd_trend is MacdTrend.EXPANDING and inputs.inflation_rising is None:
+        return _skipped(
+            "R-MACD-TIGHTEN",
+            "VIX MACD expanding, but CPI/PPI readings are needed too (cpi/ppi columns of the --signals CSV)",
+        )
     fired = s.vix_macd_trend is MacdTrend.EXPANDING and bool(inputs.inflation_rising)
     inflation = (
         "CPI/PPI rising"

@@ -44,6 +44,7 @@ __all__ = [
     "ad_divergence",
     "advance_decline_line",
     "histogram_trend",
+    "inflation_rising",
     "macd",
     "rsi",
     "signal_snapshot",
@@ -584,6 +585,15 @@ def theta_realisation(
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.where(den > 0.0, num / den, np.nan)
     return pd.Series(ratio, index=pnl.index, name="theta_realisation")
+
+
+def inflation_rising(readings: pd.Series[float]) -> bool | None:
+    """Whether an inflation series (CPI or PPI, one value per release or forward-filled daily) is
+    rising: its latest reading is above the reading before it (repeated values are one release).
+    None with fewer than two distinct readings — unknown, not "not rising" (R-MACD-TIGHTEN)."""
+    values = readings.dropna().to_numpy(dtype=np.float64)
+    releases = values[np.r_[True, np.diff(values) != 0]] if values.size else values
+    return None if releases.size < 2 else bool(releases[-1] > releases[-2])
 
 
 # --------------------------------------------------------------------------------------------

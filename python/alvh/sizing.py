@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from alvh.book import Leg
+from alvh.exceptions import InputError
 
 __all__ = ["HedgeCandidate", "SizingResult", "size_hedges"]
 
@@ -45,6 +46,16 @@ class HedgeCandidate:
     """$ paid for one unit (premium; 0 for futures)."""
     min_units: int = 0
     max_units: int = 1000
+    family: str | None = None
+    """Candidates of one family (e.g. VX and VXM on the same expiry) are traded in one direction:
+    never bought and sold at once, which would pay commissions for an offsetting position."""
+
+    def __post_init__(self) -> None:
+        if not self.min_units <= 0 <= self.max_units:
+            raise InputError(
+                f"hedge candidate {self.name!r}: need min_units <= 0 <= max_units (sells are negative units), "
+                f"got {self.min_units} and {self.max_units}"
+            )
 
     @property
     def contracts(self) -> int:
@@ -88,6 +99,10 @@ def size_hedges(
         return SizingResult(False, {}, float("nan"), float("nan"), 0, "no hedge instruments to size")
     core = abs(core_vega)
     per_unit = condor_units * 100.0
+    if not core or not per_unit:
+        return SizingResult(
+            False, {}, float("nan"), float("nan"), 0, "no core condors with vega to size the hedges against"
+        )
     problem = _Problem(candidates, spx_delta, hedge_vega, core, per_unit, delta_band, target_share, share_band)
     note = ""
     solution = problem.solve(share_tolerance, sleeves or {})
@@ -98,8 +113,8 @@ def size_hedges(
         return SizingResult(
             False,
             {},
-            spx_delta / per_unit if per_unit else float("nan"),
-            hedge_vega / core if core else float("nan"),
+            spx_delta / per_unit,
+            hedge_vega / core,
             0,
             problem.infeasible_reason(),
         )
@@ -112,7 +127,7 @@ def size_hedges(
         True,
         {c.name: int(u) for c, u in zip(candidates, units, strict=True) if u},
         delta_after / per_unit,
-        vega_after / core if core else float("nan"),
+        vega_after / core,
         contracts,
         f"{contracts} contract(s): delta per condor unit {delta_after / per_unit:+.3f}, "
         f"hedge vega {vega_after / core:.0%} of core{note}",
@@ -126,7 +141,8 @@ def size_hedges(
 
 
 class _Problem:
-    """The MILP in variables (p, m, s): buys and sells of each candidate, and the deviation."""
+    """The MILP in variables (p, m, z, s): buys and sells of each candidate, one binary direction
+    per family of several candidates (p_i <= max_i·z, m_i <= sells_i·(1 − z)), and the deviation."""
 
     def __init__(
         self,
@@ -146,20 +162,30 @@ class _Problem:
         self.spx_delta, self.hedge_vega, self.core, self.per_unit = spx_delta, hedge_vega, core, per_unit
         self.delta_band, self.target, self.share_band = delta_band, target_share, share_band
         k = len(candidates)
-        self.k = k
-        self.bounds = Bounds(
-            np.zeros(2 * k + 1),
-            np.concatenate([[c.max_units for c in candidates], [-c.min_units for c in candidates], [np.inf]]),
-        )
-        self.integrality = np.concatenate([np.ones(2 * k), [0]])
+        names = [c.family for c in candidates]
+        self.families = [f for f in dict.fromkeys(names) if f is not None and names.count(f) > 1]
+        self.k, f = k, len(self.families)
+        buys = np.array([c.max_units for c in candidates], dtype=float)
+        sells = np.array([-c.min_units for c in candidates], dtype=float)
+        self.bounds = Bounds(np.zeros(2 * k + f + 1), np.concatenate([buys, sells, np.ones(f), [np.inf]]))
+        self.integrality = np.concatenate([np.ones(2 * k + f), [0]])
+        self.direction = []
+        for j, family in enumerate(self.families):
+            for i, c in enumerate(candidates):
+                if c.family == family:
+                    buy, sell = np.zeros(2 * k + f + 1), np.zeros(2 * k + f + 1)
+                    buy[i], buy[2 * k + j] = 1.0, -buys[i]
+                    sell[k + i], sell[2 * k + j] = 1.0, sells[i]
+                    self.direction += [LinearConstraint(buy, -np.inf, 0.0), LinearConstraint(sell, -np.inf, sells[i])]
 
     def _row(self, per_candidate: NDArray[np.float64], slack: float = 0.0) -> NDArray[np.float64]:
-        return np.concatenate([per_candidate, -per_candidate, [slack]])
+        return np.concatenate([per_candidate, -per_candidate, np.zeros(len(self.families)), [slack]])
 
     def _constraints(self, sleeves: dict[str, tuple[float, float, float]]) -> list[LinearConstraint]:
         band = self.delta_band * self.per_unit
         target = self.target * self.core
         rows = [
+            *self.direction,
             LinearConstraint(self._row(self.d), -band - self.spx_delta, band - self.spx_delta),
             LinearConstraint(
                 self._row(self.v),
@@ -177,13 +203,13 @@ class _Problem:
 
     def solve(self, tolerance: float, sleeves: dict[str, tuple[float, float, float]]) -> NDArray[np.int64] | None:
         constraints = self._constraints(sleeves)
-        slack_only = np.concatenate([np.zeros(2 * self.k), [1.0]])
+        slack_only = self._row(np.zeros(self.k), 1.0)
         closest = milp(slack_only, constraints=constraints, bounds=self.bounds, integrality=self.integrality)
         if closest.status != 0:
             return None
         allowed = float(closest.x[-1]) + tolerance * self.core + 1e-9
         fewest = milp(
-            np.concatenate([self.n, self.n, [0.0]]),
+            np.concatenate([self.n, self.n, np.zeros(len(self.families) + 1)]),
             constraints=[*constraints, LinearConstraint(slack_only, -np.inf, allowed)],
             bounds=self.bounds,
             integrality=self.integrality,
@@ -194,8 +220,13 @@ class _Problem:
 
     def infeasible_reason(self) -> str:
         names = ", ".join(c.name for c in self.candidates)
+        low, high = self.share_band
+        vega = (
+            f" while keeping hedge vega ({self.hedge_vega / self.core:.0%} of core) in {low:.0%}-{high:.0%}"
+            if np.isfinite(low) or np.isfinite(high)
+            else ""
+        )
         return (
             f"infeasible: no integer mix of {names} within their limits brings delta per condor unit "
-            f"({self.spx_delta / self.per_unit:+.3f}) inside ±{self.delta_band:g} while keeping hedge vega "
-            f"({self.hedge_vega / self.core:.0%} of core) in {self.share_band[0]:.0%}-{self.share_band[1]:.0%}"
+            f"({self.spx_delta / self.per_unit:+.3f}) inside ±{self.delta_band:g}{vega}"
         )

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
+from rich import box
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -34,47 +35,58 @@ def _money(value: float, digits: int = 0) -> str:
 
 
 def _signed(value: float, digits: int = 0) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:+,.{digits}f}"
+    if value is None or not math.isfinite(value):
+        return "—"
+    return "0" if round(value, digits) == 0 else f"{value:+,.{digits}f}"  # no "-0"
 
 
-def layers_table(report: Report) -> Table:
-    """Greeks by layer in trader units, VIX instruments mapped into SPX terms."""
+def _share(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def _compact(value: float) -> str:
+    """A signed amount in at most ~7 characters: +2,464, -617.6k, -1.19M."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:+.2f}M"
+    return f"{value / 1e3:+.1f}k" if size >= 1e4 else _signed(value)
+
+
+def layers_table(report: Report, *, compact: bool = False) -> Table:
+    """Greeks by layer in trader units, VIX instruments mapped into SPX terms. ``compact`` (for
+    terminals under ~110 columns) drops the role and time-weighted vega and abbreviates amounts."""
     risk = report.risk
     table = Table(
         title=f"Greeks by layer — {risk.book}, as of {risk.as_of:%Y-%m-%d %H:%M} (SPX-equivalent)",
-        caption="Δ: SPX shares-equivalent; $Δ, $Γ per 1 % move; vega $ per SPX vol point; theta $ per day",
+        caption="Δ: SPX shares-equivalent; $Δ = Δ·S; $Γ/1%: change of $Δ for a 1 % SPX move; "
+        "vega: $ per SPX vol point" + ("" if compact else " (tw: × √(30/DTE))") + "; theta: $ per day",
+        box=box.SIMPLE_HEAD,
     )
-    columns = [
-        ("layer", "left"),
-        ("role", "left"),
-        ("legs", "right"),
-        ("value $", "right"),
-        ("Δ", "right"),
-        ("$Δ", "right"),
-        ("$Γ/1%", "right"),
-        ("vega $", "right"),
-        ("tw vega $", "right"),
-        ("theta $/d", "right"),
+    amount = _compact if compact else _signed
+    columns: list[tuple[str, Any]] = [
+        ("legs", lambda r: f"{r['legs']}"),
+        ("value $", lambda r: amount(r["market_value"])),
+        ("Δ", lambda r: _signed(r["spx_delta"], 1)),
+        ("$Δ", lambda r: amount(r["spx_dollar_delta"])),
+        ("$Γ/1%", lambda r: amount(r["spx_dollar_gamma"])),
+        ("vega $", lambda r: amount(r["spx_vega"])),
+        ("tw vega $", lambda r: amount(r["tw_vega"])),
+        ("theta $/d", lambda r: amount(r["theta"])),
     ]
-    for heading, justify in columns:
-        table.add_column(heading, justify=justify)  # type: ignore[arg-type]
+    if compact:
+        columns = [c for c in columns if c[0] != "tw vega $"]
+    table.add_column("layer", no_wrap=True)
+    if not compact:
+        table.add_column("role", no_wrap=True)
+    for heading, _ in columns:
+        table.add_column(heading, justify="right", no_wrap=True)
     frame = report.layers()
-    for name, row in frame.iterrows():
-        last = name == "book"
-        table.add_row(
-            str(name),
-            str(row["role"]),
-            f"{int(row['legs'])}",
-            _money(row["market_value"]),
-            _signed(row["spx_delta"], 1),
-            _signed(row["spx_dollar_delta"]),
-            _signed(row["spx_gamma"]),
-            _signed(row["spx_vega"]),
-            _signed(row["tw_vega"]),
-            _signed(row["theta"]),
-            style="bold" if last else None,
-            end_section=name == frame.index[-2],
-        )
+    index: list[tuple[str, str]] = frame.index.tolist()
+    for (kind, name), row in zip(index, frame.to_dict("records"), strict=True):
+        cells = [name, *([] if compact else [str(row["role"])]), *(render(row) for _, render in columns)]
+        table.add_row(*cells, style="bold" if kind == "total" else None, end_section=(kind, name) == index[-2])
     return table
 
 
@@ -85,8 +97,8 @@ def summary_line(report: Report) -> Text:
         f"SPX {report.market.spx.spot:,.2f}",
         f"VIX {report.market.vix.spot:.2f}",
         f"condor units {risk.core_units:g}",
-        f"Δ per condor {risk.delta_per_condor:+.3f}",
-        f"hedge vega {risk.hedge_vega_share:.0%} of core",
+        f"Δ per condor {_signed(risk.delta_per_condor, 3)}",
+        f"hedge vega {_share(risk.hedge_vega_share)} of core",
     ]
     if event is not None:
         parts.append(f"next event {event.kind} {event.date}")
@@ -137,15 +149,19 @@ def actions_table(actions: Iterable[Action]) -> Table:
 
 def stress_table(report: Report) -> Table:
     frame = report.stress_table()
-    table = Table(title="Historical stresses (1-day horizon, full revaluation)")
-    table.add_column("stress")
-    for column in frame.columns:
-        table.add_column("hedge offset" if column == "hedge_offset" else f"{column} $", justify="right")
+    table = Table(title="Historical stresses (1-day horizon, full revaluation): P&L $ by layer")
+    layers = [str(name) for name in frame["layer"].columns]
+    for heading in ("stress", "SPX", "VIX →", *layers, "book", "hedge offset"):
+        table.add_column(heading, justify="left" if heading == "stress" else "right", no_wrap=True)
     for name, row in frame.iterrows():
-        cells = [
-            "—" if not math.isfinite(v) else f"{v:.0%}" if c == "hedge_offset" else _signed(v) for c, v in row.items()
-        ]
-        table.add_row(str(name), *cells)
+        table.add_row(
+            str(name),
+            f"{row[('stress', 'spx_move')]:+.1%}",
+            f"{row[('stress', 'vix_after')]:.1f}",
+            *(_signed(row[("layer", layer)]) for layer in layers),
+            _signed(row[("book", "pnl")]),
+            _share(row[("book", "hedge_offset")]),
+        )
     return table
 
 
@@ -176,11 +192,11 @@ def grid_summary(grid: ScenarioGrid) -> Text:
     )
 
 
-def report_tables(report: Report) -> RenderableType:
-    """Every table of the risk report, in reading order."""
+def report_tables(report: Report, *, compact: bool = False) -> RenderableType:
+    """Every table of the risk report, in reading order (``compact``: see :func:`layers_table`)."""
     return Group(
         summary_line(report),
-        layers_table(report),
+        layers_table(report, compact=compact),
         rules_table(report.decision.rules),
         actions_table(report.decision.actions),
         grid_table(report.grid, horizon=min(1, len(report.grid.horizons) - 1)),
@@ -204,7 +220,12 @@ def history_table(history: pd.DataFrame) -> Table:
         ("actions", "actions", lambda v: str(int(v))),
     ]
     for name, _, _ in columns:
-        table.add_column(name, justify="left" if name in ("as of", "book") else "right", no_wrap=name != "book")
+        table.add_column(
+            name,
+            justify="left" if name in ("as of", "book") else "right",
+            no_wrap=True,
+            min_width=4 if name == "book" else None,
+        )
     for _, row in history.iterrows():
         table.add_row(*(render(row[key]) for _, key, render in columns))
     return table

@@ -10,7 +10,8 @@ definitions are in the Rust ``legs`` module docs and summarised in :data:`METRIC
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,7 @@ from alvh import _core
 from alvh.book import Book, Instrument, Role
 from alvh.exceptions import ConfigError, InputError
 from alvh.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
-from alvh.market import K_RANGE, Market
+from alvh.market import K_RANGE, Market, snapshot_cache
 from alvh.pricing import price as option_price
 
 __all__ = ["BUCKETS", "METRICS", "METRIC_DOCS", "BookRisk", "leg_arrays", "value_book", "variance_swap_strike"]
@@ -83,8 +84,9 @@ class BookRisk:
     @property
     def hedge_vega_share(self) -> float:
         """Hedge layers' SPX vega as a share of the core's |SPX vega| (R-HEDGE-VEGA)."""
-        core = self.layers.loc[self.layers["role"] == Role.CORE.value, "spx_vega"].sum()
-        hedge = self.layers.loc[self.layers["role"] != Role.CORE.value, "spx_vega"].sum()
+        is_core = self.layers["role"].to_numpy(object) == Role.CORE.value
+        vega = self.layers["spx_vega"].to_numpy(np.float64)
+        core, hedge = vega[is_core].sum(), vega[~is_core].sum()
         return float(hedge / abs(core)) if core else float("nan")
 
     @property
@@ -96,7 +98,8 @@ class BookRisk:
     @property
     def vega_per_condor(self) -> float:
         """Net SPX vega of the whole book per condor unit, in option-vega units per vol point
-        ($ per vol point / (units x 100)) — the quantity of R-VEGA-PER-SPREAD."""
+        ($ per vol point / (units x 100)). R-VEGA-PER-SPREAD measures the net vega against its
+        target instead, in condor-vegas (see ``rules.toml``)."""
         return float(self.total["spx_vega"] / (self.core_units * 100.0)) if self.core_units else float("nan")
 
     def vega_by_bucket(self) -> pd.DataFrame:
@@ -110,50 +113,128 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
     Raises :class:`ConfigError` naming the leg when its market data is missing (a VIX option or
     future whose expiry has no quote on the futures curve, a VIX option without an option vol)
     or when it expired before the snapshot.
+
+    A book of up to :data:`MEMO_LEGS` legs valued again against the same snapshot, unchanged,
+    gets the result of the first valuation (the decision engine values its book several times);
+    its tables are copies, so changing them changes nothing here.
     """
+    risk: BookRisk = _memo(book, market, ("value_book", per_leg), lambda: _value_book(book, market, per_leg))
+    return replace(
+        risk,
+        legs=risk.legs.copy(deep=False),
+        layers=risk.layers.copy(deep=False),
+        total=risk.total.copy(deep=False),
+        condors=risk.condors.copy(deep=False),
+    )
+
+
+def _memo(book: Book, market: Market, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its result from an earlier call for this same, unchanged book (the same
+    object, its legs table equal to what it was) and market snapshot (books above
+    :data:`MEMO_LEGS` legs are not kept)."""
+    if len(book.legs) > MEMO_LEGS:
+        return compute()
+    cache = snapshot_cache(market)
+    key = (*what, id(book))
+    hit = cache.get(key)
+    if (
+        hit is not None
+        and hit[0] is book
+        and hit[1] is book.legs
+        and hit[2] == (book.name, book.layers)
+        and book.legs.equals(hit[3])
+    ):
+        return hit[4]
+    result = compute()
+    cache[key] = (book, book.legs, (book.name, book.layers), book.legs.copy(), result)
+    return result
+
+
+MEMO_LEGS = 5000
+"""Books up to this size have their valuations memoised per market snapshot."""
+
+
+def _value_book(book: Book, market: Market, per_leg: bool) -> BookRisk:
     legs = book.legs
-    arrays = leg_arrays(book, market)
-    per_leg_out = np.empty((len(METRICS), len(legs))) if per_leg else None
+    n = len(legs)
+    arrays = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
+    core_options = (legs["role"] == Role.CORE.value).to_numpy(bool) & (arrays["kind"] == _KIND["SPX"])
+    # condor metrics read per-leg Greeks, so they are computed for a core even when not returned
+    per_leg_out = np.empty((len(METRICS), n)) if per_leg or core_options.any() else None
     metrics, buckets = _core.book_risk(
         arrays, len(book.layers), market.spx.spot, market.vix.spot, market.link.log_beta, per_leg_out
     )
-    layers = pd.DataFrame(metrics, index=[layer.name for layer in book.layers], columns=METRICS)
-    layers[BUCKETS] = buckets
-    layers.insert(0, "role", [layer.role.value for layer in book.layers])
-    layers.insert(1, "legs", legs.groupby("layer", sort=False).size().reindex(layers.index).fillna(0).astype(int))
-    total = layers.drop(columns=["role"]).sum(skipna=False)
-    leg_table = legs.copy()
-    leg_table["years"] = arrays["time_to_expiry"]
-    for name in ("dte", "underlying", "vol"):
-        leg_table[name] = arrays[name]
+    names = [layer.name for layer in book.layers]
+    counts = np.bincount(arrays["layer"], minlength=len(names)).astype(np.int64)
+    layers = pd.DataFrame(
+        {
+            "role": [layer.role.value for layer in book.layers],
+            "legs": counts,
+            **{name: metrics[:, i] for i, name in enumerate(METRICS)},
+            **{name: buckets[:, i] for i, name in enumerate(BUCKETS)},
+        },
+        index=names,
+    )
+    sums = np.concatenate([[counts.sum()], metrics.sum(axis=0), buckets.sum(axis=0)]).astype(np.float64)
+    total = pd.Series(sums, index=["legs", *METRICS, *BUCKETS])
+    inputs = {
+        "years": arrays["time_to_expiry"],
+        "dte": arrays["dte"],
+        "underlying": arrays["underlying"],
+        "vol": arrays["vol"],
+    }
+    full = dict(inputs)
     if per_leg_out is not None:
-        for i, name in enumerate(METRICS):
-            leg_table[name] = per_leg_out[i]
+        full |= {name: per_leg_out[i] for i, name in enumerate(METRICS)}
         with np.errstate(invalid="ignore", divide="ignore"):
-            leg_table["price"] = per_leg_out[METRICS.index("market_value")] / (
-                leg_table["quantity"] * leg_table["multiplier"]
-            )
-        futures = leg_table["instrument"].isin(["VX", "VXM"])
-        leg_table.loc[futures, "price"] = leg_table.loc[futures, "underlying"]
-    core = legs[legs["role"] == Role.CORE.value]
-    units = core.groupby(core["group"].fillna(core["source"]))["quantity"].apply(lambda q: q.abs().max()).sum()
-    risk = BookRisk(
+            price = per_leg_out[METRICS.index("market_value")] / (arrays["quantity"] * arrays["multiplier"])
+        full["price"] = np.where(arrays["kind"] == _KIND["VX"], arrays["underlying"], price)
+    leg_table = _with_columns(legs, full if per_leg else inputs)
+    numbers = {**full, "quantity": arrays["quantity"], "multiplier": arrays["multiplier"], "strike": arrays["strike"]}
+    return BookRisk(
         as_of=market.as_of,
         book=book.name,
         legs=leg_table,
         layers=layers,
         total=total,
-        core_units=float(units),
-        condors=pd.DataFrame(),
+        core_units=_core_units(legs),
+        condors=_condor_metrics(legs, {**numbers, "entry_price": legs["entry_price"].to_numpy(np.float64)}, market),
     )
-    return BookRisk(**{**risk.__dict__, "condors": condor_metrics(risk, market)})
+
+
+def _with_columns(legs: pd.DataFrame, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
+    """``legs`` with float columns appended (one concatenation, not one insert per column)."""
+    extra = pd.DataFrame(np.column_stack(list(columns.values())) if len(legs) else None, columns=list(columns))
+    extra.index = legs.index
+    return pd.concat([legs, extra.astype(np.float64)], axis=1)
+
+
+def _core_units(legs: pd.DataFrame) -> float:
+    """Condor units in the core: for each core group (or ungrouped leg), its largest |quantity|."""
+    core = (legs["role"] == Role.CORE.value).to_numpy(bool)
+    if not core.any():
+        return 0.0
+    group = legs["group"].to_numpy(object)[core]
+    source = legs["source"].to_numpy(object)[core]
+    keys = np.where(pd.isna(group), source, group).astype(str)
+    _, inverse = np.unique(keys, return_inverse=True)
+    largest = np.zeros(inverse.max() + 1)
+    np.maximum.at(largest, inverse, np.abs(legs["quantity"].to_numpy(np.float64)[core]))
+    return float(largest.sum())
 
 
 def leg_arrays(book: Book, market: Market) -> dict[str, Any]:
     """The legs as the Rust kernels take them: a dict of 1-D arrays, one entry per leg, with each
-    leg's market inputs looked up one expiry at a time (no Python loop per leg)."""
+    leg's market inputs looked up one expiry at a time (no Python loop per leg). Memoised like
+    :func:`value_book` (the arrays are copies)."""
+    arrays: dict[str, Any] = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
+
+
+def _leg_arrays(book: Book, market: Market) -> dict[str, Any]:
     legs = book.legs
     inputs = _leg_inputs(book, market)
+    entry = legs["entry_price"].to_numpy(np.float64)
     return {
         "kind": inputs["kind"],
         "quantity": legs["quantity"].to_numpy(np.float64),
@@ -168,41 +249,51 @@ def leg_arrays(book: Book, market: Market) -> dict[str, Any]:
         "dte": inputs["dte"],
         "term_beta": inputs["term_beta"],
         # a variance swap is entered at zero cost: its unrealized P&L is its mark-to-market
-        "entry_price": np.where(legs["instrument"] == "VARSWAP", 0.0, legs["entry_price"].to_numpy(np.float64)),
+        "entry_price": np.where(inputs["kind"] == _KIND["VARSWAP"], 0.0, entry),
         "remaining_fraction": inputs["remaining_fraction"],
         "accrued_variance": inputs["accrued_variance"],
-        "layer": np.asarray(legs["layer"].map(book.layer_index()), dtype=np.uint32),
+        "layer": _layer_codes(book),
     }
+
+
+def _layer_codes(book: Book) -> NDArray[np.uint32]:
+    names = book.legs["layer"].to_numpy(object)
+    codes = np.zeros(len(names), dtype=np.uint32)
+    for name, i in book.layer_index().items():
+        codes[names == name] = i
+    return codes
 
 
 def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
     """Each leg's market inputs, looked up in the market one expiry at a time."""
     legs = book.legs
     n = len(legs)
-    instrument = legs["instrument"].to_numpy(str)
-    expiry = legs["expiry"]
-    as_of = pd.Timestamp(market.as_of)
-    expired = (expiry < as_of.normalize()).to_numpy(bool)
+    instrument = legs["instrument"].to_numpy(object)
+    expiry = legs["expiry"].to_numpy("datetime64[D]")
+    as_of = np.datetime64(market.as_of, "s")
+    today = np.datetime64(market.as_of.date(), "D")
+    expired = expiry < today
     if expired.any():
         row = int(np.flatnonzero(expired)[0])
         raise ConfigError(
-            f"{book.name}: {legs['source'].iloc[row]}.expiry = {expiry.iloc[row].date()} is before the market's "
+            f"{book.name}: {legs['source'].iloc[row]}.expiry = {expiry[row]} is before the market's "
             f"as_of ({market.as_of}): remove expired legs"
         )
+    kind = np.zeros(n, dtype=np.uint8)
+    for name, code in _KIND.items():
+        kind[instrument == name] = code
     pm = np.isin(instrument, [i.value for i in Instrument if i.settlement is Settlement.PM])
     settle_seconds = np.where(pm, _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)).astype("timedelta64[s]")
-    settle = expiry.to_numpy("datetime64[s]") + settle_seconds
-    seconds = (settle - np.datetime64(market.as_of, "s")).astype(np.float64)
+    seconds = (expiry.astype("datetime64[s]") + settle_seconds - as_of).astype(np.float64)
     years = np.maximum(seconds / SECONDS_PER_YEAR, 0.0)
-    days = expiry.dt.date.to_numpy()
-    dte = np.array([(d - market.as_of.date()).days for d in days], dtype=np.float64)
+    dte = (expiry - today).astype(np.float64)
 
     out: dict[str, NDArray[Any]] = {
-        "kind": np.array([_KIND[i] for i in instrument], dtype=np.uint8),
+        "kind": kind,
         "years": years,
         "dte": dte,
         "underlying": np.full(n, market.spx.spot),
-        "strike": legs["strike"].fillna(0.0).to_numpy(np.float64).copy(),
+        "strike": np.nan_to_num(legs["strike"].to_numpy(np.float64), nan=0.0),
         "vol": np.zeros(n),
         "div_yield": np.full(n, market.spx.div_yield),
         "is_call": (legs["right"] == "call").to_numpy(bool),
@@ -210,16 +301,18 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
         "remaining_fraction": np.zeros(n),
         "accrued_variance": np.zeros(n),
     }
-    for day in dict.fromkeys(days):
-        rows = np.flatnonzero(days == day)
-        kinds = instrument[rows]
-        spx = rows[np.isin(kinds, ["SPX", "SPXW"])]
+    spx_rows = kind == _KIND["SPX"]
+    vix_rows = (kind == _KIND["VIX"]) | (kind == _KIND["VX"])
+    for value in pd.unique(expiry):
+        rows = np.flatnonzero(expiry == value)
+        day = value.astype(dt.date)
+        spx = rows[spx_rows[rows]]
         for settled in (spx[pm[spx]], spx[~pm[spx]]):
             if len(settled):
                 t = float(years[settled[0]])
                 out["div_yield"][settled] = market.div_yield(day, t)
                 out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t)
-        vix = rows[np.isin(kinds, ["VIX", "VX", "VXM"])]
+        vix = rows[vix_rows[rows]]
         if len(vix):
             try:
                 quote = market.vix_future(day)
@@ -227,7 +320,7 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
                 raise ConfigError(f"{book.name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
             out["underlying"][vix] = quote.price
             out["term_beta"][vix] = market.link.term_beta(years[vix])
-            options = vix[instrument[vix] == "VIX"]
+            options = vix[kind[vix] == _KIND["VIX"]]
             if len(options):
                 if quote.option_vol is None:
                     raise ConfigError(
@@ -235,7 +328,7 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
                         f"for expiry {day} (vix.futures option_vol)"
                     )
                 out["vol"][options] = quote.option_vol
-        swaps = rows[kinds == "VARSWAP"]
+        swaps = rows[kind[rows] == _KIND["VARSWAP"]]
         if len(swaps):
             _variance_swap_inputs(book, market, day, swaps, out)
     return out
@@ -311,56 +404,86 @@ def condor_metrics(risk: BookRisk, market: Market) -> pd.DataFrame:
     call spreads).
     """
     legs = risk.legs
-    core = legs[(legs["role"] == Role.CORE.value) & legs["instrument"].isin(["SPX", "SPXW"])]
-    rows = []
-    for group, g in core.groupby(core["group"].fillna(core["source"]), sort=False):
-        if g["expiry"].nunique() != 1:
+    return _condor_metrics(legs, {c: legs[c].to_numpy(np.float64) for c in _CONDOR_NUMBERS}, market)
+
+
+_CONDOR_NUMBERS = (
+    "quantity",
+    "multiplier",
+    "strike",
+    "years",
+    "dte",
+    "entry_price",
+    "price",
+    "delta",
+    "theta",
+    "spx_vega",
+)
+
+
+def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market) -> pd.DataFrame:
+    """:func:`condor_metrics` from the legs table's text columns and its per-leg numbers (the
+    columns of :data:`_CONDOR_NUMBERS`, as arrays): numpy per group, one table at the end."""
+    instrument = legs["instrument"].to_numpy(object)
+    rows = np.flatnonzero(
+        (legs["role"].to_numpy(object) == Role.CORE.value) & ((instrument == "SPX") | (instrument == "SPXW"))
+    )
+    if not len(rows):
+        return pd.DataFrame()
+    group = legs["group"].to_numpy(object)[rows]
+    keys = np.where(pd.isna(group), legs["source"].to_numpy(object)[rows], group)
+    codes, names = pd.factorize(keys, sort=False)
+    column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
+    expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
+    calls = legs["right"].to_numpy(object)[rows] == "call"
+    spot = market.spx.spot
+    out = []
+    for code, name in enumerate(names):
+        g = np.flatnonzero(codes == code)
+        if len(np.unique(expiry[g])) != 1:
             continue  # calendars are not defined-risk at one expiry
-        size = (g["quantity"] * g["multiplier"]).to_numpy()
-        strikes = g["strike"].to_numpy()
-        calls = (g["right"] == "call").to_numpy()
-        premium = np.where(g["entry_price"].notna(), g["entry_price"], g["price"]).astype(float)
+        quantity = column["quantity"][g]
+        size = quantity * column["multiplier"][g]
+        strikes = column["strike"][g]
+        entry = column["entry_price"][g]
+        premium = np.where(~np.isnan(entry), entry, column["price"][g])
         credit = float(-(size * premium).sum())
         grid = np.unique(np.concatenate([[0.0], strikes, [2.0 * strikes.max()]]))
-        intrinsic = np.where(calls, np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
+        intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
         pnl = intrinsic @ size + credit
         breakevens = _zero_crossings(grid, pnl)
-        years = float(g["years"].iloc[0])
-        expiry = g["expiry"].iloc[0].date()
-        dte = int(g["dte"].iloc[0])
-        atm = market.atm_vol(years)
-        spot = market.spx.spot
-        shorts = g[g["quantity"] < 0]
-        short_put = shorts[shorts["right"] == "put"]
-        short_call = shorts[shorts["right"] == "call"]
-        units = float(np.abs(g["quantity"]).max())
-        rows.append(
+        years = float(column["years"][g[0]])
+        day = expiry[g[0]].astype(dt.date)
+        dte = int(column["dte"][g[0]])
+        short = quantity < 0
+        short_put, short_call = short & ~calls[g], short & calls[g]
+        out.append(
             {
-                "group": group,
-                "expiry": expiry,
+                "group": name,
+                "expiry": day,
                 "dte": dte,
-                "units": units,
+                "units": float(np.abs(quantity).max()),
                 "credit": credit,
                 "max_loss": float(-min(pnl.min(), 0.0)),
                 "max_profit": float(max(pnl.max(), 0.0)),
                 "breakeven_low": breakevens[0] if breakevens else float("nan"),
                 "breakeven_high": breakevens[-1] if len(breakevens) > 1 else float("nan"),
-                "short_put_strike": float(short_put["strike"].max()) if len(short_put) else float("nan"),
-                "short_call_strike": float(short_call["strike"].min()) if len(short_call) else float("nan"),
-                "short_put_delta": -_delta_per_contract(short_put),
-                "short_call_delta": -_delta_per_contract(short_call),
-                "expected_move": spot * atm * np.sqrt(dte / 365.0),
-                "probability_of_profit": _probability_of_profit(market, expiry, years, grid, pnl),
-                "theta": float(g["theta"].sum()),
-                "spx_vega": float(g["spx_vega"].sum()),
+                "short_put_strike": float(strikes[short_put].max()) if short_put.any() else float("nan"),
+                "short_call_strike": float(strikes[short_call].min()) if short_call.any() else float("nan"),
+                "short_put_delta": -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
+                "short_call_delta": -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
+                "expected_move": spot * market.atm_vol(years) * np.sqrt(dte / 365.0),
+                "probability_of_profit": _probability_of_profit(market, day, years, grid, pnl),
+                "theta": float(column["theta"][g].sum()),
+                "spx_vega": float(column["spx_vega"][g].sum()),
             }
         )
-    return pd.DataFrame(rows).set_index("group") if rows else pd.DataFrame()
+    return pd.DataFrame(out).set_index("group") if out else pd.DataFrame()
 
 
-def _delta_per_contract(legs: pd.DataFrame) -> float:
+def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
     """The option delta of one contract of these (same-side) legs."""
-    return float(legs["delta"].sum() / (legs["quantity"].abs().sum() * 100)) if len(legs) else float("nan")
+    return float(delta.sum() / (np.abs(quantity).sum() * 100)) if len(delta) else float("nan")
 
 
 def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
@@ -378,6 +501,18 @@ def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: 
     """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points."""
     if years <= 0:
         return float("nan")
+    # the same condor recurs in every valuation of the day (the engine re-values its book)
+    cache = snapshot_cache(market)
+    key = ("probability_of_profit", expiry, years, grid.tobytes(), pnl.tobytes())
+    if key not in cache:
+        cache[key] = _probability_of_profit_uncached(market, expiry, years, grid, pnl)
+    result: float = cache[key]
+    return result
+
+
+def _probability_of_profit_uncached(
+    market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray
+) -> float:
     points = np.linspace(grid[0], grid[-1], 4001)[1:]
     above = _exceedance(market, expiry, years, points)  # P(S_T > x)
     mass = np.concatenate([[1.0 - above[0]], above[:-1] - above[1:], [above[-1]]])
@@ -391,12 +526,10 @@ def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArr
     differences), which includes the skew's effect on the digital."""
     forward = market.forward(expiry, years)
     step = 1e-4 * forward
-
-    def calls(k: FloatArray) -> FloatArray:
-        vols = market.smile_vol(np.log(k / forward), years)
-        values: FloatArray = option_price(
-            model="black76", underlying=forward, strike=k, time_to_expiry=years, vol=vols, rate=0.0, is_call=True
-        )
-        return values
-
-    return np.clip((calls(strikes - step) - calls(strikes + step)) / (2 * step), 0.0, 1.0)
+    k = np.concatenate([strikes - step, strikes + step])  # both sides in one kernel call
+    vols = market.smile_vol(np.log(k / forward), years)
+    calls: FloatArray = option_price(
+        model="black76", underlying=forward, strike=k, time_to_expiry=years, vol=vols, rate=0.0, is_call=True
+    )
+    n = len(strikes)
+    return np.clip((calls[:n] - calls[n:]) / (2 * step), 0.0, 1.0)
