@@ -33,7 +33,7 @@ from typer.testing import CliRunner, Result
 import alvh.data
 from alvh import plots
 from alvh.book import load_book
-from alvh.cli import app, parse_axis
+from alvh.cli import app, native_output_to_stderr, parse_axis
 from alvh.events import load_events
 from alvh.journal import Journal
 from alvh.market import load_market
@@ -692,3 +692,14 @@ def test_error_messages_keep_square_brackets(runner: CliRunner, tmp_path: Path) 
     book.write_text('name = "x"\n[[layers]]\nname = "core"\nrole = "nope"\n')
     result = invoke(runner, ["report", book, "--market", MARKET], code=1)
     assert "layers[0].role = 'nope'" in flat(result.stderr)
+
+
+def test_native_output_goes_to_stderr_while_computing(capfd: pytest.CaptureFixture[str]) -> None:
+    """What a C library writes to file descriptor 1 during a computation (HiGHS can) lands on stderr,
+    so stdout holds only the command's output; fd 1 is restored afterwards."""
+    with native_output_to_stderr():
+        os.write(1, b"solver noise\n")
+    os.write(1, b"clean output\n")
+    captured = capfd.readouterr()
+    assert captured.out == "clean output\n"
+    assert "solver noise" in captured.err

@@ -442,7 +442,8 @@ def test_add_l3_and_a_theta_layer_then_rehedge() -> None:
     assert long.quantity == -short.quantity > 0 and (long.strike or 0.0) - (short.strike or 0.0) == 2.0
     unit = vix_put_spread(MARKET, dt.date(2027, 1, 20), long_strike=long.strike, width=2.0, quantity=1.0)
     unit_vega = abs(value_book(Book.from_layers("u", [Layer("L3", Role.ADAPTIVE, unit)]), MARKET).total["spx_vega"])
-    assert long.quantity == round(0.10 * abs(d.risk.layers.loc["core", "spx_vega"]) / unit_vega)
+    held = abs(d.risk.layers.loc["L3", "spx_vega"])  # topped up to the target, not stacked on what is held
+    assert long.quantity == round((0.10 * abs(d.risk.layers.loc["core", "spx_vega"]) - held) / unit_vega)
     # the theta layer: a 10-lot condor at the first Friday 14 days out, and the skew put spread
     assert set(theta.rules) == {"R-MACD-LADDER", "R-SKEW-ADD"}
     assert {t.expiry for t in theta.trades} == {dt.date(2026, 12, 4)}
@@ -608,3 +609,21 @@ def test_net_vega_rules_act_without_r_hedge_vega() -> None:
     action = only(d, ActionType.TRIM_HEDGE)
     assert "R-NET-VEGA" in action.rules
     assert status(action.rules_after, "R-NET-VEGA") is RuleStatus.OK
+
+
+def test_layers_are_not_stacked_while_their_signals_last() -> None:
+    """The next day with the same signals: L3 is at its share of the core's vega and the ladder's rung at
+    the target expiry exists, so neither is added again (the backtest ran into both without this)."""
+    d = decision("layers")
+    second = decide(d.book_after, MARKET, signals=LAYER_SIGNALS)
+    # the new rung grew the core's vega, so L3 is topped up to 10 % of the larger core; no new rung
+    assert [a.type for a in second.actions].count(ActionType.ADD_L3) == 1
+    assert ActionType.ADD_THETA_LAYER not in [a.type for a in second.actions]
+    l3_after = abs(value_book(second.book_after, MARKET).layers.loc["L3", "spx_vega"])
+    core_after = abs(value_book(second.book_after, MARKET).layers.loc["core", "spx_vega"])
+    assert l3_after == pytest.approx(0.10 * core_after, rel=0.02)
+    again = decide(second.book_after, MARKET, signals=LAYER_SIGNALS)
+    types = [a.type for a in again.actions]
+    assert ActionType.ADD_L3 not in types and ActionType.ADD_THETA_LAYER not in types
+    fired = {r.id for r in again.rules if r.fired}
+    assert {"R-L3", "R-MACD-LADDER", "R-SKEW-ADD"} <= fired  # the rules still fire; the layers are in place

@@ -12,6 +12,7 @@ Exit codes, for scripts and cron:
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 import time
@@ -87,6 +88,26 @@ def _error(message: str) -> NoReturn:
     errors.print("[bold red]error:[/bold red] ", end="")
     errors.print(message, markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Route what native code writes to file descriptor 1 to stderr while computing: scipy's HiGHS
+    can print solver internals there even with ``disp=False`` (HiGHS issue 2783), and stdout must
+    hold only the command's output (``--json`` parses)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded interpreters): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _existing(path: Path, what: str) -> Path:
@@ -184,7 +205,8 @@ def demo(
         started = time.perf_counter()
         book, market = alvh.data.example_book(), alvh.data.example_market()
         events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
-        report = risk_report(book, market, history=alvh.data.example_history(), events=events)
+        with native_output_to_stderr():
+            report = risk_report(book, market, history=alvh.data.example_history(), events=events)
         if json_out:
             _print_json(report.to_dict())
             return
@@ -220,14 +242,15 @@ def report(
     with _alvh_errors():
         _writable(folder=plots)
         inputs = _load_inputs(book, market, rules, signals, events)
-        result = risk_report(
-            inputs["book"],
-            inputs["market"],
-            rules=inputs["rules"],
-            history=inputs["history"],
-            events=inputs["events"],
-            theta_ratio=theta_ratio,
-        )
+        with native_output_to_stderr():
+            result = risk_report(
+                inputs["book"],
+                inputs["market"],
+                rules=inputs["rules"],
+                history=inputs["history"],
+                events=inputs["events"],
+                theta_ratio=theta_ratio,
+            )
         data = result.to_dict()
         if journal is not None:
             with _journal(journal) as db:

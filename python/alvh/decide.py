@@ -628,8 +628,13 @@ def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
     unit = vix_put_spread(market, expiry, long_delta=0.40, width=2.0, quantity=1.0, group=f"L3-{expiry}")
     probe = value_book(Book.from_layers("probe", [_probe_layer(unit)]), market, per_leg=False)
     core_vega = abs(float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum()))
+    held = abs(float(risk.layers.loc[risk.layers["role"] == Role.ADAPTIVE.value, "spx_vega"].sum()))
     per_unit = abs(float(probe.total["spx_vega"]))
-    quantity = max(1, round(state.rules.l3.vega_share * core_vega / per_unit)) if per_unit else 1
+    # L3 is sized to its share of the core's vega: topped up while the rule fires, never stacked
+    missing = state.rules.l3.vega_share * core_vega - held
+    if per_unit and missing < 0.5 * per_unit:
+        return None
+    quantity = max(1, round(missing / per_unit)) if per_unit else 1
     layer = _layer_for(state.book, Role.ADAPTIVE, "L3")
     trades = tuple(_trade(layer, leg, int(leg.quantity) * quantity) for leg in unit)
     return Action(
@@ -655,6 +660,12 @@ def _add_theta_layer(state: _State, fired: dict[str, RuleResult]) -> Action | No
     )
     layer = _layer_for(state.book, Role.CORE, "core")
     expiry = _next_friday(market.as_of.date() + dt.timedelta(days=rules.macd_ladder.target_dte))
+    # one new layer per expiry: while the signal lasts, the ladder's rung at that expiry is not stacked
+    held = set(core.loc[core["expiry"].dt.date == expiry, "group"].dropna().astype(str))
+    ladder = None if ladder is None or f"IC-{expiry}-ladder" in held else ladder
+    skew = None if skew is None or f"PS-{expiry}" in held else skew
+    if not (ladder or skew):
+        return None
     trades: list[Trade] = []
     ids: list[str] = []
     if ladder:
