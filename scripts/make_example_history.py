@@ -44,7 +44,7 @@ def main() -> None:
             "date": dates.strftime("%Y-%m-%d"),
             "spx": spx.round(2),
             "vix": vix.round(2),
-            "vix_future": front.round(2),
+            "vx1": front.round(2),
             "ad_line": np.cumsum(breadth).round(0),
         }
     )

@@ -12,6 +12,7 @@ row, field or option, and never a Python traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -32,10 +33,13 @@ from typer.testing import CliRunner, Result
 
 import alvh.data
 from alvh import plots
+from alvh.backtest import BacktestConfig, run_backtest
 from alvh.book import load_book
 from alvh.cli import app, native_output_to_stderr, parse_axis
 from alvh.events import load_events
+from alvh.history import load_history
 from alvh.journal import Journal
+from alvh.jsonable import jsonable
 from alvh.market import load_market
 from alvh.report import risk_report
 from alvh.rules import RuleStatus, load_rules
@@ -223,7 +227,7 @@ def test_demo_json_equals_the_library(runner: CliRunner, library_report: dict[st
 
 def test_help_of_every_command(runner: CliRunner) -> None:
     top = invoke(runner, ["--help"])
-    commands = ("demo", "report", "grid", "greeks", "history")
+    commands = ("demo", "report", "grid", "greeks", "history", "backtest")
     for command in commands:
         assert command in top.stdout
         assert "Example" in invoke(runner, [command, "--help"]).stdout
@@ -608,7 +612,7 @@ ERRORS: list[tuple[str, list[str], int, list[str]]] = [
         "bad signals",
         ["report", "{book}", "--market", "{market}", "--signals", "{bad_signals}"],
         1,
-        ["bad_signals.csv: row 2.spx = 'abc' is not a number"],
+        ["bad_signals.csv: row 2 (line 3): spx = 'abc' is not a number"],
     ),
     ("signals without vix", ["report", "{book}", "--market", "{market}", "--signals", "{no_vix}"], 1, ["'vix'"]),
     (
@@ -670,6 +674,11 @@ ERRORS: list[tuple[str, list[str], int, list[str]]] = [
     ("missing market option", ["report", "{book}"], 2, ["--market"]),
     ("chunk size zero", ["greeks", "{bad_legs}", "--market", "{market}", "--chunk-size", "0"], 2, ["--chunk-size"]),
     ("unknown command", ["frobnicate"], 2, ["No such command", "frobnicate"]),
+    ("backtest bad date", ["backtest", "--start", "2018-13-01"], 2, ["--start", "2018-13-01"]),
+    ("backtest end before start", ["backtest", "--start", "2018-03-01", "--end", "2018-02-01"], 1, ["is after end"]),
+    ("backtest missing data", ["backtest", "--data", "nope.csv"], 1, ["nope.csv: no such data file"]),
+    ("backtest bad config", ["backtest", "--config", "{bad_toml}"], 1, ["bad_toml.toml: not valid TOML"]),
+    ("backtest bad data", ["backtest", "--data", "{bad_signals}"], 1, ["row 2 (line 3): spx = 'abc' is not a number"]),
 ]
 
 
@@ -703,3 +712,34 @@ def test_native_output_goes_to_stderr_while_computing(capfd: pytest.CaptureFixtu
     captured = capfd.readouterr()
     assert captured.out == "clean output\n"
     assert "solver noise" in captured.err
+
+
+# --- backtest ------------------------------------------------------------------------------------
+
+WINDOW = ["--start", "2018-01-29", "--end", "2018-02-09"]
+
+
+@pytest.fixture(scope="module")
+def short_backtest() -> Any:
+    config = BacktestConfig(start=dt.date(2018, 1, 29), end=dt.date(2018, 2, 9))
+    return run_backtest(load_history(), config)
+
+
+def test_backtest_json_equals_the_library(runner: CliRunner, short_backtest: Any) -> None:
+    result = invoke(runner, ["backtest", *WINDOW, "--json"])
+    expected = jsonable(short_backtest.summary().to_dict(orient="index"))
+    assert json.loads(result.stdout) == json.loads(json.dumps(expected))
+    assert set(expected) == {"naked", "alvh", "static"}
+
+
+def test_backtest_table_files_and_plot(runner: CliRunner, short_backtest: Any, tmp_path: Path) -> None:
+    daily, summary, png = tmp_path / "daily.parquet", tmp_path / "summary.csv", tmp_path / "equity.png"
+    args = ["backtest", *WINDOW, "-o", daily, "--summary", summary, "--png", png]
+    text = flat(invoke(runner, args).stdout)
+    assert "Backtest 2018-01-29 to 2018-02-09" in text and "model-priced" in text
+    table = short_backtest.summary()
+    for name in ("naked", "alvh", "static"):
+        assert f"{table.loc[name, 'total_pnl']:+,.0f}" in text
+    pd.testing.assert_frame_equal(pd.read_parquet(daily), short_backtest.daily)
+    assert list(pd.read_csv(summary, index_col="strategy").index) == ["naked", "alvh", "static"]
+    assert_png(png)

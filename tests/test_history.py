@@ -110,3 +110,16 @@ def test_check_history_names_the_date() -> None:
         check_history(frame.iloc[:0])
     with pytest.raises(InputError, match="must be a pandas DataFrame"):
         check_history(pd.Series([1.0]))  # type: ignore[arg-type]
+
+
+def test_cpi_and_ppi_may_be_empty_between_releases(tmp_path: Path) -> None:
+    path = tmp_path / "closes.csv"
+    path.write_text(
+        "date,spx,vix,cpi,ppi\n2026-11-18,5900,16,,\n2026-11-19,5910,15.5,310.2,\n2026-11-20,5905,15.8,,140.1\n"
+    )
+    frame = load_history(path)
+    assert list(frame.columns) == ["spx", "vix", "cpi", "ppi"]
+    assert frame["cpi"].count() == 1 and frame["ppi"].count() == 1
+    path.write_text("date,spx,vix,cpi\n2026-11-18,5900,16,-1\n")
+    with pytest.raises(ConfigError, match=r"row 1 \(line 2\): cpi = -1 is not allowed: must be > 0"):
+        load_history(path)

@@ -132,7 +132,7 @@ def test_signals_from_the_history_match_signal_snapshot(report: Report, data: di
     expected = signal_snapshot(
         spx_closes=HISTORY["spx"],
         vix_closes=HISTORY["vix"],
-        front_future_closes=HISTORY["vix_future"],
+        front_future_closes=HISTORY["vx1"],
         ad_line=HISTORY["ad_line"],
         as_of=day,
     )
@@ -223,3 +223,13 @@ def test_rules_and_actions_are_the_decisions(report: Report, data: dict[str, Any
     assert data["rules"] == json.loads(json.dumps([r.to_dict() for r in report.decision.rules]))
     assert [r["id"] for r in data["rules"]] == [r.id for r in report.decision.rules]
     assert [a["type"] for a in data["actions"]] == [a.type.value for a in report.decision.actions]
+
+
+@pytest.mark.parametrize(("last", "word"), [(301.0, "rising"), (299.0, "not rising")])
+def test_cpi_readings_reach_r_macd_tighten(last: float, word: str) -> None:
+    history = HISTORY.assign(cpi=np.nan)
+    history.iloc[-40, history.columns.get_loc("cpi")] = 300.0
+    history.iloc[-10, history.columns.get_loc("cpi")] = last
+    report = risk_report(BOOK, MARKET, history=history)
+    rule = next(r for r in report.decision.rules if r.id == "R-MACD-TIGHTEN")
+    assert f"CPI/PPI {word}" in rule.message

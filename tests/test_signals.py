@@ -24,6 +24,7 @@ from alvh.signals import (
     ad_divergence,
     advance_decline_line,
     histogram_trend,
+    inflation_rising,
     macd,
     rsi,
     signal_snapshot,
@@ -906,3 +907,17 @@ def test_inputs_are_not_modified() -> None:
 def test_integer_closes_are_accepted() -> None:
     ints = GOOD.round().astype(np.int64)
     pd.testing.assert_series_equal(rsi(ints), rsi(ints.astype(float)), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("readings", "expected"),
+    [
+        ([300.0, 300.0, 301.2], True),  # the latest release above the one before (repeats are one release)
+        ([301.2, 301.2, 300.9], False),
+        ([300.0, np.nan, np.nan, 300.5], True),  # empty days between releases
+        ([300.0, 300.0], None),  # one release: unknown
+        ([], None),
+    ],
+)
+def test_inflation_rising(readings: list[float], expected: bool | None) -> None:
+    assert inflation_rising(pd.Series(readings, dtype=float)) is expected

@@ -11,6 +11,7 @@ Exit codes, for scripts and cron:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -24,21 +25,25 @@ from typing import Annotated, Any, NoReturn
 import numpy as np
 import pandas as pd
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import alvh.data
 from alvh import plots
+from alvh.backtest import BacktestConfig, load_backtest_config, run_backtest
 from alvh.book import load_book
 from alvh.bulk import LegStream
 from alvh.events import load_events
 from alvh.exceptions import AlvhError, ConfigError, InputError
+from alvh.history import load_history
 from alvh.journal import Journal
-from alvh.market import Market, load_market
+from alvh.jsonable import jsonable
+from alvh.market import Market, config_error, load_market
 from alvh.report import Report, risk_report, signals_from_history
 from alvh.rules import RuleStatus, load_rules
 from alvh.scenarios import Dynamics, VolShiftScaling, scenario_grid
-from alvh.terminal import grid_summary, grid_table, history_table, report_tables, totals_table
+from alvh.terminal import backtest_table, grid_summary, grid_table, history_table, report_tables, totals_table
 
 app = typer.Typer(
     name="alvh",
@@ -133,7 +138,7 @@ HistoryOption = Annotated[
     Path | None,
     typer.Option(
         "--signals",
-        help="Daily closes CSV (date,spx,vix[,vix_future][,ad_line][,cpi][,ppi]) up to the market's date: the signals.",
+        help="Daily closes CSV (date,spx,vix[,vx1,…][,ad_line][,cpi][,ppi]) up to the market's date: the signals.",
     ),
 ]
 EventsOption = Annotated[
@@ -147,7 +152,7 @@ def _load_inputs(
     market = load_market(_existing(market_path, "market"))
     history = None
     if history_path is not None:
-        history = _read_history(history_path)
+        history = load_history(_existing(history_path, "signals"))
         try:  # the signals' own checks (enough sessions, the market's date present), naming the file
             signals_from_history(history, pd.Timestamp(market.as_of.date()))
         except InputError as e:
@@ -159,30 +164,6 @@ def _load_inputs(
         "history": history,
         "events": load_events(_existing(events_path, "events")) if events_path else None,
     }
-
-
-def _read_history(path: Path) -> pd.DataFrame:
-    _existing(path, "signals")
-    try:
-        frame = pd.read_csv(path, index_col="date", parse_dates=True)
-    except (ValueError, pd.errors.ParserError) as e:
-        raise ConfigError(f"{path}: cannot read as a CSV with a 'date' column: {e}") from None
-    for column in ("spx", "vix"):
-        if column not in frame.columns:
-            raise ConfigError(f"{path}: missing column {column!r} (need date, spx, vix; optional vix_future, ad_line)")
-    dates = pd.to_datetime(pd.Series(frame.index), errors="coerce", format="ISO8601")
-    if dates.isna().any():
-        row = int(dates.isna().to_numpy().argmax())
-        raise ConfigError(f"{path}: row {row + 1}.date = {frame.index[row]!r} is not a date (YYYY-MM-DD)")
-    frame.index = pd.DatetimeIndex(dates, name="date")
-    for column in [c for c in ("spx", "vix", "vix_future", "ad_line") if c in frame.columns]:
-        numbers = pd.to_numeric(frame[column], errors="coerce")
-        bad = (frame[column].notna() & numbers.isna()).to_numpy()
-        if bad.any():
-            row = int(bad.argmax())
-            raise ConfigError(f"{path}: row {row + 1}.{column} = {frame[column].iloc[row]!r} is not a number")
-        frame[column] = numbers.astype(np.float64)
-    return frame
 
 
 # --- demo and report -----------------------------------------------------------------------------
@@ -426,6 +407,70 @@ def greeks(
 
 def _load_market(path: Path) -> Market:
     return load_market(_existing(path, "market"))
+
+
+# --- backtest ------------------------------------------------------------------------------------
+
+
+@app.command()
+def backtest(
+    start: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First trading day (default: the data's).")
+    ] = None,
+    end: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last trading day.")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Daily closes CSV (date,spx,vix[,vx1,…][,ad_line]); default: the bundled 2014-2018 SPX/VIX."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Backtest TOML (see alvh/data/backtest.toml).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the daily table (.csv or .parquet).")
+    ] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the summary table (.csv or .parquet).")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the equity and drawdown plot.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (nothing else).")] = False,
+) -> None:
+    """Replay naked condors, the ALVH-hedged book and a static VIX-call hedge on daily SPX/VIX history,
+    through the same decision engine as alvh report; every leg is model-priced from the day's closes.
+
+    [bold]Example[/bold]: alvh backtest --start 2015-01-02 --end 2018-12-31 --png equity.png
+    """
+    with _alvh_errors():
+        _writable(output, summary, png)
+        settings = load_backtest_config(_existing(config, "config")) if config else BacktestConfig()
+        dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
+        try:
+            settings = BacktestConfig.model_validate(settings.model_dump() | dates)
+        except ValidationError as e:
+            raise config_error("--start/--end", e) from None
+        history = load_history(_existing(data, "data")) if data else load_history()
+        with (
+            Progress(
+                TextColumn("[bold]days"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=errors,
+                transient=True,
+                disable=not errors.is_terminal,
+            ) as progress,
+            native_output_to_stderr(),
+        ):
+            task = progress.add_task("days")
+            result = run_backtest(
+                history, settings, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        table = result.summary()
+        if json_out:
+            _print_json(jsonable(table.to_dict(orient="index")))
+        else:
+            console.print(backtest_table(table))
+        for path, which in ((output, "daily"), (summary, "summary")):
+            if path is not None:
+                result.write(path, table=which)  # type: ignore[arg-type]
+                (errors if json_out else console).print(f"The {which} table written to {path}.", style="dim")
+        if png is not None:
+            (errors if json_out else console).print(f"Equity plot written to {plots.equity_curves(result, png)}.")
 
 
 # --- journal -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Daily market history for the backtest: SPX and VIX closes, optionally VIX futures and an
-advance–decline line, from a CSV file — the user's own, or the one alvh ships.
+"""Daily market history — SPX and VIX closes, optionally VIX futures, an advance–decline line and
+CPI/PPI readings — from a CSV file: the user's own, or the one alvh ships. The backtest replays
+it; ``alvh report --signals`` computes the day's signals from it.
 
 The bundled file (``alvh/data/history.csv``) holds the real daily S&P 500 closes and VIX closes
 that the PyPI package ``arch`` ships in ``arch.data`` (``sp500`` column ``Close``, ``vix``
@@ -16,10 +17,12 @@ vix          VIX close (index points, > 0)
 vx1, vx2, …  optional: closes of the VIX futures of the 1st, 2nd, … monthly expiries
              *strictly after* the date (index points, > 0); numbered from 1 without gaps
 ad_line      optional: an advance–decline line (any level, finite)
+cpi, ppi     optional: CPI and PPI readings (> 0); monthly releases, so a cell may be empty
+             between them (R-MACD-TIGHTEN reads whether the latest release rose)
 ===========  ===========================================================================
 
 Nothing is coerced: a missing column, an unknown column, a value that is not a number, a NaN or
-empty cell, a non-positive price, or an unsorted or duplicate date is a
+empty cell (outside ``cpi``/``ppi``), a non-positive price, or an unsorted or duplicate date is a
 :class:`~alvh.exceptions.ConfigError` naming the file, the row (and its line in the file) and
 the column.
 """
@@ -40,6 +43,8 @@ from alvh.exceptions import ConfigError, InputError
 __all__ = ["bundled_history_path", "check_history", "load_history"]
 
 REQUIRED = ["spx", "vix"]
+SPARSE = ["cpi", "ppi"]
+"""Columns of monthly readings: empty cells between releases are allowed."""
 _FUTURE = re.compile(r"^vx([1-9][0-9]*)$")
 
 
@@ -147,13 +152,16 @@ def _columns(source: str, header: list[str]) -> list[str]:
     if duplicates:
         raise ConfigError(f"{source}: column {duplicates[0]!r} appears twice")
     futures = sorted(int(m.group(1)) for c in header if (m := _FUTURE.match(c)))
-    unknown = [c for c in header if c not in (*REQUIRED, "ad_line") and not _FUTURE.match(c)]
+    unknown = [c for c in header if c not in (*REQUIRED, "ad_line", *SPARSE) and not _FUTURE.match(c)]
     if unknown:
-        raise ConfigError(f"{source}: unknown column {unknown[0]!r}; allowed: date, spx, vix, vx1, vx2, …, ad_line")
+        raise ConfigError(
+            f"{source}: unknown column {unknown[0]!r}; allowed: date, spx, vix, vx1, vx2, …, ad_line, cpi, ppi"
+        )
     if futures != list(range(1, len(futures) + 1)):
         missing = next(i for i in range(1, len(futures) + 2) if i not in futures)
         raise ConfigError(f"{source}: VIX futures columns must be vx1, vx2, … without gaps: vx{missing} is missing")
-    return [*REQUIRED, *(f"vx{i}" for i in futures), *(["ad_line"] if "ad_line" in header else [])]
+    optional = [c for c in ("ad_line", *SPARSE) if c in header]
+    return [*REQUIRED, *(f"vx{i}" for i in futures), *optional]
 
 
 def _check(frame: pd.DataFrame, where: Callable[[int], str]) -> None:
@@ -168,13 +176,13 @@ def _check(frame: pd.DataFrame, where: Callable[[int], str]) -> None:
         raise ConfigError(f"{where(row)}: date = {index[row].date()} {what}; dates must be strictly increasing")
     for column in frame.columns:
         values = frame[column].to_numpy(np.float64)
-        bad = ~np.isfinite(values)
+        bad = ~np.isfinite(values) & ~(np.isnan(values) & (column in SPARSE))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             what = "missing (empty or NaN)" if np.isnan(values[row]) else f"= {values[row]} is not finite"
             raise ConfigError(f"{where(row)}: {column} {what}")
         if column != "ad_line" and (values <= 0).any():
-            row = int(np.flatnonzero(values <= 0)[0])
+            row = int(np.flatnonzero(values <= 0)[0])  # (NaN <= 0 is False: empty readings pass)
             raise ConfigError(f"{where(row)}: {column} = {values[row]:g} is not allowed: must be > 0")
 
 

@@ -133,13 +133,13 @@ class Report:
 
 
 def signals_from_history(history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Signals:
-    """The signals of ``as_of`` (default: the last day) from a history table with columns ``spx``
-    and ``vix`` and optionally ``vix_future`` (front-month), ``ad_line``, ``cpi`` and ``ppi``,
-    indexed by date."""
+    """The signals of ``as_of`` (default: the last day) from a history table
+    (:func:`alvh.history.load_history`): ``spx``, ``vix`` and, when present, ``vx1`` (the front
+    VIX future) and ``ad_line``."""
     return signal_snapshot(
         spx_closes=history["spx"],
         vix_closes=history["vix"],
-        front_future_closes=history.get("vix_future"),
+        front_future_closes=history.get("vx1"),
         ad_line=history.get("ad_line"),
         as_of=as_of,
     )

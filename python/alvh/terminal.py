@@ -5,7 +5,7 @@ thin layer and the tables can be reused in notebooks (``rich.print(report_tables
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -249,4 +249,50 @@ def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
     frame.loc["total"] = frame.sum()
     for name, row in frame.iterrows():
         table.add_row(str(name), *(_signed(row[key]) for _, key in columns), style="bold" if name == "total" else None)
+    return table
+
+
+_BACKTEST_ROWS: list[tuple[str, str, str]] = [
+    ("total P&L $", "total_pnl", "money"),
+    ("annual return", "ann_return", "pct"),
+    ("annual volatility", "ann_vol", "pct"),
+    ("Sharpe", "sharpe", "ratio"),
+    ("Sortino", "sortino", "ratio"),
+    ("max drawdown $", "max_drawdown", "money"),
+    ("max drawdown", "max_drawdown_pct", "pct"),
+    ("worst day $", "worst_day", "money"),
+    ("worst day", "worst_day_date", "text"),
+    ("hedge P&L $", "hedge_pnl", "money"),
+    ("hedge premium paid $", "hedge_premium", "money"),
+    ("costs $", "costs", "money"),
+    ("core credit $", "core_credit", "money"),
+    ("share of credit kept", "credit_kept", "pct"),
+    ("core rolls", "core_rolls", "count"),
+    ("core reductions", "core_reductions", "count"),
+    ("hedge actions", "hedge_actions", "count"),
+    ("peak core margin $", "peak_margin", "money"),
+]
+
+
+def backtest_table(summary: pd.DataFrame) -> Table:
+    """A backtest's headline figures (:meth:`alvh.backtest.BacktestResult.summary`): one column per
+    strategy, and a row per stress period it covers."""
+    first = summary.iloc[0]
+    table = Table(
+        title=f"Backtest {first['start']} to {first['end']} ({first['days']} days), {first['pricing']}",
+        caption="Returns on the starting capital; Sharpe and Sortino with a zero risk-free rate.",
+    )
+    table.add_column("")
+    for name in summary.index:
+        table.add_column(str(name), justify="right", no_wrap=True)
+    stresses = [(f"P&L {c.removeprefix('pnl_')} $", c, "money") for c in summary.columns if c.startswith("pnl_")]
+    render: dict[str, Callable[[Any], str]] = {
+        "money": _signed,
+        "pct": lambda v: "—" if not math.isfinite(v) else f"{v:+.1%}",
+        "ratio": lambda v: "—" if not math.isfinite(v) else f"{v:+.2f}",
+        "count": lambda v: f"{int(v)}",
+        "text": str,
+    }
+    for label, column, kind in [*_BACKTEST_ROWS[:9], *stresses, *_BACKTEST_ROWS[9:]]:
+        table.add_row(label, *(render[kind](summary.loc[name, column]) for name in summary.index))
     return table

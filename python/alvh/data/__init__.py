@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from alvh.book import Book, load_book
+from alvh.history import load_history
 from alvh.market import Market, load_market
 
 __all__ = [
@@ -43,7 +44,7 @@ def example_market() -> Market:
 
 
 def example_history_path() -> Path:
-    """Path of the example history CSV (``date,spx,vix,vix_future,ad_line``)."""
+    """Path of the example history CSV (``date,spx,vix,vx1,ad_line``)."""
     return Path(str(resources.files("alvh.data") / "example_history.csv"))
 
 
@@ -51,4 +52,4 @@ def example_history() -> pd.DataFrame:
     """120 sessions of illustrative SPX, VIX, front VIX future and A/D-line closes ending on the
     example market's date (written by ``scripts/make_example_history.py``): the signals'
     input for ``alvh demo``."""
-    return pd.read_csv(example_history_path(), index_col="date", parse_dates=True)
+    return load_history(example_history_path())
