@@ -23,6 +23,7 @@ from alvh.market import Market
 from alvh.rules import RuleStatus, default_rules
 from alvh.signals import MacdTrend, Signals
 from alvh.valuation import value_book
+from tests.helpers import quiet_signals
 from tests.reference import book_reference
 
 MARKET = example_market()
@@ -78,21 +79,7 @@ OVER_HEDGED = add_l1_spreads(BOOK, 223.0)
 
 def signals(**values: Any) -> Signals:
     """A signal snapshot that trips nothing, with ``values`` changed."""
-    quiet: dict[str, Any] = {
-        "date": pd.Timestamp(TODAY),
-        "spx_rsi": 50.0,
-        "vix_future_rsi": 50.0,
-        "vix_rsi_source": "front_future",
-        "vix_macd_histogram": 0.10,
-        "vix_macd_histogram_slope": 0.0,
-        "vix_macd_trend": MacdTrend.NEUTRAL,
-        "ad_divergence": 0,
-        "vix_spike": False,
-        "vix_retracement": math.nan,
-        "vix_spike_peak": math.nan,
-        "vix_spike_base": math.nan,
-    }
-    return Signals(**{**quiet, **values})
+    return quiet_signals(TODAY, **values)
 
 
 AFTER_SPIKE = with_vix(MARKET, 18.0, 1.0)

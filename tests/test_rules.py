@@ -26,6 +26,7 @@ from alvh.rules import RuleInputs, RuleResult, Rules, RuleStatus, default_rules,
 from alvh.scenarios import vega_reconciliation
 from alvh.signals import MacdTrend, Signals
 from alvh.valuation import value_book
+from tests.helpers import quiet_signals
 from tests.reference import book_reference
 
 MARKET = example_market()
@@ -79,21 +80,7 @@ BEFORE_TODAY = pd.to_datetime(["2026-11-18", "2026-11-19"])
 
 def signals(**values: Any) -> Signals:
     """A signal snapshot that trips nothing, with ``values`` changed."""
-    quiet: dict[str, Any] = {
-        "date": pd.Timestamp("2026-11-20"),
-        "spx_rsi": 50.0,
-        "vix_future_rsi": 50.0,
-        "vix_rsi_source": "front_future",
-        "vix_macd_histogram": 0.10,
-        "vix_macd_histogram_slope": 0.0,
-        "vix_macd_trend": MacdTrend.NEUTRAL,
-        "ad_divergence": 0,
-        "vix_spike": False,
-        "vix_retracement": math.nan,
-        "vix_spike_peak": math.nan,
-        "vix_spike_base": math.nan,
-    }
-    return Signals(**{**quiet, **values})
+    return quiet_signals("2026-11-20", **values)
 
 
 SPIKE = {"vix_spike": True, "vix_spike_peak": 30.0, "vix_spike_base": 14.0}

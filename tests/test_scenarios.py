@@ -724,35 +724,18 @@ def test_vega_reconciliation_rows_columns_and_monotone_for_a_short_vega_core() -
 # --- threads and memory ----------------------------------------------------------------------------------
 
 THREAD_SCRIPT = """
-import datetime as dt, json, sys
-import numpy as np, pandas as pd
+import json, sys
+import numpy as np
 import alvh
 from alvh.book import Book
 from alvh.data import example_market
 from alvh.scenarios import scenario_grid
+from tests.helpers import random_legs
 
 market = example_market()
-rng = np.random.default_rng(11)
 n = 4_000
-today = market.as_of.date()
-spx = [s.expiry for s in market.spx.smiles] + [today + dt.timedelta(days=d) for d in (0, 2, 9, 33)]
-vix = [f.expiry for f in market.vix.futures]
-kind = rng.choice(["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"], n, p=[0.2, 0.45, 0.2, 0.05, 0.05, 0.05])
-is_vix, option, swap = np.isin(kind, ["VIX", "VX", "VXM"]), np.isin(kind, ["SPX", "SPXW", "VIX"]), kind == "VARSWAP"
-expiry = np.where(is_vix, np.array(vix, dtype=object)[rng.integers(0, len(vix), n)],
-                  np.array(spx, dtype=object)[rng.integers(1, len(spx), n)])
-strike = np.where(kind == "VIX", rng.integers(10, 40, n), 5.0 * rng.integers(900, 1400, n)).astype(float)
-strike[swap] = rng.uniform(10, 30, swap.sum())
-strike[~(option | swap)] = np.nan
-right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
-right[~option] = None
-start = np.full(n, None, dtype=object)
-start[swap] = today - dt.timedelta(days=10)
-frame = pd.DataFrame({
-    "layer": rng.choice(["core", "a", "b", "c"], n), "instrument": kind, "expiry": expiry, "right": right,
-    "strike": strike, "quantity": rng.integers(1, 30, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0),
-    "start": start, "realized_vol": np.where(swap, rng.uniform(8, 30, n), np.nan),
-})
+frame = random_legs(market, n, seed=11, layers=["core", "a", "b", "c"], kind_weights=[0.2, 0.45, 0.2, 0.05, 0.05, 0.05],
+                    entry_prices=False)
 book = Book.from_frame(frame)
 axes = dict(spot_shocks=np.linspace(-0.15, 0.1, 8), vol_shifts=[-5.0, 0.0, 3.0, 8.0, 15.0, 30.0],
             horizons=[0.0, 1.0, 9.5, 25.75, 40.0])

@@ -544,36 +544,18 @@ def test_results_do_not_depend_on_leg_order(book: Book, seed: int) -> None:
 
 
 THREAD_SCRIPT = """
-import datetime as dt, json, sys
-import numpy as np, pandas as pd
+import json, sys
+import numpy as np
 import alvh
 from alvh.book import Book
 from alvh.data import example_market
 from alvh.valuation import value_book
+from tests.helpers import random_legs
 
 market = example_market()
-rng = np.random.default_rng(5)
 n = 60_000
-today = market.as_of.date()
-spx = [s.expiry for s in market.spx.smiles] + [today + dt.timedelta(days=d) for d in (0, 2, 9, 33)]
-vix = [f.expiry for f in market.vix.futures]
-kind = rng.choice(["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"], n, p=[0.3, 0.3, 0.25, 0.05, 0.05, 0.05])
-is_vix, option, swap = np.isin(kind, ["VIX", "VX", "VXM"]), np.isin(kind, ["SPX", "SPXW", "VIX"]), kind == "VARSWAP"
-expiry = np.where(is_vix, np.array(vix, dtype=object)[rng.integers(0, len(vix), n)],
-                  np.array(spx, dtype=object)[rng.integers(1, len(spx), n)])
-strike = np.where(kind == "VIX", rng.integers(10, 40, n), 5.0 * rng.integers(900, 1400, n)).astype(float)
-strike[swap] = rng.uniform(10, 30, swap.sum())
-strike[~(option | swap)] = np.nan
-right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
-right[~option] = None
-start = np.full(n, None, dtype=object)
-start[swap] = today - dt.timedelta(days=10)
-frame = pd.DataFrame({
-    "layer": rng.choice(["a", "b", "c", "d"], n), "instrument": kind, "expiry": expiry, "right": right,
-    "strike": strike, "quantity": rng.integers(1, 30, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0),
-    "entry_price": np.where(swap, np.nan, rng.uniform(1, 30, n)), "start": start,
-    "realized_vol": np.where(swap, rng.uniform(8, 30, n), np.nan),
-})
+frame = random_legs(market, n, seed=5, layers=["a", "b", "c", "d"], kind_weights=[0.3, 0.3, 0.25, 0.05, 0.05, 0.05],
+                    entry_prices=True)
 risk = value_book(Book.from_frame(frame), market)
 np.save(sys.argv[1], np.vstack([risk.legs[risk.legs.columns[-18:]].to_numpy(float).T,
                                 np.resize(risk.layers.drop(columns="role").to_numpy(float).ravel(), n)]))
@@ -589,6 +571,7 @@ def _run_threads(tmp_path: Path, threads: str) -> tuple[dict[str, Any], np.ndarr
         capture_output=True,
         text=True,
         check=True,
+        cwd=Path(__file__).resolve().parents[1],  # the script imports tests.helpers
     )
     return json.loads(proc.stdout), np.load(out)
 

@@ -115,6 +115,19 @@ def native_output_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+def _progress(unit: str) -> Progress:
+    """A progress bar on stderr (when it is a terminal), gone when the work is done."""
+    return Progress(
+        TextColumn(f"[bold]{unit}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+
+
 def _existing(path: Path, what: str) -> Path:
     if not path.exists():
         raise ConfigError(f"{path}: no such {what} file")
@@ -388,15 +401,7 @@ def greeks(
         _writable(output)
         snapshot = _load_market(market)
         stream = LegStream(_existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
-        with Progress(
-            TextColumn("[bold]legs"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=errors,
-            transient=True,
-            disable=not errors.is_terminal,
-        ) as progress:
+        with _progress("legs") as progress:
             task = progress.add_task("legs", total=stream.total_rows)
             for rows in stream:
                 progress.advance(task, rows)
@@ -445,15 +450,7 @@ def backtest(
             raise config_error("--start/--end", e) from None
         history = load_history(_existing(data, "data")) if data else load_history()
         with (
-            Progress(
-                TextColumn("[bold]days"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=errors,
-                transient=True,
-                disable=not errors.is_terminal,
-            ) as progress,
+            _progress("days") as progress,
             native_output_to_stderr(),
         ):
             task = progress.add_task("days")

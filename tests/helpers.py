@@ -1,0 +1,76 @@
+"""Inputs shared by several test modules: a quiet signal snapshot and a random mixed book."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from alvh.market import Market
+from alvh.signals import MacdTrend, Signals
+
+KINDS = ["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"]
+
+
+def quiet_signals(date: str | dt.date, **values: Any) -> Signals:
+    """A signal snapshot on ``date`` that trips no rule, with ``values`` changed."""
+    quiet: dict[str, Any] = {
+        "date": pd.Timestamp(date),
+        "spx_rsi": 50.0,
+        "vix_future_rsi": 50.0,
+        "vix_rsi_source": "front_future",
+        "vix_macd_histogram": 0.10,
+        "vix_macd_histogram_slope": 0.0,
+        "vix_macd_trend": MacdTrend.NEUTRAL,
+        "ad_divergence": 0,
+        "vix_spike": False,
+        "vix_retracement": math.nan,
+        "vix_spike_peak": math.nan,
+        "vix_spike_base": math.nan,
+    }
+    return Signals(**{**quiet, **values})
+
+
+def random_legs(
+    market: Market, n: int, *, seed: int, layers: Sequence[str], kind_weights: Sequence[float], entry_prices: bool
+) -> pd.DataFrame:
+    """``n`` random legs of every instrument (weights in :data:`KINDS` order) on the market's listed
+    expiries and a few others (today, 2, 9 and 33 days out), in the given layers: a legs table for
+    :meth:`alvh.book.Book.from_frame`."""
+    rng = np.random.default_rng(seed)
+    today = market.as_of.date()
+    spx = [s.expiry for s in market.spx.smiles] + [today + dt.timedelta(days=d) for d in (0, 2, 9, 33)]
+    vix = [f.expiry for f in market.vix.futures]
+    kind = rng.choice(KINDS, n, p=list(kind_weights))
+    is_vix, option, swap = np.isin(kind, ["VIX", "VX", "VXM"]), np.isin(kind, ["SPX", "SPXW", "VIX"]), kind == "VARSWAP"
+    expiry = np.where(
+        is_vix,
+        np.array(vix, dtype=object)[rng.integers(0, len(vix), n)],
+        np.array(spx, dtype=object)[rng.integers(1, len(spx), n)],
+    )
+    strike = np.where(kind == "VIX", rng.integers(10, 40, n), 5.0 * rng.integers(900, 1400, n)).astype(float)
+    strike[swap] = rng.uniform(10, 30, swap.sum())
+    strike[~(option | swap)] = np.nan
+    right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
+    right[~option] = None
+    start = np.full(n, None, dtype=object)
+    start[swap] = today - dt.timedelta(days=10)
+    frame = pd.DataFrame(
+        {
+            "layer": rng.choice(list(layers), n),
+            "instrument": kind,
+            "expiry": expiry,
+            "right": right,
+            "strike": strike,
+            "quantity": rng.integers(1, 30, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0),
+        }
+    )
+    if entry_prices:
+        frame["entry_price"] = np.where(swap, np.nan, rng.uniform(1, 30, n))
+    frame["start"] = start
+    frame["realized_vol"] = np.where(swap, rng.uniform(8, 30, n), np.nan)
+    return frame
