@@ -20,7 +20,7 @@ from alvh.data import example_book, example_market
 from alvh.decide import Action, ActionType, Decision, decide, greek_summary
 from alvh.events import Event, first_vix_expiry_after
 from alvh.market import Market
-from alvh.rules import RuleStatus, default_rules
+from alvh.rules import RuleInputs, RuleStatus, default_rules, evaluate_rules
 from alvh.signals import MacdTrend, Signals
 from alvh.valuation import value_book
 from tests.helpers import quiet_signals
@@ -491,6 +491,26 @@ def test_book_after_holds_the_net_positions(name: str) -> None:
     assert not (after.legs["quantity"] == 0).any()
     roles = {layer.name: layer.role for layer in after.layers}
     assert all(roles[name] is role for name, role in DEFAULT_ROLES.items() if name in roles)
+
+
+def test_rules_after_the_last_action_are_those_of_the_book_after_from_the_inputs_as_given() -> None:
+    """The Greeks and rules after the last action are evaluated when first read (the backtest never
+    reads them), from decide()'s inputs as they were: changing the caller's series afterwards
+    changes nothing."""
+    book, market, kwargs = SCENARIOS["no_roll"]  # spot beyond a short put for one session, then a hedge
+    history = kwargs["spx_history"].copy()
+    d = decide(book, market, spx_history=history, rules=kwargs["rules"])
+    history.iloc[:] = 5700.0  # two sessions beyond, had it been read now
+    last = d.actions[-1]
+    assert last.trades
+    risk = value_book(d.book_after, market)
+    after = evaluate_rules(RuleInputs(d.book_after, market, risk, spx_history=HISTORY_1), kwargs["rules"])
+    assert max(next(r for r in after if r.id == "R-ROLL").details["sessions"].values()) == 1
+    assert [(r.id, r.status, r.details.get("sessions")) for r in last.rules_after] == [
+        (r.id, r.status, r.details.get("sessions")) for r in after
+    ]
+    assert last.rules_after is last.rules_after  # evaluated once
+    assert last.greeks_after == pytest.approx(greek_summary(value_book(d.book_after, market)), rel=1e-12)
 
 
 # --- trades: integers, costs; JSON ---------------------------------------------------------------------

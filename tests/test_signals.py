@@ -27,6 +27,7 @@ from alvh.signals import (
     inflation_rising,
     macd,
     rsi,
+    signal_history,
     signal_snapshot,
     theta_realisation,
     vix_spike,
@@ -563,6 +564,31 @@ def test_snapshot_equals_the_indicators_on_the_day(spx: pd.Series, vix_series: p
     assert snap.vix_retracement == spike["retracement"] == 0.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         snap.spx_rsi = 50.0  # type: ignore[misc]
+
+
+def test_history_is_the_snapshot_of_each_day(spx: pd.Series, vix_series: pd.Series, obv: pd.Series) -> None:
+    history = signal_history(spx_closes=spx, vix_closes=vix_series, ad_line=obv)
+    dates = list(history)
+    common = spx.index.intersection(vix_series.index)
+    first = common.get_loc(dates[0])
+    assert dates == list(common[first:])  # every common date from the first with enough data
+    with pytest.raises(InputError, match="vix_closes has 33 value"):
+        signal_snapshot(spx_closes=spx, vix_closes=vix_series, ad_line=obv, as_of=common[first - 1])
+    for day in [*dates[::25], dates[-1]]:
+        assert (
+            history[day].to_dict()
+            == signal_snapshot(spx_closes=spx, vix_closes=vix_series, ad_line=obv, as_of=day).to_dict()
+        )
+
+
+def test_history_with_a_front_future_starts_when_its_rsi_does(spx: pd.Series, vix_series: pd.Series) -> None:
+    future = vix_series.rolling(5).mean().dropna().iloc[60:].rename("vx1")  # quoted from a later day
+    history = signal_history(spx_closes=spx, vix_closes=vix_series, front_future_closes=future)
+    dates = list(history)
+    assert dates[0] == future.index[14]  # RSI(14) needs 15 closes; spot VIX has enough by then
+    for day in [*dates[:3], *dates[::60], dates[-1]]:
+        snap = signal_snapshot(spx_closes=spx, vix_closes=vix_series, front_future_closes=future, as_of=day)
+        assert history[day].to_dict() == snap.to_dict()
 
 
 def test_snapshot_defaults_to_the_last_common_date(spx: pd.Series, vix_series: pd.Series) -> None:

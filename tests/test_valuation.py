@@ -44,7 +44,7 @@ from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.expiries import Settlement
 from alvh.market import Market
-from alvh.valuation import BUCKETS, METRICS, value_book, variance_swap_strike
+from alvh.valuation import BUCKETS, METRICS, value_book, value_legs, variance_swap_strike
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -744,3 +744,35 @@ def test_a_book_changed_in_place_is_valued_again() -> None:
     book.legs.loc[0, "quantity"] = 2 * book.legs.loc[0, "quantity"]
     after = value_book(book, market)
     assert after.legs.loc[0, "market_value"] == pytest.approx(2 * before.legs.loc[0, "market_value"])
+
+
+def test_condor_metrics_are_shared_by_books_with_the_same_core_and_only_by_them() -> None:
+    book, market = example_book(), example_market()
+    first = value_book(book, market).condors
+    first.loc["IC-2026-12-11", "max_loss"] = 0.0  # a caller's change stays its own
+    hedged = book.with_legs([("L2", Leg("VXM", dt.date(2027, 1, 20), 5))])
+    pd.testing.assert_frame_equal(value_book(hedged, market).condors, value_book(example_book(), market).condors)
+    legs = book.legs.copy()
+    legs.loc[0, "entry_price"] += 1.0  # one core leg bought dearer: its condor's credit changes
+    dearer = value_book(Book(book.name, book.layers, legs), market).condors
+    unchanged = value_book(example_book(), market).condors
+    assert dearer.loc[legs.loc[0, "group"], "credit"] == pytest.approx(
+        unchanged.loc[legs.loc[0, "group"], "credit"] - 100 * legs.loc[0, "quantity"], rel=1e-12
+    )
+
+
+def test_value_legs_gives_each_groups_sums_as_a_book_of_it_would() -> None:
+    market = example_market()
+    groups = [
+        (Leg("VXM", dt.date(2026, 12, 16), 1.0, entry_price=17.0),),
+        (
+            Leg("VIX", dt.date(2027, 1, 20), 1.0, 20.0, "call", entry_price=2.0),
+            Leg("VIX", dt.date(2027, 1, 20), -1.0, 25.0, "call", entry_price=1.0),
+        ),
+        (Leg("SPXW", dt.date(2026, 12, 11), -2.0, 5650.0, "put", entry_price=6.5),),
+    ]
+    sums = value_legs(groups, market)
+    assert list(sums.columns) == METRICS and len(sums) == len(groups)
+    for i, legs in enumerate(groups):
+        alone = value_book(Book.from_layers("one", [Layer("x", Role.CUSTOM, legs)]), market, per_leg=False)
+        np.testing.assert_array_equal(sums.iloc[i].to_numpy(), alone.total[METRICS].to_numpy())

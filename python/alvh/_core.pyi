@@ -5,6 +5,22 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = [
+    "CHUNK_ROWS",
+    "__version__",
+    "book_risk",
+    "bucket_upper_dte",
+    "explain_terms",
+    "greeks",
+    "implied_vol",
+    "implied_vol_status_names",
+    "leg_metric_names",
+    "price",
+    "scenario_pnl",
+    "simd_level",
+    "thread_count",
+]
+
 __version__: str
 CHUNK_ROWS: int
 

@@ -21,8 +21,9 @@ Each trading day t, for each strategy, in this order (everything uses data up to
    expiry.
 5. **Management: the same code path as** ``alvh report``: :func:`alvh.decide.decide` on the book,
    the day's market, the rules, the signals of :func:`alvh.signals.signal_snapshot` on the closes
-   up to t, the event calendar, the SPX closes up to t and the core's theta realisation over the
-   five sessions to the previous close; every trade of every action is executed. ``alvh`` uses the
+   up to t (every day's at once, by :func:`alvh.signals.signal_history`), the event calendar, the
+   SPX closes up to t and the core's theta realisation over the five sessions to the previous
+   close; every trade of every action is executed. ``alvh`` uses the
    rules as configured; ``naked`` and ``static`` switch off the hedge rules (:data:`HEDGE_RULES`),
    so the core is still rolled, reduced and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and
    R-SKEW-ADD — those rules read only the core and the signals, so the core's trades are the same
@@ -70,7 +71,7 @@ from alvh.history import check_history
 from alvh.market import Market, config_error
 from alvh.model_market import ModelParams, market_from_closes, spx_expiries, vix_anchor
 from alvh.rules import Rules, default_rules, load_rules
-from alvh.signals import Signals, signal_snapshot, theta_realisation
+from alvh.signals import Signals, signal_history, theta_realisation
 from alvh.valuation import BookRisk, value_book
 
 if sys.version_info >= (3, 11):
@@ -538,6 +539,8 @@ class _Strategy:
                     "quantity": np.array([p.quantity for p in self.positions.values()], dtype=np.float64),
                     "entry_price": np.array([p.entry_price for p in self.positions.values()], dtype=np.float64),
                     "group": pd.array([k[5] for k in keys], dtype="str"),
+                    "start": np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[s]"),
+                    "realized_vol": np.full(len(keys), np.nan),
                     "source": pd.array([f"{k[0]}:{k[5] or k[1]}" for k in keys], dtype="str"),
                 }
             )
@@ -961,6 +964,9 @@ def _replay(
     dates = history.index
     events = config.calendar()
     rules = config.strategy_rules()
+    signals_by_day = signal_history(
+        spx_closes=spx, vix_closes=vix, front_future_closes=history.get("vx1"), ad_line=history.get("ad_line")
+    )
     strategies = [_Strategy(name, rules[name], config) for name in names]
     ladder = config.ladder
 
@@ -984,12 +990,7 @@ def _replay(
             vix_futures=[float(history[c].iloc[i]) for c in futures],
         )
         past = history.iloc[: i + 1]
-        signals = signal_snapshot(
-            spx_closes=past["spx"],
-            vix_closes=past["vix"],
-            front_future_closes=past.get("vx1"),
-            ad_line=past.get("ad_line"),
-        )
+        signals = signals_by_day[dates[i]]
         entry = (
             _entry_expiry(when, ladder.entry_dte, config.market.spx_expiry_days)
             if when.weekday() == ladder.entry_weekday

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -37,7 +37,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh.exceptions import ConfigError
@@ -213,20 +213,51 @@ class Book:
         """Names of the layers with role ``core``."""
         return [layer.name for layer in self.layers if layer.role is Role.CORE]
 
-    def with_legs(self, extra: Iterable[tuple[str, Leg]], *, role_of_new_layers: Role = Role.CUSTOM) -> Book:
-        """A new book with ``(layer_name, leg)`` pairs added (new layers are appended). Only the
+    def with_legs(
+        self, extra: Iterable[tuple[str, Leg]], *, role_of_new_layers: Role | Mapping[str, Role] = Role.CUSTOM
+    ) -> Book:
+        """A new book with ``(layer_name, leg)`` pairs added (new layers are appended, with
+        ``role_of_new_layers``: one role, or one per layer name, custom for the others). Only the
         added legs are validated: this book's legs already are, and their layers keep their roles."""
         rows = [{**_leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
         known = {layer.name for layer in self.layers}
+        roles = role_of_new_layers
         specs = list(self.layers) + [
-            LayerSpec(name, role_of_new_layers) for name in dict.fromkeys(r["layer"] for r in rows) if name not in known
+            LayerSpec(name, roles if isinstance(roles, Role) else roles.get(name, Role.CUSTOM))
+            for name in dict.fromkeys(r["layer"] for r in rows)
+            if name not in known
         ]
         if not rows:
-            return Book(self.name, specs, self.legs, source=self.name)
+            return self._with_table(specs, self.legs)
         added = _validated(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
+        return self._with_table(specs, pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added)
+
+    def with_sizes(self, quantity: ArrayLike, entry_price: ArrayLike) -> Book:
+        """A new book with each leg's quantity and entry price replaced (arrays in leg order); legs
+        brought to a zero quantity leave. Only the new numbers are checked: the rest already is."""
+        quantity = np.asarray(quantity, dtype=np.float64)
+        entry_price = np.asarray(entry_price, dtype=np.float64)
+        if quantity.shape != (len(self.legs),) or entry_price.shape != quantity.shape:
+            raise ConfigError(
+                f"{self.name}: with_sizes needs one quantity and one entry price per leg ({len(self.legs)}), "
+                f"got {quantity.shape} and {entry_price.shape}"
+            )
+        keep = quantity != 0
+        legs = self.legs.assign(quantity=quantity, entry_price=entry_price)[keep].reset_index(drop=True)
+        sources = legs["source"].to_numpy(object)
+        names = legs["instrument"].to_numpy(object)
+        _check_sizes(
+            lambda bad, column, allowed, values: _fail(self.name, sources, values, bad, column, allowed),
+            names,
+            quantity[keep],
+            entry_price[keep],
+        )
+        return self._with_table(self.layers, legs)
+
+    def _with_table(self, layers: Sequence[LayerSpec], legs: pd.DataFrame) -> Book:
+        """This book's name with ``layers`` and an already validated legs table."""
         book = object.__new__(Book)
-        book.name, book.layers = self.name, tuple(specs)
-        book.legs = pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added
+        book.name, book.layers, book.legs = self.name, tuple(layers), legs
         return book
 
     def __repr__(self) -> str:
@@ -275,7 +306,10 @@ def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) ->
 
     The checks run on numpy arrays and the table is assembled once at the end: books are rebuilt
     after every trade (the decision engine, the backtest), so this is on the hot path."""
-    legs = frame.reindex(columns=[*LEG_COLUMNS, "source"]).reset_index(drop=True)
+    columns = [*LEG_COLUMNS, "source"]
+    legs = frame if set(columns) <= set(frame.columns) else frame.reindex(columns=columns)
+    if not legs.index.equals(pd.RangeIndex(len(legs))):
+        legs = legs.reset_index(drop=True)
     sources = legs["source"].to_numpy(object)
     out: dict[str, Any] = {}
 
@@ -287,11 +321,14 @@ def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) ->
         _fail(source, sources, None if values is None else np.asarray(values, dtype=object), bad, column, allowed)
 
     out["layer"] = legs["layer"].astype(str)
-    known_layers = {layer.name for layer in layers}
+    layer_names = out["layer"].to_numpy(object)
+    roles = np.empty(len(legs), dtype=object)
+    for layer in layers:
+        roles[layer_names == layer.name] = layer.role.value
     fail(
-        ~out["layer"].isin(known_layers).to_numpy(bool),
+        pd.isna(roles),
         "layer",
-        f"one of the book's layers ({', '.join(known_layers)})",
+        f"one of the book's layers ({', '.join(layer.name for layer in layers)})",
     )
 
     instruments = legs["instrument"].astype(str).str.upper()
@@ -315,20 +352,16 @@ def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) ->
         out[c].to_numpy(np.float64) for c in ("quantity", "strike", "entry_price", "realized_vol")
     )
     with np.errstate(invalid="ignore"):
-        fail(~np.isfinite(quantity) | (quantity == 0), "quantity", "a non-zero number of contracts")
+        _check_sizes(fail, names, quantity, entry)
         fail((option | swap) & ~(strike > 0), "strike", "> 0 for options and variance swaps")
         fail(future & ~np.isnan(strike), "strike", "absent for futures")
-        right = legs["right"].where(legs["right"].notna(), None)
+        right = _text(legs["right"])
         right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
         rights = right.to_numpy(object)
         present = ~pd.isna(rights)
         fail(option & ~np.isin(rights, ["call", "put"]), "right", "'call' or 'put' for options", rights)
         fail(~option & present, "right", "absent except for options", rights)
         out["right"] = right
-        has_entry = ~np.isnan(entry)
-        fail(has_entry & ~(entry >= 0), "entry_price", ">= 0")
-        fail(future & has_entry & ~(entry > 0), "entry_price", "> 0 for futures")
-        fail(swap & has_entry, "entry_price", "absent for variance swaps (entered at zero cost)")
         start = out["start"].to_numpy("datetime64[s]")
         started = ~np.isnat(start)
         fail(swap & ~started, "start", "the start date of a variance swap")
@@ -338,18 +371,37 @@ def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) ->
         fail(has_rv & ~(rv >= 0), "realized_vol", ">= 0 (vol points)")
         fail(~swap & has_rv, "realized_vol", "absent except for variance swaps")
 
-    out["group"] = legs["group"].where(legs["group"].notna(), None)
+    out["group"] = _text(legs["group"])
     out["source"] = legs["source"]
-    layer_names = out["layer"].to_numpy(object)
-    roles = np.empty(len(legs), dtype=object)
-    for layer in layers:
-        roles[layer_names == layer.name] = layer.role.value
     out["role"] = pd.Series(roles, index=legs.index, dtype="str")
     multiplier = np.zeros(len(legs))
     for instrument in Instrument:
         multiplier[names == instrument.value] = instrument.multiplier
     out["multiplier"] = pd.Series(multiplier, index=legs.index)
     return pd.DataFrame({c: out[c] for c in [*LEG_COLUMNS, "source", "role", "multiplier"]}, index=legs.index)
+
+
+def _check_sizes(
+    fail: Callable[[NDArray[np.bool_], str, str, Any], None],
+    names: NDArray[Any],
+    quantity: NDArray[np.float64],
+    entry: NDArray[np.float64],
+) -> None:
+    """The checks of the legs' quantities and entry prices (``names``: their instruments), through
+    ``fail(bad, column, allowed, values)``."""
+    future = np.isin(names, ["VX", "VXM"])
+    swap = names == "VARSWAP"
+    has_entry = ~np.isnan(entry)
+    with np.errstate(invalid="ignore"):
+        fail(~np.isfinite(quantity) | (quantity == 0), "quantity", "a non-zero number of contracts", quantity)
+        fail(has_entry & ~(entry >= 0), "entry_price", ">= 0", entry)
+        fail(future & has_entry & ~(entry > 0), "entry_price", "> 0 for futures", entry)
+        fail(swap & has_entry, "entry_price", "absent for variance swaps (entered at zero cost)", entry)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """A text column with None where it is empty (a string dtype already has its own NA)."""
+    return values if isinstance(values.dtype, pd.StringDtype) else values.where(values.notna(), None)
 
 
 def _lower(value: Any) -> Any:

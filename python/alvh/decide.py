@@ -27,15 +27,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role
+from alvh.book import Book, Instrument, Leg, Role
 from alvh.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
 from alvh.events import Event, first_vix_expiry_after, next_event
 from alvh.exceptions import InputError
@@ -44,7 +45,7 @@ from alvh.market import Market
 from alvh.rules import RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
 from alvh.signals import Signals
 from alvh.sizing import HedgeCandidate, SizingResult, size_hedges
-from alvh.valuation import BookRisk, value_book
+from alvh.valuation import BookRisk, value_book, value_legs
 
 __all__ = ["Action", "ActionType", "Decision", "Trade", "decide"]
 
@@ -119,8 +120,17 @@ class Action:
     numbers: dict[str, float]
     trades: tuple[Trade, ...]
     feasible: bool = True
-    greeks_after: dict[str, float] = field(default_factory=dict)
-    rules_after: tuple[RuleResult, ...] = ()
+    _after: _Outcome | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def greeks_after(self) -> dict[str, float]:
+        """The headline numbers of the book after this action (and the ones before it)."""
+        return self._after.greeks if self._after is not None else {}
+
+    @property
+    def rules_after(self) -> tuple[RuleResult, ...]:
+        """The rules as evaluated on the book after this action (and the ones before it)."""
+        return self._after.results if self._after is not None else ()
 
     @property
     def cost(self) -> float:
@@ -186,14 +196,17 @@ def _apply(book: Book, trades: list[Trade]) -> Book:
     strike and group) changes that leg's quantity, and a leg closed to zero goes, so that a closed
     condor no longer counts (as condor units, margin, break-evens); other trades are new legs, in
     new layers with the role their default name says (L1, L2, L3, core)."""
-    legs = book.legs[[*LEG_COLUMNS, "source"]].copy()
+    legs = book.legs
+    keys = {column: legs[column].to_numpy(object) for column in ("layer", "instrument", "right", "group")}
+    keys["expiry"] = legs["expiry"].to_numpy("datetime64[D]")
+    keys["strike"] = legs["strike"].to_numpy(np.float64)
     quantity = legs["quantity"].to_numpy(np.float64, copy=True)
     entry = legs["entry_price"].to_numpy(np.float64, copy=True)
     new = []
-    for i, t in enumerate(trades):
-        held = _held_row(legs, quantity, t)
+    for t in trades:
+        held = _held_row(keys, quantity, t)
         if held is None:
-            new.append({**asdict(t.leg()), "layer": t.layer, "source": f"trades[{i}]"})
+            new.append((t.layer, t.leg()))
             continue
         before, after = quantity[held], quantity[held] + t.quantity
         if after * before < 0 or not np.isfinite(entry[held]):
@@ -201,43 +214,73 @@ def _apply(book: Book, trades: list[Trade]) -> Book:
         elif abs(after) > abs(before):
             entry[held] = (before * entry[held] + t.quantity * t.price) / after
         quantity[held] = after
-    legs["quantity"], legs["entry_price"] = quantity, entry
-    legs = pd.concat([legs[quantity != 0], pd.DataFrame(new, columns=legs.columns)], ignore_index=True)
-    known = {layer.name for layer in book.layers}
-    layers = list(book.layers) + [
-        LayerSpec(name, _role_of_new_layer(book, name))
-        for name in dict.fromkeys(t.layer for t in trades)
-        if name not in known
-    ]
-    return Book(book.name, layers, legs, source=book.name)
+    roles = {t.layer: _role_of_new_layer(book, t.layer) for t in trades}
+    return book.with_sizes(quantity, entry).with_legs(new, role_of_new_layers=roles)
 
 
-def _held_row(legs: pd.DataFrame, quantity: NDArray[np.float64], trade: Trade) -> int | None:
-    """The position of the first open leg of ``legs`` that ``trade`` trades, or None."""
+def _held_row(keys: dict[str, NDArray[Any]], quantity: NDArray[np.float64], trade: Trade) -> int | None:
+    """The position of the first open leg (of the legs whose key columns are ``keys``) that
+    ``trade`` trades, or None."""
     same = (
-        (legs["layer"] == trade.layer)
-        & (legs["instrument"] == trade.instrument)
-        & (legs["expiry"] == pd.Timestamp(trade.expiry))
-    ).to_numpy() & (quantity != 0)
+        (keys["layer"] == trade.layer)
+        & (keys["instrument"] == trade.instrument)
+        & (keys["expiry"] == np.datetime64(trade.expiry, "D"))
+        & (quantity != 0)
+    )
     for column, value in (("right", trade.right), ("strike", trade.strike), ("group", trade.group)):
-        same &= (legs[column].isna() if value is None else legs[column] == value).to_numpy()
+        same &= pd.isna(keys[column]) if value is None else keys[column] == value
     return int(np.argmax(same)) if same.any() else None
 
 
-@dataclass
-class _State:
-    """The book as actions accumulate."""
+@dataclass(frozen=True, eq=False)
+class _Outcome:
+    """A book the engine reached and, computed when first read, its valuation, headline numbers
+    and rule results. What decide() needs it reads at once; the rest (the Greeks and rules after
+    the last action) is left to whoever reads :attr:`Action.greeks_after` or
+    :attr:`Action.rules_after` — the same numbers, from inputs that do not change."""
 
     book: Book
     market: Market
     rules: Rules
     inputs: dict[str, Any]
 
+    @cached_property
     def risk(self) -> BookRisk:
         return value_book(self.book, self.market, per_leg=True)
 
-    def evaluate(self, risk: BookRisk) -> list[RuleResult]:
-        return evaluate_rules(RuleInputs(self.book, self.market, risk, **self.inputs), self.rules)
+    @cached_property
+    def greeks(self) -> dict[str, float]:
+        return greek_summary(self.risk)
+
+    @cached_property
+    def results(self) -> tuple[RuleResult, ...]:
+        return tuple(evaluate_rules(RuleInputs(self.book, self.market, self.risk, **self.inputs), self.rules))
+
+    def after(self, trades: tuple[Trade, ...]) -> _Outcome:
+        """The outcome of doing ``trades`` on this book."""
+        return replace(self, book=_apply(self.book, list(trades)))
+
+
+@dataclass
+class _State:
+    """The book as actions accumulate."""
+
+    now: _Outcome
+
+    @property
+    def book(self) -> Book:
+        return self.now.book
+
+    @property
+    def market(self) -> Market:
+        return self.now.market
+
+    @property
+    def rules(self) -> Rules:
+        return self.now.rules
+
+    def risk(self) -> BookRisk:
+        return self.now.risk
 
 
 def decide(
@@ -256,13 +299,13 @@ def decide(
     rules = rules or default_rules()
     inputs = {
         "signals": signals,
-        "spx_history": spx_history,
+        "spx_history": None if spx_history is None else spx_history.copy(),  # read again after the call
         "inflation_rising": inflation_rising,
         "theta_ratio": theta_ratio,
     }
-    state = _State(book, market, rules, inputs)
-    risk = state.risk()
-    results = state.evaluate(risk)
+    state = _State(_Outcome(book, market, rules, inputs))
+    # the decision hands this valuation out: what is read from it is read before it can change
+    risk, results, _ = state.risk(), state.now.results, state.now.greeks
     event = next_event(events or [], market.as_of.date())
     fired = {r.id: r for r in results if r.fired}
 
@@ -275,25 +318,23 @@ def decide(
         lambda: _hedge(state, fired, event),  # last: sized on the book the others leave
     ]
     actions: list[Action] = []
-    greeks_now, rules_now = greek_summary(risk), tuple(results)
+    answered = state.now
     for propose in proposals:
+        if state.now is not answered:
+            # the next proposals answer the book the last one left (a roll may have fixed the delta)
+            answered = state.now
+            fired.clear()
+            fired.update((r.id, r) for r in answered.results if r.fired)
         proposal = propose()
         if proposal is None:
             continue
         if proposal.trades:
-            state.book = _apply(state.book, list(proposal.trades))
-            after = state.risk()
-            greeks_now, rules_now = greek_summary(after), tuple(state.evaluate(after))
-            # the next proposals answer the book this one leaves (a roll may have fixed the delta)
-            fired.clear()
-            fired.update((r.id, r) for r in rules_now if r.fired)
+            state.now = state.now.after(proposal.trades)
         # an action without trades (infeasible, nothing to close) leaves the book as it was
-        actions.append(replace(proposal, greeks_after=greeks_now, rules_after=rules_now))
+        actions.append(replace(proposal, _after=state.now))
     if not actions:
-        actions.append(
-            Action(ActionType.HOLD, (), "No rule calls for action: hold.", {}, (), True, greeks_now, rules_now)
-        )
-    return Decision(market.as_of, book, risk, tuple(results), tuple(actions), event)
+        actions.append(Action(ActionType.HOLD, (), "No rule calls for action: hold.", {}, (), _after=state.now))
+    return Decision(market.as_of, book, risk, results, tuple(actions), event)
 
 
 # --- trades -----------------------------------------------------------------------------------
@@ -427,8 +468,7 @@ def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> 
         return None
     risk = state.risk()
     rules = state.rules
-    core_vega = float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum())
-    hedge_vega = float(risk.layers.loc[risk.layers["role"] != Role.CORE.value, "spx_vega"].sum())
+    core_vega, hedge_vega = risk.core_vega, risk.hedge_vega
     net = core_vega + hedge_vega
     over_hedged = vega is not None and vega.details.get("direction") == "over"
     if cut and (net >= 0 or over_hedged):
@@ -556,10 +596,10 @@ def _hedge_candidates(
         units.append((f"VIX call spread {spread[0].strike:g}/{spread[1].strike:g} {l1_expiry}", l1, spread, 0, 1000))
     if allow_selling:
         units += _held_units(risk, l1)
+    sums = value_legs([legs for _, _, legs, _, _ in units], market)
+    delta, vega = sums["spx_delta"].to_numpy(), sums["spx_vega"].to_numpy()
     candidates = []
-    for name, layer, legs, min_units, max_units in units:
-        probe = Book.from_layers("probe", [_probe_layer(legs)])
-        r = value_book(probe, market, per_leg=False)
+    for i, (name, layer, legs, min_units, max_units) in enumerate(units):
         cost = float(
             sum(
                 leg.quantity * Instrument(leg.instrument).multiplier * (leg.entry_price or 0.0)
@@ -572,8 +612,8 @@ def _hedge_candidates(
                 name,
                 layer,
                 legs,
-                float(r.total["spx_delta"]),
-                float(r.total["spx_vega"]),
+                float(delta[i]),
+                float(vega[i]),
                 cost,
                 min_units=min_units,
                 max_units=max_units,
@@ -609,10 +649,6 @@ def _held_units(risk: BookRisk, layer: str) -> list[tuple[str, str, tuple[Leg, .
     return units
 
 
-def _probe_layer(legs: tuple[Leg, ...]) -> Layer:
-    return Layer("probe", Role.CUSTOM, legs)
-
-
 def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
     rule = fired.get("R-L3")
     if rule is None or "R-DELAYER" in fired:  # no hedge layer goes back on while they come off
@@ -626,10 +662,9 @@ def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
         )
     expiry = expiries[1]
     unit = vix_put_spread(market, expiry, long_delta=0.40, width=2.0, quantity=1.0, group=f"L3-{expiry}")
-    probe = value_book(Book.from_layers("probe", [_probe_layer(unit)]), market, per_leg=False)
-    core_vega = abs(float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum()))
+    core_vega = abs(risk.core_vega)
     held = abs(float(risk.layers.loc[risk.layers["role"] == Role.ADAPTIVE.value, "spx_vega"].sum()))
-    per_unit = abs(float(probe.total["spx_vega"]))
+    per_unit = abs(float(value_legs([unit], market)["spx_vega"].iloc[0]))
     # L3 is sized to its share of the core's vega: topped up while the rule fires, never stacked
     missing = state.rules.l3.vega_share * core_vega - held
     if per_unit and missing < 0.5 * per_unit:

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alvh.book import Book, Role
@@ -368,13 +369,9 @@ def evaluate_rules(inputs: RuleInputs, rules: Rules | None = None) -> list[RuleR
 # --- book rules -----------------------------------------------------------------------------
 
 
-def _core_vega(risk: BookRisk) -> float:
-    return float(risk.layers.loc[risk.layers["role"] == Role.CORE.value, "spx_vega"].sum())
-
-
 def _target_net_vega(risk: BookRisk, rules: Rules) -> float:
     """The portfolio vega target: the core's vega net of the target hedge share."""
-    return _core_vega(risk) * (1.0 - rules.hedge_vega.target_share)
+    return risk.core_vega * (1.0 - rules.hedge_vega.target_share)
 
 
 def _delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -409,7 +406,7 @@ def _hedge_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
         f"{rule.min_share:.0%}-{rule.max_share:.0%} of core vega (target {rule.target_share:.0%})",
         f"Hedge layers carry {share:.0%} of the core's vega, {state}.",
         direction="under" if under else "over" if over else "inside",
-        core_vega=_core_vega(inputs.risk),
+        core_vega=inputs.risk.core_vega,
     )
 
 
@@ -418,13 +415,13 @@ def _sleeve_vega(inputs: RuleInputs, rules: Rules, scale: float) -> RuleResult:
     units = risk.core_units
     if not units or not rule.targets:
         return _skipped("R-SLEEVE-VEGA", "needs core condors and hedge-vega targets per role")
-    hedge_target = abs(_core_vega(risk)) * rules.hedge_vega.target_share
+    hedge_target = abs(risk.core_vega) * rules.hedge_vega.target_share
     limit = rule.max_drift * scale
     drifts = {}
-    for layer, row in risk.layers.iterrows():
-        if row["role"] in rule.targets:
-            target = hedge_target * rule.targets[row["role"]]
-            drifts[str(layer)] = (row["spx_vega"] - target) / units
+    vega = risk.layers["spx_vega"].to_numpy(np.float64)
+    for layer, role, layer_vega in zip(risk.layers.index, risk.layers["role"].to_numpy(object), vega, strict=True):
+        if role in rule.targets:
+            drifts[str(layer)] = float(layer_vega - hedge_target * rule.targets[role]) / units
     if not drifts:
         return _skipped("R-SLEEVE-VEGA", "no hedge layer has a vega target")
     worst = max(drifts, key=lambda k: abs(drifts[k]))
@@ -462,7 +459,7 @@ def _net_vega(inputs: RuleInputs, rules: Rules, scale: float) -> RuleResult:
 
 def _vega_per_spread(inputs: RuleInputs, rules: Rules, scale: float) -> RuleResult:
     rule = rules.vega_per_spread
-    core = _core_vega(inputs.risk)
+    core = inputs.risk.core_vega
     if core == 0:
         return _skipped("R-VEGA-PER-SPREAD", "the core has no vega")
     value = (float(inputs.risk.total["spx_vega"]) - _target_net_vega(inputs.risk, rules)) / abs(core)
@@ -478,6 +475,23 @@ def _vega_per_spread(inputs: RuleInputs, rules: Rules, scale: float) -> RuleResu
         alert=alert,
     )
     return result
+
+
+def _farthest(values: NDArray[Any], middle: float) -> float:
+    """The value farthest from ``middle`` (the first on a tie)."""
+    return float(values[np.abs(values - middle).argmax()])
+
+
+def _min(values: NDArray[np.float64]) -> float:
+    """The smallest value, NaN ignored (NaN if there is none)."""
+    values = values[~np.isnan(values)]
+    return float(values.min()) if len(values) else float("nan")
+
+
+def _max(values: NDArray[np.float64]) -> float:
+    """The largest value, NaN ignored (NaN if there is none)."""
+    values = values[~np.isnan(values)]
+    return float(values.max()) if len(values) else float("nan")
 
 
 def _margin(risk: BookRisk) -> float:
@@ -504,13 +518,12 @@ def _short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule, condors = rules.short_delta, inputs.risk.condors
     if not len(condors):
         return _skipped("R-SHORT-DELTA", "no core condors")
-    deltas = pd.concat([condors["short_put_delta"].abs(), condors["short_call_delta"].abs()]).dropna()
-    outside = deltas[(deltas < rule.min) | (deltas > rule.max)]
-    worst = (
-        float(outside.iloc[(outside - (rule.min + rule.max) / 2).abs().argmax()])
-        if len(outside)
-        else float(deltas.max())
-    )
+    names = np.tile(condors.index.to_numpy(object), 2)
+    deltas = np.abs(np.concatenate([condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy()]))
+    names, deltas = names[~np.isnan(deltas)], deltas[~np.isnan(deltas)]
+    beyond = (deltas < rule.min) | (deltas > rule.max)
+    outside = deltas[beyond]
+    worst = _farthest(outside, (rule.min + rule.max) / 2) if len(outside) else _max(deltas)
     return _result(
         "R-SHORT-DELTA",
         rule,
@@ -520,7 +533,7 @@ def _short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
         f"{len(outside)} short strike(s) outside the {rule.min:.2f}-{rule.max:.2f} delta band."
         if len(outside)
         else "Short strikes inside the delta band.",
-        outside=sorted(set(outside.index)),
+        outside=sorted(set(names[beyond])),
     )
 
 
@@ -528,18 +541,19 @@ def _dte(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule, condors = rules.dte, inputs.risk.condors
     if not len(condors):
         return _skipped("R-DTE", "no core condors")
-    dte = condors["dte"]
-    outside = dte[(dte < rule.min) | (dte > rule.max)]
+    dte = condors["dte"].to_numpy()
+    beyond = (dte < rule.min) | (dte > rule.max)
+    outside, names = dte[beyond], condors.index.to_numpy(object)[beyond].tolist()
     return _result(
         "R-DTE",
         rule,
         len(outside) > 0,
-        float(outside.iloc[(outside - (rule.min + rule.max) / 2).abs().argmax()]) if len(outside) else float(dte.min()),
+        _farthest(outside, (rule.min + rule.max) / 2) if len(outside) else float(dte.min()),
         f"{rule.min}-{rule.max} DTE",
-        f"{len(outside)} condor(s) outside {rule.min}-{rule.max} DTE: {', '.join(map(str, outside.index))}."
+        f"{len(outside)} condor(s) outside {rule.min}-{rule.max} DTE: {', '.join(map(str, names))}."
         if len(outside)
         else f"All condors at {int(dte.min())}-{int(dte.max())} DTE.",
-        outside=list(outside.index),
+        outside=names,
     )
 
 
@@ -548,23 +562,19 @@ def _breakeven(inputs: RuleInputs, rules: Rules) -> RuleResult:
     if not len(condors):
         return _skipped("R-BREAKEVEN", "no core condors")
     spot = inputs.market.spx.spot
-    low_ok = condors["breakeven_low"] < spot - condors["expected_move"]
-    high_ok = condors["breakeven_high"] > spot + condors["expected_move"]
-    inside = condors[~(low_ok & high_ok)]
-    room = np.minimum(
-        (spot - condors["breakeven_low"]) / condors["expected_move"],
-        (condors["breakeven_high"] - spot) / condors["expected_move"],
-    )
+    low, high, move = (condors[c].to_numpy() for c in ("breakeven_low", "breakeven_high", "expected_move"))
+    inside = condors.index.to_numpy(object)[~((low < spot - move) & (high > spot + move))].tolist()
+    room = _min(np.minimum((spot - low) / move, (high - spot) / move))
     return _result(
         "R-BREAKEVEN",
         rule,
         len(inside) > 0,
-        float(room.min()),
+        room,
         "break-evens beyond 1 expected move",
-        f"{len(inside)} condor(s) with a break-even inside the 1-SD move: {', '.join(map(str, inside.index))}."
+        f"{len(inside)} condor(s) with a break-even inside the 1-SD move: {', '.join(map(str, inside))}."
         if len(inside)
-        else f"Break-evens at least {float(room.min()):.2f} expected moves from spot.",
-        inside=list(inside.index),
+        else f"Break-evens at least {room:.2f} expected moves from spot.",
+        inside=inside,
     )
 
 
@@ -574,8 +584,9 @@ def near_breakeven(risk: BookRisk, market: Market, proximity: float) -> list[str
     if not len(condors):
         return []
     spot = market.spx.spot
-    distance = np.minimum((spot - condors["breakeven_low"]).abs(), (condors["breakeven_high"] - spot).abs())
-    return [str(g) for g in condors.index[np.asarray(distance <= proximity * condors["expected_move"])]]
+    low, high, move = (condors[c].to_numpy() for c in ("breakeven_low", "breakeven_high", "expected_move"))
+    distance = np.minimum(np.abs(spot - low), np.abs(high - spot))
+    return [str(g) for g in condors.index.to_numpy(object)[distance <= proximity * move]]
 
 
 def _crowded(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -600,13 +611,13 @@ def _roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
         return _skipped("R-ROLL", "no core condors")
     closes = [inputs.market.spx.spot]
     if inputs.spx_history is not None:
-        history = inputs.spx_history[inputs.spx_history.index < pd.Timestamp(inputs.market.as_of.date())]
-        closes = (
-            [*history.iloc[-(rule.sessions - 1) :].tolist(), inputs.market.spx.spot] if rule.sessions > 1 else closes
-        )
+        before = np.asarray(inputs.spx_history.index < pd.Timestamp(inputs.market.as_of.date()), dtype=bool)
+        history = inputs.spx_history.to_numpy()[before]
+        closes = [*history[-(rule.sessions - 1) :].tolist(), inputs.market.spx.spot] if rule.sessions > 1 else closes
     rolled, sessions_beyond = [], {}
-    for group, c in condors.iterrows():
-        beyond = [(s < c["short_put_strike"]) or (s > c["short_call_strike"]) for s in closes]
+    puts, calls = condors["short_put_strike"].to_numpy(), condors["short_call_strike"].to_numpy()
+    for group, put, call in zip(condors.index, puts, calls, strict=True):
+        beyond = [(s < put) or (s > call) for s in closes]
         count = 0
         for b in reversed(beyond):
             if not b:
@@ -639,13 +650,15 @@ def _roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 def _recon(inputs: RuleInputs, rules: Rules) -> RuleResult:
     table = vega_reconciliation(inputs.book, inputs.market, shifts=rules.recon.shifts)
+    shifts, columns, rows = table.index.tolist(), table.columns.tolist(), table.to_numpy().tolist()
     return RuleResult(
         "R-RECON",
         RuleStatus.INFO,
         None,
         "P&L at IV shifts " + ", ".join(f"{s:+g}" for s in rules.recon.shifts),
-        "Book P&L at IV shifts (vol pts: $): " + ", ".join(f"{s:+g}: {v:+,.0f}" for s, v in table["book"].items()),
-        {"table": {str(k): row.to_dict() for k, row in table.iterrows()}},
+        "Book P&L at IV shifts (vol pts: $): "
+        + ", ".join(f"{s:+g}: {v:+,.0f}" for s, v in zip(shifts, table["book"].to_numpy(), strict=True)),
+        {"table": {str(k): dict(zip(columns, row, strict=True)) for k, row in zip(shifts, rows, strict=True)}},
     )
 
 

@@ -281,11 +281,9 @@ def vega_reconciliation(
     """R-RECON, the daily vega reconciliation: P&L ($) of each layer and the book for parallel SPX
     IV shifts (vol points; VIX moves with them), spot and time unchanged."""
     grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0.0])
-    frame = pd.DataFrame(
-        grid.pnl[0, :, 0, 0, :], index=pd.Index(grid.vol_shifts, name="vol_shift"), columns=grid.layers
-    )
-    frame["book"] = frame.sum(axis=1)
-    return frame
+    pnl = grid.pnl[0, :, 0, 0, :]
+    columns = {**dict(zip(grid.layers, pnl.T, strict=True)), "book": pnl.sum(axis=1)}
+    return pd.DataFrame(columns, index=pd.Index(grid.vol_shifts, name="vol_shift"))
 
 
 @dataclass(frozen=True)

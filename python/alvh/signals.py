@@ -47,6 +47,7 @@ __all__ = [
     "inflation_rising",
     "macd",
     "rsi",
+    "signal_history",
     "signal_snapshot",
     "theta_realisation",
     "vix_spike",
@@ -727,23 +728,8 @@ def signal_snapshot(
         A bad series (named in the message), no common date, or an ``as_of`` missing from a
         series.
     """
-    period = _check_int("rsi_period", rsi_period, minimum=1)
-    if not isinstance(macd_spans, tuple) or len(macd_spans) != 3:
-        raise InputError(f"macd_spans must be a tuple (fast, slow, signal), got {macd_spans!r}")
-    fast, slow, signal = (_check_int(f"macd_spans[{i}]", span, minimum=1) for i, span in enumerate(macd_spans))
-    if fast >= slow:
-        raise InputError(f"macd_spans: fast must be smaller than slow, got {macd_spans!r}")
-    trend_window = _check_int("trend_window", trend_window, minimum=1)
-    spike_window = _check_int("spike_window", spike_window, minimum=2)
-    thr = _check_threshold("spike_threshold", spike_threshold)
-    ad_lookback = _check_int("ad_lookback", ad_lookback, minimum=1)
-    given: dict[str, object] = {"spx_closes": spx_closes, "vix_closes": vix_closes}
-    if front_future_closes is not None:
-        given["front_future_closes"] = front_future_closes
-    if ad_line is not None:
-        given["ad_line"] = ad_line
-    # sortedness, duplicates, NaN, sign; the lengths are checked after the cut at as_of
-    clean = {name: _series(name, series, positive=name != "ad_line") for name, series in given.items()}
+    settings = _Settings.checked(rsi_period, macd_spans, trend_window, spike_window, spike_threshold, ad_lookback)
+    clean = _clean(spx_closes, vix_closes, front_future_closes, ad_line)
     if as_of is None:
         common = None
         for series in clean.values():
@@ -768,39 +754,169 @@ def signal_snapshot(
             hint = f"; the last one before is {_day(before[-1])}" if len(before) else ""
             raise InputError(f"{name} has no value on {_day(date)} (as_of){hint}")
         cut[name] = series.loc[:date]
-    rsi_needs = f"RSI({period})"
-    spx = _require_length("spx_closes", cut["spx_closes"], period + 1, rsi_needs)
-    macd_needs = f"MACD({fast}, {slow}, {signal}) (and the spike's {spike_window}-day minimum)"
-    vix = _require_length("vix_closes", cut["vix_closes"], max(slow + signal - 1, spike_window), macd_needs)
-    if "front_future_closes" in cut:
-        fut = _require_length("front_future_closes", cut["front_future_closes"], period + 1, rsi_needs)
-        fut_rsi = _rsi(fut, period)
-        source = "front_future"
-    else:
-        fut_rsi = _rsi(_require_length("vix_closes", vix, period + 1, rsi_needs), period)
-        source = "vix"
-    vm = _macd(vix, fast, slow, signal)
-    trend = _trend(vm["histogram"], trend_window)
-    last = _spike(vix, spike_window, thr).iloc[-1]
-    divergence: int | None = None
-    if "ad_line" in cut:
-        _same_index("spx_closes", spx, "ad_line", cut["ad_line"])
-        _require_length("spx_closes", spx, ad_lookback + 1, f"the A/D divergence (lookback {ad_lookback})")
-        divergence = int(_divergence(spx, cut["ad_line"], ad_lookback).iloc[-1])
-    return Signals(
-        date=date,
-        spx_rsi=float(_rsi(spx, period).iloc[-1]),
-        vix_future_rsi=float(fut_rsi.iloc[-1]),
-        vix_rsi_source=source,
-        vix_macd_histogram=float(vm["histogram"].iloc[-1]),
-        vix_macd_histogram_slope=float(vm["histogram_slope"].iloc[-1]),
-        vix_macd_trend=MacdTrend(trend.iloc[-1]),
-        ad_divergence=divergence,
-        vix_spike=bool(last["spike"]),
-        vix_retracement=float(last["retracement"]),
-        vix_spike_peak=float(last["spike_peak"]),
-        vix_spike_base=float(last["spike_base"]),
-    )
+    settings.check_lengths(cut)
+    return _Indicators.of(cut, settings).on(date)
+
+
+def signal_history(
+    *,
+    spx_closes: pd.Series[float],
+    vix_closes: pd.Series[float],
+    front_future_closes: pd.Series[float] | None = None,
+    ad_line: pd.Series[float] | None = None,
+    rsi_period: int = 14,
+    macd_spans: tuple[int, int, int] = (12, 26, 9),
+    trend_window: int = 3,
+    spike_window: int = 20,
+    spike_threshold: float = 0.30,
+    ad_lookback: int = 20,
+) -> dict[pd.Timestamp, Signals]:
+    """The :func:`signal_snapshot` of every day at once (a backtest reads one a day): for each date
+    common to the series with enough data up to it for every signal, the snapshot as of that date.
+    Each indicator is computed once over the whole series; nothing looks ahead (module docstring),
+    so each day's signals are those of the series cut at that day. The arguments are
+    :func:`signal_snapshot`'s, except that ``ad_line`` must be on exactly ``spx_closes``' dates."""
+    settings = _Settings.checked(rsi_period, macd_spans, trend_window, spike_window, spike_threshold, ad_lookback)
+    clean = _clean(spx_closes, vix_closes, front_future_closes, ad_line)
+    if "ad_line" in clean:
+        _same_index("spx_closes", clean["spx_closes"], "ad_line", clean["ad_line"])
+    indicators = _Indicators.of(clean, settings)
+    common: pd.Index | None = None
+    for series in clean.values():
+        common = series.index if common is None else common.intersection(series.index)
+    assert common is not None
+    # the 1-based position of each common date in each series: how many values up to it
+    counts = {name: series.index.get_indexer(common) + 1 for name, series in clean.items()}
+    enough = np.logical_and.reduce([counts[name] >= settings.length(name, clean) for name in clean])
+    return {pd.Timestamp(date): indicators.on(date) for date in common[enough]}
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """The indicators' parameters, checked."""
+
+    period: int
+    fast: int
+    slow: int
+    signal: int
+    trend_window: int
+    spike_window: int
+    threshold: float
+    ad_lookback: int
+
+    @classmethod
+    def checked(
+        cls,
+        rsi_period: object,
+        macd_spans: object,
+        trend_window: object,
+        spike_window: object,
+        spike_threshold: object,
+        ad_lookback: object,
+    ) -> _Settings:
+        period = _check_int("rsi_period", rsi_period, minimum=1)
+        if not isinstance(macd_spans, tuple) or len(macd_spans) != 3:
+            raise InputError(f"macd_spans must be a tuple (fast, slow, signal), got {macd_spans!r}")
+        fast, slow, signal = (_check_int(f"macd_spans[{i}]", span, minimum=1) for i, span in enumerate(macd_spans))
+        if fast >= slow:
+            raise InputError(f"macd_spans: fast must be smaller than slow, got {macd_spans!r}")
+        return cls(
+            period,
+            fast,
+            slow,
+            signal,
+            _check_int("trend_window", trend_window, minimum=1),
+            _check_int("spike_window", spike_window, minimum=2),
+            _check_threshold("spike_threshold", spike_threshold),
+            _check_int("ad_lookback", ad_lookback, minimum=1),
+        )
+
+    def length(self, name: str, series: dict[str, pd.Series[float]]) -> int:
+        """The values of series ``name`` (of the ``series`` given) the signals need."""
+        if name == "vix_closes":
+            rsi = 0 if "front_future_closes" in series else self.period + 1
+            return max(self.slow + self.signal - 1, self.spike_window, rsi)
+        if name == "spx_closes":
+            return max(self.period + 1, self.ad_lookback + 1 if "ad_line" in series else 0)
+        return self.period + 1 if name == "front_future_closes" else 0
+
+    def check_lengths(self, cut: dict[str, pd.Series[float]]) -> None:
+        """Raise naming the first series of ``cut`` too short for its signals."""
+        rsi_needs = f"RSI({self.period})"
+        spx = _require_length("spx_closes", cut["spx_closes"], self.period + 1, rsi_needs)
+        macd_needs = f"MACD({self.fast}, {self.slow}, {self.signal}) (and the spike's {self.spike_window}-day minimum)"
+        vix = _require_length(
+            "vix_closes", cut["vix_closes"], max(self.slow + self.signal - 1, self.spike_window), macd_needs
+        )
+        if "front_future_closes" in cut:
+            _require_length("front_future_closes", cut["front_future_closes"], self.period + 1, rsi_needs)
+        else:
+            _require_length("vix_closes", vix, self.period + 1, rsi_needs)
+        if "ad_line" in cut:
+            _same_index("spx_closes", spx, "ad_line", cut["ad_line"])
+            _require_length(
+                "spx_closes", spx, self.ad_lookback + 1, f"the A/D divergence (lookback {self.ad_lookback})"
+            )
+
+
+def _clean(
+    spx_closes: object, vix_closes: object, front_future_closes: object, ad_line: object
+) -> dict[str, pd.Series[float]]:
+    """The series given, checked (sortedness, duplicates, NaN, sign), by argument name."""
+    given: dict[str, object] = {"spx_closes": spx_closes, "vix_closes": vix_closes}
+    if front_future_closes is not None:
+        given["front_future_closes"] = front_future_closes
+    if ad_line is not None:
+        given["ad_line"] = ad_line
+    return {name: _series(name, series, positive=name != "ad_line") for name, series in given.items()}
+
+
+@dataclass(frozen=True)
+class _Indicators:
+    """Every indicator the signals read, over whole series (each value from data up to its day)."""
+
+    spx_rsi: pd.Series[float]
+    future_rsi: pd.Series[float]
+    source: str
+    macd: pd.DataFrame
+    trend: pd.Series[Any]
+    spike: pd.DataFrame
+    divergence: pd.Series[int] | None
+
+    @classmethod
+    def of(cls, series: dict[str, pd.Series[float]], settings: _Settings) -> _Indicators:
+        spx, vix = series["spx_closes"], series["vix_closes"]
+        future = series.get("front_future_closes")
+        macd = _macd(vix, settings.fast, settings.slow, settings.signal)
+        return cls(
+            spx_rsi=_rsi(spx, settings.period),
+            future_rsi=_rsi(vix if future is None else future, settings.period),
+            source="vix" if future is None else "front_future",
+            macd=macd,
+            trend=_trend(macd["histogram"], settings.trend_window),
+            spike=_spike(vix, settings.spike_window, settings.threshold),
+            divergence=None if "ad_line" not in series else _divergence(spx, series["ad_line"], settings.ad_lookback),
+        )
+
+    def on(self, date: pd.Timestamp) -> Signals:
+        """The signals of ``date``."""
+        spx, vix, future = (
+            int(series.index.get_indexer(pd.Index([date]))[0]) for series in (self.spx_rsi, self.macd, self.future_rsi)
+        )
+        return Signals(
+            date=date,
+            spx_rsi=float(self.spx_rsi.iloc[spx]),
+            vix_future_rsi=float(self.future_rsi.iloc[future]),
+            vix_rsi_source=self.source,
+            vix_macd_histogram=float(self.macd["histogram"].iloc[vix]),
+            vix_macd_histogram_slope=float(self.macd["histogram_slope"].iloc[vix]),
+            vix_macd_trend=MacdTrend(self.trend.iloc[vix]),
+            ad_divergence=None if self.divergence is None else int(self.divergence.iloc[spx]),
+            vix_spike=bool(self.spike["spike"].iloc[vix]),
+            vix_retracement=float(self.spike["retracement"].iloc[vix]),
+            vix_spike_peak=float(self.spike["spike_peak"].iloc[vix]),
+            vix_spike_base=float(self.spike["spike_base"].iloc[vix]),
+        )
 
 
 def _require_length(name: str, series: pd.Series[float], n: int, needs: str) -> pd.Series[float]:

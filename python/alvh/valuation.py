@@ -10,7 +10,7 @@ definitions are in the Rust ``legs`` module docs and summarised in :data:`METRIC
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -19,13 +19,22 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh import _core
-from alvh.book import Book, Instrument, Role
+from alvh.book import Book, Instrument, Leg, Role
 from alvh.exceptions import ConfigError, InputError
 from alvh.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
 from alvh.market import K_RANGE, Market, snapshot_cache
 from alvh.pricing import price as option_price
 
-__all__ = ["BUCKETS", "METRICS", "METRIC_DOCS", "BookRisk", "leg_arrays", "value_book", "variance_swap_strike"]
+__all__ = [
+    "BUCKETS",
+    "METRICS",
+    "METRIC_DOCS",
+    "BookRisk",
+    "leg_arrays",
+    "value_book",
+    "value_legs",
+    "variance_swap_strike",
+]
 
 METRICS: list[str] = _core.leg_metric_names()
 """Per-leg metric columns, in kernel order."""
@@ -82,12 +91,24 @@ class BookRisk:
     :func:`condor_metrics`)."""
 
     @property
+    def core_vega(self) -> float:
+        """SPX vega of the core layers ($ per vol point)."""
+        return self._role_vega(core=True)
+
+    @property
+    def hedge_vega(self) -> float:
+        """SPX vega of the hedge layers (every layer but the core; $ per vol point)."""
+        return self._role_vega(core=False)
+
+    def _role_vega(self, *, core: bool) -> float:
+        is_core = self.layers["role"].to_numpy(object) == Role.CORE.value
+        return float(self.layers["spx_vega"].to_numpy(np.float64)[is_core == core].sum())
+
+    @property
     def hedge_vega_share(self) -> float:
         """Hedge layers' SPX vega as a share of the core's |SPX vega| (R-HEDGE-VEGA)."""
-        is_core = self.layers["role"].to_numpy(object) == Role.CORE.value
-        vega = self.layers["spx_vega"].to_numpy(np.float64)
-        core, hedge = vega[is_core].sum(), vega[~is_core].sum()
-        return float(hedge / abs(core)) if core else float("nan")
+        core = self.core_vega
+        return self.hedge_vega / abs(core) if core else float("nan")
 
     @property
     def delta_per_condor(self) -> float:
@@ -128,6 +149,33 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
     )
 
 
+def value_legs(groups: Sequence[Sequence[Leg]], market: Market) -> pd.DataFrame:
+    """The metric sums (:data:`METRICS`, columns) of each group of legs (rows, in order) against
+    ``market``, in one kernel call: what each position would add to a book, without building one
+    (the decision engine prices its candidate hedges so). The legs are not validated: give legs of
+    :mod:`alvh.builders` or of a valued book."""
+    legs = [leg for group in groups for leg in group]
+    instruments = [Instrument(leg.instrument) for leg in legs]
+    frame = pd.DataFrame(
+        {
+            "instrument": [i.value for i in instruments],
+            "expiry": np.array([leg.expiry for leg in legs], dtype="datetime64[D]"),
+            "right": [leg.right for leg in legs],
+            "strike": np.array([np.nan if leg.strike is None else leg.strike for leg in legs], dtype=np.float64),
+            "quantity": np.array([leg.quantity for leg in legs], dtype=np.float64),
+            "entry_price": np.array([np.nan if leg.entry_price is None else leg.entry_price for leg in legs]),
+            "multiplier": np.array([i.multiplier for i in instruments], dtype=np.float64),
+            "start": np.array([leg.start or "NaT" for leg in legs], dtype="datetime64[D]"),
+            "realized_vol": np.array([np.nan if leg.realized_vol is None else leg.realized_vol for leg in legs]),
+            "source": [f"groups[{i}][{j}]" for i, group in enumerate(groups) for j in range(len(group))],
+        }
+    )
+    codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
+    arrays = _kernel_arrays(frame, "legs", market, codes)
+    metrics, _ = _core.book_risk(arrays, len(groups), market.spx.spot, market.vix.spot, market.link.log_beta, None)
+    return pd.DataFrame(metrics, columns=METRICS)
+
+
 def _memo(book: Book, market: Market, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
     """``compute()``, or its result from an earlier call for this same, unchanged book (the same
     object, its legs table equal to what it was) and market snapshot (books above
@@ -158,7 +206,8 @@ def _value_book(book: Book, market: Market, per_leg: bool) -> BookRisk:
     legs = book.legs
     n = len(legs)
     arrays = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
-    core_options = (legs["role"] == Role.CORE.value).to_numpy(bool) & (arrays["kind"] == _KIND["SPX"])
+    core = legs["role"].to_numpy(object) == Role.CORE.value
+    core_options = core & (arrays["kind"] == _KIND["SPX"])
     # condor metrics read per-leg Greeks, so they are computed for a core even when not returned
     per_leg_out = np.empty((len(METRICS), n)) if per_leg or core_options.any() else None
     metrics, buckets = _core.book_risk(
@@ -197,21 +246,20 @@ def _value_book(book: Book, market: Market, per_leg: bool) -> BookRisk:
         legs=leg_table,
         layers=layers,
         total=total,
-        core_units=_core_units(legs),
+        core_units=_core_units(legs, core),
         condors=_condor_metrics(legs, {**numbers, "entry_price": legs["entry_price"].to_numpy(np.float64)}, market),
     )
 
 
 def _with_columns(legs: pd.DataFrame, columns: dict[str, NDArray[Any]]) -> pd.DataFrame:
     """``legs`` with float columns appended (one concatenation, not one insert per column)."""
-    extra = pd.DataFrame(np.column_stack(list(columns.values())) if len(legs) else None, columns=list(columns))
-    extra.index = legs.index
-    return pd.concat([legs, extra.astype(np.float64)], axis=1)
+    block = np.column_stack([np.asarray(c, dtype=np.float64) for c in columns.values()])
+    return pd.concat([legs, pd.DataFrame(block, columns=list(columns), index=legs.index)], axis=1)
 
 
-def _core_units(legs: pd.DataFrame) -> float:
-    """Condor units in the core: for each core group (or ungrouped leg), its largest |quantity|."""
-    core = (legs["role"] == Role.CORE.value).to_numpy(bool)
+def _core_units(legs: pd.DataFrame, core: NDArray[np.bool_]) -> float:
+    """Condor units in the core (``core``: which legs are): for each core group (or ungrouped
+    leg), its largest |quantity|."""
     if not core.any():
         return 0.0
     group = legs["group"].to_numpy(object)[core]
@@ -232,8 +280,13 @@ def leg_arrays(book: Book, market: Market) -> dict[str, Any]:
 
 
 def _leg_arrays(book: Book, market: Market) -> dict[str, Any]:
-    legs = book.legs
-    inputs = _leg_inputs(book, market)
+    return _kernel_arrays(book.legs, book.name, market, _layer_codes(book))
+
+
+def _kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[np.uint32]) -> dict[str, Any]:
+    """The kernels' arrays from a legs table (``name`` for error messages; ``layer``: each leg's
+    layer code)."""
+    inputs = _leg_inputs(legs, name, market)
     entry = legs["entry_price"].to_numpy(np.float64)
     return {
         "kind": inputs["kind"],
@@ -252,7 +305,7 @@ def _leg_arrays(book: Book, market: Market) -> dict[str, Any]:
         "entry_price": np.where(inputs["kind"] == _KIND["VARSWAP"], 0.0, entry),
         "remaining_fraction": inputs["remaining_fraction"],
         "accrued_variance": inputs["accrued_variance"],
-        "layer": _layer_codes(book),
+        "layer": layer,
     }
 
 
@@ -264,9 +317,8 @@ def _layer_codes(book: Book) -> NDArray[np.uint32]:
     return codes
 
 
-def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
+def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDArray[Any]]:
     """Each leg's market inputs, looked up in the market one expiry at a time."""
-    legs = book.legs
     n = len(legs)
     instrument = legs["instrument"].to_numpy(object)
     expiry = legs["expiry"].to_numpy("datetime64[D]")
@@ -276,12 +328,12 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
     if expired.any():
         row = int(np.flatnonzero(expired)[0])
         raise ConfigError(
-            f"{book.name}: {legs['source'].iloc[row]}.expiry = {expiry[row]} is before the market's "
+            f"{name}: {legs['source'].iloc[row]}.expiry = {expiry[row]} is before the market's "
             f"as_of ({market.as_of}): remove expired legs"
         )
     kind = np.zeros(n, dtype=np.uint8)
-    for name, code in _KIND.items():
-        kind[instrument == name] = code
+    for label, code in _KIND.items():
+        kind[instrument == label] = code
     pm = np.isin(instrument, [i.value for i in Instrument if i.settlement is Settlement.PM])
     settle_seconds = np.where(pm, _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)).astype("timedelta64[s]")
     seconds = (expiry.astype("datetime64[s]") + settle_seconds - as_of).astype(np.float64)
@@ -296,7 +348,7 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
         "strike": np.nan_to_num(legs["strike"].to_numpy(np.float64), nan=0.0),
         "vol": np.zeros(n),
         "div_yield": np.full(n, market.spx.div_yield),
-        "is_call": (legs["right"] == "call").to_numpy(bool),
+        "is_call": legs["right"].to_numpy(object) == "call",
         "term_beta": np.zeros(n),
         "remaining_fraction": np.zeros(n),
         "accrued_variance": np.zeros(n),
@@ -317,20 +369,20 @@ def _leg_inputs(book: Book, market: Market) -> dict[str, NDArray[Any]]:
             try:
                 quote = market.vix_future(day)
             except InputError as e:
-                raise ConfigError(f"{book.name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
+                raise ConfigError(f"{name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
             out["underlying"][vix] = quote.price
             out["term_beta"][vix] = market.link.term_beta(years[vix])
             options = vix[kind[vix] == _KIND["VIX"]]
             if len(options):
                 if quote.option_vol is None:
                     raise ConfigError(
-                        f"{book.name}: {legs['source'].iloc[int(options[0])]}: the market has no VIX option vol "
+                        f"{name}: {legs['source'].iloc[int(options[0])]}: the market has no VIX option vol "
                         f"for expiry {day} (vix.futures option_vol)"
                     )
                 out["vol"][options] = quote.option_vol
         swaps = rows[kind[rows] == _KIND["VARSWAP"]]
         if len(swaps):
-            _variance_swap_inputs(book, market, day, swaps, out)
+            _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)
     return out
 
 
@@ -339,15 +391,15 @@ def _seconds(t: dt.time) -> int:
 
 
 def _variance_swap_inputs(
-    book: Book, market: Market, expiry: dt.date, rows: NDArray[np.intp], out: dict[str, NDArray[Any]]
+    legs: pd.DataFrame, name: str, market: Market, expiry: dt.date, rows: NDArray[np.intp], out: dict[str, NDArray[Any]]
 ) -> None:
-    """The inputs of the variance swaps ``rows``, all expiring on ``expiry`` (one fair strike)."""
-    legs = book.legs.iloc[rows]
+    """The inputs of the variance swaps ``legs`` (the rows ``rows`` of the arrays ``out``), all
+    expiring on ``expiry`` (one fair strike)."""
     forward_start = (legs["start"] > pd.Timestamp(market.as_of).normalize()).to_numpy(bool)
     if forward_start.any():
         leg = legs.iloc[int(np.flatnonzero(forward_start)[0])]
         raise ConfigError(
-            f"{book.name}: {leg['source']}.start = {leg['start'].date()} is after the market's as_of "
+            f"{name}: {leg['source']}.start = {leg['start'].date()} is after the market's as_of "
             f"({market.as_of}): forward-starting variance swaps are not supported"
         )
     close = np.timedelta64(_seconds(MARKET_CLOSE), "s")
@@ -360,7 +412,7 @@ def _variance_swap_inputs(
     if missing.any():
         leg = legs.iloc[int(np.flatnonzero(missing)[0])]
         raise ConfigError(
-            f"{book.name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
+            f"{name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
             f"({leg['start'].date()})"
         )
     out["strike"][rows] = legs["strike"].to_numpy(np.float64) / 100.0
@@ -432,15 +484,30 @@ def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: 
         return pd.DataFrame()
     group = legs["group"].to_numpy(object)[rows]
     keys = np.where(pd.isna(group), legs["source"].to_numpy(object)[rows], group)
-    codes, names = pd.factorize(keys, sort=False)
     column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
     expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
     calls = legs["right"].to_numpy(object)[rows] == "call"
+    # the decision engine values its book again after each action, most often with the core unchanged
+    cache = snapshot_cache(market)
+    key = ("condor_metrics", tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
+    if key not in cache:
+        cache[key] = _condor_table(keys, column, expiry, calls, market)
+    table: pd.DataFrame = cache[key]
+    return table.copy(deep=False)  # copy-on-write: changing it leaves the memo as it was
+
+
+def _condor_table(
+    keys: NDArray[Any], column: dict[str, FloatArray], expiry: NDArray[Any], calls: NDArray[np.bool_], market: Market
+) -> pd.DataFrame:
+    """:func:`_condor_metrics` of the core option legs: their group keys, numbers, expiries and
+    rights."""
+    codes, names = pd.factorize(keys, sort=False)
     spot = market.spx.spot
-    out = []
+    atm_vols: dict[float, float] = {}  # the groups of one expiry share it
+    out: dict[str, list[Any]] = {name: [] for name in _CONDOR_COLUMNS}
     for code, name in enumerate(names):
         g = np.flatnonzero(codes == code)
-        if len(np.unique(expiry[g])) != 1:
+        if (expiry[g] != expiry[g[0]]).any():
             continue  # calendars are not defined-risk at one expiry
         quantity = column["quantity"][g]
         size = quantity * column["multiplier"][g]
@@ -457,28 +524,54 @@ def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: 
         dte = int(column["dte"][g[0]])
         short = quantity < 0
         short_put, short_call = short & ~calls[g], short & calls[g]
-        out.append(
-            {
-                "group": name,
-                "expiry": day,
-                "dte": dte,
-                "units": float(np.abs(quantity).max()),
-                "credit": credit,
-                "max_loss": float(-min(pnl.min(), 0.0)),
-                "max_profit": float(max(pnl.max(), 0.0)),
-                "breakeven_low": breakevens[0] if breakevens else float("nan"),
-                "breakeven_high": breakevens[-1] if len(breakevens) > 1 else float("nan"),
-                "short_put_strike": float(strikes[short_put].max()) if short_put.any() else float("nan"),
-                "short_call_strike": float(strikes[short_call].min()) if short_call.any() else float("nan"),
-                "short_put_delta": -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
-                "short_call_delta": -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
-                "expected_move": spot * market.atm_vol(years) * np.sqrt(dte / 365.0),
-                "probability_of_profit": _probability_of_profit(market, day, years, grid, pnl),
-                "theta": float(column["theta"][g].sum()),
-                "spx_vega": float(column["spx_vega"][g].sum()),
-            }
+        if years not in atm_vols:
+            atm_vols[years] = market.atm_vol(years)
+        values = (
+            name,
+            day,
+            dte,
+            float(np.abs(quantity).max()),
+            credit,
+            float(-min(pnl.min(), 0.0)),
+            float(max(pnl.max(), 0.0)),
+            breakevens[0] if breakevens else float("nan"),
+            breakevens[-1] if len(breakevens) > 1 else float("nan"),
+            float(strikes[short_put].max()) if short_put.any() else float("nan"),
+            float(strikes[short_call].min()) if short_call.any() else float("nan"),
+            -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
+            -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
+            spot * atm_vols[years] * np.sqrt(dte / 365.0),
+            _probability_of_profit(market, day, years, grid, pnl),
+            float(column["theta"][g].sum()),
+            float(column["spx_vega"][g].sum()),
         )
-    return pd.DataFrame(out).set_index("group") if out else pd.DataFrame()
+        for values_of, value in zip(out.values(), values, strict=True):
+            values_of.append(value)
+    if not out["group"]:
+        return pd.DataFrame()
+    return pd.DataFrame({c: out[c] for c in _CONDOR_COLUMNS[1:]}, index=pd.Index(out["group"], name="group"))
+
+
+_CONDOR_COLUMNS = (
+    "group",
+    "expiry",
+    "dte",
+    "units",
+    "credit",
+    "max_loss",
+    "max_profit",
+    "breakeven_low",
+    "breakeven_high",
+    "short_put_strike",
+    "short_call_strike",
+    "short_put_delta",
+    "short_call_delta",
+    "expected_move",
+    "probability_of_profit",
+    "theta",
+    "spx_vega",
+)
+"""The columns of :func:`condor_metrics` (``group``: the index)."""
 
 
 def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
