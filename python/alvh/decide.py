@@ -495,7 +495,7 @@ def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> 
         # only the delta band, with futures: hedge vega stays where the de-layering left it
         target, band, sleeves = hedge_vega / abs(core_vega), (-math.inf, math.inf), {}
 
-    def size(share_band: tuple[float, float]) -> SizingResult:
+    def size(share_band: tuple[float, float], *, soft_delta: bool = False) -> SizingResult:
         return size_hedges(
             candidates,
             spx_delta=float(risk.total["spx_delta"]),
@@ -506,21 +506,25 @@ def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> 
             target_share=target,
             share_band=share_band,
             sleeves=sleeves,
+            soft_delta=soft_delta,
         )
 
     result = size(band)
     if not result.feasible and delta is not None:
         # Every VIX hedge carries SPX delta and vega in one ratio (β·VIX/S, SPEC §2), so a delta
-        # breach of more than a few hundredths per condor cannot be hedged inside the vega band.
-        # The delta band is what L2 is for (SPEC §1): it comes first, hedge vega as near its
-        # target as that allows, and the reason says so.
-        delta_first = size((-math.inf, math.inf))
-        if delta_first.feasible:
-            result = replace(
-                delta_first,
-                message=f"{delta_first.message} — outside the {band[0]:.0%}-{band[1]:.0%} vega band: VIX hedges "
-                "move SPX delta and vega together, and the delta band comes first",
-            )
+        # breach of more than a few hundredths per condor cannot be hedged inside the vega band:
+        # R-DELTA's priority says which band holds, and the reason says what was given up.
+        why = "VIX hedges move SPX delta and vega together, and the"
+        if rules.delta.priority == "delta":
+            first = size((-math.inf, math.inf))
+            note = f"outside the {band[0]:.0%}-{band[1]:.0%} vega band: {why} delta band comes first"
+        else:
+            first = size(band, soft_delta=True)
+            note = f"delta outside ±{rules.delta.max_abs:g}: {why} vega band comes first (R-ROLL handles a true break)"
+            if first.feasible and not first.units:
+                first = replace(first, feasible=False, message=f"no hedge brings delta closer to its band: {note}")
+        if first.feasible:
+            result = replace(first, message=f"{first.message} — {note}")
     numbers = {
         "target_share": target,
         "delta_per_condor_after": result.delta_per_condor,
