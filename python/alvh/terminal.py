@@ -255,7 +255,7 @@ def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
 _BACKTEST_ROWS: list[tuple[str, str, str]] = [
     ("total P&L $", "total_pnl", "money"),
     ("annual return", "ann_return", "pct"),
-    ("annual volatility", "ann_vol", "pct"),
+    ("annual volatility", "ann_vol", "size"),
     ("Sharpe", "sharpe", "ratio"),
     ("Sortino", "sortino", "ratio"),
     ("max drawdown $", "max_drawdown", "money"),
@@ -263,14 +263,14 @@ _BACKTEST_ROWS: list[tuple[str, str, str]] = [
     ("worst day $", "worst_day", "money"),
     ("worst day", "worst_day_date", "text"),
     ("hedge P&L $", "hedge_pnl", "money"),
-    ("hedge premium paid $", "hedge_premium", "money"),
-    ("costs $", "costs", "money"),
-    ("core credit $", "core_credit", "money"),
+    ("hedge premium paid $", "hedge_premium", "amount"),
+    ("costs $", "costs", "amount"),
+    ("core credit $", "core_credit", "amount"),
     ("share of credit kept", "credit_kept", "pct"),
     ("core rolls", "core_rolls", "count"),
     ("core reductions", "core_reductions", "count"),
     ("hedge actions", "hedge_actions", "count"),
-    ("peak core margin $", "peak_margin", "money"),
+    ("peak core margin $", "peak_margin", "amount"),
 ]
 
 
@@ -287,7 +287,9 @@ def backtest_table(summary: pd.DataFrame) -> Table:
         table.add_column(str(name), justify="right", no_wrap=True)
     stresses = [(f"P&L {c.removeprefix('pnl_')} $", c, "money") for c in summary.columns if c.startswith("pnl_")]
     render: dict[str, Callable[[Any], str]] = {
-        "money": _signed,
+        "money": _signed,  # P&L: signed
+        "amount": lambda v: "—" if not math.isfinite(v) else f"{v:,.0f}",  # sizes: plain
+        "size": lambda v: "—" if not math.isfinite(v) else f"{v:.1%}",
         "pct": lambda v: "—" if not math.isfinite(v) else f"{v:+.1%}",
         "ratio": lambda v: "—" if not math.isfinite(v) else f"{v:+.2f}",
         "count": lambda v: f"{int(v)}",
