@@ -329,3 +329,49 @@ def test_full_history() -> None:
     for day in ("2015-08-24", "2016-06-24", "2018-02-05"):
         assert pd.Timestamp(day) in result.daily.index.get_level_values("date")
     assert (summary["core_credit"] > 0).all()
+    assert (summary["core_rolls"] == summary.loc["naked", "core_rolls"]).all()  # the same core rules
+    _check_readme_figures(summary)
+
+
+README_ROWS = {
+    "total P&L": "total_pnl",
+    "annual return": "ann_return",
+    "Sharpe": "sharpe",
+    "max drawdown": "max_drawdown",
+    "worst day": "worst_day",
+    "P&L 2015-08-24": "pnl_2015-08-24",
+    "P&L 2016-06-24": "pnl_2016-06-24",
+    "P&L 2018-02-05": "pnl_2018-02-05",
+    "P&L Q4 2018": "pnl_Q4-2018",
+    "hedge P&L": "hedge_pnl",
+    "hedge premium paid": "hedge_premium",
+    "costs": "costs",
+    "share of credit kept": "credit_kept",
+    "hedge actions": "hedge_actions",
+}
+
+
+def _check_readme_figures(summary: pd.DataFrame) -> None:
+    """The README's headline table is this run's. naked and static do not size hedges with the
+    MILP and match to the rounding shown; alvh's equally good hedge solutions are broken by HiGHS,
+    so its figures may move a little with the scipy/HiGHS version (the README says so)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Backtest", 1)[1].split("\n## ", 1)[0]
+    rows = {
+        cells[0]: cells[1:]
+        for line in section.splitlines()
+        if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])[0] in README_ROWS
+    }
+    assert set(rows) == set(README_ROWS)
+    for label, column in README_ROWS.items():
+        for name, shown in zip(("naked", "alvh", "static"), rows[label], strict=True):
+            percent = shown.endswith("%")
+            value = float(shown.rstrip(" %").replace(",", "")) / (100 if percent else 1)
+            actual = float(summary.loc[name, column])
+            if name == "alvh":
+                assert value == pytest.approx(actual, rel=0.10, abs=0.02 if percent or column == "sharpe" else 1.0), (
+                    label
+                )
+            else:
+                digits = 3 if percent else 2 if column == "sharpe" else 0
+                assert round(actual, digits) == pytest.approx(value, abs=1e-9), (label, name)
