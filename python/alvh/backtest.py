@@ -68,16 +68,11 @@ from alvh.events import Event, load_events
 from alvh.exceptions import AlvhError, ConfigError, InputError
 from alvh.expiries import vix_expiry
 from alvh.history import check_history
-from alvh.market import Market, config_error
+from alvh.market import Market, config_error, read_toml
 from alvh.model_market import ModelParams, market_from_closes, spx_expiries, vix_anchor
 from alvh.rules import Rules, default_rules, load_rules
 from alvh.signals import Signals, signal_history, theta_realisation
 from alvh.valuation import BookRisk, value_book
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = [
     "HEDGE_RULES",
@@ -302,12 +297,7 @@ def load_backtest_config(path: str | Path) -> BacktestConfig:
     :class:`~alvh.model_market.ModelParams`); anything left out keeps its default. Relative
     ``rules`` and ``events`` paths are read from the file's folder."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such file")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    data = read_toml(path)
     for key in ("rules", "events"):
         if isinstance(data.get(key), str):
             data[key] = str(path.parent / data[key])

@@ -28,7 +28,6 @@ quantity).
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -42,12 +41,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh.exceptions import ConfigError
 from alvh.expiries import Settlement
-from alvh.market import config_error
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from alvh.market import config_error, read_toml
 
 __all__ = ["Book", "Instrument", "Layer", "Leg", "Role", "load_book"]
 
@@ -480,10 +474,7 @@ def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -
         raise ConfigError(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".toml":
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        data = read_toml(path)
         try:
             parsed = _BookFile.model_validate(data)
         except ValidationError as e:

@@ -5,7 +5,6 @@ expiring inside it (SPEC §1)."""
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -14,12 +13,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh.exceptions import ConfigError
-from alvh.market import Market, config_error
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from alvh.market import Market, config_error, read_toml
 
 __all__ = ["Event", "first_vix_expiry_after", "load_events", "next_event"]
 
@@ -67,10 +61,7 @@ def load_events(path: str | Path) -> list[Event]:
             raise ConfigError(f"{path}: row {row + 1}: date = {frame['date'].iloc[row]!r} is not a date (YYYY-MM-DD)")
         data = {"events": [{"date": d.date(), "kind": k} for d, k in zip(dates, frame["kind"], strict=True)]}
     else:
-        try:
-            data = tomllib.loads(path.read_text())
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: not valid TOML: {e}") from None
+        data = read_toml(path)
     try:
         calendar = _CalendarFile.model_validate(data)
     except ValidationError as e:

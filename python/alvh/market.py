@@ -421,15 +421,20 @@ def config_error(
     return ConfigError("\n".join(lines))
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """The contents of a TOML file, or a ConfigError naming the file (missing, or not TOML)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+
+
 def load_market(path: str | Path) -> Market:
     """Read and validate a market snapshot TOML file (see ``alvh/data/example_market.toml``)."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    data = read_toml(path)
     try:
         return Market.model_validate(data)
     except ValidationError as e:

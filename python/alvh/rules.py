@@ -11,7 +11,6 @@ measured value, the limit, and a sentence a trader understands.
 from __future__ import annotations
 
 import itertools
-import sys
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -25,15 +24,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from alvh.book import Book, Role
 from alvh.exceptions import ConfigError
 from alvh.jsonable import jsonable
-from alvh.market import Market, config_error
+from alvh.market import Market, config_error, read_toml
 from alvh.scenarios import vega_reconciliation
 from alvh.signals import MacdTrend, Signals
 from alvh.valuation import BookRisk
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["RuleInputs", "RuleResult", "RuleStatus", "Rules", "default_rules", "evaluate_rules", "load_rules"]
 
@@ -274,12 +268,7 @@ def load_rules(path: str | Path) -> Rules:
     """Read and validate a rules TOML file. A file may list only some rules: the others keep
     their defaults; within a rule, only the fields to change are needed."""
     path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path}: no such file")
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    data = read_toml(path)
     defaults_path = Path(__file__).parent / "data" / "rules.toml"
     if path.resolve() == defaults_path.resolve():
         return _validate(data, str(path))
