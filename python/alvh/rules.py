@@ -68,11 +68,12 @@ def _ordered(rule: BaseModel, *names: str) -> None:
 
 class DeltaRule(_Rule):
     max_abs: float = Field(0.15, gt=0, allow_inf_nan=False)
-    priority: Literal["vega", "delta"] = "vega"
+    priority: Literal["delta", "vega"] = "delta"
     """Which band the VIX hedges hold when they cannot meet this one and R-HEDGE-VEGA's at once
-    (they move SPX delta and vega in one ratio): ``vega`` keeps the hedge-vega band and brings
-    delta as close to its band as that allows; ``delta`` meets the delta band whatever the hedge
-    vega becomes (a large breach then means many VIX futures sold or bought: a vol position)."""
+    (they move SPX delta and vega in one ratio): ``delta`` (SPEC §1: L2 keeps the delta band)
+    meets the delta band whatever the hedge vega becomes — a large breach then means many VIX
+    futures sold or bought, a vol position; ``vega`` keeps the hedge-vega band and brings delta as
+    close to its band as that allows."""
 
 
 class HedgeVegaRule(_Rule):
