@@ -8,6 +8,7 @@ marked slow."""
 from __future__ import annotations
 
 import math
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -329,7 +330,8 @@ def test_full_history() -> None:
     for day in ("2015-08-24", "2016-06-24", "2018-02-05"):
         assert pd.Timestamp(day) in result.daily.index.get_level_values("date")
     assert (summary["core_credit"] > 0).all()
-    assert (summary["core_rolls"] == summary.loc["naked", "core_rolls"]).all()  # the same core rules
+    for column in ("core_rolls", "core_reductions"):  # the same core rules
+        assert (summary[column] == summary.loc["naked", column]).all()
     _check_readme_figures(summary)
 
 
@@ -363,6 +365,8 @@ def _check_readme_figures(summary: pd.DataFrame) -> None:
         if line.startswith("| ") and (cells := [c.strip() for c in line.strip("|").split("|")])[0] in README_ROWS
     }
     assert set(rows) == set(README_ROWS)
+    rolls, reductions = re.search(r"\((\d+) rolls, (\d+) reductions in each\)", section).groups()  # type: ignore[union-attr]
+    assert summary.loc["naked", ["core_rolls", "core_reductions"]].tolist() == [int(rolls), int(reductions)]
     for label, column in README_ROWS.items():
         for name, shown in zip(("naked", "alvh", "static"), rows[label], strict=True):
             percent = shown.endswith("%")

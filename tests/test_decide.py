@@ -201,22 +201,24 @@ def test_delta_hedge_with_vix_futures() -> None:
     assert "delta band comes first" in action.reason
 
 
-def test_delta_breach_beyond_the_vega_band_is_hedged_as_far_as_the_band_allows() -> None:
-    """With R-DELTA's priority "vega" the same +0.40 breach is not bought back with VIX futures at
-    any vega: hedge vega stays in its 40-60 % band, at the edge that lowers delta
-    most, and the reason says that delta stays outside its band."""
+def test_vega_priority_leaves_a_delta_breach_to_the_core() -> None:
+    """With R-DELTA's priority "vega" the same +0.40 breach is not bought back with VIX futures:
+    inside the vega band they would move delta by thousandths. The action says so and trades
+    nothing; a vega breach is still hedged to its target, whatever delta then is."""
     d = decision("delta_in_vega_band")
     action = only(d, ActionType.HEDGE_DELTA)
-    assert action.feasible and action.trades
-    after = action.greeks_after
-    assert 0.15 < after["delta_per_condor"] < 0.40
-    assert status(action.rules_after, "R-HEDGE-VEGA") is RuleStatus.OK
-    assert status(action.rules_after, "R-DELTA") is RuleStatus.BREACH
-    assert "vega band comes first" in action.reason and "±0.15" in action.reason
-    # VIX hedges buy short SPX delta only with long vega: the edge is the top of the band, and no
-    # VXM more fits under it (one VXM is the smallest step of vega on offer)
-    assert 0.60 - after["hedge_vega_share"] < 47.1 / abs(d.risk.core_vega)
-    _check_after("delta_in_vega_band", action)
+    assert not action.feasible and not action.trades
+    assert (
+        action.reason.startswith("no hedge trade: delta left outside ±0.15")
+        and "vega band comes first" in action.reason
+    )
+    narrow = VEGA_FIRST.with_overrides({"R-DELTA": {"max_abs": 0.01}})
+    under = decide(BOOK, MARKET, rules=narrow)
+    assert status(under.rules, "R-DELTA") is RuleStatus.BREACH
+    add = only(under, ActionType.ADD_VEGA_HEDGE)
+    assert add.feasible and add.trades and "vega band comes first" in add.reason
+    assert abs(add.greeks_after["hedge_vega_share"] - 0.50) < 0.02
+    assert abs(add.greeks_after["delta_per_condor"]) > 0.01
 
 
 def test_delta_hedge_independent_of_the_engine() -> None:

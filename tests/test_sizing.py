@@ -61,7 +61,6 @@ class Problem:
     target_share: float
     share_band: tuple[float, float]
     share_tolerance: float
-    soft_delta: bool = False
 
     def solve(self) -> SizingResult:
         return size_hedges(
@@ -74,7 +73,6 @@ class Problem:
             target_share=self.target_share,
             share_band=self.share_band,
             share_tolerance=self.share_tolerance,
-            soft_delta=self.soft_delta,
         )
 
     def enumerate(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -85,23 +83,16 @@ class Problem:
         v = np.array([c.spx_vega for c in self.candidates])
         return units, self.spx_delta + units @ d, self.hedge_vega + units @ v
 
-    def breach(self, delta: np.ndarray) -> np.ndarray:
-        """How far each delta after lies beyond the band (0 inside)."""
-        return np.maximum(np.abs(delta) - self.delta_band * 100 * self.condor_units, 0.0)
-
     def feasible(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The box's points that meet the delta and vega bands (with a soft delta band: the vega
-        band and the smallest delta breach it allows): (mask, units, |vega - target|)."""
+        """The box's points that meet the delta and vega bands: (mask, units, |vega - target|)."""
         units, delta, vega = self.enumerate()
         core = abs(self.core_vega)
         eps = 1e-9
-        mask = (vega >= self.share_band[0] * core - eps) & (vega <= self.share_band[1] * core + eps)
+        mask = np.abs(delta) <= self.delta_band * 100 * self.condor_units + eps
+        mask &= (vega >= self.share_band[0] * core - eps) & (vega <= self.share_band[1] * core + eps)
         for family in {c.family for c in self.candidates} - {None}:
             members = units[:, [c.family == family for c in self.candidates]]
             mask &= ~((members > 0).any(axis=1) & (members < 0).any(axis=1))  # one direction per family
-        breach = self.breach(delta)
-        smallest = breach[mask].min() if self.soft_delta and mask.any() else 0.0
-        mask &= breach <= smallest + eps
         return mask, units, np.abs(vega - self.target_share * core)
 
     def best_distance(self) -> float:
@@ -130,12 +121,7 @@ class Problem:
         delta = self.spx_delta + sum(u * c.spx_delta for c, u in zip(self.candidates, units, strict=True))
         vega = self.hedge_vega + sum(u * c.spx_vega for c, u in zip(self.candidates, units, strict=True))
         core = abs(self.core_vega)
-        breach = self.breach(np.array([delta]))[0]
-        if self.soft_delta:  # the smallest breach the vega band allows (enumerating: small boxes only)
-            mask, _, _ = self.feasible()
-            assert breach <= self.breach(self.enumerate()[1][mask]).min() + 1e-6
-        else:
-            assert breach <= 1e-9
+        assert abs(delta) <= self.delta_band * 100 * self.condor_units + 1e-9
         assert self.share_band[0] * core - 1e-9 <= vega <= self.share_band[1] * core + 1e-9
         assert result.delta_per_condor == pytest.approx(delta / (100 * self.condor_units), abs=1e-12)
         assert result.hedge_share == pytest.approx(vega / core, abs=1e-12)
@@ -294,7 +280,6 @@ def problems(draw: st.DrawFn) -> Problem:
         target_share=target / core,
         share_band=((lo - 0.5) / core, (hi + 0.5) / core),
         share_tolerance=draw(st.sampled_from([0.0, 5.0, 20.0])) / core + 0.5 / core,
-        soft_delta=draw(st.booleans()),
     )
 
 
@@ -315,26 +300,23 @@ def test_milp_matches_brute_force(problem: Problem) -> None:
     assert distance <= problem.best_distance() + problem.share_tolerance * abs(problem.core_vega) + 1e-6
 
 
-def test_soft_delta_band_gets_as_close_as_the_vega_band_allows() -> None:
-    """Delta +300 on 10 condor units (+0.30 per unit, band ±0.15) needs about 235 VXM bought, far more
-    vega than the 40-60 % band allows; the soft band stops at the vega band's edge."""
+def test_an_infinite_delta_band_sizes_for_vega_alone() -> None:
+    """Delta +300 on 10 condor units is far outside ±0.15, and no mix fixes it inside the vega band;
+    without the delta band the hedge goes to the vega target (as R-DELTA's priority "vega" asks)."""
     kwargs = {
-        "spx_delta": 300.0, "hedge_vega": 2000.0, "core_vega": -4000.0, "condor_units": 10,
+        "spx_delta": 300.0, "hedge_vega": 1000.0, "core_vega": -4000.0, "condor_units": 10,
         "share_band": (0.40, 0.60),
     }  # fmt: skip
-    futures = [replace(VXM, family="front"), replace(VX, family="front")]  # one direction, as decide() sizes
+    futures = [replace(VXM, family="front"), replace(VX, family="front")]
     assert not size_hedges(futures, **kwargs).feasible
-    result = size_hedges(futures, **kwargs, soft_delta=True)
+    result = size_hedges(futures, **kwargs, delta_band=np.inf)
     assert result.feasible, result.message
-    # the VXM bought that keep hedge vega <= 60 %: floor((2400 - 2000) / 47.01) = 8 (one VX is 470)
-    assert result.units == {"VXM": 8}
-    assert result.hedge_share == pytest.approx((2000 + 8 * 47.01) / 4000)
-    assert result.delta_per_condor == pytest.approx((300 - 8 * 0.6375) / 1000)
-    # a hedge vega band that cannot be met stays infeasible, and says which band
-    stuck = size_hedges(
-        [replace(VXM, min_units=0, max_units=1)], **kwargs | {"share_band": (0.9, 1.0)}, soft_delta=True
-    )
-    assert not stuck.feasible and "into 90%-100%" in stuck.message
+    # 1000 of vega to the 50 % target: 2 VX + 1 VXM (987.2) is the closest; 2 VX alone (940.2) is
+    # beyond the 1 % (40) tolerance
+    assert result.units == {"VX": 2, "VXM": 1}
+    assert result.hedge_share == pytest.approx((1000 + 2 * 470.1 + 47.01) / 4000)
+    stuck = size_hedges([replace(VXM, max_units=1)], **kwargs | {"share_band": (0.9, 1.0)}, delta_band=np.inf)
+    assert not stuck.feasible and "brings hedge vega (25% of core) into 90%-100%" in stuck.message
 
 
 @pytest.mark.parametrize(("low", "high"), [(1, 5), (-5, -1)])

@@ -750,6 +750,7 @@ def test_condor_metrics_are_shared_by_books_with_the_same_core_and_only_by_them(
     book, market = example_book(), example_market()
     first = value_book(book, market).condors
     first.loc["IC-2026-12-11", "max_loss"] = 0.0  # a caller's change stays its own
+    assert value_book(example_book(), market).condors.loc["IC-2026-12-11", "max_loss"] > 0
     hedged = book.with_legs([("L2", Leg("VXM", dt.date(2027, 1, 20), 5))])
     pd.testing.assert_frame_equal(value_book(hedged, market).condors, value_book(example_book(), market).condors)
     legs = book.legs.copy()
@@ -776,3 +777,10 @@ def test_value_legs_gives_each_groups_sums_as_a_book_of_it_would() -> None:
     for i, legs in enumerate(groups):
         alone = value_book(Book.from_layers("one", [Layer("x", Role.CUSTOM, legs)]), market, per_leg=False)
         np.testing.assert_array_equal(sums.iloc[i].to_numpy(), alone.total[METRICS].to_numpy())
+
+
+def test_value_legs_validates_like_a_book() -> None:
+    """A VIX option without a right is not priced as a put: the same error as in a book."""
+    bad = (Leg("VIX", dt.date(2027, 1, 20), 1.0, 20.0, None, entry_price=2.0),)
+    with pytest.raises(ConfigError, match=r"groups\[0\]\[0\]\.right missing is not allowed: 'call' or 'put'"):
+        value_legs([bad], example_market())

@@ -152,7 +152,7 @@ class Book:
             raise ConfigError(f"{source}: layer name {duplicates[0]!r} is used twice")
         self.name = name
         self.layers: tuple[LayerSpec, ...] = tuple(layers)
-        self.legs: pd.DataFrame = _validated(legs, self.layers, source)
+        self.legs: pd.DataFrame = validated_legs(legs, self.layers, source)
 
     # --- constructors -----------------------------------------------------------------------
 
@@ -164,7 +164,7 @@ class Book:
         for i, layer in enumerate(layers):
             specs.append(LayerSpec(layer.name, _role(layer.role, f"{source}: layers[{i}].role")))
             for j, leg in enumerate(layer.legs):
-                rows.append({**_leg_record(leg), "layer": layer.name, "source": f"layers[{i}].legs[{j}]"})
+                rows.append({**leg_record(leg), "layer": layer.name, "source": f"layers[{i}].legs[{j}]"})
         return cls(name, specs, pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), source=source)
 
     @classmethod
@@ -213,7 +213,7 @@ class Book:
         """A new book with ``(layer_name, leg)`` pairs added (new layers are appended, with
         ``role_of_new_layers``: one role, or one per layer name, custom for the others). Only the
         added legs are validated: this book's legs already are, and their layers keep their roles."""
-        rows = [{**_leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
+        rows = [{**leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
         known = {layer.name for layer in self.layers}
         roles = role_of_new_layers
         specs = list(self.layers) + [
@@ -223,7 +223,7 @@ class Book:
         ]
         if not rows:
             return self._with_table(specs, self.legs)
-        added = _validated(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
+        added = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
         return self._with_table(specs, pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added)
 
     def with_sizes(self, quantity: ArrayLike, entry_price: ArrayLike) -> Book:
@@ -268,7 +268,8 @@ def _role(value: Role | str, where: str) -> Role:
         raise ConfigError(f"{where} = {value!r} is not allowed: use one of {allowed}") from None
 
 
-def _leg_record(leg: Leg) -> dict[str, Any]:
+def leg_record(leg: Leg) -> dict[str, Any]:
+    """One leg as a row of the legs table (before validation)."""
     instrument = leg.instrument.value if isinstance(leg.instrument, Instrument) else leg.instrument
     return {
         "instrument": instrument,
@@ -295,7 +296,7 @@ def _fail(source: str, sources: NDArray[Any], values: Any, bad: NDArray[np.bool_
     raise ConfigError(f"{source}: {sources[row]}.{column} {shown} is not allowed: {allowed}")
 
 
-def _validated(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) -> pd.DataFrame:
+def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str) -> pd.DataFrame:
     """The legs table with normalised dtypes, or a ConfigError naming the leg, field and rule.
 
     The checks run on numpy arrays and the table is assembled once at the end: books are rebuilt
@@ -402,7 +403,7 @@ def _lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-_Fail = Any  # the checker closure of _validated
+_Fail = Any  # the checker closure of validated_legs
 
 
 def _numbers(legs: pd.DataFrame, column: str, fail: _Fail) -> pd.Series:

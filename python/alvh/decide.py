@@ -17,8 +17,8 @@ answers the rules as re-evaluated on that book):
   hedge sizing by :func:`alvh.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads
   expiring just after the next scheduled event (a trim sells back the L1 spreads held), last so
   that it sizes the book the other actions leave — the core's strikes are left alone. VIX hedges
-  move SPX delta and vega in one ratio, so when both bands cannot be met the delta band comes
-  first and the reason says so;
+  move SPX delta and vega in one ratio, so when both bands cannot be met R-DELTA's ``priority``
+  says which holds (the delta band by default) and the reason says so;
 * ``HOLD`` when nothing fired.
 """
 
@@ -495,36 +495,35 @@ def _hedge(state: _State, fired: dict[str, RuleResult], event: Event | None) -> 
         # only the delta band, with futures: hedge vega stays where the de-layering left it
         target, band, sleeves = hedge_vega / abs(core_vega), (-math.inf, math.inf), {}
 
-    def size(share_band: tuple[float, float], *, soft_delta: bool = False) -> SizingResult:
+    def size(share_band: tuple[float, float], delta_band: float = rules.delta.max_abs) -> SizingResult:
         return size_hedges(
             candidates,
             spx_delta=float(risk.total["spx_delta"]),
             hedge_vega=hedge_vega,
             core_vega=core_vega,
             condor_units=risk.core_units,
-            delta_band=rules.delta.max_abs,
+            delta_band=delta_band,
             target_share=target,
             share_band=share_band,
             sleeves=sleeves,
-            soft_delta=soft_delta,
         )
 
     result = size(band)
-    if not result.feasible and delta is not None:
+    if not result.feasible and (delta is not None or rules.delta.priority == "vega"):
         # Every VIX hedge carries SPX delta and vega in one ratio (β·VIX/S, SPEC §2), so a delta
-        # breach of more than a few hundredths per condor cannot be hedged inside the vega band:
-        # R-DELTA's priority says which band holds, and the reason says what was given up.
+        # breach of more than a few hundredths per condor cannot be hedged inside the vega band
+        # (and inside it, moves delta by thousandths): R-DELTA's priority says which band holds.
         why = "VIX hedges move SPX delta and vega together, and the"
         if rules.delta.priority == "delta":
             first = size((-math.inf, math.inf))
             note = f"outside the {band[0]:.0%}-{band[1]:.0%} vega band: {why} delta band comes first"
         else:
-            first = size(band, soft_delta=True)
-            note = f"delta outside ±{rules.delta.max_abs:g}: {why} vega band comes first (R-ROLL handles a true break)"
-            if first.feasible and not first.units:
-                first = replace(first, feasible=False, message=f"no hedge brings delta closer to its band: {note}")
-        if first.feasible:
+            first = size(band, delta_band=math.inf)
+            note = f"delta left outside ±{rules.delta.max_abs:g}: {why} vega band comes first (R-ROLL: a true break)"
+        if first.units:
             result = replace(first, message=f"{first.message} — {note}")
+        elif first.feasible:
+            result = replace(first, feasible=False, message=f"no hedge trade: {note}")
     numbers = {
         "target_share": target,
         "delta_per_condor_after": result.delta_per_condor,

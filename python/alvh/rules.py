@@ -72,8 +72,8 @@ class DeltaRule(_Rule):
     """Which band the VIX hedges hold when they cannot meet this one and R-HEDGE-VEGA's at once
     (they move SPX delta and vega in one ratio): ``delta`` (SPEC §1: L2 keeps the delta band)
     meets the delta band whatever the hedge vega becomes — a large breach then means many VIX
-    futures sold or bought, a vol position; ``vega`` keeps the hedge-vega band and brings delta as
-    close to its band as that allows."""
+    futures sold or bought, a vol position; ``vega`` keeps the hedge-vega band and leaves the delta
+    breach to the core (inside the band, VIX hedges move delta by thousandths per condor)."""
 
 
 class HedgeVegaRule(_Rule):

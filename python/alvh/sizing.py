@@ -13,11 +13,6 @@ the hedge layers' vega, C the core's vega and U the condor units:
                                                        target t that integers can get)
                per hedge layer with a target: its vega within bounds (R-SLEEVE-VEGA)
 
-With ``soft_delta`` the delta band is a goal rather than a constraint: a stage 0 first finds e*,
-the smallest breach |D + Σ x_i d_i| − band·100·U that the vega constraints allow, and the later
-stages keep the breach at e*. Every VIX instrument carries SPX delta and vega in one ratio, so a
-large delta breach cannot be hedged inside the vega band; this says how close it can get.
-
 An infeasible target is reported, never forced; sleeve bounds that cannot be met are dropped with
 a note rather than failing the whole hedge.
 """
@@ -26,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,14 +90,14 @@ def size_hedges(
     share_band: tuple[float, float] = (0.40, 0.60),
     share_tolerance: float = 0.01,
     sleeves: dict[str, tuple[float, float, float]] | None = None,
-    soft_delta: bool = False,
 ) -> SizingResult:
     """Size the candidates (see the module docstring) and return the units of each.
 
     ``share_tolerance``: how far beyond the best reachable deviation from the target (as a share
-    of core vega) stage 2 may go to save contracts. ``sleeves``: per hedge layer, (its vega now,
-    low, high) bounds on its vega after the trades. ``soft_delta``: the smallest delta breach the
-    vega constraints allow instead of none (module docstring).
+    of core vega) stage 2 may go to save contracts; the best is found to within min($1, 10 % of
+    the tolerance) of vega per vol point. ``sleeves``: per hedge layer, (its vega now, low, high)
+    bounds on its vega after the trades. An infinite ``delta_band`` or ``share_band``
+    drops that constraint.
     """
     if not candidates:
         return SizingResult(False, {}, float("nan"), float("nan"), 0, "no hedge instruments to size")
@@ -111,9 +107,7 @@ def size_hedges(
         return SizingResult(
             False, {}, float("nan"), float("nan"), 0, "no core condors with vega to size the hedges against"
         )
-    problem = _Problem(
-        candidates, spx_delta, hedge_vega, core, per_unit, delta_band, target_share, share_band, soft_delta
-    )
+    problem = _Problem(candidates, spx_delta, hedge_vega, core, per_unit, delta_band, target_share, share_band)
     note = ""
     solution = problem.solve(share_tolerance, sleeves or {})
     if solution is None and sleeves:
@@ -150,16 +144,15 @@ def size_hedges(
     )
 
 
-_HIGHS_OPTIONS = {"mip_heuristic_run_feasibility_jump": False}
+_HIGHS_OPTIONS: dict[str, Any] = {"mip_heuristic_run_feasibility_jump": False}
 """HiGHS settings for these small programs: the feasibility-jump heuristic (HiGHS 1.10+; an older
 HiGHS warns and ignores the name) takes longer than the whole branch and bound here, and each
 optimum is still proved without it (the 2014–2018 backtest sizes the same hedges in half the time)."""
 
 
 class _Problem:
-    """The MILP in variables (p, m, z, s, e): buys and sells of each candidate, one binary direction
-    per family of several candidates (p_i <= max_i·z, m_i <= sells_i·(1 − z)), the deviation from
-    the vega target and the delta breach (held at 0 unless the delta band is soft)."""
+    """The MILP in variables (p, m, z, s): buys and sells of each candidate, one binary direction
+    per family of several candidates (p_i <= max_i·z, m_i <= sells_i·(1 − z)), and the deviation."""
 
     def __init__(
         self,
@@ -171,10 +164,8 @@ class _Problem:
         delta_band: float,
         target_share: float,
         share_band: tuple[float, float],
-        soft_delta: bool,
     ) -> None:
         self.candidates = candidates
-        self.soft_delta = soft_delta
         self.d = np.array([c.spx_delta for c in candidates])
         self.v = np.array([c.spx_vega for c in candidates])
         self.n = np.array([c.contracts for c in candidates], dtype=float)
@@ -186,28 +177,26 @@ class _Problem:
         self.k, f = k, len(self.families)
         buys = np.array([c.max_units for c in candidates], dtype=float)
         sells = np.array([-c.min_units for c in candidates], dtype=float)
-        breach = np.inf if soft_delta else 0.0
-        self.bounds = Bounds(np.zeros(2 * k + f + 2), np.concatenate([buys, sells, np.ones(f), [np.inf, breach]]))
-        self.integrality = np.concatenate([np.ones(2 * k + f), [0, 0]])
+        self.bounds = Bounds(np.zeros(2 * k + f + 1), np.concatenate([buys, sells, np.ones(f), [np.inf]]))
+        self.integrality = np.concatenate([np.ones(2 * k + f), [0]])
         self.direction = []
         for j, family in enumerate(self.families):
             for i, c in enumerate(candidates):
                 if c.family == family:
-                    buy, sell = np.zeros(2 * k + f + 2), np.zeros(2 * k + f + 2)
+                    buy, sell = np.zeros(2 * k + f + 1), np.zeros(2 * k + f + 1)
                     buy[i], buy[2 * k + j] = 1.0, -buys[i]
                     sell[k + i], sell[2 * k + j] = 1.0, sells[i]
                     self.direction += [LinearConstraint(buy, -np.inf, 0.0), LinearConstraint(sell, -np.inf, sells[i])]
 
-    def _row(self, per_candidate: NDArray[np.float64], slack: float = 0.0, breach: float = 0.0) -> NDArray[np.float64]:
-        return np.concatenate([per_candidate, -per_candidate, np.zeros(len(self.families)), [slack, breach]])
+    def _row(self, per_candidate: NDArray[np.float64], slack: float = 0.0) -> NDArray[np.float64]:
+        return np.concatenate([per_candidate, -per_candidate, np.zeros(len(self.families)), [slack]])
 
     def _constraints(self, sleeves: dict[str, tuple[float, float, float]]) -> list[LinearConstraint]:
         band = self.delta_band * self.per_unit
         target = self.target * self.core
         rows = [
             *self.direction,
-            LinearConstraint(self._row(self.d, breach=-1.0), -np.inf, band - self.spx_delta),
-            LinearConstraint(self._row(-self.d, breach=-1.0), -np.inf, band + self.spx_delta),
+            LinearConstraint(self._row(self.d), -band - self.spx_delta, band - self.spx_delta),
             LinearConstraint(
                 self._row(self.v),
                 self.share_band[0] * self.core - self.hedge_vega,
@@ -224,27 +213,24 @@ class _Problem:
 
     def solve(self, tolerance: float, sleeves: dict[str, tuple[float, float, float]]) -> NDArray[np.int64] | None:
         constraints = self._constraints(sleeves)
-        if self.soft_delta:
-            breach_only = self._row(np.zeros(self.k), breach=1.0)
-            smallest = self._milp(breach_only, constraints)
-            if smallest.status != 0:
-                return None
-            # 1e-6 shares: the solver's rounding, far below a contract's delta
-            constraints.append(LinearConstraint(breach_only, -np.inf, float(smallest.x[-1]) + 1e-6))
         slack_only = self._row(np.zeros(self.k), 1.0)
-        closest = self._milp(slack_only, constraints)
+        # the closest distance is needed only to well within the tolerance: a gap of up to $1 of
+        # vega per vol point (a VXM is ~$50) makes this stage several times faster
+        closest = self._milp(slack_only, constraints, abs_gap=min(1.0, 0.1 * tolerance * self.core))
         if closest.status != 0:
             return None
-        allowed = float(closest.x[-2]) + tolerance * self.core + 1e-9
+        allowed = float(closest.x[-1]) + tolerance * self.core + 1e-9
         fewest = self._milp(
-            np.concatenate([self.n, self.n, np.zeros(len(self.families) + 2)]),
+            np.concatenate([self.n, self.n, np.zeros(len(self.families) + 1)]),
             [*constraints, LinearConstraint(slack_only, -np.inf, allowed)],
         )
         x = fewest.x if fewest.status == 0 else closest.x
         units: NDArray[np.int64] = np.rint(x[: self.k] - x[self.k : 2 * self.k]).astype(np.int64)
         return units
 
-    def _milp(self, objective: NDArray[np.float64], constraints: list[LinearConstraint]) -> OptimizeResult:
+    def _milp(
+        self, objective: NDArray[np.float64], constraints: list[LinearConstraint], abs_gap: float | None = None
+    ) -> OptimizeResult:
         # one dense matrix: scipy converts each LinearConstraint to sparse form, which costs more
         # than HiGHS solving these few rows
         matrix = np.vstack([np.atleast_2d(c.A) for c in constraints])
@@ -259,7 +245,7 @@ class _Problem:
                 constraints=LinearConstraint(matrix, low, high),
                 bounds=self.bounds,
                 integrality=self.integrality,
-                options=dict(_HIGHS_OPTIONS),
+                options={**_HIGHS_OPTIONS, **({} if abs_gap is None else {"mip_abs_gap": abs_gap})},
             )
 
     def infeasible_reason(self) -> str:
@@ -270,7 +256,7 @@ class _Problem:
             if np.isfinite(low) or np.isfinite(high)
             else ""
         )
-        if self.soft_delta:
+        if not np.isfinite(self.delta_band):
             return (
                 f"infeasible: no integer mix of {names} within their limits brings hedge vega "
                 f"({self.hedge_vega / self.core:.0%} of core) into {low:.0%}-{high:.0%}"

@@ -19,7 +19,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh import _core
-from alvh.book import Book, Instrument, Leg, Role
+from alvh.book import LEG_COLUMNS, Book, Instrument, LayerSpec, Leg, Role, leg_record, validated_legs
 from alvh.exceptions import ConfigError, InputError
 from alvh.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
 from alvh.market import K_RANGE, Market, snapshot_cache
@@ -151,27 +151,18 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
 
 def value_legs(groups: Sequence[Sequence[Leg]], market: Market) -> pd.DataFrame:
     """The metric sums (:data:`METRICS`, columns) of each group of legs (rows, in order) against
-    ``market``, in one kernel call: what each position would add to a book, without building one
-    (the decision engine prices its candidate hedges so). The legs are not validated: give legs of
-    :mod:`alvh.builders` or of a valued book."""
-    legs = [leg for group in groups for leg in group]
-    instruments = [Instrument(leg.instrument) for leg in legs]
-    frame = pd.DataFrame(
-        {
-            "instrument": [i.value for i in instruments],
-            "expiry": np.array([leg.expiry for leg in legs], dtype="datetime64[D]"),
-            "right": [leg.right for leg in legs],
-            "strike": np.array([np.nan if leg.strike is None else leg.strike for leg in legs], dtype=np.float64),
-            "quantity": np.array([leg.quantity for leg in legs], dtype=np.float64),
-            "entry_price": np.array([np.nan if leg.entry_price is None else leg.entry_price for leg in legs]),
-            "multiplier": np.array([i.multiplier for i in instruments], dtype=np.float64),
-            "start": np.array([leg.start or "NaT" for leg in legs], dtype="datetime64[D]"),
-            "realized_vol": np.array([np.nan if leg.realized_vol is None else leg.realized_vol for leg in legs]),
-            "source": [f"groups[{i}][{j}]" for i, group in enumerate(groups) for j in range(len(group))],
-        }
-    )
+    ``market``: what each position would add to a book, without building one — the legs are
+    validated like a book's and valued in one kernel call (the decision engine prices its
+    candidate hedges so)."""
+    layers = [LayerSpec(f"groups[{i}]", Role.CUSTOM) for i in range(len(groups))]
+    rows = [
+        {**leg_record(leg), "layer": layer.name, "source": f"{layer.name}[{j}]"}
+        for layer, group in zip(layers, groups, strict=True)
+        for j, leg in enumerate(group)
+    ]
+    legs = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), layers, "value_legs")
     codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
-    arrays = _kernel_arrays(frame, "legs", market, codes)
+    arrays = _kernel_arrays(legs, "value_legs", market, codes)
     metrics, _ = _core.book_risk(arrays, len(groups), market.spx.spot, market.vix.spot, market.link.log_beta, None)
     return pd.DataFrame(metrics, columns=METRICS)
 
@@ -487,13 +478,21 @@ def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: 
     column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
     expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
     calls = legs["right"].to_numpy(object)[rows] == "call"
-    # the decision engine values its book again after each action, most often with the core unchanged
-    cache = snapshot_cache(market)
-    key = ("condor_metrics", tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
-    if key not in cache:
-        cache[key] = _condor_table(keys, column, expiry, calls, market)
-    table: pd.DataFrame = cache[key]
-    return table.copy(deep=False)  # copy-on-write: changing it leaves the memo as it was
+    if len(rows) > MEMO_LEGS:
+        return _condor_table(keys, column, expiry, calls, market)
+    # the decision engine values its book again after each action, most often with the core
+    # unchanged: the last few cores' tables are kept per snapshot
+    memo = snapshot_cache(market).setdefault("condor_metrics", {})
+    key = (tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
+    if key not in memo:
+        while len(memo) >= _CONDOR_MEMO_SIZE:
+            memo.pop(next(iter(memo)))
+        memo[key] = _condor_table(keys, column, expiry, calls, market)
+    table: pd.DataFrame = memo[key]
+    return table.copy()  # one row per condor: a caller's change leaves the memo as it was
+
+
+_CONDOR_MEMO_SIZE = 16
 
 
 def _condor_table(
