@@ -77,6 +77,39 @@ def test_legs_table_is_normalised_from_leg_objects() -> None:
     assert "core (core): 2" in repr(book)
 
 
+def test_with_sizes_replaces_quantities_and_checks_only_them() -> None:
+    book = example_book()
+    n = len(book.legs)
+    quantity, entry = book.legs["quantity"].to_numpy().copy(), book.legs["entry_price"].to_numpy().copy()
+    quantity[0], entry[0] = 0.0, 5.0  # closed: leaves the book
+    quantity[1] = -12.0
+    resized = book.with_sizes(quantity, entry)
+    assert len(resized.legs) == n - 1 and resized.legs.loc[0, "quantity"] == -12.0
+    assert resized.layers == book.layers and len(book.legs) == n  # the original is unchanged
+    with pytest.raises(ConfigError, match=r"one quantity and one entry price per leg \(17\)"):
+        book.with_sizes(quantity[:-1], entry)
+    bad = quantity.copy()
+    bad[1] = np.nan
+    with pytest.raises(
+        ConfigError, match=r"layers\[0\]\.legs\[1\]\.quantity missing is not allowed: a non-zero number"
+    ):
+        book.with_sizes(bad, entry)
+    future = int(np.flatnonzero(book.legs["instrument"].to_numpy(object) == "VXM")[0])
+    cheap = entry.copy()
+    cheap[future] = 0.0
+    with pytest.raises(
+        ConfigError, match=r"layers\[2\]\.legs\[0\]\.entry_price = 0\.0 is not allowed: > 0 for futures"
+    ):
+        book.with_sizes(quantity, cheap)
+
+
+def test_with_no_legs_the_new_book_has_its_own_table() -> None:
+    book = example_book()
+    same = book.with_legs([])
+    same.legs.loc[0, "quantity"] = 99.0
+    assert book.legs.loc[0, "quantity"] == 10.0
+
+
 def test_with_legs_appends_to_layers_and_adds_new_ones() -> None:
     book = example_book()
     bigger = book.with_legs(

@@ -222,7 +222,7 @@ class Book:
             if name not in known
         ]
         if not rows:
-            return self._with_table(specs, self.legs)
+            return self._with_table(specs, self.legs.copy())
         added = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
         return self._with_table(specs, pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added)
 
