@@ -103,6 +103,16 @@ def test_with_sizes_replaces_quantities_and_checks_only_them() -> None:
         book.with_sizes(quantity, cheap)
 
 
+@pytest.mark.parametrize("blank", [None, "", "  "])
+def test_a_leg_without_a_layer_is_named(blank: Any) -> None:
+    frame = pd.DataFrame(
+        {"layer": ["core", blank], "instrument": ["SPXW", "SPXW"], "expiry": ["2026-12-11"] * 2,
+         "right": ["put", "put"], "strike": [5600.0, 5550.0], "quantity": [-1.0, 1.0]}
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match=r"^legs: row 2\.layer is missing: every leg needs the name of its layer$"):
+        Book.from_frame(frame)
+
+
 def test_with_no_legs_the_new_book_has_its_own_table() -> None:
     book = example_book()
     same = book.with_legs([])

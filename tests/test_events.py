@@ -70,7 +70,7 @@ def test_shipped_calendar_loads() -> None:
         pytest.param(
             "bad_kind.csv",
             "date,kind\n2026-12-09,FOMC\n2026-12-10,GDP\n",
-            ["bad_kind.csv", "events[1].kind", "'GDP'", "FOMC"],
+            ["bad_kind.csv", "row 2: kind = 'GDP'", "FOMC, CPI, PPI"],  # CSV rows from 1, like dates
             id="csv-bad-kind",
         ),
         pytest.param("no_kind.csv", "date,type\n2026-12-09,FOMC\n", ["no_kind.csv", "'kind'"], id="csv-missing-kind"),

@@ -185,6 +185,11 @@ class Book:
         unknown = sorted(set(frame.columns) - set(LEG_COLUMNS) - {"source", "role"})
         if unknown:
             raise ConfigError(f"{source}: unknown column {unknown[0]!r}; allowed: {', '.join(LEG_COLUMNS)}")
+        unnamed = frame["layer"].isna().to_numpy() | (frame["layer"].astype(str).str.strip() == "").to_numpy()
+        if unnamed.any():
+            row = int(np.flatnonzero(unnamed)[0])
+            where = frame["source"].iloc[row] if "source" in frame.columns else f"row {row + 1}"
+            raise ConfigError(f"{source}: {where}.layer is missing: every leg needs the name of its layer")
         roles = roles or {}
         layer_names = list(dict.fromkeys(frame["layer"].astype(str)))
         specs = [

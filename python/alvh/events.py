@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -59,6 +59,13 @@ def load_events(path: str | Path) -> list[Event]:
         if dates.isna().any():
             row = int(dates.isna().to_numpy().argmax())
             raise ConfigError(f"{path}: row {row + 1}: date = {frame['date'].iloc[row]!r} is not a date (YYYY-MM-DD)")
+        kinds = get_args(EventKind)
+        unknown = ~frame["kind"].isin(kinds).to_numpy()
+        if unknown.any():  # named by CSV row here: the model would count events from 0
+            row = int(unknown.argmax())
+            raise ConfigError(
+                f"{path}: row {row + 1}: kind = {frame['kind'].iloc[row]!r} is not one of {', '.join(kinds)}"
+            )
         data = {"events": [{"date": d.date(), "kind": k} for d, k in zip(dates, frame["kind"], strict=True)]}
     else:
         data = read_toml(path)
