@@ -415,6 +415,9 @@ def _numbers(legs: pd.DataFrame, column: str, fail: _Fail) -> pd.Series:
     values = legs[column]
     if pd.api.types.is_float_dtype(values.dtype):
         converted = values
+    elif values.dtype == object and all(v is None or type(v) in (float, int) for v in values):
+        # the rows of Leg objects (a rebuilt book, new trades): numbers or None, no parsing
+        converted = pd.Series(np.array(values.to_numpy(), dtype=np.float64), index=values.index)
     else:
         converted = pd.to_numeric(values, errors="coerce")
         fail(values.notna().to_numpy(bool) & converted.isna().to_numpy(bool), column, "a number", values)
@@ -431,6 +434,12 @@ def _dates(legs: pd.DataFrame, column: str, fail: _Fail, *, required: bool) -> p
         if required:
             fail(np.isnat(days), column, "a date (YYYY-MM-DD)", values)
         return values if (np.isnat(days) | (days == days.astype("datetime64[D]"))).all() else values.dt.normalize()
+    if values.dtype == object and all(v is None or type(v) is dt.date for v in values):
+        # the rows of Leg objects: dates or None, no parsing
+        days = np.array(values.to_numpy(), dtype="datetime64[D]")
+        if required:
+            fail(np.isnat(days), column, "a date (YYYY-MM-DD)", values)
+        return pd.Series(days.astype("datetime64[s]"), index=values.index)
     converted = pd.to_datetime(values, errors="coerce")
     missing = converted.isna().to_numpy(bool)
     fail(values.notna().to_numpy(bool) & missing, column, "a date (YYYY-MM-DD)", values)
