@@ -191,9 +191,15 @@ fn black_from_tails<A: Arith>(near: f64, tail_near: f64, tail_far: f64, half_mon
 
 /// b(−|x|, s) from Black's formula alone (form 4 everywhere), for s > 0: accurate to a few ulp of
 /// e^{−|x|/2} *absolutely*, not relatively far out of the money — all that a sum of P&L over a book
-/// needs, at about half the cost of [`normalised_block`]. Scenario grids use it.
+/// needs, at about half the cost of [`normalised_block`]. Scenario grids use it, with e^{−|x|/2}
+/// and e^{|x|/2} both at hand (so no division by the first).
 #[inline(always)]
-pub fn normalised_black_absolute<A: Arith>(abs_x: f64, total_vol: f64, half_moneyness: f64) -> f64 {
+pub fn normalised_black_absolute<A: Arith>(
+    abs_x: f64,
+    total_vol: f64,
+    half_moneyness: f64,
+    inverse_half_moneyness: f64,
+) -> f64 {
     let h = -abs_x / total_vol;
     let t = 0.5 * total_vol;
     let (near, far) = (h + t, h - t);
@@ -201,7 +207,8 @@ pub fn normalised_black_absolute<A: Arith>(abs_x: f64, total_vol: f64, half_mone
     let gauss_far = gauss_near * half_moneyness * half_moneyness;
     let tail_near = 0.5 * erfcx::<A>(near.abs() * FRAC_1_SQRT_2) * gauss_near;
     let tail_far = 0.5 * erfcx::<A>(-far * FRAC_1_SQRT_2) * gauss_far;
-    black_from_tails::<A>(near, tail_near, tail_far, half_moneyness)
+    let cdf_near = if near < 0.0 { tail_near } else { 1.0 - tail_near };
+    A::mul_add(cdf_near, half_moneyness, -tail_far * inverse_half_moneyness)
 }
 
 /// Form 1 applies: h < η and h + t < η + τ.

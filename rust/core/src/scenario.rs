@@ -101,6 +101,11 @@ pub struct LegSmiles<'a> {
 #[derive(Clone, Copy, Debug)]
 struct Scenario {
     spot: f64,
+    /// ln S′, e^{ln S′/2} and e^{−ln S′/2}: SPX legs' log-moneyness and e^{±x/2} are sums and
+    /// products of these and per-leg columns of [`Horizon`].
+    log_spot: f64,
+    root_spot: f64,
+    inverse_root_spot: f64,
     vol_shift: f64,
     vix: f64,
     vix_change: f64,
@@ -110,7 +115,7 @@ struct Scenario {
 
 impl Scenario {
     /// Scenario `local` of the horizon `h` (scenarios of one horizon in (spot, vol, vix) order).
-    fn at(grid: &Grid, h: usize, local: usize, link: LinkInputs, dynamics: &Dynamics) -> Scenario {
+    fn at<A: Arith>(grid: &Grid, h: usize, local: usize, link: LinkInputs, dynamics: &Dynamics) -> Scenario {
         let n_vix = grid.vix_level.len().max(1);
         let (rest, vix_index) = (local / n_vix, local % n_vix);
         let (s, v) = (rest / grid.vol_shift.len(), rest % grid.vol_shift.len());
@@ -120,20 +125,38 @@ impl Scenario {
         let vix = if grid.vix_level.is_empty() { link.vix_spot + vol_shift } else { grid.vix_level[vix_index] };
         let vix = vix.max(0.01);
         Scenario {
-            spot: link.spx_spot * spot_factor,
             vol_shift,
             vix,
             vix_change: vix - link.vix_spot,
             vix_vol_factor: (vix / link.vix_spot).powf(dynamics.vvol_beta),
             years: grid.horizon_days[h] / 365.0,
+            ..Scenario::spot::<A>(link.spx_spot * spot_factor)
         }
     }
 
-    fn null(link: LinkInputs) -> Scenario {
+    /// The null scenario: the same spot columns as [`Scenario::at`] computes at a zero shock.
+    fn null<A: Arith>(link: LinkInputs) -> Scenario {
         Scenario {
-            spot: link.spx_spot,
             vol_shift: 0.0,
             vix: link.vix_spot,
+            vix_change: 0.0,
+            vix_vol_factor: 1.0,
+            years: 0.0,
+            ..Scenario::spot::<A>(link.spx_spot)
+        }
+    }
+
+    /// A scenario at spot `spot` that moves nothing else.
+    #[inline(always)]
+    fn spot<A: Arith>(spot: f64) -> Scenario {
+        let log_spot = ln::<A>(spot);
+        Scenario {
+            spot,
+            log_spot,
+            root_spot: exp::<A>(0.5 * log_spot),
+            inverse_root_spot: exp::<A>(-0.5 * log_spot),
+            vol_shift: 0.0,
+            vix: 0.0,
             vix_change: 0.0,
             vix_vol_factor: 1.0,
             years: 0.0,
@@ -150,27 +173,47 @@ struct Horizon {
     carry: Vec<f64>,
     /// Each leg's rate (a column or one value).
     rate: Vec<f64>,
+    /// SPX options: ln(F′/(S′K)) = (r−q)T′ − ln K, so that x = ln(F′/K) = ln S′ + this; 0 for
+    /// VIX legs.
+    log_carry_moneyness: Vec<f64>,
+    /// e^{±½·log_carry_moneyness}: with √S′ and 1/√S′, e^{±x/2} without an exp.
+    root_carry_moneyness: Vec<f64>,
+    inverse_root_carry_moneyness: Vec<f64>,
+    /// 0.01 (vol points) times the vol shift's scale, √(30/DTE) or 1.
+    shift_scale: Vec<f64>,
 }
 
 impl Horizon {
     fn new(context: &Context, years: f64) -> Horizon {
         let rows = context.legs.kind.len();
         let parts = map_chunks(rows, (), &|range, ()| dispatch::run(HorizonKernel { context, years, range }));
-        let mut horizon = Horizon {
-            time: Vec::with_capacity(rows),
-            root_time: Vec::with_capacity(rows),
-            discount: Vec::with_capacity(rows),
-            carry: Vec::with_capacity(rows),
-            rate: Vec::with_capacity(rows),
-        };
+        let mut horizon = Horizon::zeros(0);
         for part in parts {
             horizon.time.extend(part.time);
             horizon.root_time.extend(part.root_time);
             horizon.discount.extend(part.discount);
             horizon.carry.extend(part.carry);
             horizon.rate.extend(part.rate);
+            horizon.log_carry_moneyness.extend(part.log_carry_moneyness);
+            horizon.root_carry_moneyness.extend(part.root_carry_moneyness);
+            horizon.inverse_root_carry_moneyness.extend(part.inverse_root_carry_moneyness);
+            horizon.shift_scale.extend(part.shift_scale);
         }
         horizon
+    }
+
+    fn zeros(rows: usize) -> Horizon {
+        Horizon {
+            time: vec![0.0; rows],
+            root_time: vec![0.0; rows],
+            discount: vec![0.0; rows],
+            carry: vec![0.0; rows],
+            rate: vec![0.0; rows],
+            log_carry_moneyness: vec![0.0; rows],
+            root_carry_moneyness: vec![0.0; rows],
+            inverse_root_carry_moneyness: vec![0.0; rows],
+            shift_scale: vec![0.0; rows],
+        }
     }
 }
 
@@ -187,25 +230,29 @@ impl Kernel for HorizonKernel<'_> {
     fn run<A: Arith>(self) -> Horizon {
         let legs = self.context.legs;
         let n = self.range.len();
-        let mut h = Horizon {
-            time: vec![0.0; n],
-            root_time: vec![0.0; n],
-            discount: vec![0.0; n],
-            carry: vec![0.0; n],
-            rate: vec![0.0; n],
-        };
+        let mut h = Horizon::zeros(n);
         let rates = match legs.rate {
             Column::Scalar(r) => vec![r; n],
             Column::Values(v) => v[self.range.clone()].to_vec(),
         };
-        let (kind, time_to_expiry, div_yield) = (
+        let (kind, time_to_expiry, div_yield, strike, dte) = (
             &legs.kind[self.range.clone()],
             &legs.time_to_expiry[self.range.clone()],
             &legs.div_yield[self.range.clone()],
+            &legs.strike[self.range.clone()],
+            &legs.dte[self.range.clone()],
         );
-        let (rates, kind, time_to_expiry, div_yield) = (&rates[..n], &kind[..n], &time_to_expiry[..n], &div_yield[..n]);
+        let (rates, kind, time_to_expiry, div_yield, strike, dte) =
+            (&rates[..n], &kind[..n], &time_to_expiry[..n], &div_yield[..n], &strike[..n], &dte[..n]);
         let (times, roots, discounts, carries) =
             (&mut h.time[..n], &mut h.root_time[..n], &mut h.discount[..n], &mut h.carry[..n]);
+        let (log_moneyness, root_moneyness, inverse_root_moneyness, shift_scale) = (
+            &mut h.log_carry_moneyness[..n],
+            &mut h.root_carry_moneyness[..n],
+            &mut h.inverse_root_carry_moneyness[..n],
+            &mut h.shift_scale[..n],
+        );
+        let scale_by_sqrt_time = self.context.dynamics.scale_by_sqrt_time;
         for i in 0..n {
             let rate = rates[i];
             let time = time_to_expiry[i] - self.years;
@@ -215,6 +262,13 @@ impl Kernel for HorizonKernel<'_> {
             discounts[i] = exp::<A>(-rate * time);
             let spx = kind[i] == LegKind::SpxOption as u8;
             carries[i] = if spx { exp::<A>((rate - div_yield[i]) * time) } else { 1.0 };
+            let log_carry = (rate - div_yield[i]) * time - ln::<A>(strike[i]);
+            let log_carry = if spx { log_carry } else { 0.0 };
+            log_moneyness[i] = log_carry;
+            root_moneyness[i] = exp::<A>(0.5 * log_carry);
+            inverse_root_moneyness[i] = exp::<A>(-0.5 * log_carry);
+            let days = if dte[i] > 1.0 { dte[i] } else { 1.0 };
+            shift_scale[i] = 0.01 * if scale_by_sqrt_time { (30.0 / days).sqrt() } else { 1.0 };
         }
         h.rate.copy_from_slice(rates);
         h
@@ -234,10 +288,8 @@ struct Base {
 fn base_values(context: &Context, with_greeks: bool) -> Base {
     let rows = context.legs.kind.len();
     let horizon = Horizon::new(context, 0.0);
-    let null = Scenario::null(context.link);
-    let parts = map_chunks(rows, (), &|range, ()| {
-        dispatch::run(BaseKernel { context, horizon: &horizon, null, range, with_greeks })
-    });
+    let parts =
+        map_chunks(rows, (), &|range, ()| dispatch::run(BaseKernel { context, horizon: &horizon, range, with_greeks }));
     let mut base =
         Base { value: Vec::with_capacity(rows), greeks: Vec::new(), underlying: Vec::new(), vol: Vec::new() };
     for part in parts {
@@ -252,7 +304,6 @@ fn base_values(context: &Context, with_greeks: bool) -> Base {
 struct BaseKernel<'a> {
     context: &'a Context<'a>,
     horizon: &'a Horizon,
-    null: Scenario,
     range: std::ops::Range<usize>,
     with_greeks: bool,
 }
@@ -263,6 +314,7 @@ impl Kernel for BaseKernel<'_> {
     #[inline(always)]
     fn run<A: Arith>(self) -> Self::Output {
         let legs = self.context.legs;
+        let null = Scenario::null::<A>(self.context.link);
         let mut base = Base {
             value: Vec::with_capacity(self.range.len()),
             greeks: Vec::new(),
@@ -274,9 +326,9 @@ impl Kernel for BaseKernel<'_> {
         while start < self.range.end {
             let end = (start + BLOCK).min(self.range.end);
             if self.context.dynamics.sticky_moneyness {
-                work.revalue::<A, true>(self.context, self.horizon, &self.null, start, end);
+                work.revalue::<A, true>(self.context, self.horizon, &null, start, end);
             } else {
-                work.revalue::<A, false>(self.context, self.horizon, &self.null, start, end);
+                work.revalue::<A, false>(self.context, self.horizon, &null, start, end);
             }
             base.value.extend_from_slice(&work.value[..end - start]);
             if self.with_greeks {
@@ -348,8 +400,10 @@ impl Workspace {
         })
     }
 
-    /// Value legs `[start, end)` (per unit) under `scenario` at `horizon`, into `value`. Three
-    /// short passes (inputs, the normalised Black function, assembly) that each vectorise.
+    /// Value legs `[start, end)` (per unit) under `scenario` at `horizon`, into `value`. Short
+    /// passes (inputs, smile, vols, the normalised Black function, assembly) that each vectorise.
+    /// A block of SPX options only skips the VIX legs' logarithm and exponential and the variance
+    /// swaps; SPX legs get the same values on either path, so blocks may be cut anywhere.
     #[inline(always)]
     fn revalue<A: Arith, const STICKY_MONEYNESS: bool>(
         &mut self,
@@ -359,34 +413,69 @@ impl Workspace {
         start: usize,
         end: usize,
     ) {
-        let (legs, smiles, dynamics) = (context.legs, context.smiles, &context.dynamics);
+        let (legs, smiles) = (context.legs, context.smiles);
         let n = (end - start).min(BLOCK);
         let end = start + n;
         let kind = &legs.kind[start..end];
         let strike = &legs.strike[start..end];
         let base_vol = &legs.vol[start..end];
-        let base_underlying = &legs.underlying[start..end];
-        let term_beta = &legs.term_beta[start..end];
-        let dte = &legs.dte[start..end];
         let (time, root_time, carry) =
             (&horizon.time[start..end], &horizon.root_time[start..end], &horizon.carry[start..end]);
+        let (log_carry, root_carry, inverse_root_carry) = (
+            &horizon.log_carry_moneyness[start..end],
+            &horizon.root_carry_moneyness[start..end],
+            &horizon.inverse_root_carry_moneyness[start..end],
+        );
+        let spx_only = kind.iter().fold(true, |all, &k| all & (k == LegKind::SpxOption as u8));
+        let with_swaps = kind.iter().fold(false, |any, &k| any | (k == LegKind::VarianceSwap as u8));
+        // x = ln(F′/K) and e^{x/2}, e^{−x/2}: for SPX options from the spot's and the leg's
+        // columns (F′ = S′·carry), for VIX legs from their future.
         let mut forward = [0.0; BLOCK];
         let mut log_moneyness = [0.0; BLOCK];
-        let mut vix_future = [0.0; BLOCK];
-        for i in 0..n {
-            let spx = kind[i] == LegKind::SpxOption as u8;
-            // VIX legs: the future moves by β(τ)·ΔVIX and converges to VIX′ at expiry.
-            let future = A::mul_add(term_beta[i], scenario.vix_change, base_underlying[i]);
-            let future = if time[i] == 0.0 {
-                scenario.vix
-            } else if future > 0.01 {
-                future
-            } else {
-                0.01
-            };
-            vix_future[i] = future;
-            forward[i] = if spx { scenario.spot * carry[i] } else { future };
-            log_moneyness[i] = ln::<A>(forward[i] / strike[i]);
+        let mut up = [0.0; BLOCK];
+        let mut down = [0.0; BLOCK];
+        if spx_only {
+            for i in 0..n {
+                forward[i] = scenario.spot * carry[i];
+                log_moneyness[i] = scenario.log_spot + log_carry[i];
+                up[i] = scenario.root_spot * root_carry[i];
+                down[i] = scenario.inverse_root_spot * inverse_root_carry[i];
+                self.underlying[i] = scenario.spot;
+            }
+        } else {
+            let (base_underlying, term_beta) = (&legs.underlying[start..end], &legs.term_beta[start..end]);
+            for i in 0..n {
+                let spx = kind[i] == LegKind::SpxOption as u8;
+                // VIX legs: the future moves by β(τ)·ΔVIX and converges to VIX′ at expiry.
+                let future = A::mul_add(term_beta[i], scenario.vix_change, base_underlying[i]);
+                let future = if time[i] == 0.0 {
+                    scenario.vix
+                } else if future > 0.01 {
+                    future
+                } else {
+                    0.01
+                };
+                let x = ln::<A>(future / strike[i]);
+                let half = exp::<A>(-0.5 * x.abs());
+                let inverse = 1.0 / half;
+                forward[i] = if spx { scenario.spot * carry[i] } else { future };
+                log_moneyness[i] = if spx { scenario.log_spot + log_carry[i] } else { x };
+                up[i] = if spx {
+                    scenario.root_spot * root_carry[i]
+                } else if x > 0.0 {
+                    inverse
+                } else {
+                    half
+                };
+                down[i] = if spx {
+                    scenario.inverse_root_spot * inverse_root_carry[i]
+                } else if x > 0.0 {
+                    half
+                } else {
+                    inverse
+                };
+                self.underlying[i] = if spx { scenario.spot } else { future };
+            }
         }
         // SPX vols: each leg's own, or its smile slice at k′ = ln(K/F′) = −x.
         let mut smile_vol = [0.0; BLOCK];
@@ -395,14 +484,14 @@ impl Workspace {
         } else {
             smile_vol[..n].copy_from_slice(base_vol);
         }
+        let shift_scale = &horizon.shift_scale[start..end];
         let mut abs_x = [0.0; BLOCK];
         let mut total_vol = [0.0; BLOCK];
         let mut half_moneyness = [0.0; BLOCK];
+        let mut inverse_half_moneyness = [0.0; BLOCK];
         for i in 0..n {
             let spx = kind[i] == LegKind::SpxOption as u8;
-            let days = if dte[i] > 1.0 { dte[i] } else { 1.0 };
-            let scale = if dynamics.scale_by_sqrt_time { (30.0 / days).sqrt() } else { 1.0 };
-            let shift = 0.01 * scale * scenario.vol_shift;
+            let shift = shift_scale[i] * scenario.vol_shift;
             let swap = kind[i] == LegKind::VarianceSwap as u8;
             let vol = if spx {
                 smile_vol[i] + shift
@@ -412,55 +501,56 @@ impl Workspace {
                 base_vol[i] * scenario.vix_vol_factor
             };
             let vol = if vol > 0.0 { vol } else { 0.0 };
-            let x = log_moneyness[i];
-            abs_x[i] = x.abs();
+            abs_x[i] = log_moneyness[i].abs();
             total_vol[i] = vol * root_time[i];
-            half_moneyness[i] = exp::<A>(-0.5 * x.abs());
+            // e^{∓|x|/2}: the smaller and the larger of e^{x/2} and e^{−x/2}.
+            half_moneyness[i] = if up[i] < down[i] { up[i] } else { down[i] };
+            inverse_half_moneyness[i] = if up[i] < down[i] { down[i] } else { up[i] };
             self.vol[i] = vol;
-            self.underlying[i] = if spx { scenario.spot } else { vix_future[i] };
         }
         let mut time_value = [0.0; BLOCK];
         for i in 0..n {
             let s = if total_vol[i] > 0.0 { total_vol[i] } else { 1.0 };
-            let b = normalised_black_absolute::<A>(abs_x[i], s, half_moneyness[i]);
+            let b = normalised_black_absolute::<A>(abs_x[i], s, half_moneyness[i], inverse_half_moneyness[i]);
             time_value[i] = if total_vol[i] > 0.0 { b } else { 0.0 };
         }
         let is_call = &legs.is_call[start..end];
         let discount = &horizon.discount[start..end];
         let rate = &horizon.rate[start..end];
         let div_yield = &legs.div_yield[start..end];
-        let remaining = &legs.remaining_fraction[start..end];
-        let time_to_expiry = &legs.time_to_expiry[start..end];
-        let accrued = &legs.accrued_variance[start..end];
         for i in 0..n {
-            let log_forward = forward[i] / strike[i];
-            // √(F·K) = K·e^{x/2}, with e^{−|x|/2} at hand.
-            let root = if log_forward > 1.0 { strike[i] / half_moneyness[i] } else { strike[i] * half_moneyness[i] };
+            // √(F·K) = K·e^{x/2}.
+            let root = strike[i] * up[i];
             let theta_sign = if is_call[i] { 1.0 } else { -1.0 };
             let intrinsic = theta_sign * (forward[i] - strike[i]);
             let intrinsic = if intrinsic > 0.0 { intrinsic } else { 0.0 };
             let option = discount[i] * A::mul_add(root, time_value[i], intrinsic);
-            let (swap_value, swap_vega) = variance_swap::<A>(
-                remaining[i],
-                time_to_expiry[i],
-                accrued[i],
-                strike[i],
-                scenario.years,
-                discount[i],
-                self.vol[i],
-            );
-            let (future, swap) = (kind[i] == LegKind::VixFuture as u8, kind[i] == LegKind::VarianceSwap as u8);
-            self.value[i] = if future {
-                self.underlying[i]
-            } else if swap {
-                swap_value
-            } else {
-                option
-            };
-            self.swap_vega[i] = swap_vega;
+            let future = kind[i] == LegKind::VixFuture as u8;
+            self.value[i] = if future { self.underlying[i] } else { option };
             self.rate[i] = rate[i];
             // For the explain's Greeks: Black-76 on F is BSM on F with q = r.
             self.div_yield[i] = if kind[i] == LegKind::SpxOption as u8 { div_yield[i] } else { rate[i] };
+        }
+        if with_swaps {
+            let remaining = &legs.remaining_fraction[start..end];
+            let time_to_expiry = &legs.time_to_expiry[start..end];
+            let accrued = &legs.accrued_variance[start..end];
+            for i in 0..n {
+                let (swap_value, swap_vega) = variance_swap::<A>(
+                    remaining[i],
+                    time_to_expiry[i],
+                    accrued[i],
+                    strike[i],
+                    scenario.years,
+                    discount[i],
+                    self.vol[i],
+                );
+                let swap = kind[i] == LegKind::VarianceSwap as u8;
+                self.value[i] = if swap { swap_value } else { self.value[i] };
+                self.swap_vega[i] = swap_vega;
+            }
+        } else {
+            self.swap_vega[..n].fill(0.0);
         }
     }
 }
@@ -625,6 +715,8 @@ struct LegSlices {
     first: [Vec<f64>; 5],
     second_svi: Vec<bool>,
     second: [Vec<f64>; 5],
+    /// 1/T of the time each leg's mixed total variance refers to.
+    inverse_time: Vec<f64>,
 }
 
 impl LegSlices {
@@ -646,7 +738,7 @@ impl LegSlices {
         };
         let (first_svi, first) = columns(smiles.first);
         let (second_svi, second) = columns(smiles.second);
-        LegSlices { first_svi, first, second_svi, second }
+        LegSlices { first_svi, first, second_svi, second, inverse_time: smiles.time.iter().map(|&t| 1.0 / t).collect() }
     }
 
     /// The vols of legs `[start, start + x.len())` on their smile slices at log-moneyness
@@ -663,7 +755,7 @@ impl LegSlices {
         let (b0, b1, b2, b3, b4) =
             (&b0[start..end], &b1[start..end], &b2[start..end], &b3[start..end], &b4[start..end]);
         let (first_weight, second_weight) = (&smiles.first_weight[start..end], &smiles.second_weight[start..end]);
-        let time = &smiles.time[start..end];
+        let inverse_time = &self.inverse_time[start..end];
         let range = smiles.table.k_range;
         for i in 0..n {
             let k = limit(-x[i], range);
@@ -672,7 +764,7 @@ impl LegSlices {
                 total_variance::<A>(first_svi[i], &[a0[i], a1[i], a2[i], a3[i], a4[i]], k),
                 second_weight[i] * total_variance::<A>(second_svi[i], &[b0[i], b1[i], b2[i], b3[i], b4[i]], k),
             );
-            out[i] = ((if w > 0.0 { w } else { 0.0 }) / time[i]).sqrt();
+            out[i] = ((if w > 0.0 { w } else { 0.0 }) * inverse_time[i]).sqrt();
         }
     }
 }
@@ -699,7 +791,7 @@ impl Kernel for ScenarioKernel<'_, '_> {
         let mut work = Workspace::new();
         let mut explain = self.explain;
         for (local, index) in self.range.clone().enumerate() {
-            let scenario = Scenario::at(self.grid, self.h, index, context.link, &context.dynamics);
+            let scenario = Scenario::at::<A>(self.grid, self.h, index, context.link, &context.dynamics);
             let pnl = &mut self.pnl.data[local * context.layers..(local + 1) * context.layers];
             pnl.fill(0.0);
             let mut terms = [0.0; 7];
