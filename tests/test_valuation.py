@@ -717,7 +717,7 @@ def test_condor_metrics_hand_checked_on_a_flat_smile() -> None:
         d2 = (math.log(forward / k) - 0.5 * 0.16**2 * t) / (0.16 * math.sqrt(t))
         return 0.5 * math.erfc(-d2 / math.sqrt(2))
 
-    assert c["probability_of_profit"] == pytest.approx(above(5644.0) - above(6106.0), abs=2e-3)
+    assert c["probability_of_profit"] == pytest.approx(above(5644.0) - above(6106.0), abs=1e-6)
     assert c["theta"] == pytest.approx(risk.legs["theta"].sum(), rel=1e-14)
     assert c["spx_vega"] == pytest.approx(risk.legs["spx_vega"].sum(), rel=1e-14)
 

@@ -605,12 +605,16 @@ def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: 
 def _probability_of_profit_uncached(
     market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray
 ) -> float:
-    points = np.linspace(grid[0], grid[-1], 4001)[1:]
-    above = _exceedance(market, expiry, years, points)  # P(S_T > x)
-    mass = np.concatenate([[1.0 - above[0]], above[:-1] - above[1:], [above[-1]]])
-    midpoints = np.concatenate([[points[0] / 2], (points[:-1] + points[1:]) / 2, [points[-1] * 2]])
-    profitable = np.interp(midpoints, grid, pnl) > 0
-    return float(np.clip(mass, 0.0, None)[profitable].sum())
+    """The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
+    intervals between crossings where it is positive, of P(lo < S_T < hi): the smile's exceedance
+    at the crossings alone (beyond the grid the P&L stays at its end values)."""
+    edges = np.array([0.0, *(x for x in _zero_crossings(grid, pnl) if x > 0), np.inf])
+    low, high = edges[:-1], edges[1:]
+    inside = np.where(np.isinf(high), np.maximum(low, grid[-1]) + 1.0, (low + high) / 2)
+    profitable = np.interp(inside, grid, pnl) > 0
+    finite = edges[1:-1]
+    above = np.concatenate([[1.0], _exceedance(market, expiry, years, finite) if len(finite) else [], [0.0]])
+    return float(np.clip(above[:-1] - above[1:], 0.0, None)[profitable].sum())
 
 
 def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArray) -> FloatArray:
