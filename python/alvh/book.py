@@ -28,6 +28,7 @@ quantity).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -147,7 +148,7 @@ class Book:
 
     def __init__(self, name: str, layers: Sequence[LayerSpec], legs: pd.DataFrame, *, source: str = "book") -> None:
         names = [layer.name for layer in layers]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = sorted(n for n, count in Counter(names).items() if count > 1)
         if duplicates:
             raise ConfigError(f"{source}: layer name {duplicates[0]!r} is used twice")
         self.name = name
@@ -322,9 +323,9 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
 
     out["layer"] = legs["layer"].astype(str)
     layer_names = out["layer"].to_numpy(object)
-    roles = np.empty(len(legs), dtype=object)
-    for layer in layers:
-        roles[layer_names == layer.name] = layer.role.value
+    # one lookup for all legs: books may have thousands of layers
+    position = pd.Index([layer.name for layer in layers]).get_indexer(layer_names)
+    roles = np.array([layer.role.value for layer in layers] + [None], dtype=object)[position]
     fail(
         pd.isna(roles),
         "layer",

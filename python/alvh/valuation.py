@@ -301,11 +301,9 @@ def _kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray
 
 
 def _layer_codes(book: Book) -> NDArray[np.uint32]:
-    names = book.legs["layer"].to_numpy(object)
-    codes = np.zeros(len(names), dtype=np.uint32)
-    for name, i in book.layer_index().items():
-        codes[names == name] = i
-    return codes
+    """Each leg's layer position (one lookup for all legs: books may have thousands of layers)."""
+    codes = pd.Index(list(book.layer_index())).get_indexer(pd.Index(book.legs["layer"].to_numpy(object)))
+    return codes.astype(np.uint32)
 
 
 def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDArray[Any]]:
