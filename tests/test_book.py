@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, Leg, Role, load_book
+from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role, load_book
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.expiries import Settlement
@@ -515,3 +515,16 @@ def test_csv_without_a_required_column_is_refused(tmp_path: Path) -> None:
 def test_from_frame_names_the_source_and_row() -> None:
     with pytest.raises(ConfigError, match=r"^my legs: row 3\.strike = 5\.0 is not allowed: absent for futures$"):
         Book.from_frame(CSV.assign(strike=[5700.0, 6100.0, 5.0]), source="my legs")
+
+
+def test_a_leg_in_an_unknown_layer_is_named() -> None:
+    frame = pd.DataFrame(
+        {"layer": ["core", "L9"], "instrument": ["SPXW", "SPXW"], "expiry": ["2026-12-11"] * 2,
+         "right": ["put", "put"], "strike": [5600.0, 5550.0], "quantity": [-1.0, 1.0]}
+    )  # fmt: skip
+    with pytest.raises(ConfigError, match=r"row 2\.layer = 'L9' is not allowed: one of the book's layers \(core, L1\)"):
+        Book(
+            "b",
+            [LayerSpec("core", Role.CORE), LayerSpec("L1", Role.THETA_ANCHOR)],
+            frame.assign(source=["row 1", "row 2"]),
+        )
