@@ -1,15 +1,20 @@
-"""Inputs shared by several test modules: a quiet signal snapshot and a random mixed book."""
+"""Inputs and checks shared by several test modules: a quiet signal snapshot, a random mixed book,
+and the check of a written PNG."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import struct
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
+import matplotlib.image
 import numpy as np
 import pandas as pd
 
+from alvh import plots
 from alvh.market import Market
 from alvh.signals import MacdTrend, Signals
 
@@ -74,3 +79,22 @@ def random_legs(
     frame["start"] = start
     frame["realized_vol"] = np.where(swap, rng.uniform(8, 30, n), np.nan)
     return frame
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """(width, height) from the PNG's IHDR chunk."""
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    assert header[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", header[16:24])
+    return int(width), int(height)
+
+
+def assert_png(path: Path) -> None:
+    """A non-empty, non-blank PNG of the documented size (:data:`alvh.plots.FIGURE_SIZE_PX`)."""
+    width, height = plots.FIGURE_SIZE_PX
+    assert path.is_file() and path.stat().st_size > 10_000, f"{path} is missing or nearly empty"
+    assert png_size(path) == (width, height)
+    pixels = matplotlib.image.imread(path)
+    assert pixels.shape[:2] == (height, width)
+    assert np.ptp(pixels[..., :3]) > 0.5, f"{path} is blank"

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
@@ -24,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,7 +30,6 @@ import typer
 from typer.testing import CliRunner, Result
 
 import alvh.data
-from alvh import plots
 from alvh.backtest import BacktestConfig, run_backtest
 from alvh.book import load_book
 from alvh.cli import app, native_output_to_stderr, parse_axis
@@ -44,6 +41,7 @@ from alvh.market import load_market
 from alvh.report import risk_report
 from alvh.rules import RuleStatus, load_rules
 from alvh.scenarios import scenario_grid
+from tests.helpers import assert_png
 from tests.test_bulk import assert_legs_output, make_legs, whole_file_risk
 
 BOOK = alvh.data.example_book_path()
@@ -52,7 +50,6 @@ HISTORY = alvh.data.example_history_path()
 EVENTS = BOOK.parent / "events.toml"
 BOOK_NAME = "Example ALVH book"
 INPUTS = ["--market", str(MARKET), "--signals", str(HISTORY), "--events", str(EVENTS)]
-WIDTH, HEIGHT = plots.FIGURE_SIZE_PX
 REPORT_PLOTS = {
     "scenario_pnl_book_1d.png",
     *(f"scenario_pnl_layer_{layer}_1d.png" for layer in ("core", "L1", "L2", "L3")),
@@ -107,23 +104,6 @@ def run_alvh(
 def as_json(data: dict[str, Any]) -> Any:
     """What a JSON reader gets back from ``data`` (strict JSON, as the CLI prints it)."""
     return json.loads(json.dumps(data, allow_nan=False))
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    assert header[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", header[16:24])
-    return int(width), int(height)
-
-
-def assert_png(path: Path) -> None:
-    """A non-empty, non-blank PNG of the documented size."""
-    assert path.is_file() and path.stat().st_size > 10_000, f"{path} is missing or nearly empty"
-    assert png_size(path) == (WIDTH, HEIGHT)
-    pixels = matplotlib.image.imread(path)
-    assert pixels.shape[:2] == (HEIGHT, WIDTH)
-    assert np.ptp(pixels[..., :3]) > 0.5, f"{path} is blank"
 
 
 def console_script() -> str | None:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import struct
 import subprocess
 import sys
 from pathlib import Path
 
-import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +21,7 @@ from alvh.exceptions import InputError
 from alvh.journal import Journal
 from alvh.scenarios import ScenarioGrid, scenario_grid
 from alvh.valuation import value_book
+from tests.helpers import assert_png
 from tests.test_journal import make_report
 
 BOOK = example_book()
@@ -33,23 +32,6 @@ WIDTH, HEIGHT = plots.FIGURE_SIZE_PX
 @pytest.fixture(scope="module")
 def grid() -> ScenarioGrid:
     return scenario_grid(BOOK, MARKET, spot_shocks=[-0.05, 0.0, 0.05], vol_shifts=[-2.0, 0.0, 2.0], horizons=[0, 7])
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    """(width, height) from the PNG's IHDR chunk."""
-    header = path.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    assert header[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", header[16:24])
-    return width, height
-
-
-def assert_png(path: Path) -> None:
-    assert path.is_file() and path.stat().st_size > 10_000, f"{path} is missing or nearly empty"
-    assert png_size(path) == (WIDTH, HEIGHT)
-    pixels = matplotlib.image.imread(path)
-    assert pixels.shape[:2] == (HEIGHT, WIDTH)
-    assert np.ptp(pixels[..., :3]) > 0.5, f"{path} is blank"
 
 
 def test_figure_size() -> None:
