@@ -61,7 +61,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from alvh.book import Book, Instrument, Layer, LayerSpec, Leg, Role
+from alvh.book import Book, Instrument, Layer, LayerSpec, Leg, Role, entry_after_trade
 from alvh.builders import iron_condor, strike_for_delta
 from alvh.decide import ActionType, decide
 from alvh.events import Event, load_events
@@ -567,12 +567,10 @@ class _Strategy:
         flow -= commission
         if abs(after) < 1e-12:
             self.positions.pop(key, None)
-        elif held is None or before * after < 0:
+        elif held is None:
             self.positions[key] = _Position(after, price)
-        elif abs(after) > abs(before):
-            held.entry_price = (held.entry_price * before + price * quantity) / after
-            held.quantity = after
         else:
+            held.entry_price = entry_after_trade(before, held.entry_price, quantity, price)
             held.quantity = after
         self._book = None
         opening = abs(quantity) - closing
@@ -986,16 +984,19 @@ def _replay(
             if when.weekday() == ladder.entry_weekday
             else None
         )
+        # the same condors for every strategy: identical entries
+        entry_legs = None
+        if entry is not None:
+            entry_legs = iron_condor(
+                market, entry, short_delta=ladder.short_delta, wing_width=ladder.wing_width, quantity=ladder.units
+            )
         for strategy in strategies:
             day = _Day()
             equity = run.capital + strategy.cash + sum(strategy.mtm.values())
             strategy.settle(day, when, close_on(spx, i), close_on(vix, i))
             strategy.exit_core(day, when, market)
-            if entry is not None:
-                legs = iron_condor(
-                    market, entry, short_delta=ladder.short_delta, wing_width=ladder.wing_width, quantity=ladder.units
-                )
-                strategy.add_legs(day, when, "ENTRY", "core", legs)
+            if entry_legs is not None:
+                strategy.add_legs(day, when, "ENTRY", "core", entry_legs)
             if strategy.name == "static" and _roll_day(previous, when):
                 strategy.static_hedge(day, when, market, equity)
             managed = strategy.manage(day, when, market, signals, events, past["spx"])

@@ -28,6 +28,7 @@ quantity).
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -272,6 +273,18 @@ def _role(value: Role | str, where: str) -> Role:
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
         raise ConfigError(f"{where} = {value!r} is not allowed: use one of {allowed}") from None
+
+
+def entry_after_trade(quantity: float, entry: float, traded: float, price: float) -> float:
+    """The entry price of a position of ``quantity`` entered at ``entry`` after ``traded`` more at
+    ``price``: a new or flipped position's is ``price``, a grown one's the average, a reduced one
+    keeps its entry."""
+    after = quantity + traded
+    if quantity == 0 or after * quantity < 0 or not math.isfinite(entry):
+        return price
+    if abs(after) > abs(quantity):
+        return (quantity * entry + traded * price) / after
+    return entry
 
 
 def leg_record(leg: Leg) -> dict[str, Any]:

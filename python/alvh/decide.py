@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from alvh.book import Book, Instrument, Leg, Role
+from alvh.book import Book, Instrument, Leg, Role, entry_after_trade
 from alvh.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
 from alvh.events import Event, first_vix_expiry_after, next_event
 from alvh.exceptions import InputError
@@ -208,12 +208,8 @@ def _apply(book: Book, trades: list[Trade]) -> Book:
         if held is None:
             new.append((t.layer, t.leg()))
             continue
-        before, after = quantity[held], quantity[held] + t.quantity
-        if after * before < 0 or not np.isfinite(entry[held]):
-            entry[held] = t.price  # a flipped position's entry is this trade's price
-        elif abs(after) > abs(before):
-            entry[held] = (before * entry[held] + t.quantity * t.price) / after
-        quantity[held] = after
+        entry[held] = entry_after_trade(quantity[held], entry[held], t.quantity, t.price)
+        quantity[held] += t.quantity
     roles = {t.layer: _role_of_new_layer(book, t.layer) for t in trades}
     return book.with_sizes(quantity, entry).with_legs(new, role_of_new_layers=roles)
 

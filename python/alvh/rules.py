@@ -664,15 +664,6 @@ def _needs_signals(rule_id: str) -> RuleResult:
     return _skipped(rule_id, "needs market signals (SPX and VIX closes; --signals on the command line)")
 
 
-def _signal_result(
-    rule_id: str, rule: _Rule, fired: bool, value: float | None, limit: str, message: str, **details: Any
-) -> RuleResult:
-    status = RuleStatus.WARN if fired else RuleStatus.OK
-    if fired and rule.severity == "breach":
-        status = RuleStatus.BREACH
-    return RuleResult(rule_id, status, value, limit, message, details)
-
-
 def _rsi_reduce(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule, s = rules.rsi_reduce, inputs.signals
     if s is None:
@@ -688,7 +679,7 @@ def _rsi_reduce(inputs: RuleInputs, rules: Rules) -> RuleResult:
     theta_text = (
         f"theta ratio {inputs.theta_ratio:.2f}" if inputs.theta_ratio is not None else "no realised theta given"
     )
-    return _signal_result(
+    return _result(
         "R-RSI-REDUCE",
         rule,
         fired,
@@ -705,7 +696,7 @@ def _l3(inputs: RuleInputs, rules: Rules) -> RuleResult:
         return _needs_signals("R-L3")
     divergence = s.ad_divergence is not None and s.ad_divergence != 0
     fired = bool(s.spx_rsi > rule.rsi_above or divergence)
-    return _signal_result(
+    return _result(
         "R-L3",
         rule,
         fired,
@@ -722,7 +713,7 @@ def _skew_add(inputs: RuleInputs, rules: Rules) -> RuleResult:
     if s is None:
         return _needs_signals("R-SKEW-ADD")
     fired = bool(s.vix_future_rsi < rule.vix_rsi_below and s.spx_rsi > rule.spx_rsi_above)
-    return _signal_result(
+    return _result(
         "R-SKEW-ADD",
         rule,
         fired,
@@ -738,7 +729,7 @@ def _macd_ladder(inputs: RuleInputs, rules: Rules) -> RuleResult:
     if s is None:
         return _needs_signals("R-MACD-LADDER")
     fired = s.vix_macd_trend is MacdTrend.COMPRESSING
-    return _signal_result(
+    return _result(
         "R-MACD-LADDER",
         rule,
         fired,
@@ -768,7 +759,7 @@ def _macd_tighten(inputs: RuleInputs, rules: Rules) -> RuleResult:
         if inputs.inflation_rising is not None
         else "no CPI/PPI data"
     )
-    return _signal_result(
+    return _result(
         "R-MACD-TIGHTEN",
         rule,
         fired,
@@ -785,7 +776,7 @@ def _delayer(inputs: RuleInputs, rules: Rules) -> RuleResult:
         return _needs_signals("R-DELAYER")
     retraced = s.vix_retracement if s.vix_retracement is not None and np.isfinite(s.vix_retracement) else None
     fired = retraced is not None and retraced >= rule.retracement
-    return _signal_result(
+    return _result(
         "R-DELAYER",
         rule,
         fired,
