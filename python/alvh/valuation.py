@@ -88,7 +88,7 @@ class BookRisk:
     """Condor units in the core: for each core group, its largest |quantity|, summed."""
     condors: pd.DataFrame
     """Per core group (condor, butterfly, spread): credit, max loss, break-evens, ... (see
-    :func:`condor_metrics`)."""
+    :func:`_condor_metrics`)."""
 
     @property
     def core_vega(self) -> float:
@@ -434,20 +434,6 @@ def variance_swap_strike(market: Market, expiry: dt.date, years: float, *, point
     return float(np.sqrt(variance / years))
 
 
-def condor_metrics(risk: BookRisk, market: Market) -> pd.DataFrame:
-    """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
-    loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
-    move S·σ·√(DTE/365), and the probability of profit at expiry under the smile.
-
-    The payoff at expiry is piecewise linear with kinks at the strikes, so its minimum (max loss)
-    and zero crossings (break-evens) are exact from the kink points; the probability of profit
-    integrates the risk-neutral density implied by the smile (digital prices from smile-consistent
-    call spreads).
-    """
-    legs = risk.legs
-    return _condor_metrics(legs, {c: legs[c].to_numpy(np.float64) for c in _CONDOR_NUMBERS}, market)
-
-
 _CONDOR_NUMBERS = (
     "quantity",
     "multiplier",
@@ -463,8 +449,14 @@ _CONDOR_NUMBERS = (
 
 
 def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market) -> pd.DataFrame:
-    """:func:`condor_metrics` from the legs table's text columns and its per-leg numbers (the
-    columns of :data:`_CONDOR_NUMBERS`, as arrays): numpy per group, one table at the end."""
+    """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
+    loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
+    move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
+    table's text columns and its per-leg numbers (the columns of :data:`_CONDOR_NUMBERS`, as
+    arrays). The payoff at expiry is piecewise linear with kinks at the strikes, so its minimum
+    (max loss) and zero crossings (break-evens) are exact from the kink points, and the
+    probability of profit is the smile's probability of the intervals between crossings where
+    the payoff is positive."""
     instrument = legs["instrument"].to_numpy(object)
     rows = np.flatnonzero(
         (legs["role"].to_numpy(object) == Role.CORE.value) & ((instrument == "SPX") | (instrument == "SPXW"))
@@ -502,8 +494,9 @@ def _condor_table(
     spot = market.spx.spot
     atm_vols: dict[float, float] = {}  # the groups of one expiry share it
     out: dict[str, list[Any]] = {name: [] for name in _CONDOR_COLUMNS}
-    for code, name in enumerate(names):
-        g = np.flatnonzero(codes == code)
+    # each group's rows, in order, from one stable sort (not one scan of all legs per group)
+    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    for name, g in zip(names, members, strict=True):
         if (expiry[g] != expiry[g[0]]).any():
             continue  # calendars are not defined-risk at one expiry
         quantity = column["quantity"][g]
@@ -568,7 +561,7 @@ _CONDOR_COLUMNS = (
     "theta",
     "spx_vega",
 )
-"""The columns of :func:`condor_metrics` (``group``: the index)."""
+"""The columns of :attr:`BookRisk.condors` (``group``: the index)."""
 
 
 def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
