@@ -389,19 +389,11 @@ impl Kernel for RiskKernel<'_, '_> {
 /// order) and added once; a mixed block is added row by row.
 #[inline(always)]
 fn accumulate(layer: &[u32], dte: &[f64], metrics: &[[f64; BLOCK]; Metric::COUNT], totals: &mut LayerTotals) {
-    const LANES: usize = 8;
     let n = layer.len();
-    let first = layer[0];
-    if n == BLOCK && layer.iter().all(|&l| l == first) {
+    if let Some(first) = single_layer(layer) {
         let target = &mut totals.metrics[first as usize];
         for (total, column) in target.iter_mut().zip(metrics) {
-            let mut lanes = [0.0; LANES];
-            for chunk in column.chunks_exact(LANES) {
-                for (lane, value) in lanes.iter_mut().zip(chunk) {
-                    *lane += value;
-                }
-            }
-            *total += lanes.iter().sum::<f64>();
+            *total += lane_sum(column);
         }
     } else {
         for i in 0..n {
@@ -413,6 +405,31 @@ fn accumulate(layer: &[u32], dte: &[f64], metrics: &[[f64; BLOCK]; Metric::COUNT
     for i in 0..n {
         totals.vega_by_bucket[layer[i] as usize][bucket(dte[i])] += metrics[Metric::SpxVega as usize][i];
     }
+}
+
+/// The layer of a full block whose rows are all in one layer; `None` for a shorter block or a
+/// mixed one.
+#[inline(always)]
+pub(crate) fn single_layer(layer: &[u32]) -> Option<u32> {
+    if layer.len() != BLOCK {
+        return None;
+    }
+    let first = layer[0];
+    layer.iter().fold(true, |same, &l| same & (l == first)).then_some(first)
+}
+
+/// The sum of a full block in eight interleaved lanes (vectorised), the lanes then added in
+/// order: a fixed summation order, so the result does not depend on the target.
+#[inline(always)]
+pub(crate) fn lane_sum(values: &[f64; BLOCK]) -> f64 {
+    const LANES: usize = 8;
+    let mut lanes = [0.0; LANES];
+    for chunk in values.chunks_exact(LANES) {
+        for (lane, value) in lanes.iter_mut().zip(chunk) {
+            *lane += value;
+        }
+    }
+    lanes.iter().sum::<f64>()
 }
 
 /// Turns each row's raw Greeks into the trader-unit metrics of its leg kind.

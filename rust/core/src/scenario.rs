@@ -32,7 +32,7 @@ use crate::dispatch::{self, Arith, BLOCK, Kernel};
 use crate::elementary::{exp, ln};
 use crate::error::CoreError;
 use crate::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
-use crate::legs::{LegInputs, LegKind, LinkInputs};
+use crate::legs::{LegInputs, LegKind, LinkInputs, lane_sum, single_layer};
 use crate::parallel::{RowMajor, map_chunks, map_chunks_of};
 use crate::smile::{SmileModel, SmileTable, limit, total_variance};
 
@@ -823,7 +823,6 @@ impl Kernel for ScenarioKernel<'_, '_> {
 /// layer (vectorised, deterministic), row by row otherwise.
 #[inline(always)]
 fn add_block_pnl(legs: &LegInputs, base: &[f64], value: &[f64; BLOCK], start: usize, pnl: &mut [f64]) {
-    const LANES: usize = 8;
     let n = base.len();
     let (quantity, multiplier) = (&legs.quantity[start..start + n], &legs.multiplier[start..start + n]);
     let mut contribution = [0.0; BLOCK];
@@ -831,16 +830,8 @@ fn add_block_pnl(legs: &LegInputs, base: &[f64], value: &[f64; BLOCK], start: us
         contribution[i] = quantity[i] * multiplier[i] * (value[i] - base[i]);
     }
     let layer = &legs.layer[start..start + n];
-    let first = layer[0];
-    let uniform = layer.iter().fold(true, |same, &l| same & (l == first));
-    if n == BLOCK && uniform {
-        let mut lanes = [0.0; LANES];
-        for chunk in contribution.chunks_exact(LANES) {
-            for (sum, c) in lanes.iter_mut().zip(chunk) {
-                *sum += c;
-            }
-        }
-        pnl[first as usize] += lanes.iter().sum::<f64>();
+    if let Some(first) = single_layer(layer) {
+        pnl[first as usize] += lane_sum(&contribution);
     } else {
         for i in 0..n {
             pnl[layer[i] as usize] += contribution[i];
