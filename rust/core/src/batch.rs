@@ -36,15 +36,16 @@ pub enum Flags<'a> {
 }
 
 impl Column<'_> {
+    /// Rows `first..first + into.len()` into `into` (a scalar broadcast).
     #[inline(always)]
-    fn gather(&self, first: usize, into: &mut [f64]) {
+    pub(crate) fn gather(&self, first: usize, into: &mut [f64]) {
         match self {
             Column::Scalar(v) => into.fill(*v),
             Column::Values(values) => into.copy_from_slice(&values[first..first + into.len()]),
         }
     }
 
-    fn check_length(&self, argument: &'static str, expected: usize) -> Result<(), CoreError> {
+    pub(crate) fn check_length(&self, argument: &'static str, expected: usize) -> Result<(), CoreError> {
         match self {
             Column::Values(v) if v.len() != expected => Err(CoreError::Length { argument, length: v.len(), expected }),
             _ => Ok(()),

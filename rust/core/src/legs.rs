@@ -247,7 +247,7 @@ impl LegInputs<'_> {
     /// Check lengths, kinds and layer indices; the number of legs.
     pub(crate) fn check(&self, layers: usize) -> Result<usize, CoreError> {
         let rows = self.kind.len();
-        let columns: [(&'static str, usize); 15] = [
+        let columns: [(&'static str, usize); 14] = [
             ("quantity", self.quantity.len()),
             ("multiplier", self.multiplier.len()),
             ("underlying", self.underlying.len()),
@@ -262,13 +262,13 @@ impl LegInputs<'_> {
             ("remaining_fraction", self.remaining_fraction.len()),
             ("accrued_variance", self.accrued_variance.len()),
             ("layer", self.layer.len()),
-            ("rate", if let Column::Values(v) = self.rate { v.len() } else { rows }),
         ];
         for (argument, length) in columns {
             if length != rows {
                 return Err(CoreError::Length { argument, length, expected: rows });
             }
         }
+        self.rate.check_length("rate", rows)?;
         if let Some(row) = self.kind.iter().position(|&k| k > LegKind::VarianceSwap as u8) {
             return Err(CoreError::Domain {
                 argument: "kind",
@@ -347,11 +347,8 @@ impl Kernel for RiskKernel<'_, '_> {
             let kind = &legs.kind[start..end];
             // Black-76 on F is BSM on F with q = r; futures and variance swaps ride along and
             // are overwritten below.
+            legs.rate.gather(start, &mut rate[..n]);
             for i in 0..n {
-                rate[i] = match legs.rate {
-                    Column::Scalar(r) => r,
-                    Column::Values(v) => v[start + i],
-                };
                 div_yield[i] = if kind[i] == LegKind::SpxOption as u8 { legs.div_yield[start + i] } else { rate[i] };
             }
             let rows = Rows {

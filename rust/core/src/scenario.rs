@@ -26,7 +26,6 @@
 //! θ·dt + vanna·dU·dσ + ½volga·dσ²) — each leg in its own underlying U and vol — and the residual
 //! against the full revaluation.
 
-use crate::batch::Column;
 use crate::black::normalised_black_absolute;
 use crate::dispatch::{self, Arith, BLOCK, Kernel};
 use crate::elementary::{exp, ln};
@@ -231,10 +230,8 @@ impl Kernel for HorizonKernel<'_> {
         let legs = self.context.legs;
         let n = self.range.len();
         let mut h = Horizon::zeros(n);
-        let rates = match legs.rate {
-            Column::Scalar(r) => vec![r; n],
-            Column::Values(v) => v[self.range.clone()].to_vec(),
-        };
+        let mut rates = vec![0.0; n];
+        legs.rate.gather(self.range.start, &mut rates);
         let (kind, time_to_expiry, div_yield, strike, dte) = (
             &legs.kind[self.range.clone()],
             &legs.time_to_expiry[self.range.clone()],
