@@ -137,17 +137,20 @@ class Action:
         return float(sum(t.cost for t in self.trades))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type.value,
-            "rules": list(self.rules),
-            "reason": self.reason,
-            "feasible": self.feasible,
-            "numbers": {k: jsonable(v) for k, v in self.numbers.items()},
-            "trades": [t.to_dict() for t in self.trades],
-            "cost": round(self.cost, 2),
-            "greeks_after": {k: jsonable(v) for k, v in self.greeks_after.items()},
-            "rules_after": [r.to_dict() for r in self.rules_after],
-        }
+        data: dict[str, Any] = jsonable(
+            {
+                "type": self.type.value,
+                "rules": list(self.rules),
+                "reason": self.reason,
+                "feasible": self.feasible,
+                "numbers": self.numbers,
+                "trades": [t.to_dict() for t in self.trades],
+                "cost": round(self.cost, 2),
+                "greeks_after": self.greeks_after,
+                "rules_after": [r.to_dict() for r in self.rules_after],
+            }
+        )
+        return data
 
 
 GREEK_SUMMARY = ["spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value"]
@@ -179,16 +182,19 @@ class Decision:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (the CLI's ``--json`` and the journal store this)."""
-        return {
-            "as_of": self.as_of.isoformat(),
-            "book": self.book.name,
-            "greeks": {k: jsonable(v) for k, v in greek_summary(self.risk).items()},
-            "rules": [r.to_dict() for r in self.rules],
-            "actions": [a.to_dict() for a in self.actions],
-            "next_event": None
-            if self.next_event is None
-            else {"date": self.next_event.date.isoformat(), "kind": self.next_event.kind},
-        }
+        data: dict[str, Any] = jsonable(
+            {
+                "as_of": self.as_of.isoformat(),
+                "book": self.book.name,
+                "greeks": greek_summary(self.risk),
+                "rules": [r.to_dict() for r in self.rules],
+                "actions": [a.to_dict() for a in self.actions],
+                "next_event": None
+                if self.next_event is None
+                else {"date": self.next_event.date.isoformat(), "kind": self.next_event.kind},
+            }
+        )
+        return data
 
 
 def _apply(book: Book, trades: list[Trade]) -> Book:

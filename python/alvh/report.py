@@ -91,45 +91,49 @@ class Report:
         risk = self.risk
         spx, vix = self.market.spx, self.market.vix
         layers = self.layers()
-        return {
-            **self.decision.to_dict(),
-            "market": {
-                "spx": spx.spot,
-                "vix": vix.spot,
-                "rate": spx.rate,
-                "div_yield": spx.div_yield,
-                "vix_futures": [{"expiry": f.expiry.isoformat(), "price": f.price} for f in vix.futures],
-            },
-            "layers": [
-                {"layer": str(key[1]), **jsonable(row)}
-                for key, row in zip(layers.index[:-1].tolist(), layers.iloc[:-1].to_dict("records"), strict=True)
-            ],
-            "total": {
-                **{k: jsonable(v) for k, v in layers.iloc[-1].drop("role").items()},
-                "delta_per_condor": jsonable(risk.delta_per_condor),
-                "hedge_vega_share": jsonable(risk.hedge_vega_share),
-                "condor_units": jsonable(risk.core_units),
-            },
-            "signals": None if self.signals is None else self.signals.to_dict(),
-            "scenarios": {
-                **self.grid.settings,
-                "spot_shocks": self.grid.spot_shocks.tolist(),
-                "vol_shifts": self.grid.vol_shifts.tolist(),
-                "horizons": self.grid.horizons.tolist(),
-                "worst": {k: jsonable(v) for k, v in self.grid.worst().items()},
-            },
-            "stresses": [
-                {
-                    "preset": s.preset.name,
-                    "spx_move": s.preset.spx_move,
-                    "vix_after": s.vix_after,
-                    "book": s.book,
-                    "layers": {str(k): float(v) for k, v in s.layers.items()},
-                    "hedge_offset": jsonable(s.hedge_offset),
-                }
-                for s in self.stresses
-            ],
-        }
+        # one conversion of the whole: NaN anywhere (a stress with no core loss) becomes null
+        data: dict[str, Any] = jsonable(
+            {
+                **self.decision.to_dict(),
+                "market": {
+                    "spx": spx.spot,
+                    "vix": vix.spot,
+                    "rate": spx.rate,
+                    "div_yield": spx.div_yield,
+                    "vix_futures": [{"expiry": f.expiry.isoformat(), "price": f.price} for f in vix.futures],
+                },
+                "layers": [
+                    {"layer": str(key[1]), **row}
+                    for key, row in zip(layers.index[:-1].tolist(), layers.iloc[:-1].to_dict("records"), strict=True)
+                ],
+                "total": {
+                    **layers.iloc[-1].drop("role").to_dict(),
+                    "delta_per_condor": risk.delta_per_condor,
+                    "hedge_vega_share": risk.hedge_vega_share,
+                    "condor_units": risk.core_units,
+                },
+                "signals": None if self.signals is None else self.signals.to_dict(),
+                "scenarios": {
+                    **self.grid.settings,
+                    "spot_shocks": self.grid.spot_shocks.tolist(),
+                    "vol_shifts": self.grid.vol_shifts.tolist(),
+                    "horizons": self.grid.horizons.tolist(),
+                    "worst": self.grid.worst(),
+                },
+                "stresses": [
+                    {
+                        "preset": s.preset.name,
+                        "spx_move": s.preset.spx_move,
+                        "vix_after": s.vix_after,
+                        "book": s.book,
+                        "layers": {str(k): float(v) for k, v in s.layers.items()},
+                        "hedge_offset": s.hedge_offset,
+                    }
+                    for s in self.stresses
+                ],
+            }
+        )
+        return data
 
 
 def signals_from_history(history: pd.DataFrame, as_of: pd.Timestamp | None = None) -> Signals:
