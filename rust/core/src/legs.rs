@@ -27,8 +27,9 @@
 //!
 //! Variance swaps (vega notional N, strike K, implied vol σ for the remaining fraction f of the
 //! term, accrued realised variance w_acc = (1 − f)·σ_R², all in decimal vol): variance notional
-//! N/(2K) per unit of variance in vol points², mark-to-market
-//! V = N/(2K)·e^{−rT}·(w_acc + f·σ² − K²)·10⁴ and vega = N·σ/K·f·e^{−rT} per vol point.
+//! N/(2·100K) per vol point² (the strike in points is 100K), so with the variances in points²
+//! (×10⁴) the mark-to-market is V = N/(2K)·e^{−rT}·(w_acc + f·σ² − K²)·100, and
+//! vega = N·σ/K·f·e^{−rT} per vol point.
 //!
 //! Per-layer sums ([`LayerTotals`]) are reduced per chunk and combined in chunk order, so they
 //! are bit-identical for any thread count.
@@ -479,23 +480,23 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
     #[inline(always)]
     fn put(&mut self, i: usize, g: &Greeks) {
         let legs = &self.block;
-        let row = i;
-        let kind = legs.kind[row];
+        let kind = legs.kind[i];
         let (is_vix_option, is_future, is_swap) =
             (kind == LegKind::VixOption as u8, kind == LegKind::VixFuture as u8, kind == LegKind::VarianceSwap as u8);
-        let size = legs.quantity[row] * legs.multiplier[row];
-        let underlying = legs.underlying[row];
-        let time = legs.time_to_expiry[row];
+        let size = legs.quantity[i] * legs.multiplier[i];
+        let underlying = legs.underlying[i];
+        let time = legs.time_to_expiry[i];
         let rate = self.rate[i];
 
-        // Variance swap: mark-to-market in $ with vols in points (×10⁴), vega per vol point.
+        // Variance swap: mark-to-market in $ (variance notional 1/(2·100K) per vol point² times
+        // the variances in points², ×10⁴, i.e. 1/(2K)·…·100), vega per vol point.
         let discount = exp::<A>(-rate * time);
-        let (strike_vol, implied) = (legs.strike[row], legs.vol[row]);
-        let remaining = legs.remaining_fraction[row];
+        let (strike_vol, implied) = (legs.strike[i], legs.vol[i]);
+        let remaining = legs.remaining_fraction[i];
         let variance_notional = 1.0 / (2.0 * strike_vol); // per unit of vega notional, vols as decimals
         let swap_value = variance_notional
             * discount
-            * (legs.accrued_variance[row] + remaining * implied * implied - strike_vol * strike_vol)
+            * (legs.accrued_variance[i] + remaining * implied * implied - strike_vol * strike_vol)
             * 100.0;
         let swap_vega = implied / strike_vol * remaining * discount;
 
@@ -545,7 +546,7 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
         // SPX terms: VIX legs through F(S) = F + β(τ)·ΔVIX and VIX(S) = VIX·(S′/S)^β.
         let link = self.link;
         let vix_leg = is_vix_option || is_future;
-        let beta_tau = legs.term_beta[row];
+        let beta_tau = legs.term_beta[i];
         let df_ds = beta_tau * link.log_beta * link.vix_spot / link.spx_spot;
         let d2f_ds2 =
             beta_tau * link.log_beta * (link.log_beta - 1.0) * link.vix_spot / (link.spx_spot * link.spx_spot);
@@ -556,8 +557,8 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
         m[Metric::SpxDollarDelta as usize][i] = spx_delta * link.spx_spot;
         m[Metric::SpxGamma as usize][i] = spx_gamma;
         m[Metric::SpxVega as usize][i] = spx_vega;
-        let dte = legs.dte[row];
+        let dte = legs.dte[i];
         m[Metric::TimeWeightedVega as usize][i] = spx_vega * (30.0 / if dte > 1.0 { dte } else { 1.0 }).sqrt();
-        m[Metric::UnrealizedPnl as usize][i] = size * (price - legs.entry_price[row]);
+        m[Metric::UnrealizedPnl as usize][i] = size * (price - legs.entry_price[i]);
     }
 }

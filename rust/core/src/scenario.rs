@@ -791,7 +791,7 @@ impl Kernel for ScenarioKernel<'_, '_> {
             let scenario = Scenario::at::<A>(self.grid, self.h, index, context.link, &context.dynamics);
             let pnl = &mut self.pnl.data[local * context.layers..(local + 1) * context.layers];
             pnl.fill(0.0);
-            let mut terms = [0.0; 7];
+            let mut terms = [0.0; EXPLAIN_TERMS.len()];
             let mut start = 0;
             while start < rows {
                 let end = (start + BLOCK).min(rows);
@@ -810,7 +810,8 @@ impl Kernel for ScenarioKernel<'_, '_> {
                 let total: f64 = pnl.iter().sum();
                 let taylor: f64 = terms[..6].iter().sum();
                 terms[6] = total - taylor;
-                e.data[local * 7..(local + 1) * 7].copy_from_slice(&terms);
+                let width = EXPLAIN_TERMS.len();
+                e.data[local * width..(local + 1) * width].copy_from_slice(&terms);
             }
         }
     }
@@ -846,7 +847,7 @@ fn explain_block(
     scenario: &Scenario,
     start: usize,
     end: usize,
-    terms: &mut [f64; 7],
+    terms: &mut [f64; EXPLAIN_TERMS.len()],
 ) {
     let legs = context.legs;
     for i in 0..end - start {
