@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from alvh.backtest import (
 )
 from alvh.exceptions import ConfigError, InputError
 from alvh.history import load_history
-from tests.test_plots import assert_png
+from tests.helpers import assert_png
 
 HISTORY = load_history(start="2015-05-01", end="2015-09-30")
 LAYERS = ["core", "L1", "L2", "L3", "static"]
@@ -225,6 +226,14 @@ def test_write_csv_and_parquet(result: BacktestResult, tmp_path: Path) -> None:
         result.write(tmp_path / "daily.xlsx")
     with pytest.raises(InputError, match="table = 'x'"):
         result.write(tmp_path / "x.csv", table="x")  # type: ignore[arg-type]
+
+
+def test_parquet_without_pyarrow_is_a_named_error(
+    result: BacktestResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
+    with pytest.raises(ConfigError, match=r"daily\.parquet: Parquet files need pyarrow"):
+        result.write(tmp_path / "daily.parquet")
 
 
 def test_equity_curves_plot(result: BacktestResult, tmp_path: Path) -> None:

@@ -63,6 +63,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from alvh.book import Book, Instrument, Layer, LayerSpec, Leg, Role, entry_after_trade
 from alvh.builders import iron_condor, strike_for_delta
+from alvh.bulk import pyarrow_parquet
 from alvh.decide import ActionType, decide
 from alvh.events import Event, load_events
 from alvh.exceptions import AlvhError, ConfigError, InputError
@@ -365,14 +366,20 @@ class BacktestResult:
         """Write a table (default the daily one) as CSV (``.csv``) or Parquet (``.parquet``,
         ``.pq``), chosen by the suffix; returns the path."""
         path = Path(path)
-        frames = {"daily": self.daily, "summary": self.summary(), "trades": self.trades, "actions": self.actions}
+        frames: dict[str, Callable[[], pd.DataFrame]] = {
+            "daily": lambda: self.daily,
+            "summary": self.summary,  # computed only when asked for
+            "trades": lambda: self.trades,
+            "actions": lambda: self.actions,
+        }
         if table not in frames:
             raise InputError(f"table = {table!r} is not one of {', '.join(frames)}")
-        frame = frames[table]
+        frame = frames[table]()
         suffix = path.suffix.lower()
         if suffix == ".csv":
             frame.to_csv(path)
         elif suffix in (".parquet", ".pq"):
+            pyarrow_parquet(path)  # a named error without the optional pyarrow
             frame.to_parquet(path)
         else:
             raise InputError(f"{path}: unknown format {suffix!r}; use .csv or .parquet")

@@ -130,7 +130,7 @@ class _CsvSink:
 
 class _ParquetSink:
     def __init__(self, path: Path) -> None:
-        self.path, self.pq = path, _pyarrow_parquet(path)
+        self.path, self.pq = path, pyarrow_parquet(path)
         self.writer: Any = None
 
     def write(self, legs: pd.DataFrame) -> None:
@@ -153,7 +153,7 @@ def _sink(path: Path, *, parquet: bool) -> _CsvSink | _ParquetSink:
     return _ParquetSink(path) if parquet else _CsvSink(path)
 
 
-def _pyarrow_parquet(path: Path) -> Any:
+def pyarrow_parquet(path: Path) -> Any:
     """pyarrow.parquet, loaded on use: pyarrow is optional (the ``parquet`` extra)."""
     try:
         import pyarrow.parquet as pq  # noqa: PLC0415
@@ -163,7 +163,7 @@ def _pyarrow_parquet(path: Path) -> Any:
 
 
 def _parquet(path: Path) -> Any:
-    pq = _pyarrow_parquet(path)
+    pq = pyarrow_parquet(path)
     try:
         return pq.ParquetFile(path)
     except ValueError as e:  # pyarrow.ArrowInvalid is a ValueError
