@@ -44,7 +44,7 @@ from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.expiries import Settlement
 from alvh.market import Market
-from alvh.valuation import BUCKETS, METRICS, value_book, value_legs, variance_swap_strike
+from alvh.valuation import BUCKETS, METRICS, leg_arrays, value_book, value_legs, variance_swap_strike
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -784,3 +784,12 @@ def test_value_legs_validates_like_a_book() -> None:
     bad = (Leg("VIX", dt.date(2027, 1, 20), 1.0, 20.0, None, entry_price=2.0),)
     with pytest.raises(ConfigError, match=r"groups\[0\]\[0\]\.right missing is not allowed: 'call' or 'put'"):
         value_legs([bad], example_market())
+
+
+def test_leg_arrays_are_copies_or_read_only_views() -> None:
+    book, market = example_book(), example_market()
+    copies, views = leg_arrays(book, market), leg_arrays(book, market, writeable=False)
+    assert copies["strike"].flags.writeable and not views["strike"].flags.writeable
+    np.testing.assert_array_equal(copies["strike"], views["strike"])
+    assert not np.shares_memory(copies["strike"], views["strike"])
+    assert np.shares_memory(views["strike"], leg_arrays(book, market, writeable=False)["strike"])  # no copy

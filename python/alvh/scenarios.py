@@ -229,7 +229,7 @@ def scenario_grid(
     dynamics = _option(Dynamics, "dynamics", dynamics)
     scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
 
-    arrays = leg_arrays(book, market)
+    arrays = leg_arrays(book, market, writeable=False)
     codes, params = market.smile_table()
     slices = market.smile_slices(arrays["time_to_expiry"])
     pnl, terms = _core.scenario_pnl(

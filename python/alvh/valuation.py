@@ -262,12 +262,22 @@ def _core_units(legs: pd.DataFrame, core: NDArray[np.bool_]) -> float:
     return float(largest.sum())
 
 
-def leg_arrays(book: Book, market: Market) -> dict[str, Any]:
+def leg_arrays(book: Book, market: Market, *, writeable: bool = True) -> dict[str, Any]:
     """The legs as the Rust kernels take them: a dict of 1-D arrays, one entry per leg, with each
     leg's market inputs looked up one expiry at a time (no Python loop per leg). Memoised like
-    :func:`value_book` (the arrays are copies)."""
+    :func:`value_book`: the arrays are copies, or with ``writeable=False`` read-only views of the
+    memo (no copy: what the kernels, which only read, are given)."""
     arrays: dict[str, Any] = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
-    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
+    return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
+
+
+def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
+    """A copy, or a read-only view (the memo stays as it was either way)."""
+    if writeable:
+        return array.copy()
+    view = array.view()
+    view.flags.writeable = False
+    return view
 
 
 def _leg_arrays(book: Book, market: Market) -> dict[str, Any]:
