@@ -864,3 +864,29 @@ fn explain_block(
         terms[5] += size * 0.5 * g.volga * d_vol * d_vol;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dispatch::Fused;
+
+    #[test]
+    fn leg_slice_vol_mixes_two_smiles_total_variances() {
+        let model = [SmileModel::Svi as u8, SmileModel::Quadratic as u8];
+        let params = [[0.01, 0.1, -0.7, 0.02, 0.15], [0.14, -0.3, 0.3, 0.25, 0.0]];
+        let smiles = LegSmiles {
+            table: SmileTable { model: &model, params: &params, k_range: 0.6 },
+            first: &[0],
+            first_weight: &[0.5],
+            second: &[1],
+            second_weight: &[0.5],
+            time: &[0.25],
+        };
+        let mut vol = [0.0];
+        // Log-moneyness k′ = −x = 0.1.
+        LegSlices::new(&smiles, 1, true).vols::<Fused>(0, &[-0.1], &smiles, &mut vol);
+        let w = 0.5 * total_variance::<Fused>(true, &params[0], 0.1)
+            + 0.5 * total_variance::<Fused>(false, &params[1], 0.1);
+        assert!((vol[0] - (w / 0.25).sqrt()).abs() < 1e-15);
+    }
+}

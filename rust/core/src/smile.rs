@@ -32,15 +32,6 @@ pub struct SmileTable<'a> {
     pub k_range: f64,
 }
 
-impl SmileTable<'_> {
-    /// Total variance w(k) of smile `index`.
-    #[inline(always)]
-    pub fn total_variance<A: Arith>(&self, index: usize, k: f64) -> f64 {
-        let k = limit(k, self.k_range);
-        total_variance::<A>(self.model[index] == SmileModel::Svi as u8, &self.params[index], k)
-    }
-}
-
 /// `k` limited to ±`range` — with selects: `f64::clamp` asserts its bounds, and that panic path
 /// would stop the loops around it from vectorising.
 #[inline(always)]
@@ -65,35 +56,6 @@ pub fn total_variance<A: Arith>(svi: bool, params: &[f64; 5], k: f64) -> f64 {
     if svi { svi_value } else { vol * vol * p3 }
 }
 
-/// Which smiles a leg's slice mixes, with what weights, at what time.
-#[derive(Clone, Copy, Debug)]
-pub struct SmileSlice {
-    /// First smile and its weight.
-    pub first: usize,
-    /// Weight of the first smile's total variance.
-    pub first_weight: f64,
-    /// Second smile.
-    pub second: usize,
-    /// Weight of the second smile's total variance.
-    pub second_weight: f64,
-    /// Time (years) the mixed total variance refers to.
-    pub time: f64,
-}
-
-impl SmileSlice {
-    /// Implied vol (decimal) of the slice at log-moneyness k.
-    #[inline(always)]
-    pub fn vol<A: Arith>(&self, table: &SmileTable, k: f64) -> f64 {
-        let w = A::mul_add(
-            self.first_weight,
-            table.total_variance::<A>(self.first, k),
-            self.second_weight * table.total_variance::<A>(self.second, k),
-        );
-        let w = if w > 0.0 { w } else { 0.0 };
-        (w / self.time).sqrt()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,20 +63,20 @@ mod tests {
 
     #[test]
     fn svi_and_quadratic_match_their_formulas() {
-        let model = [SmileModel::Svi as u8, SmileModel::Quadratic as u8];
-        let params = [[0.01, 0.1, -0.7, 0.02, 0.15], [0.14, -0.3, 0.3, 0.25, 0.0]];
-        let table = SmileTable { model: &model, params: &params, k_range: 0.6 };
+        let (svi_params, quadratic_params) = ([0.01, 0.1, -0.7, 0.02, 0.15], [0.14, -0.3, 0.3, 0.25, 0.0]);
         for &k in &[-0.5, -0.1, 0.0, 0.2] {
             let d: f64 = k - 0.02;
             let svi = 0.01 + 0.1 * (-0.7 * d + (d * d + 0.0225).sqrt());
-            assert!((table.total_variance::<Fused>(0, k) - svi).abs() < 1e-15);
+            assert!((total_variance::<Fused>(true, &svi_params, limit(k, 0.6)) - svi).abs() < 1e-15);
             let vol: f64 = 0.14 - 0.3 * k + 0.3 * k * k;
-            assert!((table.total_variance::<Fused>(1, k) - vol * vol * 0.25).abs() < 1e-15);
+            assert!(
+                (total_variance::<Fused>(false, &quadratic_params, limit(k, 0.6)) - vol * vol * 0.25).abs() < 1e-15
+            );
         }
         // Flat beyond the range.
-        assert_eq!(table.total_variance::<Fused>(0, 5.0), table.total_variance::<Fused>(0, 0.6));
-        let slice = SmileSlice { first: 0, first_weight: 0.5, second: 1, second_weight: 0.5, time: 0.25 };
-        let w = 0.5 * table.total_variance::<Fused>(0, 0.1) + 0.5 * table.total_variance::<Fused>(1, 0.1);
-        assert!((slice.vol::<Fused>(&table, 0.1) - (w / 0.25).sqrt()).abs() < 1e-15);
+        assert_eq!(
+            total_variance::<Fused>(true, &svi_params, limit(5.0, 0.6)),
+            total_variance::<Fused>(true, &svi_params, 0.6)
+        );
     }
 }
