@@ -34,31 +34,11 @@ VIX_EXPIRIES = [f.expiry for f in MARKET.vix.futures]
 
 
 def option_delta(instrument: Instrument, expiry: dt.date, strike: float, right: str) -> float:
-    """|delta| of a listed option at the market's smile, straight from the kernel."""
-    years = MARKET.years_to(expiry, instrument.settlement)
-    if instrument is Instrument.VIX:
-        quote = MARKET.vix_future(expiry)
-        g = alvh.greeks(
-            model="black76",
-            underlying=quote.price,
-            strike=strike,
-            time_to_expiry=years,
-            vol=quote.option_vol,
-            rate=MARKET.spx.rate,
-            is_call=right == "call",
-        )
-    else:
-        g = alvh.greeks(
-            model="bsm",
-            underlying=MARKET.spx.spot,
-            strike=strike,
-            time_to_expiry=years,
-            vol=float(MARKET.spx_vol(strike, expiry, years)),
-            rate=MARKET.spx.rate,
-            div_yield=MARKET.div_yield(expiry, years),
-            is_call=right == "call",
-        )
-    return abs(float(g.delta))
+    """|delta| of one listed option at the market's smile, through the book valuation (an
+    independent path from the builders' own): the leg's delta over its multiplier."""
+    leg = Leg(instrument.value, expiry, 1.0, strike, right)  # type: ignore[arg-type]
+    book = Book.from_layers("one", [Layer("x", "custom", (leg,))])
+    return abs(float(value_book(book, MARKET).legs["delta"].iloc[0])) / instrument.multiplier
 
 
 def model_price(leg: Leg) -> float:
