@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from alvh.book import Book, Instrument, Leg, Role, entry_after_trade
 from alvh.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
-from alvh.events import Event, first_vix_expiry_after, next_event
+from alvh.events import Event, first_vix_expiry_after, next_event, vix_expiries_after
 from alvh.exceptions import InputError
 from alvh.jsonable import jsonable
 from alvh.market import Market
@@ -660,7 +660,7 @@ def _add_l3(state: _State, fired: dict[str, RuleResult]) -> Action | None:
         return None
     risk = state.risk()
     market = state.market
-    expiries = sorted(f.expiry for f in market.vix.futures if f.option_vol and f.expiry > market.as_of.date())
+    expiries = vix_expiries_after(market, market.as_of.date())
     if len(expiries) < 2:
         return Action(
             ActionType.ADD_L3, (rule.id,), rule.message + " No second VIX expiry to trade.", {}, (), feasible=False

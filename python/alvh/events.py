@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from alvh.exceptions import ConfigError
 from alvh.market import Market, config_error, read_toml
 
-__all__ = ["Event", "first_vix_expiry_after", "load_events", "next_event"]
+__all__ = ["Event", "first_vix_expiry_after", "load_events", "next_event", "vix_expiries_after"]
 
 EventKind = Literal["FOMC", "CPI", "PPI"]
 
@@ -81,8 +81,13 @@ def next_event(events: list[Event], after: dt.date) -> Event | None:
     return next((e for e in sorted(events) if e.date > after), None)
 
 
+def vix_expiries_after(market: Market, day: dt.date, *, with_options: bool = True) -> list[dt.date]:
+    """The VIX expiries on the market's curve strictly after ``day``, in order (with a VIX option
+    vol when ``with_options``)."""
+    return sorted(f.expiry for f in market.vix.futures if f.expiry > day and (f.option_vol or not with_options))
+
+
 def first_vix_expiry_after(market: Market, day: dt.date, *, with_options: bool = True) -> dt.date | None:
-    """The first VIX expiry on the market's curve strictly after ``day`` (with a VIX option vol
-    when ``with_options``)."""
-    expiries = sorted(f.expiry for f in market.vix.futures if f.expiry > day and (f.option_vol or not with_options))
+    """The first of :func:`vix_expiries_after`, or None."""
+    expiries = vix_expiries_after(market, day, with_options=with_options)
     return expiries[0] if expiries else None
