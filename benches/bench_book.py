@@ -10,8 +10,8 @@ from timing import best_time
 
 import alvh.data
 from alvh import _core
-from alvh.book import Book
-from alvh.valuation import METRICS, leg_arrays
+from alvh.book.book import Book
+from alvh.risk.valuation import METRICS, leg_arrays
 from tests.reference import numpy_black_scholes as ref
 
 LEGS = 100_000 if CI else 1_000_000

@@ -10,10 +10,10 @@ from conftest import CI
 from timing import best_time
 
 import alvh.data
-from alvh.book import Book
-from alvh.market import Market
-from alvh.scenarios import scenario_grid
-from alvh.valuation import leg_arrays
+from alvh.book.book import Book
+from alvh.market.snapshot import Market
+from alvh.risk.scenarios import scenario_grid
+from alvh.risk.valuation import leg_arrays
 from tests.reference.scenario_reference import numpy_grid
 
 LEGS = 2_000 if CI else 10_000

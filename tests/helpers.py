@@ -14,9 +14,9 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 
-from alvh import plots
-from alvh.market import Market
-from alvh.signals import MacdTrend, Signals
+from alvh.app import plots
+from alvh.market.snapshot import Market
+from alvh.method.signals import MacdTrend, Signals
 
 KINDS = ["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"]
 
@@ -45,7 +45,7 @@ def random_legs(
 ) -> pd.DataFrame:
     """``n`` random legs of every instrument (weights in :data:`KINDS` order) on the market's listed
     expiries and a few others (today, 2, 9 and 33 days out), in the given layers: a legs table for
-    :meth:`alvh.book.Book.from_frame`."""
+    :meth:`alvh.book.book.Book.from_frame`."""
     rng = np.random.default_rng(seed)
     today = market.as_of.date()
     spx = [s.expiry for s in market.spx.smiles] + [today + dt.timedelta(days=d) for d in (0, 2, 9, 33)]
@@ -91,7 +91,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def assert_png(path: Path) -> None:
-    """A non-empty, non-blank PNG of the documented size (:data:`alvh.plots.FIGURE_SIZE_PX`)."""
+    """A non-empty, non-blank PNG of the documented size (:data:`alvh.app.plots.FIGURE_SIZE_PX`)."""
     width, height = plots.FIGURE_SIZE_PX
     assert path.is_file() and path.stat().st_size > 10_000, f"{path} is missing or nearly empty"
     assert png_size(path) == (width, height)

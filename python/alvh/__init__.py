@@ -5,8 +5,11 @@ The array kernels (Rust): :func:`price`, :func:`greeks`, :func:`implied_vol`.
 Books and markets: :class:`Book`, :class:`Layer`, :class:`Leg`, :class:`Market`
 (:func:`load_book`, :func:`load_market`), :func:`value_book`, :func:`scenario_grid`,
 :func:`stress_test`; the method: :class:`Rules` (:func:`load_rules`) and :func:`risk_report`
-(decisions: :func:`alvh.decide.decide`). These load on first use (PEP 562), so ``import alvh`` stays as light as
-the kernels need (numpy only).
+:func:`decide`. These load on first use (PEP 562), so ``import alvh`` stays as light as the kernels need
+(numpy only).
+
+The package is layered, each layer importing only those before it: :mod:`alvh.market` →
+:mod:`alvh.book` → :mod:`alvh.risk` → :mod:`alvh.method` → :mod:`alvh.backtest` → :mod:`alvh.app`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,11 @@ from alvh._core import __version__, simd_level, thread_count
 from alvh.pricing import Greeks, IVStatus, Model, greeks, implied_vol, price
 
 if TYPE_CHECKING:
+    from alvh.app.report import risk_report
     from alvh.book import Book, Layer, Leg, load_book
     from alvh.market import Market, load_market
-    from alvh.report import risk_report
-    from alvh.rules import Rules, load_rules
-    from alvh.scenarios import scenario_grid, stress_test
-    from alvh.valuation import value_book
+    from alvh.method import Rules, decide, load_rules
+    from alvh.risk import scenario_grid, stress_test, value_book
 
 _LAZY = {
     "Book": "alvh.book",
@@ -33,12 +35,13 @@ _LAZY = {
     "load_book": "alvh.book",
     "Market": "alvh.market",
     "load_market": "alvh.market",
-    "value_book": "alvh.valuation",
-    "scenario_grid": "alvh.scenarios",
-    "stress_test": "alvh.scenarios",
-    "Rules": "alvh.rules",
-    "load_rules": "alvh.rules",
-    "risk_report": "alvh.report",
+    "value_book": "alvh.risk",
+    "scenario_grid": "alvh.risk",
+    "stress_test": "alvh.risk",
+    "Rules": "alvh.method",
+    "load_rules": "alvh.method",
+    "decide": "alvh.method",
+    "risk_report": "alvh.app.report",
 }
 
 __all__ = [
@@ -51,6 +54,7 @@ __all__ = [
     "Model",
     "Rules",
     "__version__",
+    "decide",
     "exceptions",
     "greeks",
     "implied_vol",

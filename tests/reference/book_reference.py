@@ -1,6 +1,6 @@
 """Reference book valuation: one plain Python loop over legs, textbook formulas, no vectorisation.
 
-For every leg this recomputes its market inputs from the :class:`alvh.market.Market` on its own
+For every leg this recomputes its market inputs from the :class:`alvh.market.snapshot.Market` on its own
 (time to the settlement moment with ``datetime`` arithmetic, the forward and the smile vol at the
 strike, the VIX future *of the leg's own expiry*, β(τ) from its formula, the variance swap's
 remaining fraction and accrued variance), prices the option with the high-precision oracle
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from alvh.book import Book
-from alvh.market import Market
-from alvh.valuation import variance_swap_strike
+from alvh.book.book import Book
+from alvh.market.snapshot import Market
+from alvh.risk.valuation import variance_swap_strike
 from tests.reference import black_scholes as bs
 
 METRICS = (
@@ -110,7 +110,7 @@ def leg_inputs(row: pd.Series, market: Market) -> LegInputs:
       quoted with it, and β(τ) = (1 + τ/τ₀)^(−p) (SPEC §2, "VIX term structure").
     * Variance swaps: strike and realised vol in vol points → decimals; f = time left / term,
       term from the start date's close to the expiry's close; implied vol = the fair strike of the
-      remaining period from the smile (:func:`alvh.valuation.variance_swap_strike`).
+      remaining period from the smile (:func:`alvh.risk.valuation.variance_swap_strike`).
     """
     instrument = row["instrument"]
     expiry = _date(row["expiry"])

@@ -4,7 +4,7 @@ Deliberately plain: Python lists and floats, one day at a time, each step writte
 textbook states it. Slow and obviously right; no validation (the tests feed clean data). Each
 function returns a list with one entry per input day, ``nan`` where there is no value.
 
-These mirror :mod:`alvh.signals` definition by definition, but share no code with it.
+These mirror :mod:`alvh.method.signals` definition by definition, but share no code with it.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ def ad_divergence(closes: list[float], ad_line: list[float], lookback: int = 20)
 def vix_spike(
     vix: list[float], window: int = 20, threshold: float = 0.30
 ) -> tuple[list[bool], list[bool], list[bool], list[float], list[float], list[float]]:
-    """VIX spike episodes, by the definition of ``alvh.signals.vix_spike`` (SPEC §1 R-DELAYER;
+    """VIX spike episodes, by the definition of ``alvh.method.signals.vix_spike`` (SPEC §1 R-DELAYER;
     there is no textbook source). Day by day, with low = min of the last ``window`` closes
     (today included; none before ``window`` days):
 

@@ -4,7 +4,7 @@ structure", "SPX ↔ VIX link", "Expiry") written out from scratch, in two forms
 * :func:`reference_grid` — the oracle: one plain Python loop over scenarios and, inside it, over
   legs. Each leg's inputs come from :func:`tests.reference.book_reference.leg_inputs` (time to
   its settlement moment, forward, smile vol, its own VIX future, β(τ), variance-swap fraction and
-  accrued variance, all recomputed from the :class:`~alvh.market.Market`), each scenario's market
+  accrued variance, all recomputed from the :class:`~alvh.market.snapshot.Market`), each scenario's market
   from :func:`moved_market`, and each leg is priced by :func:`leg_value` with the textbook formulas
   of :mod:`tests.reference.numpy_black_scholes` (BSM on spot for SPX, Black-76 on the leg's own
   future for VIX options; Haug 2007 §1.1.6). Layer sums use :func:`math.fsum`. Slow, obviously
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from alvh.book import Book
-from alvh.market import K_RANGE, Market
+from alvh.book.book import Book
+from alvh.market.snapshot import K_RANGE, Market
 from tests.reference import book_reference
 from tests.reference import numpy_black_scholes as nbs
 from tests.reference.book_reference import LegInputs
@@ -226,7 +226,7 @@ def numpy_grid(
     Parameters
     ----------
     legs
-        The legs as the kernels take them: ``alvh.valuation.leg_arrays(book, market)`` (keys
+        The legs as the kernels take them: ``alvh.risk.valuation.leg_arrays(book, market)`` (keys
         ``kind`` 0 SPX option / 1 VIX option / 2 VIX future / 3 variance swap, ``quantity``,
         ``multiplier``, ``underlying``, ``strike``, ``time_to_expiry`` (years), ``vol`` (decimal),
         ``rate``, ``div_yield``, ``is_call``, ``dte``, ``term_beta``, ``remaining_fraction``,
@@ -237,7 +237,7 @@ def numpy_grid(
         The axes: relative spot moves, SPX vol shifts in vol points, horizons in calendar days,
         optional explicit VIX levels (index points).
     dynamics, vol_shift_scaling, spot_vol_link
-        As in :func:`alvh.scenarios.scenario_grid` (strings).
+        As in :func:`alvh.risk.scenarios.scenario_grid` (strings).
     layers
         Number of layers (default: the largest layer index + 1).
 
@@ -245,7 +245,7 @@ def numpy_grid(
     -------
     numpy.ndarray
         P&L ($), shape ``(spot, vol, horizon, vix, layer)`` (the VIX axis has length 1 when VIX is
-        derived) — the layout of :attr:`alvh.scenarios.ScenarioGrid.pnl`.
+        derived) — the layout of :attr:`alvh.risk.scenarios.ScenarioGrid.pnl`.
     """
     kind = np.asarray(legs["kind"])
     spx, future, swap = kind == 0, kind == 2, kind == 3  # 1: VIX options, the default branch
@@ -309,7 +309,7 @@ def numpy_grid(
 def _smile_evaluator(market: Market, years: np.ndarray):  # type: ignore[no-untyped-def]
     """A function k′ ↦ each leg's smile vol at its own time to expiry: the total variance of the two
     quoted smiles around it (raw SVI or quadratic, flat beyond |k| = K_RANGE), mixed linearly in
-    time as :meth:`alvh.market.Market.smile_vol` does, vectorised over legs."""
+    time as :meth:`alvh.market.snapshot.Market.smile_vol` does, vectorised over legs."""
     codes, params = market.smile_table()
     slices = market.smile_slices(years)
     first, second = params[slices["first"]].T, params[slices["second"]].T

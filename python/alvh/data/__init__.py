@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from alvh.book import Book, load_book
-from alvh.history import load_history
-from alvh.market import Market, load_market
+from alvh.book.book import Book, load_book
+from alvh.market.history import load_history
+from alvh.market.snapshot import Market, load_market
 
 __all__ = [
     "example_book",

@@ -1,0 +1,87 @@
+"""Reading and validating configuration files: one TOML reader and one translation of pydantic's
+validation errors into a :class:`~alvh.exceptions.ConfigError` that names the file, the field,
+the value and what is allowed. Books, markets, rules, events and backtest settings all load
+through here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from alvh.exceptions import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = ["config_error", "read_toml"]
+
+
+def _error_location(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("svi", "quadratic"):  # pydantic's discriminated-union tag
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> list[str]:
+    """The field names of the model that holds the entry at ``loc`` (empty if unknown)."""
+    models = [model]
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        tagged = [m for m in models if "model" in m.model_fields and m.model_fields["model"].default == part]
+        if tagged:  # pydantic's discriminated-union tag
+            models = tagged
+            continue
+        found = [m.model_fields[part].annotation for m in models if part in m.model_fields]
+        models = _models_in(found[0]) if found else []
+    return list(models[0].model_fields) if len(models) == 1 else []
+
+
+def config_error(
+    source: str,
+    error: ValidationError,
+    data: Mapping[str, Any] | None = None,
+    *,
+    model: type[BaseModel] | None = None,
+) -> ConfigError:
+    """A :class:`ConfigError` listing every problem pydantic found, each with its location, the
+    offending value and what is allowed (for an unknown field, the fields of ``model`` there)."""
+    lines = []
+    for e in error.errors():
+        where = _error_location(tuple(e["loc"]))
+        message = e["msg"].removeprefix("Value error, ")
+        allowed = _fields_at(model, tuple(e["loc"])) if model is not None and e["type"] == "extra_forbidden" else []
+        if allowed:
+            message = f"unknown field; allowed: {', '.join(allowed)}"
+        value = e.get("input")
+        shown = "" if isinstance(value, (dict, list)) or value is None else f" = {value!r}"
+        lines.append(f"{source}: {where}{shown}: {message}" if where else f"{source}: {message}")
+    return ConfigError("\n".join(lines))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The contents of a TOML file, or a ConfigError naming the file (missing, or not TOML)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        return tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None

@@ -1,0 +1,511 @@
+"""The ``alvh`` command line (typer + rich).
+
+Exit codes, for scripts and cron:
+
+* 0 — success;
+* 1 — an alvh error: a missing or invalid file, bad input (the message names the file, the
+  row or field, and what is allowed);
+* 2 — a usage error: an unknown option, a bad range syntax, a missing argument;
+* 3 — ``alvh report --fail-on-breach`` found a rule in breach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import numpy as np
+import pandas as pd
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+import alvh.data
+from alvh._config import config_error
+from alvh._jsonable import jsonable
+from alvh.app import plots
+from alvh.app.journal import Journal
+from alvh.app.report import Report, risk_report, signals_from_history
+from alvh.app.terminal import backtest_table, grid_summary, grid_table, history_table, report_tables, totals_table
+from alvh.backtest.backtest import BacktestConfig, load_backtest_config, run_backtest
+from alvh.book.book import load_book
+from alvh.exceptions import AlvhError, ConfigError, InputError
+from alvh.market.events import load_events
+from alvh.market.history import load_history
+from alvh.market.snapshot import Market, load_market
+from alvh.method.rules import RuleStatus, load_rules
+from alvh.risk.bulk import LegStream
+from alvh.risk.scenarios import Dynamics, VolShiftScaling, scenario_grid
+
+app = typer.Typer(
+    name="alvh",
+    help="Risk of SPX iron-condor books hedged with layered VIX instruments (ALVH).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_ERROR = 1
+EXIT_BREACH = 3
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"alvh {alvh.__version__} ({alvh.simd_level()}, {alvh.thread_count()} threads)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Risk of SPX iron-condor books hedged with layered VIX instruments (ALVH).
+
+    Start with [bold]alvh demo[/bold]; [bold]alvh COMMAND --help[/bold] shows each command's options and examples.
+    """
+
+
+@contextmanager
+def _alvh_errors() -> Iterator[None]:
+    """An alvh error, or a file that cannot be written or read, becomes one clear line on stderr
+    and exit code 1 (no traceback)."""
+    try:
+        yield
+    except AlvhError as e:
+        _error(str(e))
+    except OSError as e:
+        _error(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e))
+
+
+def _error(message: str) -> NoReturn:
+    errors.print("[bold red]error:[/bold red] ", end="")
+    errors.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextmanager
+def native_output_to_stderr() -> Iterator[None]:
+    """Route what native code writes to file descriptor 1 to stderr while computing: scipy's HiGHS
+    can print solver internals there even with ``disp=False`` (HiGHS issue 2783), and stdout must
+    hold only the command's output (``--json`` parses)."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no file descriptor 1 (embedded interpreters): nothing to protect
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _progress(unit: str) -> Progress:
+    """A progress bar on stderr (when it is a terminal), gone when the work is done."""
+    return Progress(
+        TextColumn(f"[bold]{unit}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    )
+
+
+def _existing(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise ConfigError(f"{path}: no such {what} file")
+    return path
+
+
+def _writable(*paths: Path | None, folder: Path | None = None) -> None:
+    """Check the output files' folders (and an output ``folder``) before any work is done."""
+    for path in paths:
+        if path is not None and not path.parent.is_dir():
+            raise ConfigError(f"{path}: no such folder {path.parent}")
+    if folder is not None and folder.exists() and not folder.is_dir():
+        raise ConfigError(f"{folder}: not a folder (the plots go into a folder)")
+
+
+# --- options shared by several commands ----------------------------------------------------------
+
+MarketOption = Annotated[Path, typer.Option("--market", "-m", metavar="MARKET", help="Market snapshot TOML.")]
+RulesOption = Annotated[Path | None, typer.Option("--rules", help="Rules TOML (overrides of the defaults).")]
+HistoryOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--signals",
+        help="Daily closes CSV (date,spx,vix[,vx1,…][,ad_line][,cpi][,ppi]) up to the market's date: the signals.",
+    ),
+]
+EventsOption = Annotated[
+    Path | None, typer.Option("--events", help="Event calendar (TOML or CSV: date,kind with FOMC/CPI/PPI).")
+]
+
+
+def _load_inputs(
+    book_path: Path, market_path: Path, rules_path: Path | None, history_path: Path | None, events_path: Path | None
+) -> dict[str, Any]:
+    market = load_market(_existing(market_path, "market"))
+    history = None
+    if history_path is not None:
+        history = load_history(_existing(history_path, "signals"))
+        try:  # the signals' own checks (enough sessions, the market's date present), naming the file
+            signals_from_history(history, pd.Timestamp(market.as_of.date()))
+        except InputError as e:
+            raise ConfigError(f"{history_path}: {e}") from None
+    return {
+        "book": load_book(_existing(book_path, "book")),
+        "market": market,
+        "rules": load_rules(_existing(rules_path, "rules")) if rules_path else None,
+        "history": history,
+        "events": load_events(_existing(events_path, "events")) if events_path else None,
+    }
+
+
+# --- demo and report -----------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG plots.")] = Path("alvh-demo"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of tables.")] = False,
+) -> None:
+    """The main job on the bundled example book and market: Greeks by layer in SPX terms, the rule
+    table, the recommended actions with their trades, a scenario grid and the historical stresses;
+    writes PNG plots to a folder.
+
+    [bold]Example[/bold]: alvh demo --out plots/
+    """
+
+    with _alvh_errors():
+        _writable(folder=None if json_out else out)
+        started = time.perf_counter()
+        book, market = alvh.data.example_book(), alvh.data.example_market()
+        events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
+        with native_output_to_stderr():
+            report = risk_report(book, market, history=alvh.data.example_history(), events=events)
+        if json_out:
+            _print_json(report.to_dict())
+            return
+        _print_report(report)
+        paths = _report_plots(report, out)
+        console.print(f"\nPlots written to [bold]{out}/[/bold]: " + ", ".join(p.name for p in paths))
+        console.print(f"Done in {time.perf_counter() - started:.1f} s.", style="dim")
+
+
+@app.command()
+def report(
+    book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML (layers of legs), CSV or Parquet.")],
+    market: MarketOption,
+    rules: RulesOption = None,
+    signals: HistoryOption = None,
+    events: EventsOption = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (nothing else).")] = False,
+    journal: Annotated[Path | None, typer.Option("--journal", help="Append the report to this SQLite journal.")] = None,
+    plots: Annotated[Path | None, typer.Option("--plots", help="Also write the PNG plots to this folder.")] = None,
+    theta_ratio: Annotated[
+        float | None,
+        typer.Option("--theta-ratio", min=0.0, help="The core's realised/projected theta (R-RSI-REDUCE's input)."),
+    ] = None,
+    fail_on_breach: Annotated[
+        bool, typer.Option("--fail-on-breach", help="Exit with code 3 when a rule is in breach.")
+    ] = False,
+) -> None:
+    """The daily risk report of your book: Greeks by layer, rules, actions, scenarios and stresses.
+
+    [bold]Example[/bold]: alvh report book.toml --market market.toml --signals closes.csv --journal risk.db
+    """
+
+    with _alvh_errors():
+        _writable(folder=plots)
+        inputs = _load_inputs(book, market, rules, signals, events)
+        with native_output_to_stderr():
+            result = risk_report(
+                inputs["book"],
+                inputs["market"],
+                rules=inputs["rules"],
+                history=inputs["history"],
+                events=inputs["events"],
+                theta_ratio=theta_ratio,
+            )
+        data = result.to_dict()
+        if journal is not None:
+            with _journal(journal) as db:
+                report_id = db.append(data)
+        if json_out:
+            _print_json(data)
+        else:
+            _print_report(result)
+            if journal is not None:
+                console.print(f"Appended to the journal {journal} as report {report_id}.", style="dim")
+        if plots is not None:
+            paths = _report_plots(result, plots)
+            (errors if json_out else console).print(f"Plots written to {plots}/: " + ", ".join(p.name for p in paths))
+    if fail_on_breach and any(r.status is RuleStatus.BREACH for r in result.decision.rules):
+        raise typer.Exit(EXIT_BREACH)
+
+
+def _print_json(data: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, allow_nan=False) + "\n")
+
+
+def _print_report(report: Report) -> None:
+    console.print(report_tables(report, compact=console.width < 110))
+
+
+def _report_plots(report: Report, directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = plots.scenario_heatmaps(report.grid, directory, horizon=min(1, len(report.grid.horizons) - 1))
+    paths.append(plots.risk_profile(report.decision.book, report.market, directory / "risk_profile.png"))
+    paths.append(plots.vega_buckets(report.risk, directory / "vega_buckets.png"))
+    return paths
+
+
+# --- grid ----------------------------------------------------------------------------------------
+
+
+MAX_AXIS_POINTS = 10_000
+MAX_SCENARIOS = 1_000_000
+"""Command-line limits: a grid's P&L table (and its CSV) grows with the scenario count; the library
+itself takes any size."""
+
+
+def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
+    """An axis from ``start:stop:step`` (both ends included) or ``a,b,c`` or one number, times
+    ``scale``; a typer.BadParameter (exit code 2) names the option and the syntax otherwise."""
+    syntax = f"{name} takes start:stop:step (e.g. -20:10:2), a list (0,1,7) or one number; got {text!r}"
+    try:
+        if ":" in text:
+            parts = [float(p) for p in text.split(":")]
+            if len(parts) != 3:
+                raise typer.BadParameter(syntax)
+            if not np.isfinite(parts).all():
+                raise typer.BadParameter(f"{name} {text!r}: values must be finite")
+            start, stop, step = parts
+            if step <= 0 or stop < start:
+                raise typer.BadParameter(f"{name} {text!r}: need step > 0 and stop >= start")
+            count = int(np.floor((stop - start) / step + 1e-9)) + 1
+            if count > MAX_AXIS_POINTS:
+                raise typer.BadParameter(f"{name} {text!r} has {count} points; at most {MAX_AXIS_POINTS}")
+            values = start + step * np.arange(count)
+        else:
+            values = np.array([float(p) for p in text.split(",")])
+    except ValueError:
+        raise typer.BadParameter(syntax) from None
+    if values.size > MAX_AXIS_POINTS:
+        raise typer.BadParameter(f"{name} has {values.size} points; at most {MAX_AXIS_POINTS}")
+    if not np.isfinite(values).all():
+        raise typer.BadParameter(f"{name} {text!r}: values must be finite")
+    return np.round(values * scale, 12)
+
+
+@app.command()
+def grid(
+    book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML, CSV or Parquet.")],
+    market: MarketOption,
+    spot: Annotated[str, typer.Option(help="Spot shocks in % (start:stop:step or a,b,c).")] = "-10:10:2",
+    vol: Annotated[str, typer.Option(help="SPX vol shifts in vol points.")] = "-5:10:5",
+    days: Annotated[str, typer.Option(help="Horizons in calendar days.")] = "0,1,7",
+    dynamics: Annotated[Dynamics, typer.Option(help="How the smile moves with spot.")] = Dynamics.STICKY_MONEYNESS,
+    vol_scaling: Annotated[
+        VolShiftScaling, typer.Option(help="parallel, or sqrt_time: each expiry's shift x sqrt(30/DTE).")
+    ] = VolShiftScaling.PARALLEL,
+    link: Annotated[bool, typer.Option("--link", help="Spot shocks also move vols and VIX (log-beta).")] = False,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Write every scenario to this CSV.")] = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Write every scenario to this Parquet.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the book's heat map (first horizon).")] = None,
+) -> None:
+    """Full-revaluation scenario grid: P&L of the book and each layer over spot x vol x horizon.
+
+    [bold]Example[/bold]: alvh grid book.toml --market market.toml --spot -20:10:2 --vol -10:20:5 --days 0,1,7
+    """
+    spots = parse_axis(spot, name="--spot", scale=0.01)
+    vols = parse_axis(vol, name="--vol")
+    horizons = parse_axis(days, name="--days")
+    scenarios = spots.size * vols.size * horizons.size
+    if scenarios > MAX_SCENARIOS:
+        raise typer.BadParameter(
+            f"--spot x --vol x --days gives {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} from the command line"
+        )
+
+    with _alvh_errors():
+        _writable(csv, parquet, png)
+        result = scenario_grid(
+            load_book(_existing(book, "book")),
+            load_market(_existing(market, "market")),
+            spot_shocks=spots,
+            vol_shifts=vols,
+            horizons=horizons,
+            dynamics=dynamics,
+            vol_shift_scaling=vol_scaling,
+            spot_vol_link=link,
+        )
+        for h in range(len(result.horizons)):
+            console.print(grid_table(result, horizon=h))
+        console.print(grid_summary(result))
+        if csv is not None:
+            result.to_frame().to_csv(csv, index=False)
+            console.print(f"Scenarios written to {csv}.", style="dim")
+        if parquet is not None:
+            _to_parquet(result.to_frame(), parquet)
+            console.print(f"Scenarios written to {parquet}.", style="dim")
+        if png is not None:
+            console.print(f"Heat map written to {plots.scenario_heatmap(result, png)}.", style="dim")
+
+
+def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
+    try:
+        frame.to_parquet(path, index=False)
+    except ImportError:
+        raise ConfigError(f"{path}: writing Parquet needs pyarrow (pip install 'alvh[parquet]')") from None
+
+
+# --- bulk greeks ---------------------------------------------------------------------------------
+
+
+@app.command()
+def greeks(
+    legs: Annotated[
+        Path,
+        typer.Argument(metavar="LEGS", help="Legs CSV or Parquet (layer,instrument,expiry,right,strike,quantity)."),
+    ],
+    market: MarketOption,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Per-leg results, .parquet or .csv (default: summary only).")
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Legs per chunk (bounds the memory).")] = 200_000,
+) -> None:
+    """Bulk Greeks for millions of legs, streamed in chunks with bounded memory: per-leg trader-unit
+    Greeks to a file and the per-layer sums on screen.
+
+    [bold]Example[/bold]: alvh greeks legs.csv --market market.toml -o greeks.parquet
+    """
+    with _alvh_errors():
+        _writable(output)
+        snapshot = _load_market(market)
+        stream = LegStream(_existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
+        with _progress("legs") as progress:
+            task = progress.add_task("legs", total=stream.total_rows)
+            for rows in stream:
+                progress.advance(task, rows)
+        console.print(totals_table(stream.layers, title=f"{stream.rows:,} legs, per-layer sums (trader units)"))
+        if output is not None:
+            console.print(f"Per-leg Greeks written to {output}.", style="dim")
+
+
+def _load_market(path: Path) -> Market:
+    return load_market(_existing(path, "market"))
+
+
+# --- backtest ------------------------------------------------------------------------------------
+
+
+@app.command()
+def backtest(
+    start: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="First trading day (default: the data's).")
+    ] = None,
+    end: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Last trading day.")] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Daily closes CSV (date,spx,vix[,vx1,…][,ad_line]); default: the bundled 2014-2018 SPX/VIX."),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="Backtest TOML (see alvh/data/backtest.toml).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the daily table (.csv or .parquet).")
+    ] = None,
+    summary: Annotated[Path | None, typer.Option(help="Write the summary table (.csv or .parquet).")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the equity and drawdown plot.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (nothing else).")] = False,
+) -> None:
+    """Replay naked condors, the ALVH-hedged book and a static VIX-call hedge on daily SPX/VIX history,
+    through the same decision engine as alvh report; every leg is model-priced from the day's closes.
+
+    [bold]Example[/bold]: alvh backtest --start 2015-01-02 --end 2018-12-31 --png equity.png
+    """
+    with _alvh_errors():
+        _writable(output, summary, png)
+        settings = load_backtest_config(_existing(config, "config")) if config else BacktestConfig()
+        dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
+        try:
+            settings = BacktestConfig.model_validate(settings.model_dump() | dates)
+        except ValidationError as e:
+            raise config_error("--start/--end", e) from None
+        history = load_history(_existing(data, "data")) if data else load_history()
+        with (
+            _progress("days") as progress,
+            native_output_to_stderr(),
+        ):
+            task = progress.add_task("days")
+            result = run_backtest(
+                history, settings, progress=lambda done, total: progress.update(task, completed=done, total=total)
+            )
+        table = result.summary()
+        if json_out:
+            _print_json(jsonable(table.to_dict(orient="index")))
+        else:
+            console.print(backtest_table(table))
+        for path, which in ((output, "daily"), (summary, "summary")):
+            if path is not None:
+                result.write(path, table=which)  # type: ignore[arg-type]
+                (errors if json_out else console).print(f"The {which} table written to {path}.", style="dim")
+        if png is not None:
+            (errors if json_out else console).print(f"Equity plot written to {plots.equity_curves(result, png)}.")
+
+
+# --- journal -------------------------------------------------------------------------------------
+
+
+@app.command()
+def history(
+    journal: Annotated[Path, typer.Argument(metavar="DB", help="The SQLite risk journal.")],
+    book: Annotated[str | None, typer.Option(help="Only this book's reports.")] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Write the trend plot here.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the trend as JSON records.")] = False,
+) -> None:
+    """The journal's trend of net delta, vega, theta and breaches over time.
+
+    [bold]Example[/bold]: alvh history risk.db --png trend.png
+    """
+
+    with _alvh_errors():
+        _writable(png)
+        with _journal(_existing(journal, "journal")) as db:
+            trend = db.history(book=book)
+        if json_out:
+            sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")
+        else:
+            console.print(history_table(trend))
+        if png is not None:
+            (errors if json_out else console).print(f"Trend plot written to {plots.journal_trend(trend, png)}.")
+
+
+def _journal(path: Path) -> Journal:
+    """The journal at ``path``; SQLite's own errors (a missing folder, no permission) name the file."""
+    try:
+        return Journal(path)
+    except sqlite3.Error as e:
+        raise ConfigError(f"{path}: cannot open the journal: {e}") from None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

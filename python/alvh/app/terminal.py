@@ -1,0 +1,300 @@
+"""Terminal rendering (rich) of alvh's results: the risk report's tables, a scenario grid and the
+journal's history. Plain functions from result objects to rich renderables, so the CLI stays a
+thin layer and the tables can be reused in notebooks (``rich.print(report_tables(r))``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pandas as pd
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from alvh.app.report import Report
+from alvh.method.decisions import Action
+from alvh.method.rules import RuleResult, RuleStatus
+from alvh.risk.scenarios import ScenarioGrid
+
+__all__ = ["grid_table", "history_table", "report_tables"]
+
+_STATUS_STYLE = {
+    RuleStatus.OK: "green",
+    RuleStatus.WARN: "yellow",
+    RuleStatus.BREACH: "bold red",
+    RuleStatus.INFO: "cyan",
+    RuleStatus.SKIPPED: "dim",
+}
+
+
+def _money(value: float, digits: int = 0) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}"
+
+
+def _signed(value: float, digits: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return "0" if round(value, digits) == 0 else f"{value:+,.{digits}f}"  # no "-0"
+
+
+def _share(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+def _compact(value: float) -> str:
+    """A signed amount in at most ~7 characters: +2,464, -617.6k, -1.19M."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    size = abs(value)
+    if size >= 1e6:
+        return f"{value / 1e6:+.2f}M"
+    return f"{value / 1e3:+.1f}k" if size >= 1e4 else _signed(value)
+
+
+def layers_table(report: Report, *, compact: bool = False) -> Table:
+    """Greeks by layer in trader units, VIX instruments mapped into SPX terms. ``compact`` (for
+    terminals under ~110 columns) drops the role and time-weighted vega and abbreviates amounts."""
+    risk = report.risk
+    table = Table(
+        title=f"Greeks by layer — {risk.book}, as of {risk.as_of:%Y-%m-%d %H:%M} (SPX-equivalent)",
+        caption="Δ: SPX shares-equivalent; $Δ = Δ·S; $Γ/1%: change of $Δ for a 1 % SPX move; "
+        "vega: $ per SPX vol point" + ("" if compact else " (tw: × √(30/DTE))") + "; theta: $ per day",
+        box=box.SIMPLE_HEAD,
+    )
+    amount = _compact if compact else _signed
+    columns: list[tuple[str, Any]] = [
+        ("legs", lambda r: f"{r['legs']}"),
+        ("value $", lambda r: amount(r["market_value"])),
+        ("Δ", lambda r: _signed(r["spx_delta"], 1)),
+        ("$Δ", lambda r: amount(r["spx_dollar_delta"])),
+        ("$Γ/1%", lambda r: amount(r["spx_dollar_gamma"])),
+        ("vega $", lambda r: amount(r["spx_vega"])),
+        ("tw vega $", lambda r: amount(r["tw_vega"])),
+        ("theta $/d", lambda r: amount(r["theta"])),
+    ]
+    if compact:
+        columns = [c for c in columns if c[0] != "tw vega $"]
+    table.add_column("layer", no_wrap=True)
+    if not compact:
+        table.add_column("role", no_wrap=True)
+    for heading, _ in columns:
+        table.add_column(heading, justify="right", no_wrap=True)
+    frame = report.layers()
+    index: list[tuple[str, str]] = frame.index.tolist()
+    for (kind, name), row in zip(index, frame.to_dict("records"), strict=True):
+        cells = [name, *([] if compact else [str(row["role"])]), *(render(row) for _, render in columns)]
+        table.add_row(*cells, style="bold" if kind == "total" else None, end_section=(kind, name) == index[-2])
+    return table
+
+
+def summary_line(report: Report) -> Text:
+    risk = report.risk
+    event = report.decision.next_event
+    parts = [
+        f"SPX {report.market.spx.spot:,.2f}",
+        f"VIX {report.market.vix.spot:.2f}",
+        f"condor units {risk.core_units:g}",
+        f"Δ per condor {_signed(risk.delta_per_condor, 3)}",
+        f"hedge vega {_share(risk.hedge_vega_share)} of core",
+    ]
+    if event is not None:
+        parts.append(f"next event {event.kind} {event.date}")
+    return Text("  ·  ".join(parts))
+
+
+def rules_table(results: Iterable[RuleResult]) -> Table:
+    table = Table(title="Rules")
+    for name in ("rule", "status", "value", "limit", "message"):
+        table.add_column(name, overflow="fold")
+    for r in results:
+        value = "" if r.value is None or not math.isfinite(r.value) else f"{r.value:.4g}"
+        table.add_row(r.id, Text(r.status.value, style=_STATUS_STYLE[r.status]), value, r.limit, r.message)
+    return table
+
+
+def actions_table(actions: Iterable[Action]) -> Table:
+    table = Table(title="Recommended actions (each applied to the book left by the ones before)")
+    for name in ("#", "action", "rules", "trades", "cost $", "after"):
+        table.add_column(name, overflow="fold")
+    for i, action in enumerate(actions, 1):
+        trades = "\n".join(
+            f"{t.quantity:+d} {t.instrument} {t.expiry}"
+            + (f" {t.strike:g}{(t.right or '')[:1].upper()}" if t.strike is not None else "")
+            + f" @ {t.price:.2f} → {t.layer}"
+            for t in action.trades
+        )
+        after = action.greeks_after
+        summary = (
+            f"Δ/condor {after['delta_per_condor']:+.3f}, hedge vega {after['hedge_vega_share']:.0%}" if after else ""
+        )
+        breaches = [r.id for r in action.rules_after if r.status is RuleStatus.BREACH]
+        if action.trades:
+            summary += "\nbreaches after: " + (", ".join(breaches) if breaches else "none")
+        label = Text(action.type.value, style="bold" if action.feasible else "red")
+        if not action.feasible:
+            label.append(" (infeasible)")
+        table.add_row(
+            str(i),
+            label,
+            ", ".join(action.rules),
+            (trades + "\n" if trades else "") + action.reason,
+            _signed(action.cost),
+            summary,
+        )
+    return table
+
+
+def stress_table(report: Report) -> Table:
+    frame = report.stress_table()
+    table = Table(title="Historical stresses (1-day horizon, full revaluation): P&L $ by layer")
+    layers = [str(name) for name in frame["layer"].columns]
+    for heading in ("stress", "SPX", "VIX →", *layers, "book", "hedge offset"):
+        table.add_column(heading, justify="left" if heading == "stress" else "right", no_wrap=True)
+    for name, row in frame.iterrows():
+        table.add_row(
+            str(name),
+            f"{row[('stress', 'spx_move')]:+.1%}",
+            f"{row[('stress', 'vix_after')]:.1f}",
+            *(_signed(row[("layer", layer)]) for layer in layers),
+            _signed(row[("book", "pnl")]),
+            _share(row[("book", "hedge_offset")]),
+        )
+    return table
+
+
+def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None) -> Table:
+    """The book's P&L ($) over spot shock (rows) × vol shift (columns) at one horizon index."""
+    days = grid.horizons[horizon]
+    table = Table(title=title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d")
+    table.add_column("spot \\ vol", justify="right")
+    for v in grid.vol_shifts:
+        table.add_column(f"{v:+g}", justify="right")
+    worst = grid.worst()
+    for i, s in enumerate(grid.spot_shocks):
+        cells = []
+        for j, v in enumerate(grid.vol_shifts):
+            value = float(grid.book[i, j, horizon, 0])
+            hit = s == worst["spot_shock"] and v == worst["vol_shift"] and days == worst["horizon_days"]
+            cells.append(Text(_signed(value), style="bold red" if hit else "red" if value < 0 else ""))
+        table.add_row(f"{100 * s:+g}%", *cells)
+    return table
+
+
+def grid_summary(grid: ScenarioGrid) -> Text:
+    worst = grid.worst()
+    return Text(
+        f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "
+        f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d "
+        f"({grid.settings.get('dynamics', '')}, {grid.pnl[..., 0].size} scenarios)"
+    )
+
+
+def report_tables(report: Report, *, compact: bool = False) -> RenderableType:
+    """Every table of the risk report, in reading order (``compact``: see :func:`layers_table`)."""
+    return Group(
+        summary_line(report),
+        layers_table(report, compact=compact),
+        rules_table(report.decision.rules),
+        actions_table(report.decision.actions),
+        grid_table(report.grid, horizon=min(1, len(report.grid.horizons) - 1)),
+        grid_summary(report.grid),
+        stress_table(report),
+    )
+
+
+def history_table(history: pd.DataFrame) -> Table:
+    """The journal's trend (:meth:`alvh.app.journal.Journal.history`)."""
+    table = Table(title="Risk journal")
+    columns: list[tuple[str, str, Any]] = [
+        ("as of", "as_of", lambda v: f"{pd.Timestamp(v):%Y-%m-%d}"),
+        ("book", "book", str),
+        ("SPX", "spx", lambda v: _money(v, 2)),
+        ("VIX", "vix", lambda v: _money(v, 2)),
+        ("Δ", "spx_delta", lambda v: _signed(v, 1)),
+        ("vega $", "spx_vega", _signed),
+        ("theta $/d", "theta", _signed),
+        ("breaches", "breaches", lambda v: str(int(v))),
+        ("actions", "actions", lambda v: str(int(v))),
+    ]
+    for name, _, _ in columns:
+        table.add_column(
+            name,
+            justify="left" if name in ("as of", "book") else "right",
+            no_wrap=True,
+            min_width=4 if name == "book" else None,
+        )
+    for _, row in history.iterrows():
+        table.add_row(*(render(row[key]) for _, key, render in columns))
+    return table
+
+
+def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
+    """Per-layer sums of trader-unit metrics (rows: layers, then the total)."""
+    columns = [
+        ("value $", "market_value"),
+        ("Δ", "spx_delta"),
+        ("$Γ/1%", "spx_gamma"),
+        ("vega $", "spx_vega"),
+        ("theta $/d", "theta"),
+        ("rho $/1%", "rho"),
+    ]
+    table = Table(title=title)
+    table.add_column("layer")
+    for heading, _ in columns:
+        table.add_column(heading, justify="right")
+    frame = layers.copy()
+    frame.loc["total"] = frame.sum()
+    for name, row in frame.iterrows():
+        table.add_row(str(name), *(_signed(row[key]) for _, key in columns), style="bold" if name == "total" else None)
+    return table
+
+
+_BACKTEST_ROWS: list[tuple[str, str, str]] = [
+    ("total P&L $", "total_pnl", "money"),
+    ("annual return", "ann_return", "pct"),
+    ("annual volatility", "ann_vol", "size"),
+    ("Sharpe", "sharpe", "ratio"),
+    ("Sortino", "sortino", "ratio"),
+    ("max drawdown $", "max_drawdown", "money"),
+    ("max drawdown", "max_drawdown_pct", "pct"),
+    ("worst day $", "worst_day", "money"),
+    ("worst day", "worst_day_date", "text"),
+    ("hedge P&L $", "hedge_pnl", "money"),
+    ("hedge premium paid $", "hedge_premium", "amount"),
+    ("costs $", "costs", "amount"),
+    ("core credit $", "core_credit", "amount"),
+    ("share of credit kept", "credit_kept", "pct"),
+    ("core rolls", "core_rolls", "count"),
+    ("core reductions", "core_reductions", "count"),
+    ("hedge actions", "hedge_actions", "count"),
+    ("peak core margin $", "peak_margin", "amount"),
+]
+
+
+def backtest_table(summary: pd.DataFrame) -> Table:
+    """A backtest's headline figures (:meth:`alvh.backtest.backtest.BacktestResult.summary`): one column per
+    strategy, and a row per stress period it covers."""
+    first = summary.iloc[0]
+    table = Table(
+        title=f"Backtest {first['start']} to {first['end']} ({first['days']} days), {first['pricing']}",
+        caption="Returns on the starting capital; Sharpe and Sortino with a zero risk-free rate.",
+    )
+    table.add_column("")
+    for name in summary.index:
+        table.add_column(str(name), justify="right", no_wrap=True)
+    stresses = [(f"P&L {c.removeprefix('pnl_')} $", c, "money") for c in summary.columns if c.startswith("pnl_")]
+    render: dict[str, Callable[[Any], str]] = {
+        "money": _signed,  # P&L: signed
+        "amount": lambda v: "—" if not math.isfinite(v) else f"{v:,.0f}",  # sizes: plain
+        "size": lambda v: "—" if not math.isfinite(v) else f"{v:.1%}",
+        "pct": lambda v: "—" if not math.isfinite(v) else f"{v:+.1%}",
+        "ratio": lambda v: "—" if not math.isfinite(v) else f"{v:+.2f}",
+        "count": lambda v: f"{int(v)}",
+        "text": str,
+    }
+    for label, column, kind in [*_BACKTEST_ROWS[:9], *stresses, *_BACKTEST_ROWS[9:]]:
+        table.add_row(label, *(render[kind](summary.loc[name, column]) for name in summary.index))
+    return table

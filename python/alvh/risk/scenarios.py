@@ -1,0 +1,402 @@
+"""Scenario engine: what each layer makes or loses across spot moves, vol moves and the next
+days — full revaluation of every leg (the Rust kernel ``alvh._core.scenario_pnl``), stress
+presets from history, the daily vega reconciliation and a Taylor P&L explain.
+
+The dynamics (SPEC §2) are documented in the Rust ``scenario`` module and summarised here:
+
+* spot shocks are relative (−0.05 = −5 %); vol shifts are SPX implied-vol points at 30 days,
+  applied ``parallel`` or scaled by √(30/DTE); horizons are calendar days;
+* ``sticky_strike`` keeps each SPX leg's vol, ``sticky_moneyness`` re-reads it from the smile
+  at the new moneyness; with ``spot_vol_link`` a spot shock alone also moves SPX vols and VIX
+  through the log-beta ln(VIX′/VIX) = β·ln(S′/S);
+* VIX moves by the 30-day SPX vol shift in points (VIX ≈ 100 × 30-day vol), unless explicit VIX
+  levels are given; each VIX future moves by β(τ)·ΔVIX, VIX options are repriced on it with their
+  vol scaled by (VIX′/VIX)^vvol_beta; legs expiring inside the horizon settle at intrinsic (VIX
+  products on the scenario VIX).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike, NDArray
+
+from alvh import _core
+from alvh._typing import FloatArray
+from alvh.book.book import Book, Role
+from alvh.exceptions import InputError
+from alvh.market.snapshot import K_RANGE, Market
+from alvh.risk.valuation import leg_arrays
+
+__all__ = [
+    "EXPLAIN_TERMS",
+    "STRESS_PRESETS",
+    "Dynamics",
+    "ScenarioGrid",
+    "StressPreset",
+    "StressResult",
+    "VolShiftScaling",
+    "scenario_grid",
+    "stress_test",
+    "vega_reconciliation",
+]
+
+EXPLAIN_TERMS: list[str] = _core.explain_terms()
+"""Explain columns: delta, gamma, vega, theta, vanna, volga contributions and the residual."""
+
+
+class Dynamics(str, Enum):
+    """How SPX implied vols move with spot."""
+
+    STICKY_STRIKE = "sticky_strike"
+    """Each leg keeps its vol (plus the shift)."""
+    STICKY_MONEYNESS = "sticky_moneyness"
+    """Each leg's vol is re-read from its smile at the new moneyness (plus the shift)."""
+
+
+class VolShiftScaling(str, Enum):
+    """How a vol shift (quoted at 30 days) applies across maturities."""
+
+    PARALLEL = "parallel"
+    SQRT_TIME = "sqrt_time"
+    """Scaled by √(30/DTE), as risk systems do."""
+
+
+@dataclass(frozen=True)
+class ScenarioGrid:
+    """P&L ($) of each layer on a grid of spot shocks × vol shifts × horizons (× VIX levels).
+
+    ``pnl`` has shape ``(spot, vol, horizon, vix, layer)`` (the VIX axis has length 1 when VIX is
+    derived); ``explain`` (if computed) ``(spot, vol, horizon, vix, term)`` for the whole book.
+    """
+
+    spot_shocks: FloatArray
+    vol_shifts: FloatArray
+    horizons: FloatArray
+    vix_levels: FloatArray | None
+    layers: list[str]
+    roles: list[str]
+    pnl: FloatArray
+    explain: FloatArray | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def book(self) -> FloatArray:
+        """The book's P&L on the grid (the sum of the layers), shape (spot, vol, horizon, vix)."""
+        book: FloatArray = self.pnl.sum(axis=-1)
+        return book
+
+    def layer(self, name: str) -> FloatArray:
+        """One layer's P&L on the grid."""
+        if name not in self.layers:
+            raise InputError(f"no layer {name!r}; layers: {', '.join(self.layers)}")
+        layer: FloatArray = self.pnl[..., self.layers.index(name)]
+        return layer
+
+    def _by_role(self, core: bool) -> FloatArray:
+        mask = np.array([(r == Role.CORE.value) == core for r in self.roles])
+        total: FloatArray = self.pnl[..., mask].sum(axis=-1)
+        return total
+
+    def hedge_offset(self) -> FloatArray:
+        """Per cell, the share of the core's loss that the hedge layers offset: −hedge/core where
+        the core loses, NaN where it does not (1.0 = fully offset, < 0 = hedges lose too)."""
+        core, hedge = self._by_role(True), self._by_role(False)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            offset: FloatArray = np.where(core < 0, -hedge / core, np.nan)
+        return offset
+
+    def axes(self) -> dict[str, FloatArray]:
+        """The grid axes by name (``vix_level`` only when explicit)."""
+        axes = {"spot_shock": self.spot_shocks, "vol_shift": self.vol_shifts, "horizon_days": self.horizons}
+        if self.vix_levels is not None:
+            axes["vix_level"] = self.vix_levels
+        return axes
+
+    def worst(self) -> dict[str, float]:
+        """The cell with the book's largest loss: its P&L and coordinates."""
+        index = np.unravel_index(int(np.argmin(self.book)), self.book.shape)
+        cell = {
+            "pnl": float(self.book[index]),
+            "spot_shock": float(self.spot_shocks[index[0]]),
+            "vol_shift": float(self.vol_shifts[index[1]]),
+            "horizon_days": float(self.horizons[index[2]]),
+        }
+        if self.vix_levels is not None:
+            cell["vix_level"] = float(self.vix_levels[index[3]])
+        return cell
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per scenario: the axes, each layer's P&L, the book, and the explain terms."""
+        reserved = [
+            "spot_shock",
+            "vol_shift",
+            "horizon_days",
+            "vix_level",
+            "book",
+            *(f"explain_{t}" for t in EXPLAIN_TERMS),
+        ]
+        clash = [name for name in self.layers if name in reserved]
+        if clash:
+            raise InputError(
+                f"layer {clash[0]!r} has the name of a column of the scenario table ({', '.join(reserved)}): rename it"
+            )
+        values = [
+            self.spot_shocks,
+            self.vol_shifts,
+            self.horizons,
+            self.vix_levels if self.vix_levels is not None else [np.nan],
+        ]
+        frame = pd.DataFrame(
+            list(itertools.product(*values)), columns=["spot_shock", "vol_shift", "horizon_days", "vix_level"]
+        )
+        if self.vix_levels is None:
+            frame = frame.drop(columns="vix_level")
+        flat = self.pnl.reshape(-1, len(self.layers))
+        for i, name in enumerate(self.layers):
+            frame[name] = flat[:, i]
+        frame["book"] = flat.sum(axis=1)
+        if self.explain is not None:
+            terms = self.explain.reshape(-1, len(EXPLAIN_TERMS))
+            for i, name in enumerate(EXPLAIN_TERMS):
+                frame[f"explain_{name}"] = terms[:, i]
+        return frame
+
+
+def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArray:
+    try:
+        array = np.atleast_1d(np.asarray(default if values is None else values, dtype=np.float64))
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a non-empty 1-D list of numbers, got {values!r}") from None
+    if array.ndim != 1 or array.size == 0:
+        raise InputError(f"{name} must be a non-empty 1-D list of numbers")
+    _check_axis(name, array, ~np.isfinite(array), "finite")
+    return np.ascontiguousarray(array)
+
+
+def _check_axis(name: str, array: FloatArray, bad: NDArray[np.bool_], allowed: str) -> None:
+    """Raise naming the first bad entry of an axis, its value and what is allowed."""
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{name}[{i}] = {float(array[i])!r} is not allowed: must be {allowed}")
+
+
+_Option = TypeVar("_Option", Dynamics, VolShiftScaling)
+
+
+def _option(kind: type[_Option], name: str, value: object) -> _Option:
+    """The option ``value`` as the enum ``kind``, or an error naming ``name`` and the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"{name} = {value!r} is not allowed: use {' or '.join(k.value for k in kind)}") from None
+
+
+def scenario_grid(
+    book: Book,
+    market: Market,
+    *,
+    spot_shocks: ArrayLike | None = None,
+    vol_shifts: ArrayLike | None = None,
+    horizons: ArrayLike | None = None,
+    vix_levels: ArrayLike | None = None,
+    dynamics: Dynamics | str = Dynamics.STICKY_MONEYNESS,
+    vol_shift_scaling: VolShiftScaling | str = VolShiftScaling.PARALLEL,
+    spot_vol_link: bool = False,
+    explain: bool = False,
+) -> ScenarioGrid:
+    """Fully revalue ``book`` on a grid of spot shocks (relative), SPX vol shifts (vol points) and
+    horizons (days), optionally with explicit VIX levels instead of the derived VIX.
+
+    Defaults: spot −10 % … +10 % by 2 %, vol −5 … +10 points, horizons 0, 1 and 7 days.
+    With ``explain=True`` the book's P&L is also split into Taylor terms (and the residual).
+    """
+    spots = _axis("spot_shocks", spot_shocks, [round(x, 2) for x in np.arange(-0.10, 0.101, 0.02)])
+    _check_axis("spot_shocks", spots, spots <= -1, "> -1 (relative moves: -0.05 is -5 %)")
+    vols = _axis("vol_shifts", vol_shifts, [-5.0, 0.0, 5.0, 10.0])
+    days = _axis("horizons", horizons, [0.0, 1.0, 7.0])
+    _check_axis("horizons", days, days < 0, ">= 0 (calendar days)")
+    vix = None if vix_levels is None else _axis("vix_levels", vix_levels, [])
+    if vix is not None:
+        _check_axis("vix_levels", vix, vix <= 0, "> 0 (index points)")
+    dynamics = _option(Dynamics, "dynamics", dynamics)
+    scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
+
+    arrays = leg_arrays(book, market, writeable=False)
+    codes, params = market.smile_table()
+    slices = market.smile_slices(arrays["time_to_expiry"])
+    pnl, terms = _core.scenario_pnl(
+        arrays,
+        len(book.layers),
+        market.spx.spot,
+        market.vix.spot,
+        market.link.log_beta,
+        codes,
+        params,
+        K_RANGE,
+        slices["first"],
+        slices["first_weight"],
+        slices["second"],
+        slices["second_weight"],
+        slices["time"],
+        spots,
+        vols,
+        days,
+        vix if vix is not None else np.empty(0),
+        dynamics is Dynamics.STICKY_MONEYNESS,
+        scaling is VolShiftScaling.SQRT_TIME,
+        spot_vol_link,
+        market.link.vvol_beta,
+        explain,
+    )
+    shape = (len(spots), len(vols), len(days), 1 if vix is None else len(vix))
+    return ScenarioGrid(
+        spot_shocks=spots,
+        vol_shifts=vols,
+        horizons=days,
+        vix_levels=vix,
+        layers=[layer.name for layer in book.layers],
+        roles=[layer.role.value for layer in book.layers],
+        pnl=pnl.reshape(*shape, len(book.layers)),
+        explain=None if terms is None else terms.reshape(*shape, len(EXPLAIN_TERMS)),
+        settings={
+            "dynamics": dynamics.value,
+            "vol_shift_scaling": scaling.value,
+            "spot_vol_link": spot_vol_link,
+            "as_of": market.as_of.isoformat(),
+        },
+    )
+
+
+def vega_reconciliation(
+    book: Book, market: Market, *, shifts: ArrayLike = (-10.0, -5.0, -2.0, 2.0, 5.0, 10.0)
+) -> pd.DataFrame:
+    """R-RECON, the daily vega reconciliation: P&L ($) of each layer and the book for parallel SPX
+    IV shifts (vol points; VIX moves with them), spot and time unchanged."""
+    grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0.0])
+    pnl = grid.pnl[0, :, 0, 0, :]
+    columns = {**dict(zip(grid.layers, pnl.T, strict=True)), "book": pnl.sum(axis=1)}
+    return pd.DataFrame(columns, index=pd.Index(grid.vol_shifts, name="vol_shift"))
+
+
+@dataclass(frozen=True)
+class StressPreset:
+    """A historical one-day stress: the SPX move and, where it existed, VIX before and after."""
+
+    name: str
+    date: dt.date
+    spx_move: float
+    vix_before: float | None
+    vix_after: float | None
+    source: str
+
+    @property
+    def vix_ratio(self) -> float | None:
+        """VIX after / before (None where VIX data is not used)."""
+        if self.vix_before is None or self.vix_after is None:
+            return None
+        return self.vix_after / self.vix_before
+
+
+STRESS_PRESETS: dict[str, StressPreset] = {
+    p.name: p
+    for p in [
+        StressPreset(
+            "1987-10-19",
+            dt.date(1987, 10, 19),
+            -0.205,
+            None,
+            None,
+            "Black Monday: S&P 500 close 282.70 -> 224.84 (-20.5 %). VIX did not exist; VIX moves through the "
+            "market's SPX-VIX log-beta.",
+        ),
+        StressPreset(
+            "2008-10-15",
+            dt.date(2008, 10, 15),
+            -0.090,
+            None,
+            None,
+            "S&P 500 close 998.01 -> 907.84 (-9.0 %). VIX moves through the market's SPX-VIX log-beta.",
+        ),
+        StressPreset(
+            "2015-08-24",
+            dt.date(2015, 8, 24),
+            -0.039,
+            28.0,
+            40.7,
+            "S&P 500 close 1970.89 -> 1893.21 (-3.9 %); VIX 28.03 -> 40.74 (arch.data sp500 and vix series).",
+        ),
+        StressPreset(
+            "2018-02-05",
+            dt.date(2018, 2, 5),
+            -0.041,
+            17.3,
+            37.3,
+            "'Volmageddon': S&P 500 close 2762.13 -> 2648.94 (-4.1 %); VIX 17.31 -> 37.32 (arch.data).",
+        ),
+        StressPreset(
+            "2020-03-16",
+            dt.date(2020, 3, 16),
+            -0.120,
+            57.8,
+            82.7,
+            "S&P 500 close 2711.02 -> 2386.13 (-12.0 %); VIX 57.83 -> 82.69 (Cboe, S&P Dow Jones Indices closes).",
+        ),
+    ]
+}
+"""The historical stresses of SPEC §3, each with its source."""
+
+
+@dataclass(frozen=True)
+class StressResult:
+    """The P&L of each layer and the book in a stress scenario."""
+
+    preset: StressPreset
+    vix_after: float
+    layers: pd.Series
+    book: float
+    hedge_offset: float
+    """Share of the core's loss offset by the hedge layers (NaN if the core does not lose)."""
+
+
+def stress_test(
+    book: Book,
+    market: Market,
+    preset: StressPreset | str,
+    *,
+    horizon_days: float = 1.0,
+    dynamics: Dynamics | str = Dynamics.STICKY_MONEYNESS,
+) -> StressResult:
+    """Apply a historical stress to today's book: the SPX move, and VIX scaled by the day's VIX
+    ratio (or moved through the log-beta where the preset has no VIX data); SPX implied vols shift
+    by the VIX change in points (VIX ≈ 100 × 30-day SPX vol), scaled by √(30/DTE) across maturities."""
+    if isinstance(preset, str):
+        if preset not in STRESS_PRESETS:
+            raise InputError(f"no stress preset {preset!r}; presets: {', '.join(STRESS_PRESETS)}")
+        preset = STRESS_PRESETS[preset]
+    vix = market.vix.spot
+    ratio = preset.vix_ratio
+    vix_after = vix * ratio if ratio is not None else vix * (1.0 + preset.spx_move) ** market.link.log_beta
+    grid = scenario_grid(
+        book,
+        market,
+        spot_shocks=[preset.spx_move],
+        vol_shifts=[vix_after - vix],
+        horizons=[horizon_days],
+        dynamics=dynamics,
+        vol_shift_scaling=VolShiftScaling.SQRT_TIME,
+    )
+    layers = pd.Series(grid.pnl[0, 0, 0, 0, :], index=grid.layers, name=preset.name)
+    return StressResult(
+        preset=preset,
+        vix_after=vix_after,
+        layers=layers,
+        book=float(layers.sum()),
+        hedge_offset=float(grid.hedge_offset()[0, 0, 0, 0]),
+    )

@@ -1,0 +1,812 @@
+"""Scenario engine (issue 4): the full-revaluation grid against a plain Python loop over scenarios
+and legs (:mod:`tests.reference.scenario_reference`), hand-checked dynamics, identities (zero shock,
+linearity in quantities, layers summing to the book), the P&L explain, the grid's API, the stress
+presets against historical closes, the vega reconciliation, thread-count determinism and bounded
+memory.
+
+Tolerance (grid vs reference): absolute, 1e-10 × the cell's gross size Σ|q·m|·(U′ + |V′| + |V₀|)
+(U′ the leg's underlying in the scenario: S′ or the VIX future). The kernel's Black formula is
+accurate to ~1e-15 of the forward in absolute terms (not relatively, for tiny far-OTM values), the
+numpy reference to ~1e-16·F·(1 + |d₁|), and both re-read the same smile to the last few ulps, so
+their difference is ~1e-15 of the gross size (measured: at most 8e-16 over 3,000 random books and
+grids, floors and expiries included). 1e-10 leaves five orders of headroom, and the slips in the
+dynamics that were tried on the reference — β(τ) at T′ instead of T, √(30/DTE) at the horizon's
+DTE, the smile read at T′, the forward at T instead of T′ — each fail it by orders of magnitude.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from alvh.book.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
+from alvh.data import example_book, example_market
+from alvh.exceptions import InputError
+from alvh.market.snapshot import Market
+from alvh.risk.scenarios import (
+    EXPLAIN_TERMS,
+    STRESS_PRESETS,
+    Dynamics,
+    ScenarioGrid,
+    StressPreset,
+    VolShiftScaling,
+    scenario_grid,
+    stress_test,
+    vega_reconciliation,
+)
+from alvh.risk.valuation import leg_arrays, value_book
+from tests.reference import book_reference
+from tests.reference import numpy_black_scholes as nbs
+from tests.reference.scenario_reference import numpy_grid, reference_grid
+
+MARKET = example_market()
+BOOK = example_book()
+AS_OF = MARKET.as_of
+TODAY = AS_OF.date()
+SPOT = MARKET.spx.spot
+VIX = MARKET.vix.spot
+RATE = MARKET.spx.rate
+
+TOL = 1e-10
+"""Grid vs reference: absolute tolerance per unit of the cell's gross size (module docstring)."""
+
+DYNAMICS = ["sticky_strike", "sticky_moneyness"]
+SCALINGS = ["parallel", "sqrt_time"]
+
+
+def years(expiry: dt.date, time: dt.time) -> float:
+    return (dt.datetime.combine(expiry, time) - AS_OF).total_seconds() / (365 * 86400)
+
+
+def one_layer(*legs: Leg, role: Role = Role.CUSTOM) -> Book:
+    return Book.from_layers("one", [Layer("x", role, legs)])
+
+
+def with_link(market: Market, **update: float) -> Market:
+    return market.model_copy(update={"link": market.link.model_copy(update=update)})
+
+
+def assert_matches_reference(actual: np.ndarray, expected: np.ndarray, gross: np.ndarray, what: str) -> None:
+    """|actual − expected| <= TOL·gross in every cell; on failure, list the worst cells."""
+    assert actual.shape == expected.shape, what
+    error = np.abs(actual - expected)
+    limit = TOL * gross
+    bad = ~(error <= limit)
+    if bad.any():
+        ratio = np.where(limit > 0, error / np.where(limit > 0, limit, 1.0), np.inf)
+        worst = np.argsort(-ratio, axis=None)[:5]
+        lines = [
+            f"  cell {np.unravel_index(i, actual.shape)}: got {actual.flat[i]!r}, reference {expected.flat[i]!r}, "
+            f"error {error.flat[i]:.3g} > {limit.flat[i]:.3g}"
+            for i in worst
+        ]
+        raise AssertionError(f"{what}: {int(bad.sum())} of {bad.size} cells off the reference\n" + "\n".join(lines))
+
+
+# --- the grid against the plain reference loop ---------------------------------------------------------
+
+EXAMPLE_AXES = {
+    "spot_shocks": [-0.2, -0.041, 0.0, 0.03],
+    "vol_shifts": [-6.0, 0.0, 9.5],
+    # 7 days: the first condor settles exactly at its close; 25.7 and 26.75: either side of the Dec VIX
+    # expiry (25 days 17.5 hours out)
+    "horizons": [0.0, 0.5, 7.0, 25.7, 26.75],
+}
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+@pytest.mark.parametrize("scaling", SCALINGS)
+@pytest.mark.parametrize("link", [False, True])
+@pytest.mark.parametrize("vix_levels", [None, [11.0, 37.3]])
+def test_example_book_grid_matches_the_reference_loop(
+    dynamics: str, scaling: str, link: bool, vix_levels: list[float] | None
+) -> None:
+    market = with_link(MARKET, vvol_beta=0.6)
+    options: dict[str, Any] = {
+        "dynamics": dynamics,
+        "vol_shift_scaling": scaling,
+        "spot_vol_link": link,
+        "vix_levels": vix_levels,
+    }
+    grid = scenario_grid(BOOK, market, **EXAMPLE_AXES, **options)
+    ref = reference_grid(BOOK, market, **EXAMPLE_AXES, **options)
+    assert_matches_reference(grid.pnl, ref.pnl, ref.gross, "kernel")
+    baseline = numpy_grid(leg_arrays(BOOK, market), market, **EXAMPLE_AXES, **options, layers=len(BOOK.layers))
+    assert_matches_reference(baseline, ref.pnl, ref.gross, "numpy_grid")
+
+
+SPX_EXPIRIES = sorted(
+    {s.expiry for s in MARKET.spx.smiles} | {TODAY + dt.timedelta(days=d) for d in (0, 1, 3, 10, 45, 150)}
+)
+VIX_EXPIRIES = [f.expiry for f in MARKET.vix.futures]
+quantities = st.integers(-40, 40).filter(bool).map(float)
+
+
+@st.composite
+def small_leg(draw: st.DrawFn) -> Leg:
+    kind = draw(st.sampled_from(["SPXW", "SPXW", "SPX", "VIX", "VIX", "VX", "VXM", "VARSWAP"]))
+    if kind in ("SPX", "SPXW"):
+        expiry = draw(st.sampled_from(SPX_EXPIRIES))
+        strike = 5.0 * draw(st.integers(960, 1300))  # 4800 ... 6500
+        return Leg(kind, expiry, draw(quantities), strike, draw(st.sampled_from(["call", "put"])))
+    if kind == "VIX":
+        strike = 0.5 * draw(st.integers(20, 80))  # 10 ... 40
+        return Leg(
+            kind, draw(st.sampled_from(VIX_EXPIRIES)), draw(quantities), strike, draw(st.sampled_from(["call", "put"]))
+        )
+    if kind in ("VX", "VXM"):
+        return Leg(kind, draw(st.sampled_from(VIX_EXPIRIES)), draw(quantities))
+    start = TODAY - dt.timedelta(days=draw(st.integers(0, 60)))
+    return Leg(
+        kind,
+        draw(st.sampled_from([e for e in SPX_EXPIRIES if e > TODAY])),
+        1000.0 * draw(quantities),
+        draw(st.floats(10.0, 35.0)),
+        start=start,
+        realized_vol=draw(st.floats(5.0, 60.0)) if start < TODAY else None,
+    )
+
+
+@st.composite
+def small_book(draw: st.DrawFn, max_legs: int = 8) -> Book:
+    roles = [Role.CORE, *draw(st.lists(st.sampled_from([r for r in Role if r.is_hedge]), min_size=0, max_size=2))]
+    legs: list[list[Leg]] = [[] for _ in roles]
+    for leg in draw(st.lists(small_leg(), min_size=1, max_size=max_legs)):
+        legs[draw(st.integers(0, len(roles) - 1))].append(leg)
+    return Book.from_layers("small", [Layer(f"layer{i}", role, tuple(legs[i])) for i, role in enumerate(roles)])
+
+
+def unique_lists(values: st.SearchStrategy[float], max_size: int = 3) -> st.SearchStrategy[list[float]]:
+    return st.lists(values, min_size=1, max_size=max_size, unique=True)
+
+
+scenario_axes = st.fixed_dictionaries(
+    {
+        "spot_shocks": unique_lists(st.floats(-0.25, 0.25) | st.just(0.0)),
+        "vol_shifts": unique_lists(st.floats(-12.0, 25.0) | st.just(0.0)),
+        # 7, 14: SPXW expiries settle exactly at their close; 25.7 and 25.75: either side of the Dec VIX
+        # expiry (25 days 17.5 hours out); up to 60 days
+        "horizons": unique_lists(st.sampled_from([0.0, 0.1, 1.0, 7.0, 14.0, 25.7, 25.75, 45.0]) | st.floats(0.0, 60.0)),
+        "vix_levels": st.none() | unique_lists(st.floats(9.0, 80.0), max_size=2),
+        "dynamics": st.sampled_from(DYNAMICS),
+        "vol_shift_scaling": st.sampled_from(SCALINGS),
+        "spot_vol_link": st.booleans(),
+    }
+)
+links = st.fixed_dictionaries(
+    {"log_beta": st.sampled_from([-5.0, -8.0, -3.0]), "vvol_beta": st.sampled_from([0.0, 0.5, 1.2])}
+)
+
+
+@given(book=small_book(), axes=scenario_axes, link=links)
+def test_random_books_match_the_reference_loop(book: Book, axes: dict[str, Any], link: dict[str, float]) -> None:
+    market = with_link(MARKET, **link)
+    grid = scenario_grid(book, market, **axes)
+    ref = reference_grid(book, market, **axes)
+    assert_matches_reference(grid.pnl, ref.pnl, ref.gross, "kernel")
+    baseline = numpy_grid(leg_arrays(book, market), market, **axes, layers=len(book.layers))
+    assert_matches_reference(baseline, ref.pnl, ref.gross, "numpy_grid")
+
+
+# --- hand-checked dynamics -------------------------------------------------------------------------------
+
+DEC_VIX = dt.date(2026, 12, 16)
+JAN_VIX = dt.date(2027, 1, 20)
+
+
+def term_beta(expiry: dt.date) -> float:
+    return (1.0 + years(expiry, dt.time(9, 30)) / 0.02) ** -0.5  # SPEC §2 default β(τ)
+
+
+def test_vix_future_moves_by_term_beta_times_the_vix_change() -> None:
+    book = one_layer(Leg("VXM", JAN_VIX, 7), Leg("VX", DEC_VIX, -2))
+    grid = scenario_grid(book, MARKET, spot_shocks=[0.0], vol_shifts=[3.0], horizons=[0.0], vix_levels=[12.5, 30.0])
+    for x, level in enumerate([12.5, 30.0]):
+        expected = 7 * 100 * term_beta(JAN_VIX) * (level - VIX) - 2 * 1000 * term_beta(DEC_VIX) * (level - VIX)
+        assert grid.pnl[0, 0, 0, x, 0] == pytest.approx(expected, rel=1e-13)
+    derived = scenario_grid(book, MARKET, spot_shocks=[0.0], vol_shifts=[3.0], horizons=[0.0])
+    # VIX moves by the vol shift in points (VIX ≈ 100 × the 30-day SPX vol)
+    expected = (7 * 100 * term_beta(JAN_VIX) - 2 * 1000 * term_beta(DEC_VIX)) * 3.0
+    assert derived.pnl[0, 0, 0, 0, 0] == pytest.approx(expected, rel=1e-13)
+
+
+def test_a_vix_future_past_its_expiry_settles_on_the_scenario_vix() -> None:
+    book = one_layer(Leg("VXM", DEC_VIX, 10))
+    grid = scenario_grid(book, MARKET, spot_shocks=[-0.05], vol_shifts=[4.0], horizons=[25.0, 26.0], spot_vol_link=True)
+    vix_after = VIX + 4.0 + VIX * (0.95**-5.0 - 1.0)
+    before = 10 * 100 * term_beta(DEC_VIX) * (vix_after - VIX)  # 25 days: 17.5 hours before the SOQ
+    after = 10 * 100 * (vix_after - 17.15)  # 26 days: settled at VIX′, the basis is gone
+    assert grid.pnl[0, 0, :, 0, 0] == pytest.approx([before, after], rel=1e-13)
+
+
+def test_spx_option_expiring_inside_the_horizon_settles_at_intrinsic() -> None:
+    expiry = dt.date(2026, 11, 27)  # SPXW, settles at the close 7 days out
+    leg = Leg("SPXW", expiry, -3, 5800.0, "put")
+    t = years(expiry, dt.time(16, 0))
+    vol = float(MARKET.spx_vol(5800.0, expiry, t))
+    value0 = float(nbs.greeks(SPOT, 5800.0, t, vol, RATE, 0.013, False)["price"])
+    grid = scenario_grid(one_layer(leg), MARKET, spot_shocks=[-0.03, 0.02], vol_shifts=[7.0], horizons=[7.0, 10.0])
+    for i, shock in enumerate([-0.03, 0.02]):
+        intrinsic = max(5800.0 - SPOT * (1 + shock), 0.0)
+        assert grid.pnl[i, 0, :, 0, 0] == pytest.approx([-300 * (intrinsic - value0)] * 2, rel=1e-12, abs=1e-9)
+
+
+def test_variance_swap_vega_shift_accrues_over_the_horizon_at_the_shifted_vol() -> None:
+    expiry = dt.date(2027, 1, 15)
+    start = TODAY - dt.timedelta(days=20)
+    book = one_layer(Leg("VARSWAP", expiry, 5_000.0, 18.0, start=start, realized_vol=14.0))
+    (row,) = [r for _, r in book.legs.iterrows()]
+    leg = book_reference.leg_inputs(row, MARKET)
+    f, sigma, k = leg.remaining_fraction, leg.vol, 0.18
+    assert 0 < f < 1
+    grid = scenario_grid(book, MARKET, spot_shocks=[0.0], vol_shifts=[-2.0, 5.0], horizons=[0.0, 10.0])
+    value0 = math.exp(-RATE * leg.years) * (leg.accrued_variance + f * sigma**2 - k**2) * 100 / (2 * k)
+    for j, shift in enumerate([-2.0, 5.0]):
+        s = sigma + shift / 100
+        for h, days in enumerate([0.0, 10.0]):
+            t = leg.years - days / 365
+            value = math.exp(-RATE * t) * (leg.accrued_variance + f * s**2 - k**2) * 100 / (2 * k)
+            assert grid.pnl[0, j, h, 0, 0] == pytest.approx(5_000 * (value - value0), rel=1e-11)
+
+
+def test_vix_option_vol_moves_with_the_vvol_beta() -> None:
+    market = with_link(MARKET, vvol_beta=0.8)
+    t = years(JAN_VIX, dt.time(9, 30))
+    book = one_layer(Leg("VIX", JAN_VIX, 25, 22.0, "call"))
+    grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=[0.0], horizons=[0.0], vix_levels=[24.0])
+    future = 18.20 + term_beta(JAN_VIX) * (24.0 - VIX)
+    value = nbs.greeks(future, 22.0, t, 0.86 * (24.0 / VIX) ** 0.8, RATE, 0.0, True, model="black76")["price"]
+    value0 = nbs.greeks(18.20, 22.0, t, 0.86, RATE, 0.0, True, model="black76")["price"]
+    assert grid.pnl[0, 0, 0, 0, 0] == pytest.approx(2500 * float(value - value0), rel=1e-12)
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+def test_sqrt_time_scaling_shifts_each_spx_leg_by_sqrt_30_over_dte(dynamics: str) -> None:
+    expiry = dt.date(2026, 11, 27)  # 7 DTE: the shift is × √(30/7)
+    leg = Leg("SPXW", expiry, 1, 5900.0, "call")
+    by_sqrt_time = scenario_grid(
+        one_layer(leg),
+        MARKET,
+        spot_shocks=[0.0],
+        vol_shifts=[2.0],
+        horizons=[0.0],
+        dynamics=dynamics,
+        vol_shift_scaling="sqrt_time",
+    )
+    parallel = scenario_grid(
+        one_layer(leg),
+        MARKET,
+        spot_shocks=[0.0],
+        vol_shifts=[2.0 * math.sqrt(30 / 7)],
+        horizons=[0.0],
+        dynamics=dynamics,
+    )
+    assert by_sqrt_time.pnl[0, 0, 0, 0, 0] == pytest.approx(parallel.pnl[0, 0, 0, 0, 0], rel=1e-13)
+
+
+# --- identities ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+@pytest.mark.parametrize("scaling", SCALINGS)
+@pytest.mark.parametrize("link", [False, True])
+def test_zero_shock_at_horizon_zero_gives_exactly_zero_pnl(dynamics: str, scaling: str, link: bool) -> None:
+    market = with_link(MARKET, vvol_beta=1.0)
+    options = {"dynamics": dynamics, "vol_shift_scaling": scaling, "spot_vol_link": link}
+    grid = scenario_grid(BOOK, market, spot_shocks=[0.0, -0.1], vol_shifts=[0.0, 3.0], horizons=[0.0, 1.0], **options)
+    assert (grid.pnl[0, 0, 0, 0] == 0.0).all()
+    assert (np.abs(grid.pnl).sum(axis=-1) > 0).sum() == grid.pnl[..., 0].size - 1  # every other cell moves
+    at_spot = scenario_grid(
+        BOOK, market, spot_shocks=[0.0], vol_shifts=[0.0], horizons=[0.0], vix_levels=[VIX], **options
+    )
+    assert (at_spot.pnl == 0.0).all()
+
+
+@given(book=small_book(), dynamics=st.sampled_from(DYNAMICS), link=st.booleans())
+def test_zero_shock_is_zero_on_random_books(book: Book, dynamics: str, link: bool) -> None:
+    grid = scenario_grid(
+        book, MARKET, spot_shocks=[0.0], vol_shifts=[0.0], horizons=[0.0], dynamics=dynamics, spot_vol_link=link
+    )
+    assert (grid.pnl == 0.0).all()
+
+
+def leg_table(book: Book) -> pd.DataFrame:
+    """A book's legs as ``Book.from_frame`` takes them."""
+    return book.legs[[*LEG_COLUMNS, "source"]]
+
+
+def scaled(book: Book, factor: float) -> Book:
+    legs = leg_table(book).copy()
+    legs["quantity"] *= factor
+    return Book(book.name, book.layers, legs)
+
+
+def size_scale(book: Book, grid: ScenarioGrid) -> float:
+    """Σ|q·m| × the largest underlying any leg sees: the absolute scale of rounding in P&L sums."""
+    return float((book.legs["quantity"].abs() * book.legs["multiplier"]).sum() * SPOT * (1 + grid.spot_shocks.max()))
+
+
+GRID_AXES = {"spot_shocks": [-0.08, 0.0, 0.05], "vol_shifts": [-4.0, 0.0, 8.0], "horizons": [0.0, 3.0, 30.0]}
+
+
+@given(book=small_book(), factor=st.sampled_from([-3.0, 2.0, 0.5, 7.0]), dynamics=st.sampled_from(DYNAMICS))
+def test_pnl_is_linear_in_quantities(book: Book, factor: float, dynamics: str) -> None:
+    base = scenario_grid(book, MARKET, **GRID_AXES, dynamics=dynamics, spot_vol_link=True)
+    times = scenario_grid(scaled(book, factor), MARKET, **GRID_AXES, dynamics=dynamics, spot_vol_link=True)
+    np.testing.assert_allclose(times.pnl, factor * base.pnl, rtol=0, atol=1e-13 * abs(factor) * size_scale(book, base))
+
+
+@given(first=small_book(), second=small_book())
+def test_pnl_is_additive_over_books(first: Book, second: Book) -> None:
+    renamed = [LayerSpec(layer.name + "b", layer.role) for layer in second.layers]
+    legs = pd.concat([leg_table(first), leg_table(second).assign(layer=second.legs["layer"] + "b")], ignore_index=True)
+    merged = Book("merged", [*first.layers, *renamed], legs)
+    one = scenario_grid(first, MARKET, **GRID_AXES).book
+    two = scenario_grid(second, MARKET, **GRID_AXES).book
+    both = scenario_grid(merged, MARKET, **GRID_AXES)
+    np.testing.assert_allclose(both.book, one + two, rtol=0, atol=1e-13 * size_scale(merged, both))
+
+
+def test_layers_sum_to_the_book_and_each_layer_is_its_own_book() -> None:
+    grid = scenario_grid(BOOK, MARKET, **GRID_AXES, spot_vol_link=True)
+    assert grid.layers == ["core", "L1", "L2", "L3"]
+    np.testing.assert_array_equal(grid.book, grid.pnl.sum(axis=-1))
+    scale = size_scale(BOOK, grid)
+    for layer in BOOK.layers:
+        alone = Book(BOOK.name, [layer], BOOK.legs[BOOK.legs["layer"] == layer.name])
+        own = scenario_grid(alone, MARKET, **GRID_AXES, spot_vol_link=True)
+        np.testing.assert_allclose(own.pnl[..., 0], grid.layer(layer.name), rtol=0, atol=1e-13 * scale)
+    single = Book.from_frame(leg_table(BOOK).assign(layer="all"), roles={"all": "core"})
+    total = scenario_grid(single, MARKET, **GRID_AXES, spot_vol_link=True)
+    np.testing.assert_allclose(total.pnl[..., 0], grid.book, rtol=0, atol=1e-13 * scale)
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+def test_a_long_vix_call_gains_with_the_vol_shift_and_with_a_spot_drop_when_linked(dynamics: str) -> None:
+    book = one_layer(Leg("VIX", JAN_VIX, 10, 20.0, "call"), role=Role.OUTER)
+    vols = [-8.0, -4.0, -1.0, 0.0, 1.0, 4.0, 10.0, 20.0]
+    by_vol = scenario_grid(book, MARKET, spot_shocks=[0.0], vol_shifts=vols, horizons=[0.0, 5.0], dynamics=dynamics)
+    assert (np.diff(by_vol.pnl[0, :, :, 0, 0], axis=0) > 0).all()
+    assert by_vol.pnl[0, vols.index(0.0), 0, 0, 0] == 0.0
+    spots = [0.05, 0.02, 0.0, -0.01, -0.04, -0.1, -0.2]  # falling spot
+    linked = scenario_grid(
+        book,
+        MARKET,
+        spot_shocks=spots,
+        vol_shifts=[0.0, 3.0],
+        horizons=[0.0, 5.0],
+        dynamics=dynamics,
+        spot_vol_link=True,
+    )
+    assert (np.diff(linked.pnl[:, :, :, 0, 0], axis=0) > 0).all()
+    assert linked.pnl[spots.index(-0.04), 0, 0, 0, 0] > 0 > linked.pnl[spots.index(0.02), 0, 0, 0, 0]
+    unlinked = scenario_grid(book, MARKET, spot_shocks=spots, vol_shifts=[0.0], horizons=[0.0], dynamics=dynamics)
+    assert (unlinked.pnl == 0.0).all()  # without the link a spot move alone leaves VIX where it is
+
+
+def test_2018_02_05_stress_hedge_layers_offset_part_of_the_condor_loss() -> None:
+    result = stress_test(BOOK, MARKET, "2018-02-05")
+    layers = result.layers
+    assert list(layers.index) == ["core", "L1", "L2", "L3"]
+    assert layers["core"] < 0  # short vega, short gamma: the condors lose
+    assert layers["L1"] > 0 and layers["L2"] > 0  # VIX call spread and long VXM gain
+    assert layers["L3"] < 0  # the VIX put spread loses as VIX spikes
+    hedges = layers.drop("core").sum()
+    assert result.hedge_offset == pytest.approx(-hedges / layers["core"], rel=1e-14)
+    assert 0.1 < result.hedge_offset < 1.0  # part of the loss, not all of it
+    assert layers["core"] < result.book < 0
+    assert result.book == pytest.approx(layers.sum(), rel=1e-14)
+    assert result.vix_after == pytest.approx(VIX * 37.3 / 17.3, rel=1e-14)
+
+
+# --- the P&L explain ------------------------------------------------------------------------------------
+
+SMALL = {"spot_shocks": [-0.005, 0.0, 0.005], "vol_shifts": [-0.5, 0.0, 0.5], "horizons": [0.0, 0.1]}
+
+
+def explained(dynamics: str = "sticky_strike", link: bool = False, book: Book = BOOK, **axes: Any) -> ScenarioGrid:
+    return scenario_grid(book, MARKET, **(axes or SMALL), dynamics=dynamics, spot_vol_link=link, explain=True)
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+@pytest.mark.parametrize("link", [False, True])
+def test_explain_residual_is_small_for_small_shocks(dynamics: str, link: bool) -> None:
+    grid = explained(dynamics, link)
+    assert grid.explain is not None
+    assert grid.explain.shape == (*grid.book.shape, len(EXPLAIN_TERMS))
+    assert EXPLAIN_TERMS == ["delta", "gamma", "vega", "theta", "vanna", "volga", "residual"]
+    terms, residual = grid.explain[..., :-1], grid.explain[..., -1]
+    # the residual is, by definition, full revaluation minus the Taylor terms
+    np.testing.assert_allclose(terms.sum(axis=-1) + residual, grid.book, rtol=0, atol=1e-9 * np.abs(grid.book).max())
+    # and for ±0.5 % spot, ±0.5 vol point, 0.1 day it is a few % of the P&L the grid spans
+    assert np.abs(residual).max() < 0.05 * np.abs(grid.book).max()
+    big = np.abs(grid.book) > 0.2 * np.abs(grid.book).max()
+    assert (np.abs(residual[big]) < 0.1 * np.abs(grid.book[big])).all()
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+def test_explain_residual_is_third_order_in_the_shock(dynamics: str) -> None:
+    """With the horizon at 0 the explain is a full second-order expansion in (dU, dσ): halving every
+    shock divides the residual (its largest value over the grid) by about 8."""
+    residuals = []
+    for scale in (1.0, 0.5, 0.25):
+        shocks = scale * np.array([-1.0, -0.5, 0.5, 1.0])
+        grid = explained(dynamics, True, spot_shocks=0.01 * shocks, vol_shifts=shocks, horizons=[0.0])
+        assert grid.explain is not None
+        residuals.append(np.abs(grid.explain[..., -1]).max())
+    ratios = np.array(residuals[:-1]) / np.array(residuals[1:])
+    assert ((ratios > 6.0) & (ratios < 10.0)).all(), ratios
+
+
+def test_explain_terms_are_zero_at_the_null_scenario_with_sticky_strike() -> None:
+    grid = explained("sticky_strike", True)
+    assert grid.explain is not None
+    assert (grid.explain[1, 1, 0, 0] == 0.0).all()
+
+
+def test_explain_terms_at_the_null_scenario_with_sticky_moneyness_are_rounding_only() -> None:
+    grid = explained("sticky_moneyness", True)
+    assert grid.explain is not None
+    assert grid.book[1, 1, 0, 0] == 0.0
+    scale = size_scale(BOOK, grid)
+    assert np.abs(grid.explain[1, 1, 0, 0]).max() <= 1e-13 * scale
+
+
+def test_explain_terms_are_exactly_zero_at_the_null_scenario_with_sticky_moneyness() -> None:
+    grid = explained("sticky_moneyness", True)
+    assert grid.explain is not None
+    assert (grid.explain[1, 1, 0, 0] == 0.0).all()
+
+
+def test_explain_terms_are_the_books_greeks_times_the_moves() -> None:
+    """Sticky strike, no link: a pure spot move is delta and gamma of the SPX legs; a pure vol shift
+    is the book's SPX-equivalent vega (SPX legs' vega, VIX legs' futures delta × β(τ)); a pure
+    horizon is theta per day × days."""
+    risk = value_book(BOOK, MARKET)
+    legs, total = risk.legs, risk.total
+    spx = legs["instrument"].isin(["SPX", "SPXW"])
+    s, v, h = 0.004, 0.7, 0.25
+    grid = explained(spot_shocks=[0.0, s], vol_shifts=[0.0, v], horizons=[0.0, h])
+    assert grid.explain is not None
+    e = dict(zip(EXPLAIN_TERMS, np.moveaxis(grid.explain[..., 0, :], -1, 0), strict=True))
+    ds = SPOT * s
+    assert e["delta"][1, 0, 0] == pytest.approx(legs.loc[spx, "delta"].sum() * ds, rel=1e-10)
+    assert e["gamma"][1, 0, 0] == pytest.approx(0.5 * legs.loc[spx, "gamma"].sum() * ds**2, rel=1e-10)
+    assert e["delta"][0, 1, 0] + e["vega"][0, 1, 0] == pytest.approx(total["spx_vega"] * v, rel=1e-10)
+    assert e["vega"][0, 1, 0] == pytest.approx(legs.loc[spx, "vega"].sum() * v, rel=1e-10)
+    assert e["volga"][0, 1, 0] == pytest.approx(0.5 * legs.loc[spx, "volga"].sum() * v**2, rel=1e-10)
+    assert e["vanna"][1, 1, 0] == pytest.approx(legs.loc[spx, "vanna"].sum() * ds * v, rel=1e-10)
+    assert e["theta"][0, 0, 1] == pytest.approx(total["theta"] * h, rel=1e-10)
+    assert e["theta"][0, 0, 0] == 0.0
+
+
+def test_explain_is_none_unless_asked() -> None:
+    grid = scenario_grid(BOOK, MARKET)
+    assert grid.explain is None
+    assert not any(c.startswith("explain_") for c in grid.to_frame().columns)
+
+
+# --- the grid's API --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"spot_shocks": [0.1, -1.0]}, r"^spot_shocks\[1\] = -1\.0 is not allowed: must be > -1"),
+        ({"spot_shocks": [-1.5]}, r"^spot_shocks\[0\] = -1\.5 is not allowed: must be > -1"),
+        ({"horizons": [0.0, -1.0]}, r"^horizons\[1\] = -1\.0 is not allowed: must be >= 0 \(calendar days\)"),
+        ({"spot_shocks": []}, r"^spot_shocks must be a non-empty 1-D list of numbers"),
+        ({"vol_shifts": []}, r"^vol_shifts must be a non-empty 1-D list of numbers"),
+        ({"horizons": []}, r"^horizons must be a non-empty 1-D list of numbers"),
+        ({"vix_levels": []}, r"^vix_levels must be a non-empty 1-D list of numbers"),
+        ({"vol_shifts": [[1.0, 2.0]]}, r"^vol_shifts must be a non-empty 1-D list of numbers"),
+        ({"spot_shocks": ["down"]}, r"^spot_shocks must be a non-empty 1-D list of numbers, got \['down'\]"),
+        ({"vol_shifts": [1.0, math.nan]}, r"^vol_shifts\[1\] = nan is not allowed: must be finite"),
+        ({"horizons": [math.inf]}, r"^horizons\[0\] = inf is not allowed: must be finite"),
+        ({"vix_levels": [20.0, 0.0]}, r"^vix_levels\[1\] = 0\.0 is not allowed: must be > 0"),
+        ({"dynamics": "sticky_delta"}, r"^dynamics = 'sticky_delta' is not allowed: use sticky_strike or sticky_mon"),
+        ({"vol_shift_scaling": "log"}, r"^vol_shift_scaling = 'log' is not allowed: use parallel or sqrt_time"),
+    ],
+)
+def test_bad_axes_and_options_raise_input_error(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        scenario_grid(BOOK, MARKET, **kwargs)
+
+
+def test_options_accept_enums_and_strings_and_default_axes_are_documented() -> None:
+    by_enum = scenario_grid(BOOK, MARKET, dynamics=Dynamics.STICKY_STRIKE, vol_shift_scaling=VolShiftScaling.SQRT_TIME)
+    by_name = scenario_grid(BOOK, MARKET, dynamics="sticky_strike", vol_shift_scaling="sqrt_time")
+    np.testing.assert_array_equal(by_enum.pnl, by_name.pnl)
+    assert by_name.settings == {
+        "dynamics": "sticky_strike",
+        "vol_shift_scaling": "sqrt_time",
+        "spot_vol_link": False,
+        "as_of": AS_OF.isoformat(),
+    }
+    np.testing.assert_allclose(by_name.spot_shocks, np.arange(-10, 11, 2) / 100, rtol=0, atol=1e-15)
+    assert by_name.vol_shifts.tolist() == [-5.0, 0.0, 5.0, 10.0]
+    assert by_name.horizons.tolist() == [0.0, 1.0, 7.0]
+    assert by_name.vix_levels is None
+    assert by_name.pnl.shape == (11, 4, 3, 1, 4)
+
+
+@pytest.mark.parametrize("vix_levels", [None, [12.0, 25.0]])
+def test_to_frame_has_labelled_axes_in_grid_order(vix_levels: list[float] | None) -> None:
+    grid = scenario_grid(BOOK, MARKET, **GRID_AXES, vix_levels=vix_levels, explain=True)
+    frame = grid.to_frame()
+    axes = ["spot_shock", "vol_shift", "horizon_days"] + (["vix_level"] if vix_levels else [])
+    assert list(frame.columns) == [*axes, *grid.layers, "book", *(f"explain_{t}" for t in EXPLAIN_TERMS)]
+    assert list(grid.axes()) == axes
+    assert len(frame) == grid.book.size
+    for _, row in frame.sample(8, random_state=1).iterrows():
+        index = tuple(int(np.flatnonzero(values == row[name])[0]) for name, values in grid.axes().items())
+        if vix_levels is None:
+            index = (*index, 0)
+        assert row[grid.layers].tolist() == grid.pnl[index].tolist()
+        assert row["book"] == grid.book[index]
+        assert grid.explain is not None
+        assert row[[f"explain_{t}" for t in EXPLAIN_TERMS]].tolist() == grid.explain[index].tolist()
+
+
+def test_worst_is_the_cell_with_the_books_largest_loss() -> None:
+    grid = scenario_grid(BOOK, MARKET, **GRID_AXES, vix_levels=[12.0, 30.0], spot_vol_link=True)
+    frame = grid.to_frame()
+    worst = grid.worst()
+    row = frame.loc[frame["book"].idxmin()]
+    assert worst == {
+        "pnl": row["book"],
+        "spot_shock": row["spot_shock"],
+        "vol_shift": row["vol_shift"],
+        "horizon_days": row["horizon_days"],
+        "vix_level": row["vix_level"],
+    }
+    assert worst["pnl"] == grid.book.min() < 0
+    assert "vix_level" not in scenario_grid(BOOK, MARKET).worst()
+
+
+def test_hedge_offset_is_the_share_of_the_core_loss_the_hedges_offset_and_nan_where_the_core_does_not_lose() -> None:
+    grid = scenario_grid(BOOK, MARKET, **GRID_AXES, spot_vol_link=True)
+    core, hedge = grid.layer("core"), grid.pnl[..., 1:].sum(axis=-1)
+    offset = grid.hedge_offset()
+    assert offset.shape == grid.book.shape
+    losing = core < 0
+    assert losing.any() and (~losing).any()
+    assert np.isnan(offset[~losing]).all()
+    np.testing.assert_allclose(offset[losing], -hedge[losing] / core[losing], rtol=1e-15)
+    assert np.isnan(offset[1, 1, 0, 0])  # the null cell: nothing lost
+
+
+@pytest.mark.parametrize("name", ["spot_shock", "book", "vix_level", "explain_delta"])
+def test_to_frame_refuses_a_layer_named_like_one_of_its_columns(name: str) -> None:
+    book = Book.from_layers(
+        "clash",
+        [
+            Layer("core", "core", (Leg("SPXW", JAN_VIX, -1, 5600.0, "put"),)),
+            Layer(name, "custom", (Leg("VXM", DEC_VIX, 1),)),
+        ],
+    )
+    grid = scenario_grid(book, MARKET, **GRID_AXES)
+    with pytest.raises(InputError, match=rf"^layer '{name}' has the name of a column of the scenario table"):
+        grid.to_frame()
+
+
+def test_layer_names_are_checked() -> None:
+    grid = scenario_grid(BOOK, MARKET, **GRID_AXES)
+    with pytest.raises(InputError, match=r"no layer 'L9'; layers: core, L1, L2, L3"):
+        grid.layer("L9")
+
+
+# --- stress presets ------------------------------------------------------------------------------------
+
+ISSUE_MOVES = {
+    "1987-10-19": (-0.205, None, None),
+    "2008-10-15": (-0.090, None, None),
+    "2015-08-24": (-0.039, 28.0, 40.7),
+    "2018-02-05": (-0.041, 17.3, 37.3),
+    "2020-03-16": (-0.120, 57.8, 82.7),
+}
+
+
+@pytest.mark.parametrize("name", list(ISSUE_MOVES))
+def test_presets_carry_the_issues_moves_their_date_and_a_source(name: str) -> None:
+    preset = STRESS_PRESETS[name]
+    assert preset.name == name
+    assert preset.date == dt.date.fromisoformat(name)
+    assert (preset.spx_move, preset.vix_before, preset.vix_after) == ISSUE_MOVES[name]
+    assert f"{-100 * preset.spx_move:.1f} %" in preset.source
+    assert "S&P 500 close" in preset.source
+    if preset.vix_before is not None:
+        assert "VIX" in preset.source
+
+
+def test_presets_list_exactly_the_issues_dates() -> None:
+    assert list(STRESS_PRESETS) == list(ISSUE_MOVES)
+
+
+@pytest.mark.parametrize("name", ["2008-10-15", "2015-08-24", "2018-02-05"])
+def test_presets_match_the_closes_that_arch_data_ships(name: str) -> None:
+    sp500 = pytest.importorskip("arch.data.sp500")
+    spx = sp500.load()["Adj Close"]
+    preset = STRESS_PRESETS[name]
+    day = pd.Timestamp(preset.date)
+    before, after = spx.loc[:day].iloc[-2:]  # the previous session's close and the day's
+    assert spx.loc[:day].index[-1] == day
+    assert round(after / before - 1.0, 3) == preset.spx_move
+    assert f"{before:.2f} -> {after:.2f}" in preset.source
+    if preset.vix_before is not None:
+        vix = pytest.importorskip("arch.data.vix").load()["vix"]
+        vix_before, vix_after = vix.loc[:day].iloc[-2:]
+        assert vix.loc[:day].index[-1] == day
+        assert (round(vix_before, 1), round(vix_after, 1)) == (preset.vix_before, preset.vix_after)
+        assert f"VIX {vix_before:.2f} -> {vix_after:.2f}" in preset.source
+
+
+def test_presets_without_older_closes_quote_their_own() -> None:
+    # 1987-10-19 and 2020-03-16 lie outside arch.data's series: the closes quoted in the source give the move
+    for name, (before, after) in {"1987-10-19": (282.70, 224.84), "2020-03-16": (2711.02, 2386.13)}.items():
+        preset = STRESS_PRESETS[name]
+        assert f"{before:.2f} -> {after:.2f}" in preset.source
+        assert round(after / before - 1.0, 3) == preset.spx_move
+    assert "57.83 -> 82.69" in STRESS_PRESETS["2020-03-16"].source
+
+
+@pytest.mark.parametrize("name", list(ISSUE_MOVES))
+def test_stress_test_is_the_documented_grid_cell(name: str) -> None:
+    preset = STRESS_PRESETS[name]
+    result = stress_test(BOOK, MARKET, name)
+    if preset.vix_ratio is None:  # moved through the log-beta
+        vix_after = VIX * (1 + preset.spx_move) ** MARKET.link.log_beta
+    else:
+        vix_after = VIX * preset.vix_after / preset.vix_before
+    assert result.vix_after == pytest.approx(vix_after, rel=1e-15)
+    grid = scenario_grid(
+        BOOK,
+        MARKET,
+        spot_shocks=[preset.spx_move],
+        vol_shifts=[result.vix_after - VIX],
+        horizons=[1.0],
+        vol_shift_scaling="sqrt_time",
+    )
+    assert result.layers.tolist() == grid.pnl[0, 0, 0, 0].tolist()
+    assert result.layers.name == name
+    assert result.preset is preset
+    assert result.layers["core"] < 0
+
+
+def test_users_can_add_their_own_stress() -> None:
+    mine = StressPreset("desk-crash", dt.date(2030, 1, 2), -0.07, 20.0, 45.0, "desk scenario: SPX -7 %, VIX 20 -> 45")
+    result = stress_test(BOOK, MARKET, mine, horizon_days=0.0, dynamics="sticky_strike")
+    assert result.vix_after == pytest.approx(VIX * 2.25, rel=1e-15)
+    grid = scenario_grid(
+        BOOK,
+        MARKET,
+        spot_shocks=[-0.07],
+        vol_shifts=[VIX * 1.25],
+        horizons=[0.0],
+        dynamics="sticky_strike",
+        vol_shift_scaling="sqrt_time",
+    )
+    np.testing.assert_allclose(result.layers.to_numpy(), grid.pnl[0, 0, 0, 0], rtol=1e-13)
+    with pytest.raises(InputError, match=r"no stress preset 'desk-crash'; presets: 1987-10-19, 2008-10-15"):
+        stress_test(BOOK, MARKET, "desk-crash")
+
+
+# --- the daily vega reconciliation ------------------------------------------------------------------------
+
+
+def test_vega_reconciliation_rows_columns_and_monotone_for_a_short_vega_core() -> None:
+    frame = vega_reconciliation(BOOK, MARKET)
+    assert frame.index.name == "vol_shift"
+    assert frame.index.tolist() == [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0]
+    assert list(frame.columns) == ["core", "L1", "L2", "L3", "book"]
+    np.testing.assert_allclose(frame["book"], frame[["core", "L1", "L2", "L3"]].sum(axis=1), rtol=1e-15)
+    assert value_book(BOOK, MARKET).layers.loc["core", "spx_vega"] < 0
+    assert frame["core"].is_monotonic_decreasing and (np.diff(frame["core"]) < 0).all()
+    assert (frame.loc[[-10.0, -5.0, -2.0], "core"] > 0).all() and (frame.loc[[2.0, 5.0, 10.0], "core"] < 0).all()
+    assert (np.diff(frame["book"]) < 0).all()  # hedged at about half: the book is still short vega
+    assert (np.diff(frame["L1"]) > 0).all() and (np.diff(frame["L2"]) > 0).all()  # long VIX exposure gains
+    grid = scenario_grid(BOOK, MARKET, spot_shocks=[0.0], vol_shifts=frame.index, horizons=[0.0])
+    np.testing.assert_array_equal(frame[grid.layers].to_numpy(), grid.pnl[0, :, 0, 0, :])
+
+
+# --- threads and memory ----------------------------------------------------------------------------------
+
+THREAD_SCRIPT = """
+import json, sys
+import numpy as np
+import alvh
+from alvh.book.book import Book
+from alvh.data import example_market
+from alvh.risk.scenarios import scenario_grid
+from tests.helpers import random_legs
+
+market = example_market()
+n = 4_000
+frame = random_legs(market, n, seed=11, layers=["core", "a", "b", "c"], kind_weights=[0.2, 0.45, 0.2, 0.05, 0.05, 0.05],
+                    entry_prices=False)
+book = Book.from_frame(frame)
+axes = dict(spot_shocks=np.linspace(-0.15, 0.1, 8), vol_shifts=[-5.0, 0.0, 3.0, 8.0, 15.0, 30.0],
+            horizons=[0.0, 1.0, 9.5, 25.75, 40.0])
+one = scenario_grid(book, market, **axes, dynamics="sticky_moneyness", vol_shift_scaling="sqrt_time",
+                    spot_vol_link=True, explain=True)
+two = scenario_grid(book, market, **axes, vix_levels=[12.0, 30.0], dynamics="sticky_strike")
+np.save(sys.argv[1], np.concatenate([one.pnl.ravel(), one.explain.ravel(), two.pnl.ravel()]))
+print(json.dumps({"threads": alvh.thread_count(), "legs": n, "scenarios": [one.book.size, two.book.size]}))
+"""
+
+
+def run_script(script: str, *args: str, **env: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, Any] = json.loads(proc.stdout)
+    return result
+
+
+def test_grid_is_bit_identical_for_any_thread_count(tmp_path: Path) -> None:
+    info1 = run_script(THREAD_SCRIPT, str(tmp_path / "one.npy"), ALVH_NUM_THREADS="1")
+    info3 = run_script(THREAD_SCRIPT, str(tmp_path / "three.npy"), ALVH_NUM_THREADS="3")
+    assert (info1["threads"], info3["threads"]) == (1, 3)
+    assert info1["legs"] >= 4_000 and min(info1["scenarios"]) >= 240
+    one, three = np.load(tmp_path / "one.npy"), np.load(tmp_path / "three.npy")
+    assert np.isfinite(one).all() and np.abs(one).max() > 0
+    assert one.tobytes() == three.tobytes()
+
+
+MEMORY_SCRIPT = """
+import json, resource
+import numpy as np, pandas as pd
+from alvh.book.book import Book
+from alvh.data import example_market
+from alvh.risk.scenarios import scenario_grid
+
+market = example_market()
+rng = np.random.default_rng(3)
+n = 20_000
+spx = [s.expiry for s in market.spx.smiles]
+vix = [f.expiry for f in market.vix.futures]
+kind = rng.choice(["SPXW", "VIX", "VXM"], n, p=[0.8, 0.15, 0.05])
+expiry = np.where(kind == "SPXW", np.array(spx, dtype=object)[rng.integers(0, len(spx), n)],
+                  np.array(vix, dtype=object)[rng.integers(0, len(vix), n)])
+strike = np.where(kind == "VIX", rng.integers(12, 40, n), 5.0 * rng.integers(1000, 1300, n)).astype(float)
+strike[kind == "VXM"] = np.nan
+right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
+right[kind == "VXM"] = None
+frame = pd.DataFrame({"layer": rng.choice(["core", "h1", "h2"], n), "instrument": kind, "expiry": expiry,
+                      "right": right, "strike": strike,
+                      "quantity": rng.integers(1, 20, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0)})
+book = Book.from_frame(frame)
+axes = dict(spot_shocks=np.linspace(-0.2, 0.2, 20), vol_shifts=np.linspace(-5, 15, 10), horizons=np.arange(10.0))
+scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=[0.0], horizons=[0.0])  # warm up: leg arrays, threads
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+grid = scenario_grid(book, market, **axes, explain=True)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"legs": n, "scenarios": grid.book.size, "growth_bytes": (after - before) * 1024,
+                  "finite": bool(np.isfinite(grid.pnl).all())}))
+"""
+
+
+def test_memory_stays_bounded_on_a_large_grid() -> None:
+    """20k legs × 2k scenarios: a legs × scenarios array would be 320 MB; peak RSS grows by far less."""
+    info = run_script(MEMORY_SCRIPT)
+    assert info["finite"]
+    assert info["legs"] * info["scenarios"] >= 40_000_000
+    assert info["growth_bytes"] < info["legs"] * info["scenarios"] * 8 / 20  # < 16 MB of the 320 MB
