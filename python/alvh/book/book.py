@@ -60,15 +60,27 @@ class Instrument(str, Enum):
 
     @property
     def multiplier(self) -> float:
+        """$ per point of the price: VX 1000, VXM and options 100, a variance swap 1 (its notional)."""
         return {"VX": 1000.0, "VARSWAP": 1.0}.get(self.value, 100.0)
 
     @property
     def settlement(self) -> Settlement:
+        """SPXW and variance swaps settle at the close of the expiry day, the others at the open."""
         return Settlement.PM if self in (Instrument.SPXW, Instrument.VARSWAP) else Settlement.AM
 
     @property
     def is_option(self) -> bool:
         return self in (Instrument.SPX, Instrument.SPXW, Instrument.VIX)
+
+    @property
+    def is_spx_option(self) -> bool:
+        """An SPX option (AM-settled SPX or PM-settled SPXW), priced with BSM on spot."""
+        return self in (Instrument.SPX, Instrument.SPXW)
+
+    @property
+    def is_future(self) -> bool:
+        """A VIX future (VX or mini VXM): linear, delta 1 per point of its own price."""
+        return self in (Instrument.VX, Instrument.VXM)
 
     @property
     def is_vix(self) -> bool:

@@ -2,7 +2,7 @@
 decision engine and the hedge-sizing solver."""
 
 from alvh.method.decisions import Action, ActionType, Decision, Trade, decide
-from alvh.method.rules import RuleResult, Rules, RuleStatus, default_rules, evaluate_rules, load_rules
+from alvh.method.rules import RuleId, RuleResult, Rules, RuleStatus, default_rules, evaluate_rules, load_rules
 from alvh.method.signals import Signals, signal_history, signal_snapshot
 from alvh.method.sizing import size_hedges
 
@@ -10,6 +10,7 @@ __all__ = [
     "Action",
     "ActionType",
     "Decision",
+    "RuleId",
     "RuleResult",
     "RuleStatus",
     "Rules",

@@ -31,11 +31,34 @@ from alvh.method.signals import MacdTrend, Signals
 from alvh.risk.scenarios import vega_reconciliation
 from alvh.risk.valuation import BookRisk
 
-__all__ = ["RuleInputs", "RuleResult", "RuleStatus", "Rules", "default_rules", "evaluate_rules", "load_rules"]
+__all__ = ["RuleId", "RuleInputs", "RuleResult", "RuleStatus", "Rules", "default_rules", "evaluate_rules", "load_rules"]
 
 
 DEFAULT_RULES_PATH = Path(str(resources.files("alvh.data") / "rules.toml"))
 """The rules shipped with alvh."""
+
+
+class RuleId(str, Enum):
+    """The id of each rule of the method (docs/method.md, Rules), as rules.toml names it."""
+
+    DELTA = "R-DELTA"
+    HEDGE_VEGA = "R-HEDGE-VEGA"
+    SLEEVE_VEGA = "R-SLEEVE-VEGA"
+    NET_VEGA = "R-NET-VEGA"
+    VEGA_PER_SPREAD = "R-VEGA-PER-SPREAD"
+    THETA = "R-THETA"
+    SHORT_DELTA = "R-SHORT-DELTA"
+    DTE = "R-DTE"
+    BREAKEVEN = "R-BREAKEVEN"
+    CROWDED_BE = "R-CROWDED-BE"
+    RSI_REDUCE = "R-RSI-REDUCE"
+    L3 = "R-L3"
+    SKEW_ADD = "R-SKEW-ADD"
+    MACD_LADDER = "R-MACD-LADDER"
+    MACD_TIGHTEN = "R-MACD-TIGHTEN"
+    DELAYER = "R-DELAYER"
+    ROLL = "R-ROLL"
+    RECON = "R-RECON"
 
 
 class RuleStatus(str, Enum):
