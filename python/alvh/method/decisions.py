@@ -28,7 +28,6 @@ import datetime as dt
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from enum import Enum
 from functools import cached_property
 from typing import Any
 
@@ -42,26 +41,13 @@ from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_call
 from alvh.exceptions import InputError
 from alvh.market.events import Event, first_vix_expiry_after, next_event, vix_expiries_after
 from alvh.market.snapshot import Market
+from alvh.method.actions import ActionType
 from alvh.method.rules import RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
 from alvh.method.signals import Signals
 from alvh.method.sizing import HedgeCandidate, SizingResult, size_hedges
 from alvh.risk.valuation import BookRisk, value_book, value_legs
 
 __all__ = ["Action", "ActionType", "Decision", "Trade", "decide"]
-
-
-class ActionType(str, Enum):
-    """What the engine proposes."""
-
-    HOLD = "HOLD"
-    HEDGE_DELTA = "HEDGE_DELTA"
-    ADD_VEGA_HEDGE = "ADD_VEGA_HEDGE"
-    TRIM_HEDGE = "TRIM_HEDGE"
-    ADD_L3 = "ADD_L3"
-    ADD_THETA_LAYER = "ADD_THETA_LAYER"
-    ROLL_CORE = "ROLL_CORE"
-    REDUCE = "REDUCE"
-    DELAYER = "DELAYER"
 
 
 @dataclass(frozen=True)
