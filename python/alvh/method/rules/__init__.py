@@ -5,7 +5,7 @@ valued book.
 module                    what it holds
 ========================  ==========================================================================
 :mod:`.ids`               :class:`RuleId`, the id of every rule
-:mod:`.configs`           the pydantic model of each rule's parameters
+:mod:`.parameters`        the pydantic model of each rule's parameters
 :mod:`.results`           :class:`RuleInputs`, :class:`RuleResult`, :class:`RuleStatus`
 :mod:`.book_rules`        the evaluators of the rules on the book (delta, vega, theta, strikes, ...)
 :mod:`.signal_rules`      the evaluators of the rules on market signals (RSI, MACD, A/D, VIX spikes)

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from alvh._config import config_error, read_toml
 from alvh.exceptions import ConfigError
-from alvh.method.rules.configs import (
+from alvh.method.rules.parameters import (
     BreakevenRule,
     CrowdedRule,
     DelayerRule,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from alvh.exceptions import ConfigError
 from alvh.method.actions import ActionType
 from alvh.method.rules import book_rules, signal_rules
-from alvh.method.rules.configs import (
+from alvh.method.rules.parameters import (
     BreakevenRule,
     CrowdedRule,
     DelayerRule,
