@@ -12,7 +12,7 @@ from alvh.book.book import Book, Leg, Role
 from alvh.book.builders import iron_condor, vix_call_spread, vix_future
 from alvh.data import example_book, example_market
 from alvh.market.snapshot import Market
-from alvh.method.rules import RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
+from alvh.method.rules import RuleId, RuleInputs, RuleResult, Rules, default_rules, evaluate_rules
 from alvh.method.signals import MacdTrend, Signals
 from alvh.risk.valuation import value_book
 from tests.helpers import quiet_signals
@@ -107,34 +107,34 @@ HISTORY_1 = pd.Series([5745.0, 5800.0], index=BEFORE_TODAY)
 
 CASES: dict[str, tuple[Case, Case]] = {
     # rule id: (a case that trips it, one that does not)
-    "R-DELTA": (Case(TILTED), QUIET),
-    "R-HEDGE-VEGA": (QUIET, Case(BALANCED)),
-    "R-SLEEVE-VEGA": (QUIET, Case(BALANCED)),
-    "R-NET-VEGA": (QUIET, Case(BALANCED)),
-    "R-VEGA-PER-SPREAD": (QUIET, Case(BALANCED)),
-    "R-THETA": (Case(THETA_DRAIN), QUIET),
-    "R-SHORT-DELTA": (Case(market=with_spot(MARKET, 5800.0)), QUIET),
-    "R-DTE": (Case(LONG_DTED), QUIET),
-    "R-BREAKEVEN": (Case(market=with_spot(MARKET, 5800.0)), QUIET),
-    "R-CROWDED-BE": (Case(market=with_spot(MARKET, 5650.0)), QUIET),
-    "R-RSI-REDUCE": (Case(inputs={"signals": signals(spx_rsi=66.0), "theta_ratio": 0.8}), QUIET),
-    "R-L3": (Case(inputs={"signals": signals(spx_rsi=69.0)}), QUIET),
-    "R-SKEW-ADD": (Case(inputs={"signals": signals(vix_future_rsi=30.0, spx_rsi=62.0)}), QUIET),
-    "R-MACD-LADDER": (Case(inputs={"signals": signals(vix_macd_trend=MacdTrend.COMPRESSING)}), QUIET),
-    "R-MACD-TIGHTEN": (
+    RuleId.DELTA: (Case(TILTED), QUIET),
+    RuleId.HEDGE_VEGA: (QUIET, Case(BALANCED)),
+    RuleId.SLEEVE_VEGA: (QUIET, Case(BALANCED)),
+    RuleId.NET_VEGA: (QUIET, Case(BALANCED)),
+    RuleId.VEGA_PER_SPREAD: (QUIET, Case(BALANCED)),
+    RuleId.THETA: (Case(THETA_DRAIN), QUIET),
+    RuleId.SHORT_DELTA: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
+    RuleId.DTE: (Case(LONG_DTED), QUIET),
+    RuleId.BREAKEVEN: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
+    RuleId.CROWDED_BE: (Case(market=with_spot(MARKET, 5650.0)), QUIET),
+    RuleId.RSI_REDUCE: (Case(inputs={"signals": signals(spx_rsi=66.0), "theta_ratio": 0.8}), QUIET),
+    RuleId.L3: (Case(inputs={"signals": signals(spx_rsi=69.0)}), QUIET),
+    RuleId.SKEW_ADD: (Case(inputs={"signals": signals(vix_future_rsi=30.0, spx_rsi=62.0)}), QUIET),
+    RuleId.MACD_LADDER: (Case(inputs={"signals": signals(vix_macd_trend=MacdTrend.COMPRESSING)}), QUIET),
+    RuleId.MACD_TIGHTEN: (
         Case(inputs={"signals": signals(vix_macd_trend=MacdTrend.EXPANDING), "inflation_rising": True}),
         QUIET,
     ),
-    "R-DELAYER": (
+    RuleId.DELAYER: (
         Case(inputs={"signals": signals(**SPIKE, vix_retracement=0.6)}),
         Case(inputs={"signals": signals(**SPIKE, vix_retracement=0.3)}),
     ),
-    "R-ROLL": (
+    RuleId.ROLL: (
         Case(market=with_spot(MARKET, 5740.0), inputs={"spx_history": HISTORY_2}),
         Case(market=with_spot(MARKET, 5740.0), inputs={"spx_history": HISTORY_1}),
     ),
     # info only: it reports (and never fires) when on, and is skipped when switched off
-    "R-RECON": (QUIET, Case(rules=DEFAULTS.with_overrides({"R-RECON": {"enabled": False}}))),
+    RuleId.RECON: (QUIET, Case(rules=DEFAULTS.with_overrides({RuleId.RECON: {"enabled": False}}))),
 }
 
 

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from alvh.method.rules import RuleInputs, Rules, RuleStatus, evaluate_rules
+from alvh.method.rules import RuleId, RuleInputs, Rules, RuleStatus, evaluate_rules
 from alvh.risk.valuation import value_book
 from tests.method.rules.cases import (
     BOOK,
@@ -30,7 +30,7 @@ def test_every_rule_has_a_trip_and_a_no_trip_case() -> None:
 @pytest.mark.parametrize("rule_id", Rules.ids())
 def test_rule_trips_and_does_not(rule_id: str) -> None:
     trip, quiet = (case.evaluate()[rule_id] for case in CASES[rule_id])
-    if rule_id == "R-RECON":
+    if rule_id == RuleId.RECON:
         assert (trip.status, quiet.status) == (RuleStatus.INFO, RuleStatus.SKIPPED)
         assert not trip.fired
         return
@@ -54,11 +54,11 @@ def test_switched_off_rule_is_skipped(rule_id: str) -> None:
     assert result.status is RuleStatus.SKIPPED
     assert result.message == "switched off in the rules file"
     # the others are unchanged
-    others = {k: v.status for k, v in off.evaluate().items() if k not in (rule_id, "R-MACD-TIGHTEN")}
-    assert others == {k: v.status for k, v in trip.evaluate().items() if k not in (rule_id, "R-MACD-TIGHTEN")}
+    others = {k: v.status for k, v in off.evaluate().items() if k not in (rule_id, RuleId.MACD_TIGHTEN)}
+    assert others == {k: v.status for k, v in trip.evaluate().items() if k not in (rule_id, RuleId.MACD_TIGHTEN)}
 
 
-SIGNAL_RULES = ["R-RSI-REDUCE", "R-L3", "R-SKEW-ADD", "R-MACD-LADDER", "R-MACD-TIGHTEN", "R-DELAYER"]
+SIGNAL_RULES = [RuleId.RSI_REDUCE, RuleId.L3, RuleId.SKEW_ADD, RuleId.MACD_LADDER, RuleId.MACD_TIGHTEN, RuleId.DELAYER]
 
 
 def test_signal_rules_are_skipped_without_signals() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alvh.exceptions import ConfigError
-from alvh.method.rules import RuleInputs, Rules, RuleStatus, evaluate_rules, load_rules
+from alvh.method.rules import RuleId, RuleInputs, Rules, RuleStatus, evaluate_rules, load_rules
 from alvh.risk.valuation import value_book
 from tests.method.rules.cases import (
     BOOK,
@@ -54,7 +54,7 @@ def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> No
     assert rules.model_dump(exclude={"hedge_vega"}) == DEFAULTS.model_dump(exclude={"hedge_vega"})
     # and the number is used: net vega is measured against the core's vega net of 45 %
     risk = value_book(BOOK, MARKET)
-    net = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index("R-NET-VEGA")]
+    net = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.NET_VEGA)]
     core = layer_sum(BOOK, "spx_vega", core=True)
     assert net.details["target"] == pytest.approx(0.55 * core, rel=1e-12)
 
@@ -62,9 +62,9 @@ def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> No
 def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
     rules = load_rules(_write(tmp_path, "[R-HEDGE-VEGA]\nenabled = false\n\n[R-THETA]\nmin_share_per_day = 0.5\n"))
     results = {r.id: r for r in evaluate_rules(RuleInputs(BOOK, MARKET, value_book(BOOK, MARKET)), rules)}
-    assert results["R-HEDGE-VEGA"].status is RuleStatus.SKIPPED
-    assert results["R-THETA"].status is RuleStatus.BREACH  # 1.9 %/day < 50 %/day
-    assert results["R-NET-VEGA"].status is RuleStatus.BREACH  # still on
+    assert results[RuleId.HEDGE_VEGA].status is RuleStatus.SKIPPED
+    assert results[RuleId.THETA].status is RuleStatus.BREACH  # 1.9 %/day < 50 %/day
+    assert results[RuleId.NET_VEGA].status is RuleStatus.BREACH  # still on
 
 
 def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
@@ -133,10 +133,10 @@ def test_missing_rules_file(tmp_path: Path) -> None:
 
 def test_overrides_in_memory_are_validated_too() -> None:
     with pytest.raises(ConfigError, match=r"^rules: R-DTE: min = 25, max = 21: need min <= max$"):
-        DEFAULTS.with_overrides({"R-DTE": {"min": 25}})
+        DEFAULTS.with_overrides({RuleId.DTE: {"min": 25}})
     with pytest.raises(ConfigError, match="unknown rule 'R-NOPE'"):
         DEFAULTS.with_overrides({"R-NOPE": {}})
     with pytest.raises(ConfigError, match="unknown rule 'R-NOPE'"):
         DEFAULTS.by_id("R-NOPE")
-    assert DEFAULTS.with_overrides({"R-DTE": {"max": 28}}).dte.max == 28
+    assert DEFAULTS.with_overrides({RuleId.DTE: {"max": 28}}).dte.max == 28
     assert DEFAULTS.dte.max == 21  # rules are immutable

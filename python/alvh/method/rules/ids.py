@@ -10,8 +10,8 @@ __all__ = ["RuleId"]
 class RuleId(str, Enum):
     """The id of each rule of the method (docs/method.md, Rules), as rules.toml names it.
 
-    A ``str`` enum: ``RuleId.DELTA == "R-DELTA"``; format with ``.value`` (an f-string of the
-    member gives ``RuleId.DELTA``)."""
+    A ``str`` enum: ``RuleId.DELTA == "R-DELTA"``, and ``str()`` and f-strings give the id too
+    (as ``enum.StrEnum`` would; alvh supports Python 3.10, which lacks it)."""
 
     DELTA = "R-DELTA"
     HEDGE_VEGA = "R-HEDGE-VEGA"
@@ -31,3 +31,6 @@ class RuleId(str, Enum):
     DELAYER = "R-DELAYER"
     ROLL = "R-ROLL"
     RECON = "R-RECON"
+
+    def __str__(self) -> str:
+        return self.value

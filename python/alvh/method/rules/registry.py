@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from alvh.exceptions import ConfigError
 from alvh.method.actions import ActionType
 from alvh.method.rules import book_rules, signal_rules
+from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import (
     BreakevenRule,
     CrowdedRule,
@@ -39,7 +40,6 @@ from alvh.method.rules.parameters import (
     ThetaRule,
     VegaPerSpreadRule,
 )
-from alvh.method.rules.ids import RuleId
 from alvh.method.rules.results import RuleInputs, RuleResult
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ import pandas as pd
 from alvh._jsonable import jsonable
 from alvh.book.book import Book
 from alvh.market.snapshot import Market
-from alvh.method.rules.parameters import RuleConfig
 from alvh.method.rules.ids import RuleId
+from alvh.method.rules.parameters import RuleConfig
 from alvh.method.signals import Signals
 from alvh.risk.valuation import BookRisk
 
