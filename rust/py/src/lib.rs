@@ -3,12 +3,15 @@
 //! one dimension, scalars as floats); here each array is borrowed without a copy, the GIL is
 //! released around the core call ([`compute`]), and results land in caller-provided arrays.
 
-use alvh_core::legs::{self, LegInputs, LegOutputs, LinkInputs, Metric};
+use alvh_core::book::legs::{self, LegInputs, LinkInputs, Metric};
+use alvh_core::book::risk::{self, LegOutputs};
+use alvh_core::book::smile::SmileTable;
+use alvh_core::error::CoreError;
+use alvh_core::option::european::Model;
+use alvh_core::option::inputs::{Column, Flags, InvalidRows, OptionInputs};
+use alvh_core::option::{batch, batch::GreeksOutput, iv};
+use alvh_core::runtime::{dispatch, parallel};
 use alvh_core::scenario::{self, Dynamics, EXPLAIN_TERMS, Grid, LegSmiles};
-use alvh_core::smile::SmileTable;
-use alvh_core::{
-    Column, CoreError, Flags, GreeksOutput, InvalidRows, Model, OptionInputs, batch, dispatch, iv, parallel,
-};
 use numpy::{
     IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadwriteArray1, PyReadwriteArray2,
     PyUntypedArrayMethods,
@@ -321,7 +324,7 @@ fn book_risk<'py>(
         }
         None => None,
     };
-    let totals = compute(py, || legs::book_risk(&inputs, link, layers, outputs))?;
+    let totals = compute(py, || risk::book_risk(&inputs, link, layers, outputs))?;
     let metrics: Vec<f64> = totals.metrics.iter().flatten().copied().collect();
     let buckets: Vec<f64> = totals.vega_by_bucket.iter().flatten().copied().collect();
     let metrics = metrics.into_pyarray(py).reshape([layers, Metric::COUNT])?;

@@ -1,5 +1,5 @@
 //! Scenario grids: full revaluation of every leg under spot shocks × SPX vol shifts × horizons
-//! (× optional explicit VIX levels), with the VIX dynamics of SPEC §2, summed to P&L per scenario
+//! (× optional explicit VIX levels), with the VIX dynamics of docs/method.md (Scenarios and stresses), summed to P&L per scenario
 //! per layer — and, on request, a Taylor explain of the same P&L.
 //!
 //! One scenario (s, Δσ, h[, VIX′]) moves the market as follows:
@@ -26,14 +26,15 @@
 //! θ·dt + vanna·dU·dσ + ½volga·dσ²) — each leg in its own underlying U and vol — and the residual
 //! against the full revaluation.
 
-use crate::black::normalised_black_absolute;
-use crate::dispatch::{self, Arith, BLOCK, Kernel};
-use crate::elementary::{exp, ln};
+use crate::book::legs::{LegInputs, LegKind, LinkInputs};
+use crate::book::risk::{lane_sum, single_layer};
+use crate::book::smile::{SmileModel, SmileTable, limit, total_variance};
 use crate::error::CoreError;
-use crate::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
-use crate::legs::{LegInputs, LegKind, LinkInputs, lane_sum, single_layer};
-use crate::parallel::{RowMajor, map_chunks, map_chunks_of};
-use crate::smile::{SmileModel, SmileTable, limit, total_variance};
+use crate::math::elementary::{exp, ln};
+use crate::option::black::normalised_black_absolute;
+use crate::option::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
+use crate::runtime::dispatch::{self, Arith, BLOCK, Kernel};
+use crate::runtime::parallel::{RowMajor, map_chunks, map_chunks_of};
 
 /// Scenarios computed together by one task.
 const SCENARIO_CHUNK: usize = 4;
@@ -66,7 +67,7 @@ impl Grid<'_> {
     }
 }
 
-/// How vols and VIX move (SPEC §2).
+/// How vols and VIX move (docs/method.md, Scenarios and stresses).
 #[derive(Clone, Copy, Debug)]
 pub struct Dynamics {
     /// Re-read SPX vols from the smile at the new moneyness (else keep each leg's vol).
@@ -868,7 +869,7 @@ fn explain_block(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::Fused;
+    use crate::runtime::dispatch::Fused;
 
     #[test]
     fn leg_slice_vol_mixes_two_smiles_total_variances() {

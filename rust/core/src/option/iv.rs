@@ -15,12 +15,12 @@
 //!
 //! Rows with no solution get NaN and a [`Status`] saying why.
 
-use crate::black::{NormalisedBlock, normalised_block};
-use crate::dispatch::{Arith, BLOCK};
-use crate::elementary::{exp, exp_minus_half_square, ln};
-use crate::european::{ForwardBlock, Model, Rows};
-use crate::normal::{INV_SQRT_2PI, SQRT_HALF_PI, inverse_norm_cdf_approx, norm_cdf};
-use crate::rational_cubic::{control_left, control_right, interpolate};
+use crate::math::elementary::{exp, exp_minus_half_square, ln};
+use crate::math::normal::{INV_SQRT_2PI, SQRT_HALF_PI, inverse_norm_cdf_approx, norm_cdf};
+use crate::math::rational_cubic::{control_left, control_right, interpolate};
+use crate::option::black::{NormalisedBlock, normalised_block};
+use crate::option::european::{ForwardBlock, Model, Rows};
+use crate::runtime::dispatch::{Arith, BLOCK};
 
 /// Why a row has no implied volatility (stored as one byte per row).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
