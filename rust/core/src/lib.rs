@@ -31,14 +31,17 @@
 //!
 //! ## Layout
 //!
-//! | module | what it holds |
-//! |---|---|
-//! | [`math`] | branch-free scalar functions: exp and ln, the normal distribution, a rational cubic |
-//! | [`option`] | European options: the normalised Black function, BSM and Black-76 prices and Greeks, implied volatility, and the slice API that runs them over many rows |
-//! | [`book`] | a book's legs in trader units (VIX instruments in SPX terms), their per-layer risk, and the SPX smiles |
-//! | [`scenario`] | scenario grids: how the market moves, the revaluation of every leg, and the Taylor explain |
-//! | [`runtime`] | where kernels run: the instruction set picked at run time and the deterministic thread pool |
-//! | [`error`] | the errors every checked entry point returns |
+//! * [`math`]: branch-free scalar functions (exp and ln, the normal distribution, a rational
+//!   cubic).
+//! * [`option`]: European options — the normalised Black function, BSM and Black-76 prices and
+//!   Greeks, implied volatility, and the slice API that runs them over many rows.
+//! * [`book`]: a book's legs in trader units (VIX instruments in SPX terms), their risk per
+//!   layer, and the SPX smiles.
+//! * [`scenario`]: scenario grids — how the market moves, the revaluation of every leg, and the
+//!   Taylor explain.
+//! * [`runtime`]: where kernels run — the instruction set picked at run time and the
+//!   deterministic thread pool.
+//! * [`error`]: the errors every checked entry point returns.
 
 pub mod book;
 pub mod error;
