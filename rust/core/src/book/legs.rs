@@ -228,3 +228,83 @@ impl LegInputs<'_> {
         Ok(rows)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_close_at_their_upper_dte() {
+        let cases = [(0.0, 0), (7.0, 0), (7.5, 1), (21.0, 1), (22.0, 2), (45.0, 2), (46.0, 3), (90.0, 3), (90.5, 4)];
+        for (dte, expected) in cases {
+            assert_eq!(bucket(dte), expected, "dte {dte}");
+        }
+        assert_eq!(BUCKETS, 5);
+    }
+
+    #[test]
+    fn metrics_are_named_in_column_order() {
+        for (column, metric) in Metric::ALL.iter().enumerate() {
+            assert_eq!(*metric as usize, column, "{metric:?}");
+        }
+        assert_eq!(Metric::ALL[0].name(), "market_value");
+        assert_eq!(Metric::TimeWeightedVega.name(), "tw_vega");
+        let mut names: Vec<&str> = Metric::ALL.iter().map(|m| m.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Metric::COUNT);
+    }
+
+    /// Two legs of one column each, valid except for what a test changes.
+    struct Columns {
+        kind: Vec<u8>,
+        values: Vec<f64>,
+        is_call: Vec<bool>,
+        layer: Vec<u32>,
+        short: Vec<f64>,
+    }
+
+    impl Columns {
+        fn new() -> Columns {
+            Columns {
+                kind: vec![0, 2],
+                values: vec![1.0, 1.0],
+                is_call: vec![true, true],
+                layer: vec![0, 1],
+                short: vec![1.0],
+            }
+        }
+
+        fn legs(&self, strike_too_short: bool) -> LegInputs<'_> {
+            let v = &self.values;
+            LegInputs {
+                kind: &self.kind,
+                quantity: v,
+                multiplier: v,
+                underlying: v,
+                strike: if strike_too_short { &self.short } else { v },
+                time_to_expiry: v,
+                vol: v,
+                rate: Column::Scalar(0.0),
+                div_yield: v,
+                is_call: &self.is_call,
+                dte: v,
+                term_beta: v,
+                entry_price: v,
+                remaining_fraction: v,
+                accrued_variance: v,
+                layer: &self.layer,
+            }
+        }
+    }
+
+    #[test]
+    fn check_names_the_bad_column_kind_or_layer() {
+        let mut c = Columns::new();
+        assert_eq!(c.legs(false).check(2), Ok(2));
+        assert_eq!(c.legs(true).check(2), Err(CoreError::Length { argument: "strike", length: 1, expected: 2 }));
+        assert!(matches!(c.legs(false).check(1), Err(CoreError::Domain { argument: "layer", row: 1, .. })));
+        c.kind[1] = LegKind::VarianceSwap as u8 + 1;
+        assert!(matches!(c.legs(false).check(2), Err(CoreError::Domain { argument: "kind", row: 1, value: 4.0, .. })));
+    }
+}

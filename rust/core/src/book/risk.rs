@@ -339,3 +339,209 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
         m[Metric::UnrealizedPnl as usize][i] = size * (price - legs.entry_price[i]);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::option::batch::price;
+    use crate::option::inputs::{Column, Flags, InvalidRows, OptionInputs};
+    use crate::runtime::parallel::CHUNK;
+
+    /// A book of every leg kind: the first `single` legs in layer 0 (whole blocks of one layer),
+    /// the rest spread over three layers.
+    struct Book {
+        kind: Vec<u8>,
+        quantity: Vec<f64>,
+        multiplier: Vec<f64>,
+        underlying: Vec<f64>,
+        strike: Vec<f64>,
+        time_to_expiry: Vec<f64>,
+        vol: Vec<f64>,
+        div_yield: Vec<f64>,
+        is_call: Vec<bool>,
+        dte: Vec<f64>,
+        term_beta: Vec<f64>,
+        entry_price: Vec<f64>,
+        remaining_fraction: Vec<f64>,
+        accrued_variance: Vec<f64>,
+        layer: Vec<u32>,
+    }
+
+    const LAYERS: usize = 3;
+    const LINK: LinkInputs = LinkInputs { spx_spot: 4500.0, vix_spot: 18.0, log_beta: -4.0 };
+
+    fn book(rows: usize, single: usize) -> Book {
+        let kinds =
+            [LegKind::SpxOption, LegKind::SpxOption, LegKind::VixOption, LegKind::VixFuture, LegKind::VarianceSwap];
+        let mut b = Book {
+            kind: vec![],
+            quantity: vec![],
+            multiplier: vec![],
+            underlying: vec![],
+            strike: vec![],
+            time_to_expiry: vec![],
+            vol: vec![],
+            div_yield: vec![],
+            is_call: vec![],
+            dte: vec![],
+            term_beta: vec![],
+            entry_price: vec![],
+            remaining_fraction: vec![],
+            accrued_variance: vec![],
+            layer: vec![],
+        };
+        for i in 0..rows {
+            let kind = kinds[i % kinds.len()];
+            let spx = matches!(kind, LegKind::SpxOption | LegKind::VarianceSwap);
+            let time = 0.01 + (i % 53) as f64 * 0.007;
+            b.kind.push(kind as u8);
+            b.quantity.push((i % 7) as f64 - 3.5);
+            b.multiplier.push(match kind {
+                LegKind::VixFuture => 1000.0,
+                LegKind::VarianceSwap => 1.0,
+                _ => 100.0,
+            });
+            b.underlying.push(if spx { LINK.spx_spot } else { 17.0 + (i % 5) as f64 });
+            b.strike.push(match kind {
+                LegKind::SpxOption => 3800.0 + (i % 61) as f64 * 25.0,
+                LegKind::VarianceSwap => 0.19,
+                _ => 14.0 + (i % 17) as f64,
+            });
+            b.time_to_expiry.push(time);
+            b.vol.push(if spx { 0.12 + (i % 11) as f64 * 0.02 } else { 0.9 });
+            b.div_yield.push(0.013);
+            b.is_call.push(i % 2 == 0);
+            b.dte.push(time * 365.0);
+            b.term_beta.push(0.4 + (i % 4) as f64 * 0.15);
+            b.entry_price.push(1.0 + (i % 13) as f64);
+            b.remaining_fraction.push(0.6);
+            b.accrued_variance.push(0.4 * 0.03);
+            b.layer.push(if i < single { 0 } else { (i % LAYERS) as u32 });
+        }
+        b
+    }
+
+    impl Book {
+        fn legs(&self) -> LegInputs<'_> {
+            LegInputs {
+                kind: &self.kind,
+                quantity: &self.quantity,
+                multiplier: &self.multiplier,
+                underlying: &self.underlying,
+                strike: &self.strike,
+                time_to_expiry: &self.time_to_expiry,
+                vol: &self.vol,
+                rate: Column::Scalar(0.04),
+                div_yield: &self.div_yield,
+                is_call: &self.is_call,
+                dte: &self.dte,
+                term_beta: &self.term_beta,
+                entry_price: &self.entry_price,
+                remaining_fraction: &self.remaining_fraction,
+                accrued_variance: &self.accrued_variance,
+                layer: &self.layer,
+            }
+        }
+    }
+
+    /// Per-leg metrics, `[metric][leg]`, and the per-layer totals.
+    fn risk(b: &Book) -> (Vec<Vec<f64>>, LayerTotals) {
+        let rows = b.kind.len();
+        let mut per_leg = vec![vec![0.0; rows]; Metric::COUNT];
+        let outputs = LegOutputs { columns: per_leg.iter_mut().map(|c| c.as_mut_slice()).collect() };
+        let totals = book_risk(&b.legs(), LINK, LAYERS, Some(outputs)).unwrap();
+        (per_leg, totals)
+    }
+
+    fn assert_close(actual: f64, expected: f64, scale: f64, what: &str) {
+        assert!((actual - expected).abs() <= 1e-13 * scale, "{what}: {actual} vs {expected} (scale {scale})");
+    }
+
+    /// The per-layer sums (in lanes, per block, per chunk) against a plain loop over the legs.
+    #[test]
+    fn layer_totals_are_the_sums_of_the_legs() {
+        for (rows, single) in [(7, 0), (3 * BLOCK + 17, 2 * BLOCK), (CHUNK + 2 * BLOCK + 9, CHUNK + BLOCK)] {
+            let b = book(rows, single);
+            let (per_leg, totals) = risk(&b);
+            for layer in 0..LAYERS {
+                let in_layer = |i: &usize| b.layer[*i] as usize == layer;
+                for metric in Metric::ALL {
+                    let column = &per_leg[metric as usize];
+                    let expected: f64 = (0..rows).filter(in_layer).map(|i| column[i]).sum();
+                    let scale: f64 = (0..rows).filter(in_layer).map(|i| column[i].abs()).sum();
+                    let what = format!("{rows} legs, layer {layer}, {}", metric.name());
+                    assert_close(totals.metrics[layer][metric as usize], expected, scale, &what);
+                }
+                for bucket_index in 0..BUCKETS {
+                    let spx_vega = &per_leg[Metric::SpxVega as usize];
+                    let legs = (0..rows).filter(in_layer).filter(|&i| bucket(b.dte[i]) == bucket_index);
+                    let (expected, scale) = legs.fold((0.0, 0.0), |(s, a), i| (s + spx_vega[i], a + spx_vega[i].abs()));
+                    let what = format!("{rows} legs, layer {layer}, bucket {bucket_index}");
+                    assert_close(totals.vega_by_bucket[layer][bucket_index], expected, scale, &what);
+                }
+            }
+            // Asking for the per-leg columns does not change the sums.
+            let without = book_risk(&b.legs(), LINK, LAYERS, None).unwrap();
+            assert_eq!(without, totals);
+        }
+    }
+
+    /// Spot checks of the metric definitions: an SPX option's market value is q·m·V with V the
+    /// BSM price; a future's is 0 with delta q·m; a VIX leg's SPX vega is its delta times β(τ).
+    #[test]
+    fn metrics_follow_their_definitions() {
+        let b = book(10, 0);
+        let (per_leg, _) = risk(&b);
+        let legs = b.legs();
+        let mut value = vec![0.0; 10];
+        let inputs = OptionInputs {
+            model: Model::Bsm,
+            underlying: Column::Values(legs.underlying),
+            strike: Column::Values(legs.strike),
+            time_to_expiry: Column::Values(legs.time_to_expiry),
+            vol: Column::Values(legs.vol),
+            rate: legs.rate,
+            div_yield: Column::Values(legs.div_yield),
+            is_call: Flags::Values(legs.is_call),
+        };
+        price(&inputs, InvalidRows::Raise, &mut value).unwrap();
+        let metric = |m: Metric, i: usize| per_leg[m as usize][i];
+        for i in 0..10 {
+            let size = b.quantity[i] * b.multiplier[i];
+            if b.kind[i] == LegKind::SpxOption as u8 {
+                assert_close(metric(Metric::MarketValue, i), size * value[i], (size * value[i]).abs(), "SPX value");
+                assert_eq!(metric(Metric::SpxDelta, i), metric(Metric::Delta, i));
+            }
+            if b.kind[i] == LegKind::VixFuture as u8 {
+                assert_eq!(metric(Metric::MarketValue, i), 0.0);
+                assert_eq!(metric(Metric::Delta, i), size);
+            }
+            if b.kind[i] == LegKind::VixFuture as u8 || b.kind[i] == LegKind::VixOption as u8 {
+                let expected = metric(Metric::Delta, i) * b.term_beta[i];
+                assert_close(metric(Metric::SpxVega, i), expected, expected.abs(), "VIX leg SPX vega");
+            }
+        }
+    }
+
+    #[test]
+    fn single_layer_needs_a_full_block_of_one_layer() {
+        let mut layer = [2u32; BLOCK];
+        assert_eq!(single_layer(&layer), Some(2));
+        assert_eq!(single_layer(&layer[..BLOCK - 1]), None);
+        layer[BLOCK - 1] = 1;
+        assert_eq!(single_layer(&layer), None);
+    }
+
+    #[test]
+    fn lane_sum_adds_eight_lanes_then_the_lanes() {
+        let values: [f64; BLOCK] = std::array::from_fn(|i| if i % 8 == 7 { 1e16 } else { 1.0 });
+        let mut lanes = [0.0; 8];
+        for (i, v) in values.iter().enumerate() {
+            lanes[i % 8] += v;
+        }
+        let expected = lanes.iter().sum::<f64>();
+        assert_eq!(lane_sum(&values).to_bits(), expected.to_bits());
+        // Not the left-to-right sum, where every 1.0 after the first 1e16 is rounded away.
+        assert_ne!(lane_sum(&values), values.iter().sum::<f64>());
+    }
+}

@@ -297,3 +297,140 @@ fn implied_vol_rows<A: Arith, const BLACK76: bool>(k: ImpliedVolKernel) {
         iv::implied_vol_block::<A>(model, &block.rows(), &mut forward, &mut normalised, vol, status);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::option::inputs::Flags;
+    use crate::runtime::parallel::CHUNK;
+
+    const NON_NEGATIVE_TEXT: &str = ">= 0 (NaN or infinity gives a NaN row)";
+
+    fn bsm<'a>(underlying: Column<'a>, strike: Column<'a>, vol: Column<'a>, is_call: Flags<'a>) -> OptionInputs<'a> {
+        OptionInputs {
+            model: Model::Bsm,
+            underlying,
+            strike,
+            time_to_expiry: Column::Scalar(0.25),
+            vol,
+            rate: Column::Scalar(0.03),
+            div_yield: Column::Scalar(0.01),
+            is_call,
+        }
+    }
+
+    fn prices(inputs: &OptionInputs, rows: usize, invalid: InvalidRows) -> Result<Vec<f64>, CoreError> {
+        let mut out = vec![0.0; rows];
+        price(inputs, invalid, &mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_scalar_is_the_same_value_in_every_row() {
+        let strike = [90.0, 100.0, 110.0, 125.0];
+        let spots = [100.0; 4];
+        let vols = [0.2; 4];
+        let calls = [true; 4];
+        let strikes = Column::Values(&strike);
+        let broadcast = bsm(Column::Scalar(100.0), strikes, Column::Scalar(0.2), Flags::Scalar(true));
+        let spelled_out = bsm(Column::Values(&spots), strikes, Column::Values(&vols), Flags::Values(&calls));
+        let a = prices(&broadcast, 4, InvalidRows::Raise).unwrap();
+        let b = prices(&spelled_out, 4, InvalidRows::Raise).unwrap();
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        // All scalars: the output length sets the number of rows.
+        let scalars = bsm(Column::Scalar(100.0), Column::Scalar(110.0), Column::Scalar(0.2), Flags::Scalar(true));
+        let c = prices(&scalars, 3, InvalidRows::Raise).unwrap();
+        assert!(c.iter().all(|v| v.to_bits() == a[2].to_bits()), "{c:?} vs {}", a[2]);
+    }
+
+    #[test]
+    fn an_array_of_another_length_is_an_error_naming_it() {
+        let strike = [90.0, 100.0, 110.0];
+        let calls = [true, false];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Scalar(true));
+        assert_eq!(
+            prices(&inputs, 4, InvalidRows::Raise),
+            Err(CoreError::Length { argument: "strike", length: 3, expected: 4 })
+        );
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Values(&calls));
+        assert_eq!(
+            prices(&inputs, 3, InvalidRows::Raise),
+            Err(CoreError::Length { argument: "is_call", length: 2, expected: 3 })
+        );
+        // Implied vol checks its price column and status output too; the vol column is ignored.
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Values(&[0.2]), Flags::Scalar(true));
+        let (mut vol, mut status) = (vec![0.0; 3], vec![0u8; 3]);
+        assert_eq!(
+            implied_vol(&inputs, &Column::Values(&[1.0, 2.0]), &mut vol, &mut status),
+            Err(CoreError::Length { argument: "price", length: 2, expected: 3 })
+        );
+        let mut short_status = vec![0u8; 2];
+        assert_eq!(
+            implied_vol(&inputs, &Column::Scalar(5.0), &mut vol, &mut short_status),
+            Err(CoreError::Length { argument: "status", length: 2, expected: 3 })
+        );
+    }
+
+    #[test]
+    fn an_out_of_domain_row_raises_or_gives_nan_and_a_nan_input_gives_nan() {
+        let vols = [0.2, 0.25, -0.1, 0.3];
+        let inputs = bsm(Column::Scalar(100.0), Column::Scalar(100.0), Column::Values(&vols), Flags::Scalar(false));
+        let error = prices(&inputs, 4, InvalidRows::Raise).unwrap_err();
+        assert_eq!(error, CoreError::Domain { argument: "vol", row: 2, value: -0.1, allowed: NON_NEGATIVE_TEXT });
+        let nan = prices(&inputs, 4, InvalidRows::Nan).unwrap();
+        assert!(nan[2].is_nan() && nan.iter().enumerate().all(|(i, v)| i == 2 || v.is_finite()), "{nan:?}");
+        // NaN and infinity are not out of domain: they give a NaN row, even when raising.
+        let strikes = [100.0, f64::NAN, f64::INFINITY];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strikes), Column::Scalar(0.2), Flags::Scalar(true));
+        let out = prices(&inputs, 3, InvalidRows::Raise).unwrap();
+        assert!(out[0].is_finite() && out[1].is_nan() && out[2].is_nan(), "{out:?}");
+    }
+
+    /// Rows straddling the chunk and block boundaries get exactly the value they get alone.
+    #[test]
+    fn a_row_does_not_depend_on_its_neighbours_or_its_chunk() {
+        let rows = 2 * CHUNK + 3 * BLOCK + 5;
+        let strike: Vec<f64> = (0..rows).map(|i| 60.0 + (i % 997) as f64 * 0.08).collect();
+        let calls: Vec<bool> = (0..rows).map(|i| i % 3 != 0).collect();
+        let all = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.3), Flags::Values(&calls));
+        let together = prices(&all, rows, InvalidRows::Raise).unwrap();
+        for row in [0, BLOCK - 1, BLOCK, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, rows - 1] {
+            let alone =
+                bsm(Column::Scalar(100.0), Column::Scalar(strike[row]), Column::Scalar(0.3), Flags::Scalar(calls[row]));
+            let value = prices(&alone, 1, InvalidRows::Raise).unwrap()[0];
+            assert_eq!(value.to_bits(), together[row].to_bits(), "row {row}");
+        }
+    }
+
+    #[test]
+    fn greeks_give_the_same_values_as_price() {
+        let strike = [80.0, 100.0, 120.0];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Scalar(false));
+        let mut columns = vec![vec![0.0; 3]; 10];
+        let [price_column, delta, gamma, vega, theta, rho, vanna, volga, charm, div_rho] = columns.as_mut_slice()
+        else {
+            unreachable!("ten columns")
+        };
+        let out = GreeksOutput {
+            price: price_column,
+            delta,
+            gamma,
+            vega,
+            theta,
+            rho,
+            vanna,
+            volga,
+            charm,
+            div_rho: Some(div_rho),
+        };
+        greeks(&inputs, InvalidRows::Raise, out).unwrap();
+        let expected = prices(&inputs, 3, InvalidRows::Raise).unwrap();
+        assert_eq!(columns[0], expected);
+        // A put's delta is in (−1, 0), its div_rho positive.
+        assert!(columns[1].iter().all(|&d| -1.0 < d && d < 0.0), "{:?}", columns[1]);
+        assert!(columns[9].iter().all(|&q| q > 0.0), "{:?}", columns[9]);
+    }
+}
