@@ -5,3 +5,6 @@
 pub mod legs;
 pub mod risk;
 pub mod smile;
+
+#[cfg(test)]
+pub(crate) mod sample;

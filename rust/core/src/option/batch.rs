@@ -1,7 +1,7 @@
 //! The slice API: prices, Greeks and implied volatilities of many options at once.
 //!
 //! Rows are processed in blocks of [`BLOCK`]: the block's inputs are gathered into small stack
-//! arrays ([`Block`]), the branch-free per-row formulas run over them — which LLVM vectorises at
+//! arrays (`Block`), the branch-free per-row formulas run over them — which LLVM vectorises at
 //! the instruction-set level chosen by [`crate::runtime::dispatch`] — and results go straight into
 //! the caller's output slices. Chunks of rows run in parallel ([`crate::runtime::parallel`]).
 //! Invalid rows are handled as [`crate::option::inputs`] describes.

@@ -1,5 +1,5 @@
 //! The inputs of the slice API: each a [`Column`] (one value for every row, or one per row) or
-//! [`Flags`], their length and domain checks, and the [`Block`] of [`BLOCK`] rows a kernel gathers
+//! [`Flags`], their length and domain checks, and the `Block` of [`BLOCK`] rows a kernel gathers
 //! them into (broadcasting scalars for free).
 //!
 //! Invalid rows: a NaN or infinite input gives NaN outputs for that row only. A value outside its

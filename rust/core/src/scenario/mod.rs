@@ -27,9 +27,9 @@
 //! θ·dt + vanna·dU·dσ + ½volga·dσ²) — each leg in its own underlying U and vol — and the residual
 //! against the full revaluation.
 //!
-//! Layout: [`moves`] turns a grid point into market moves (and each leg's time-dependent columns
-//! per horizon), [`base`] values the null scenario, [`revaluation`] values every leg under a
-//! scenario and sums its P&L, [`explain`] splits that P&L into Taylor terms; this module checks
+//! Layout: `moves` turns a grid point into market moves (and each leg's time-dependent columns
+//! per horizon), `base` values the null scenario, `revaluation` values every leg under a
+//! scenario and sums its P&L, `explain` splits that P&L into Taylor terms; this module checks
 //! the inputs and runs the grid.
 
 mod base;
@@ -304,5 +304,173 @@ impl Kernel for ScenarioKernel<'_, '_> {
                 e.data[local * width..(local + 1) * width].copy_from_slice(&terms);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::sample::{Book, LAYERS, LINK, book};
+    use crate::book::smile::SmileModel;
+    use crate::option::batch::price;
+    use crate::option::european::Model;
+    use crate::option::inputs::{Column, Flags, InvalidRows, OptionInputs};
+
+    const MODEL: [u8; 2] = [SmileModel::Svi as u8, SmileModel::Quadratic as u8];
+    const PARAMS: [[f64; 5]; 2] = [[0.01, 0.1, -0.7, 0.02, 0.15], [0.14, -0.3, 0.3, 0.25, 0.0]];
+    const STICKY_MONEYNESS: Dynamics =
+        Dynamics { sticky_moneyness: true, scale_by_sqrt_time: true, spot_vol_link: true, vvol_beta: 0.7 };
+    const STICKY_STRIKE: Dynamics =
+        Dynamics { sticky_moneyness: false, scale_by_sqrt_time: false, spot_vol_link: false, vvol_beta: 0.0 };
+
+    /// Each leg's smile slice: half of each quoted smile.
+    struct Slices {
+        first: Vec<u32>,
+        second: Vec<u32>,
+        weight: Vec<f64>,
+        time: Vec<f64>,
+    }
+
+    impl Slices {
+        fn new(rows: usize) -> Slices {
+            Slices {
+                first: (0..rows).map(|i| (i % 2) as u32).collect(),
+                second: (0..rows).map(|i| ((i + 1) % 2) as u32).collect(),
+                weight: vec![0.5; rows],
+                time: (0..rows).map(|i| 0.1 + (i % 7) as f64 * 0.05).collect(),
+            }
+        }
+
+        fn smiles(&self) -> LegSmiles<'_> {
+            LegSmiles {
+                table: SmileTable { model: &MODEL, params: &PARAMS, k_range: 0.6 },
+                first: &self.first,
+                first_weight: &self.weight,
+                second: &self.second,
+                second_weight: &self.weight,
+                time: &self.time,
+            }
+        }
+    }
+
+    /// P&L (`scenarios × layers`) and explain (`scenarios × 7`) of `b` over `grid`.
+    fn run(b: &Book, grid: &Grid, dynamics: &Dynamics) -> (Vec<f64>, Vec<f64>) {
+        let slices = Slices::new(b.kind.len());
+        let mut pnl = vec![0.0; grid.len() * LAYERS];
+        let mut explain = vec![0.0; grid.len() * EXPLAIN_TERMS.len()];
+        scenario_pnl(&b.legs(), &slices.smiles(), LINK, LAYERS, grid, dynamics, &mut pnl, Some(&mut explain)).unwrap();
+        (pnl, explain)
+    }
+
+    fn bits(values: &[f64]) -> Vec<u64> {
+        values.iter().map(|v| v.to_bits()).collect()
+    }
+
+    #[test]
+    fn the_null_scenario_has_exactly_zero_pnl_and_explain() {
+        let b = book(2 * BLOCK + 7, BLOCK);
+        let grid = Grid { spot_shock: &[0.0], vol_shift: &[0.0], horizon_days: &[0.0], vix_level: &[] };
+        for dynamics in [STICKY_MONEYNESS, STICKY_STRIKE] {
+            let (pnl, explain) = run(&b, &grid, &dynamics);
+            assert!(pnl.iter().chain(&explain).all(|&v| v == 0.0), "{dynamics:?}: {pnl:?} {explain:?}");
+        }
+    }
+
+    /// The grid is computed per horizon and in parallel chunks of scenarios, then reordered:
+    /// every scenario must come out exactly as it does alone, in the grid's C order.
+    #[test]
+    fn each_scenario_is_the_same_alone_or_in_a_grid() {
+        let b = book(BLOCK + 40, BLOCK);
+        let (spot, vol, horizon) = ([-0.1, 0.0, 0.05], [-3.0, 4.0], [0.0, 2.0, 40.0]);
+        for vix in [&[][..], &[14.0, 25.0][..]] {
+            let grid = Grid { spot_shock: &spot, vol_shift: &vol, horizon_days: &horizon, vix_level: vix };
+            let (pnl, explain) = run(&b, &grid, &STICKY_MONEYNESS);
+            let mut index = 0;
+            for s in &spot {
+                for v in &vol {
+                    for h in &horizon {
+                        for x in 0..vix.len().max(1) {
+                            let alone = Grid {
+                                spot_shock: std::slice::from_ref(s),
+                                vol_shift: std::slice::from_ref(v),
+                                horizon_days: std::slice::from_ref(h),
+                                vix_level: vix.get(x..x + 1).unwrap_or(&[]),
+                            };
+                            let (one_pnl, one_explain) = run(&b, &alone, &STICKY_MONEYNESS);
+                            let (p, e) = (index * LAYERS, index * EXPLAIN_TERMS.len());
+                            assert_eq!(bits(&one_pnl), bits(&pnl[p..p + LAYERS]), "scenario {index}");
+                            assert_eq!(bits(&one_explain), bits(&explain[e..e + EXPLAIN_TERMS.len()]), "{index}");
+                            index += 1;
+                        }
+                    }
+                }
+            }
+            assert_eq!(index, grid.len());
+        }
+    }
+
+    /// Sticky strike, one SPX option: the P&L is q·m times the change of its BSM price.
+    #[test]
+    fn an_spx_option_moves_like_its_bsm_price() {
+        let b = book(1, 0);
+        assert_eq!(b.kind[0], LegKind::SpxOption as u8);
+        let grid = Grid { spot_shock: &[0.05], vol_shift: &[2.0], horizon_days: &[2.0], vix_level: &[] };
+        let (pnl, _) = run(&b, &grid, &STICKY_STRIKE);
+        let bsm = |spot: f64, time: f64, vol: f64| {
+            let inputs = OptionInputs {
+                model: Model::Bsm,
+                underlying: Column::Scalar(spot),
+                strike: Column::Scalar(b.strike[0]),
+                time_to_expiry: Column::Scalar(time),
+                vol: Column::Scalar(vol),
+                rate: Column::Scalar(0.04),
+                div_yield: Column::Scalar(b.div_yield[0]),
+                is_call: Flags::Scalar(b.is_call[0]),
+            };
+            let mut value = [0.0];
+            price(&inputs, InvalidRows::Raise, &mut value).unwrap();
+            value[0]
+        };
+        let (spot, time, vol) = (LINK.spx_spot, b.time_to_expiry[0], b.vol[0]);
+        let before = bsm(spot, time, vol);
+        let after = bsm(spot * 1.05, time - 2.0 / 365.0, vol + 0.02);
+        let size = b.quantity[0] * b.multiplier[0];
+        let expected = size * (after - before);
+        assert!((pnl[0] - expected).abs() <= 1e-11 * (size * after).abs(), "{} vs {expected}", pnl[0]);
+        assert_eq!(&pnl[1..], &[0.0, 0.0]);
+    }
+
+    /// A small move is explained by the Taylor terms up to a residual of higher order, and the
+    /// residual is what the terms leave of the full P&L.
+    #[test]
+    fn a_small_move_leaves_a_small_residual() {
+        let b = book(BLOCK, 0);
+        let grid = Grid { spot_shock: &[0.002], vol_shift: &[0.1], horizon_days: &[0.0], vix_level: &[] };
+        let (pnl, explain) = run(&b, &grid, &STICKY_STRIKE);
+        let total: f64 = pnl.iter().sum();
+        let taylor: f64 = explain[..6].iter().sum();
+        assert_eq!(explain[6], total - taylor);
+        assert!(explain[6].abs() < 1e-3 * total.abs(), "residual {} of {total}", explain[6]);
+    }
+
+    #[test]
+    fn bad_inputs_are_errors_naming_them() {
+        let b = book(4, 0);
+        let slices = Slices::new(4);
+        let (legs, smiles) = (b.legs(), slices.smiles());
+        let check = |grid: &Grid, pnl_len: usize, dynamics: &Dynamics, smiles: &LegSmiles| {
+            check_inputs(&legs, smiles, LAYERS, grid, dynamics, pnl_len, None)
+        };
+        let grid = Grid { spot_shock: &[0.0, -1.0], vol_shift: &[0.0], horizon_days: &[0.0], vix_level: &[] };
+        let error = check(&grid, 2 * LAYERS, &STICKY_STRIKE, &smiles).unwrap_err();
+        assert!(matches!(error, CoreError::Domain { argument: "spot_shock", row: 1, .. }), "{error:?}");
+        let grid = Grid { spot_shock: &[0.0], vol_shift: &[0.0], horizon_days: &[0.0], vix_level: &[] };
+        let error = check(&grid, 2, &STICKY_STRIKE, &smiles).unwrap_err();
+        assert_eq!(error, CoreError::Length { argument: "pnl", length: 2, expected: LAYERS });
+        let far = [0, 5, 0, 0];
+        let outside = LegSmiles { first: &far, ..smiles };
+        assert!(check(&grid, LAYERS, &STICKY_STRIKE, &outside).is_ok(), "sticky strike reads no smile");
+        let error = check(&grid, LAYERS, &STICKY_MONEYNESS, &outside).unwrap_err();
+        assert!(matches!(error, CoreError::Domain { argument: "smile index", row: 1, .. }), "{error:?}");
     }
 }
