@@ -107,6 +107,7 @@ pub struct LegSmiles<'a> {
     /// Time the mixed total variance refers to.
     pub time: &'a [f64],
 }
+
 /// P&L per scenario and layer into `pnl` (`scenarios × layers`, row-major), and the book's
 /// explain terms into `explain` (`scenarios × 7`, [`EXPLAIN_TERMS`]) when given.
 pub fn scenario_pnl(
