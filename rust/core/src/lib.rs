@@ -31,27 +31,24 @@
 //!
 //! ## Layout
 //!
-//! `elementary` (exp, ln) and `normal` (erfcx, Φ) are branch-free scalar functions; `black` is the
-//! normalised Black function; `european` prices one option; `batch` runs them over slices in
-//! blocks; `dispatch` picks the instruction set; `parallel` owns the thread pool.
+//! * [`math`]: branch-free scalar functions (exp and ln, the normal distribution, a rational
+//!   cubic).
+//! * [`option`]: European options — the normalised Black function, BSM and Black-76 prices and
+//!   Greeks, implied volatility, and the slice API that runs them over many rows.
+//! * [`book`]: a book's legs in trader units (VIX instruments in SPX terms), their risk per
+//!   layer, and the SPX smiles.
+//! * [`scenario`]: scenario grids — how the market moves, the revaluation of every leg, and the
+//!   Taylor explain.
+//! * [`runtime`]: where kernels run — the instruction set picked at run time and the
+//!   deterministic thread pool.
+//! * [`error`]: the errors every checked entry point returns.
 
-pub mod batch;
-pub mod black;
-pub mod dispatch;
-pub mod elementary;
+pub mod book;
 pub mod error;
-pub mod european;
-pub mod iv;
-pub mod legs;
-pub mod normal;
-pub mod parallel;
-pub mod rational_cubic;
+pub mod math;
+pub mod option;
+pub mod runtime;
 pub mod scenario;
-pub mod smile;
-
-pub use batch::{Column, Flags, GreeksOutput, InvalidRows, OptionInputs};
-pub use error::CoreError;
-pub use european::Model;
 
 #[cfg(test)]
 mod golden;

@@ -1,5 +1,5 @@
 //! SPX smiles in log-moneyness k = ln(K/F), for re-reading implied vols in scenarios
-//! (sticky moneyness). The same models and conventions as `alvh.market` (SPEC §2):
+//! (sticky moneyness). The same models and conventions as `alvh.market` (docs/method.md, Models):
 //!
 //! * raw SVI in total variance, w(k) = a + b·(ρ·(k − m) + √((k − m)² + σ²));
 //! * a quadratic in vol, vol(k) = atm + skew·k + curvature·k², i.e. w(k) = vol(k)²·T_quote.
@@ -9,7 +9,7 @@
 //! nearest smile scaled in time beyond the quotes), turned into a vol at the leg's own time:
 //! vol(k) = √((w_a·w_A(k) + w_b·w_B(k)) / T).
 
-use crate::dispatch::Arith;
+use crate::runtime::dispatch::Arith;
 
 /// The kind of a quoted smile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,7 +59,7 @@ pub fn total_variance<A: Arith>(svi: bool, params: &[f64; 5], k: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::Fused;
+    use crate::runtime::dispatch::Fused;
 
     #[test]
     fn svi_and_quadratic_match_their_formulas() {

@@ -150,3 +150,104 @@ fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
 fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
     kernel.run::<Fused>()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::math::elementary::{exp, ln};
+    use crate::math::normal::{erfcx, norm_cdf};
+    use crate::option::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
+
+    /// Whether the arithmetic a level runs with is fused: 0.1·10 − 1 is 0 when rounded after the
+    /// product and 2⁻⁵⁴ (the product's rounding error) when fused.
+    struct IsFused;
+
+    impl Kernel for IsFused {
+        type Output = bool;
+        fn run<A: Arith>(self) -> bool {
+            A::mul_add(std::hint::black_box(0.1), 10.0, -1.0) != 0.0
+        }
+    }
+
+    fn available_levels() -> Vec<Level> {
+        [Level::Baseline, Level::Avx2, Level::Avx512].into_iter().filter(|&l| l <= detected_level()).collect()
+    }
+
+    #[test]
+    fn a_level_runs_fused_arithmetic_only_where_the_cpu_has_it() {
+        assert!(!run_at(Level::Baseline, IsFused));
+        for level in [Level::Avx2, Level::Avx512] {
+            assert_eq!(run_at(level, IsFused), detected_level() > Level::Baseline, "{level:?}");
+        }
+        assert!(active_level() <= detected_level());
+        assert_eq!([Level::Baseline, Level::Avx2, Level::Avx512].map(Level::name), ["baseline", "avx2", "avx512"]);
+    }
+
+    #[test]
+    fn both_square_errors_are_exact() {
+        for a in [0.1, 1.0 / 3.0, 12_345.678_9, 1e-150, 3.0e150, -7.25] {
+            let hi = a * a;
+            assert_eq!(Separate::square_error(a, hi).to_bits(), Fused::square_error(a, hi).to_bits(), "{a}");
+        }
+    }
+
+    /// Scalar functions and a block of option prices and Greeks, one row per input.
+    struct Sample<'a> {
+        x: &'a [f64],
+        out: &'a mut Vec<[f64; 14]>,
+    }
+
+    struct Collect<'a>(&'a mut Vec<[f64; 14]>);
+
+    impl GreeksSink for Collect<'_> {
+        fn put(&mut self, row: usize, g: &Greeks) {
+            let greeks = [g.price, g.delta, g.gamma, g.vega, g.theta, g.rho, g.div_rho, g.vanna, g.volga, g.charm];
+            self.0[row][4..].copy_from_slice(&greeks);
+        }
+    }
+
+    impl Kernel for Sample<'_> {
+        type Output = ();
+        fn run<A: Arith>(self) {
+            let n = self.x.len();
+            for (row, &x) in self.out.iter_mut().zip(self.x) {
+                row[..4].copy_from_slice(&[exp::<A>(x), ln::<A>(x + 9.0), norm_cdf::<A>(x), erfcx::<A>(x.abs())]);
+            }
+            let strike: Vec<f64> = self.x.iter().map(|x| 100.0 * (1.0 + 0.05 * x)).collect();
+            let (time, vol) = (vec![0.3; n], vec![0.25; n]);
+            let (rate, div_yield, is_call) = (vec![0.04; n], vec![0.01; n], vec![true; n]);
+            let rows = Rows {
+                underlying: &vec![100.0; n],
+                strike: &strike,
+                time: &time,
+                vol: &vol,
+                rate: &rate,
+                div_yield: &div_yield,
+                is_call: &is_call,
+            };
+            greeks_block::<A, _>(Model::Bsm, &rows, &mut Scratch::default(), &mut Collect(self.out));
+        }
+    }
+
+    /// Every level this CPU has gives the baseline's results to within a few ulp (fused and
+    /// separate arithmetic round differently, nothing more).
+    #[test]
+    fn every_available_level_agrees_with_the_baseline() {
+        let x: Vec<f64> = (0..BLOCK).map(|i| -8.0 + 16.0 * i as f64 / BLOCK as f64).collect();
+        let sample = |level| {
+            let mut out = vec![[0.0; 14]; BLOCK];
+            run_at(level, Sample { x: &x, out: &mut out });
+            out
+        };
+        let baseline = sample(Level::Baseline);
+        for level in available_levels() {
+            let other = sample(level);
+            for (row, (a, b)) in baseline.iter().zip(&other).enumerate() {
+                for (column, (&u, &v)) in a.iter().zip(b).enumerate() {
+                    let tolerance = 1e-13 * u.abs().max(v.abs()) + 1e-300;
+                    assert!((u - v).abs() <= tolerance, "{level:?}, row {row}, column {column}: {u:e} vs {v:e}");
+                }
+            }
+        }
+    }
+}

@@ -13,7 +13,7 @@
 //!
 //! Both are checked against 40-digit values in `tests/golden/elementary.csv`.
 
-use crate::dispatch::Arith;
+use crate::runtime::dispatch::Arith;
 
 const LOG2_E: f64 = std::f64::consts::LOG2_E;
 // ln 2 split so that k·LN2_HI is exact for |k| < 2^11 (the fdlibm split).
@@ -153,8 +153,8 @@ pub fn exp_minus_half_square<A: Arith>(a: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::{Fused, Separate};
     use crate::golden::read_golden;
+    use crate::runtime::dispatch::{Fused, Separate};
 
     fn check<F: Fn(f64) -> f64>(name: &str, f: F, max_ulp: f64) {
         let rows = read_golden("elementary.csv");

@@ -11,8 +11,8 @@
 //! Φ(−|a|) = ½·erfcx(|a|/√2)·e^{−a²/2} carries full relative accuracy down to the smallest
 //! subnormal, which is what deep out-of-the-money prices and Greeks need.
 
-use crate::dispatch::Arith;
-use crate::elementary::{exp_minus_half_square, ln};
+use crate::math::elementary::{exp_minus_half_square, ln};
+use crate::runtime::dispatch::Arith;
 
 /// 1/√(2π).
 pub const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_677_939_946_059_934_381_868_475_858_631_164_9;
@@ -136,8 +136,8 @@ pub fn inverse_norm_cdf_approx<A: Arith>(p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::{Fused, Separate};
     use crate::golden::read_golden;
+    use crate::runtime::dispatch::{Fused, Separate};
 
     fn worst_error<F: Fn(f64) -> f64>(name: &str, f: F) -> (f64, f64) {
         let mut worst = (0.0f64, 0.0f64);

@@ -24,15 +24,15 @@
 //! | charm = −∂Δ/∂T | (r − b)·Δ − A·φ(d₁)·(b/(σ√T) − d₂/(2T)) |
 //!
 //! At expiry (T = 0) the value is the intrinsic value, delta a step (½ exactly at the money) and
-//! every other Greek 0 (SPEC §2). With σ = 0 and T > 0 the value is the discounted intrinsic value
-//! of the forward and each Greek its one-sided limit: Φ(θd) becomes a step, the φ(d₁) terms vanish,
-//! theta, rho and charm keep their carry terms. (At the money exactly, gamma, vanna and charm have
-//! no finite limit; they are reported as 0.)
+//! every other Greek 0 (docs/method.md, Models). With σ = 0 and T > 0 the value is the discounted
+//! intrinsic value of the forward and each Greek its one-sided limit: Φ(θd) becomes a step, the
+//! φ(d₁) terms vanish, theta, rho and charm keep their carry terms. (At the money exactly, gamma,
+//! vanna and charm have no finite limit; they are reported as 0.)
 
-use crate::black::{NormalisedBlock, normalised_block};
-use crate::dispatch::{Arith, BLOCK};
-use crate::elementary::{exp_and_expm1, ln, two_sum};
-use crate::normal::INV_SQRT_2PI;
+use crate::math::elementary::{exp_and_expm1, ln, two_sum};
+use crate::math::normal::INV_SQRT_2PI;
+use crate::option::black::{NormalisedBlock, normalised_block};
+use crate::runtime::dispatch::{Arith, BLOCK};
 
 /// Which pricing model: the underlying is spot (BSM) or the forward/future (Black-76).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -304,8 +304,8 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::{Kernel, Level, run_at};
     use crate::golden::read_golden;
+    use crate::runtime::dispatch::{Kernel, Level, run_at};
 
     const NAMES: [&str; 10] = ["price", "delta", "gamma", "vega", "theta", "rho", "div_rho", "vanna", "volga", "charm"];
 

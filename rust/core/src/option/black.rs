@@ -24,9 +24,9 @@
 //! The two normal tails and densities at h ± t are returned too: they are the Φ(d₁), Φ(d₂), φ(d₁)
 //! of every Greek, so the kernels pay for the erfcx and exp evaluations once.
 
-use crate::dispatch::{Arith, BLOCK};
-use crate::elementary::exp_minus_half_square;
-use crate::normal::{INV_SQRT_2PI, SQRT_HALF_PI, erfcx};
+use crate::math::elementary::exp_minus_half_square;
+use crate::math::normal::{INV_SQRT_2PI, SQRT_HALF_PI, erfcx};
+use crate::runtime::dispatch::{Arith, BLOCK};
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// η: below it (in h) the asymptotic expansion is accurate.
@@ -284,7 +284,7 @@ fn asymptotic_ratio<A: Arith>(h: f64, t: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dispatch::Fused;
+    use crate::runtime::dispatch::Fused;
 
     #[test]
     fn forms_agree_where_they_overlap() {

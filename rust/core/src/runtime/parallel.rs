@@ -165,3 +165,90 @@ where
     head.extend(tail);
     head
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Values whose sum depends on the order it is taken in (floating point is not associative).
+    fn value(row: usize) -> f64 {
+        let x = row as f64;
+        (x * 0.618_033_988_749_895).sin() * 10f64.powi((row % 31) as i32 - 15)
+    }
+
+    /// Per-chunk sums, in chunk order, as `split_recursively` returns them on a pool of `threads`.
+    fn chunk_sums_on(threads: usize, chunk: usize, rows: usize) -> Vec<u64> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let sums = pool.install(|| {
+            split_recursively(chunk, 0, rows, (), &|range: Range<usize>, ()| range.map(value).sum::<f64>())
+        });
+        sums.iter().map(|s| s.to_bits()).collect()
+    }
+
+    #[test]
+    fn results_are_bit_identical_for_any_thread_count() {
+        for (chunk, rows) in [(7, 1000), (CHUNK, 5 * CHUNK + 3)] {
+            let serial: Vec<u64> = (0..rows)
+                .step_by(chunk)
+                .map(|s| (s..(s + chunk).min(rows)).map(value).sum::<f64>().to_bits())
+                .collect();
+            for threads in [1, 2, 3, 8] {
+                assert_eq!(chunk_sums_on(threads, chunk, rows), serial, "{threads} threads, chunk {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn chunks_cover_the_rows_in_order() {
+        for (chunk, rows) in [(4, 0), (4, 1), (4, 4), (4, 5), (4, 23), (3, 1000)] {
+            let ranges = map_chunks_of(chunk, rows, (), &|range, ()| range);
+            let mut next = 0;
+            for (k, range) in ranges.iter().enumerate() {
+                assert_eq!(range.start, next, "chunk {chunk}, rows {rows}: {ranges:?}");
+                let expected_len = if k + 1 < ranges.len() { chunk } else { rows - next };
+                assert_eq!(range.len(), expected_len, "chunk {chunk}, rows {rows}: {ranges:?}");
+                next = range.end;
+            }
+            assert_eq!(next, rows);
+            assert_eq!(ranges.len(), rows.div_ceil(chunk).max(1));
+        }
+    }
+
+    /// Each chunk gets exactly its own rows of every output, whatever their kind.
+    #[test]
+    fn outputs_are_split_at_the_chunk_boundaries() {
+        let rows = 2 * CHUNK + 77;
+        let mut first = vec![0.0; rows];
+        let mut flags = vec![0u8; rows];
+        let mut matrix = vec![0.0; 3 * rows];
+        let outputs = ((first.as_mut_slice(), flags.as_mut_slice()), Some(RowMajor { data: &mut matrix, width: 3 }));
+        map_chunks(rows, outputs, &|range: Range<usize>, ((a, b), m)| {
+            let m = m.expect("the matrix");
+            assert_eq!((a.len(), b.len(), m.data.len()), (range.len(), range.len(), 3 * range.len()));
+            for (i, row) in range.enumerate() {
+                a[i] = row as f64;
+                b[i] = (row % 251) as u8;
+                m.data[3 * i..3 * i + 3].fill(row as f64);
+            }
+        });
+        assert!(first.iter().enumerate().all(|(row, &v)| v == row as f64));
+        assert!(flags.iter().enumerate().all(|(row, &v)| v == (row % 251) as u8));
+        assert!(matrix.chunks(3).enumerate().all(|(row, r)| r.iter().all(|&v| v == row as f64)));
+    }
+
+    #[test]
+    fn for_each_chunk_passes_each_chunks_first_row() {
+        let mut out = vec![0.0; CHUNK + 5];
+        for_each_chunk(out.as_mut_slice(), &|first, part: &mut [f64]| {
+            for (i, v) in part.iter_mut().enumerate() {
+                *v = (first + i) as f64;
+            }
+        });
+        assert!(out.iter().enumerate().all(|(row, &v)| v == row as f64));
+    }
+
+    #[test]
+    fn the_pool_has_at_least_one_thread() {
+        assert!(thread_count() >= 1);
+    }
+}

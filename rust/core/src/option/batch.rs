@@ -1,232 +1,18 @@
-//! The slice API: prices and Greeks of many options at once.
+//! The slice API: prices, Greeks and implied volatilities of many options at once.
 //!
-//! Each input is a [`Column`]: one value for every row, or one value per row. Rows are processed
-//! in blocks of [`BLOCK`]: the block's inputs are gathered into small stack arrays (broadcasting
-//! scalars for free), the branch-free per-row formulas run over them — which LLVM vectorises at
-//! the instruction-set level chosen by [`crate::dispatch`] — and results go straight into the
-//! caller's output slices. Chunks of rows run in parallel ([`crate::parallel`]).
-//!
-//! Invalid rows: a NaN or infinite input gives NaN outputs for that row only. A value outside its
-//! domain (underlying or strike ≤ 0, time or vol < 0) is an error naming the argument, row and
-//! value — or, with [`InvalidRows::Nan`], NaN outputs for that row.
+//! Rows are processed in blocks of [`BLOCK`]: the block's inputs are gathered into small stack
+//! arrays (`Block`), the branch-free per-row formulas run over them — which LLVM vectorises at
+//! the instruction-set level chosen by [`crate::runtime::dispatch`] — and results go straight into
+//! the caller's output slices. Chunks of rows run in parallel ([`crate::runtime::parallel`]).
+//! Invalid rows are handled as [`crate::option::inputs`] describes.
 
-use crate::dispatch::{self, Arith, BLOCK, Kernel};
 use crate::error::CoreError;
-use crate::european::{self, Model};
-use crate::iv;
-use crate::parallel::{SplitRows, for_each_chunk};
+use crate::option::european::{self, Model};
+use crate::option::inputs::{Block, Column, InvalidRows, OptionInputs};
+use crate::option::iv;
+use crate::runtime::dispatch::{self, Arith, BLOCK, Kernel};
+use crate::runtime::parallel::{SplitRows, for_each_chunk};
 use std::sync::atomic::{AtomicBool, Ordering};
-
-/// One input: a single value for every row, or one value per row.
-#[derive(Clone, Copy, Debug)]
-pub enum Column<'a> {
-    /// The same value in every row.
-    Scalar(f64),
-    /// One value per row.
-    Values(&'a [f64]),
-}
-
-/// A per-row flag (call or put): a single value, or one per row.
-#[derive(Clone, Copy, Debug)]
-pub enum Flags<'a> {
-    /// The same flag in every row.
-    Scalar(bool),
-    /// One flag per row.
-    Values(&'a [bool]),
-}
-
-impl Column<'_> {
-    /// Rows `first..first + into.len()` into `into` (a scalar broadcast).
-    #[inline(always)]
-    pub(crate) fn gather(&self, first: usize, into: &mut [f64]) {
-        match self {
-            Column::Scalar(v) => into.fill(*v),
-            Column::Values(values) => into.copy_from_slice(&values[first..first + into.len()]),
-        }
-    }
-
-    pub(crate) fn check_length(&self, argument: &'static str, expected: usize) -> Result<(), CoreError> {
-        match self {
-            Column::Values(v) if v.len() != expected => Err(CoreError::Length { argument, length: v.len(), expected }),
-            _ => Ok(()),
-        }
-    }
-
-    /// The first row whose finite value breaks `allowed` (NaN and ±∞ never do: they only give
-    /// NaN outputs).
-    fn first_violation(
-        &self,
-        argument: &'static str,
-        rows: usize,
-        ok: impl Fn(f64) -> bool,
-        allowed: &'static str,
-    ) -> Option<CoreError> {
-        let bad = |v: f64| v.is_finite() && !ok(v);
-        let row = match self {
-            Column::Scalar(v) => (rows > 0 && bad(*v)).then_some(0),
-            Column::Values(values) => values.iter().position(|&v| bad(v)),
-        }?;
-        let value = match self {
-            Column::Scalar(v) => *v,
-            Column::Values(values) => values[row],
-        };
-        Some(CoreError::Domain { argument, row, value, allowed })
-    }
-}
-
-impl Flags<'_> {
-    #[inline(always)]
-    fn gather(&self, first: usize, into: &mut [bool]) {
-        match self {
-            Flags::Scalar(v) => into.fill(*v),
-            Flags::Values(values) => into.copy_from_slice(&values[first..first + into.len()]),
-        }
-    }
-}
-
-/// What to do with a row whose input is outside its domain.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InvalidRows {
-    /// Return an error naming the first such row.
-    Raise,
-    /// Give that row NaN outputs.
-    Nan,
-}
-
-/// The inputs of a batch of options.
-#[derive(Clone, Copy, Debug)]
-pub struct OptionInputs<'a> {
-    /// BSM (underlying = spot) or Black-76 (underlying = forward).
-    pub model: Model,
-    /// Spot (BSM) or forward (Black-76), > 0.
-    pub underlying: Column<'a>,
-    /// Strike, > 0.
-    pub strike: Column<'a>,
-    /// Years to expiry, ≥ 0.
-    pub time_to_expiry: Column<'a>,
-    /// Volatility (decimal), ≥ 0. Ignored by implied volatility.
-    pub vol: Column<'a>,
-    /// Continuously compounded rate.
-    pub rate: Column<'a>,
-    /// Continuous dividend yield (BSM only).
-    pub div_yield: Column<'a>,
-    /// Call (true) or put (false).
-    pub is_call: Flags<'a>,
-}
-
-const POSITIVE: &str = "> 0 (NaN or infinity gives a NaN row)";
-const NON_NEGATIVE: &str = ">= 0 (NaN or infinity gives a NaN row)";
-
-impl OptionInputs<'_> {
-    fn check_lengths(&self, rows: usize, with_vol: bool) -> Result<(), CoreError> {
-        self.underlying.check_length("underlying", rows)?;
-        self.strike.check_length("strike", rows)?;
-        self.time_to_expiry.check_length("time_to_expiry", rows)?;
-        if with_vol {
-            self.vol.check_length("vol", rows)?;
-        }
-        self.rate.check_length("rate", rows)?;
-        self.div_yield.check_length("div_yield", rows)?;
-        match self.is_call {
-            Flags::Values(v) if v.len() != rows => {
-                Err(CoreError::Length { argument: "is_call", length: v.len(), expected: rows })
-            }
-            _ => Ok(()),
-        }
-    }
-
-    /// The first out-of-domain value, in argument order.
-    fn first_domain_error(&self, rows: usize, with_vol: bool) -> Option<CoreError> {
-        self.underlying
-            .first_violation("underlying", rows, |v| v > 0.0, POSITIVE)
-            .or_else(|| self.strike.first_violation("strike", rows, |v| v > 0.0, POSITIVE))
-            .or_else(|| self.time_to_expiry.first_violation("time_to_expiry", rows, |v| v >= 0.0, NON_NEGATIVE))
-            .or_else(|| with_vol.then(|| self.vol.first_violation("vol", rows, |v| v >= 0.0, NON_NEGATIVE)).flatten())
-    }
-}
-
-/// The rows' inputs gathered for one block.
-pub(crate) struct Block {
-    pub(crate) len: usize,
-    pub(crate) underlying: [f64; BLOCK],
-    pub(crate) strike: [f64; BLOCK],
-    pub(crate) time: [f64; BLOCK],
-    pub(crate) vol: [f64; BLOCK],
-    pub(crate) rate: [f64; BLOCK],
-    pub(crate) div_yield: [f64; BLOCK],
-    pub(crate) is_call: [bool; BLOCK],
-}
-
-impl Block {
-    pub(crate) fn new() -> Block {
-        Block {
-            len: 0,
-            underlying: [0.0; BLOCK],
-            strike: [0.0; BLOCK],
-            time: [0.0; BLOCK],
-            vol: [0.0; BLOCK],
-            rate: [0.0; BLOCK],
-            div_yield: [0.0; BLOCK],
-            is_call: [true; BLOCK],
-        }
-    }
-
-    /// Gather rows `[first, first + len)`; `vol` may be another column (the price, for implied vol).
-    #[inline(always)]
-    pub(crate) fn gather(&mut self, inputs: &OptionInputs, vol: &Column, first: usize, len: usize) {
-        let b = self;
-        b.len = len;
-        inputs.underlying.gather(first, &mut b.underlying[..len]);
-        inputs.strike.gather(first, &mut b.strike[..len]);
-        inputs.time_to_expiry.gather(first, &mut b.time[..len]);
-        vol.gather(first, &mut b.vol[..len]);
-        inputs.rate.gather(first, &mut b.rate[..len]);
-        inputs.div_yield.gather(first, &mut b.div_yield[..len]);
-        inputs.is_call.gather(first, &mut b.is_call[..len]);
-    }
-
-    /// The block's rows as slices.
-    #[inline(always)]
-    pub(crate) fn rows(&self) -> european::Rows<'_> {
-        let n = self.len;
-        european::Rows {
-            underlying: &self.underlying[..n],
-            strike: &self.strike[..n],
-            time: &self.time[..n],
-            vol: &self.vol[..n],
-            rate: &self.rate[..n],
-            div_yield: &self.div_yield[..n],
-            is_call: &self.is_call[..n],
-        }
-    }
-
-    /// Which rows are computable (every input finite and in its domain, `vol` checked as ≥ 0);
-    /// sets `out_of_domain_seen` if a row is out of its domain.
-    #[inline(always)]
-    pub(crate) fn validity(&self, out_of_domain_seen: &mut bool) -> [bool; BLOCK] {
-        let mut ok = [false; BLOCK];
-        let mut out_of_domain_rows = 0usize;
-        for i in 0..self.len {
-            let (u, k, t, v) = (self.underlying[i], self.strike[i], self.time[i], self.vol[i]);
-            let finite = u.is_finite()
-                && k.is_finite()
-                && t.is_finite()
-                && v.is_finite()
-                && self.rate[i].is_finite()
-                && self.div_yield[i].is_finite();
-            // ±∞ and NaN are not "out of domain": they give a NaN row without an error.
-            let below = |value: f64, limit: f64, inclusive: bool| {
-                value.is_finite() && (value < limit || (inclusive && value == limit))
-            };
-            let out_of_domain =
-                below(u, 0.0, true) || below(k, 0.0, true) || below(t, 0.0, false) || below(v, 0.0, false);
-            ok[i] = finite && !out_of_domain;
-            out_of_domain_rows += usize::from(out_of_domain);
-        }
-        *out_of_domain_seen |= out_of_domain_rows > 0;
-        ok
-    }
-}
 
 /// Value and Greeks output slices, one value per row. `div_rho` is only filled for BSM.
 pub struct GreeksOutput<'a> {
@@ -505,9 +291,146 @@ fn implied_vol_rows<A: Arith, const BLACK76: bool>(k: ImpliedVolKernel) {
     let (vol, status) = k.out;
     let mut block = Block::new();
     let mut forward = european::ForwardBlock::new();
-    let mut normalised = crate::black::NormalisedBlock::new();
+    let mut normalised = crate::option::black::NormalisedBlock::new();
     for (b, (vol, status)) in vol.chunks_mut(BLOCK).zip(status.chunks_mut(BLOCK)).enumerate() {
         block.gather(k.inputs, k.price, k.first + b * BLOCK, vol.len());
         iv::implied_vol_block::<A>(model, &block.rows(), &mut forward, &mut normalised, vol, status);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::option::inputs::Flags;
+    use crate::runtime::parallel::CHUNK;
+
+    const NON_NEGATIVE_TEXT: &str = ">= 0 (NaN or infinity gives a NaN row)";
+
+    fn bsm<'a>(underlying: Column<'a>, strike: Column<'a>, vol: Column<'a>, is_call: Flags<'a>) -> OptionInputs<'a> {
+        OptionInputs {
+            model: Model::Bsm,
+            underlying,
+            strike,
+            time_to_expiry: Column::Scalar(0.25),
+            vol,
+            rate: Column::Scalar(0.03),
+            div_yield: Column::Scalar(0.01),
+            is_call,
+        }
+    }
+
+    fn prices(inputs: &OptionInputs, rows: usize, invalid: InvalidRows) -> Result<Vec<f64>, CoreError> {
+        let mut out = vec![0.0; rows];
+        price(inputs, invalid, &mut out)?;
+        Ok(out)
+    }
+
+    #[test]
+    fn a_scalar_is_the_same_value_in_every_row() {
+        let strike = [90.0, 100.0, 110.0, 125.0];
+        let spots = [100.0; 4];
+        let vols = [0.2; 4];
+        let calls = [true; 4];
+        let strikes = Column::Values(&strike);
+        let broadcast = bsm(Column::Scalar(100.0), strikes, Column::Scalar(0.2), Flags::Scalar(true));
+        let spelled_out = bsm(Column::Values(&spots), strikes, Column::Values(&vols), Flags::Values(&calls));
+        let a = prices(&broadcast, 4, InvalidRows::Raise).unwrap();
+        let b = prices(&spelled_out, 4, InvalidRows::Raise).unwrap();
+        assert_eq!(
+            a.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        );
+        // All scalars: the output length sets the number of rows.
+        let scalars = bsm(Column::Scalar(100.0), Column::Scalar(110.0), Column::Scalar(0.2), Flags::Scalar(true));
+        let c = prices(&scalars, 3, InvalidRows::Raise).unwrap();
+        assert!(c.iter().all(|v| v.to_bits() == a[2].to_bits()), "{c:?} vs {}", a[2]);
+    }
+
+    #[test]
+    fn an_array_of_another_length_is_an_error_naming_it() {
+        let strike = [90.0, 100.0, 110.0];
+        let calls = [true, false];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Scalar(true));
+        assert_eq!(
+            prices(&inputs, 4, InvalidRows::Raise),
+            Err(CoreError::Length { argument: "strike", length: 3, expected: 4 })
+        );
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Values(&calls));
+        assert_eq!(
+            prices(&inputs, 3, InvalidRows::Raise),
+            Err(CoreError::Length { argument: "is_call", length: 2, expected: 3 })
+        );
+        // Implied vol checks its price column and status output too; the vol column is ignored.
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Values(&[0.2]), Flags::Scalar(true));
+        let (mut vol, mut status) = (vec![0.0; 3], vec![0u8; 3]);
+        assert_eq!(
+            implied_vol(&inputs, &Column::Values(&[1.0, 2.0]), &mut vol, &mut status),
+            Err(CoreError::Length { argument: "price", length: 2, expected: 3 })
+        );
+        let mut short_status = vec![0u8; 2];
+        assert_eq!(
+            implied_vol(&inputs, &Column::Scalar(5.0), &mut vol, &mut short_status),
+            Err(CoreError::Length { argument: "status", length: 2, expected: 3 })
+        );
+    }
+
+    #[test]
+    fn an_out_of_domain_row_raises_or_gives_nan_and_a_nan_input_gives_nan() {
+        let vols = [0.2, 0.25, -0.1, 0.3];
+        let inputs = bsm(Column::Scalar(100.0), Column::Scalar(100.0), Column::Values(&vols), Flags::Scalar(false));
+        let error = prices(&inputs, 4, InvalidRows::Raise).unwrap_err();
+        assert_eq!(error, CoreError::Domain { argument: "vol", row: 2, value: -0.1, allowed: NON_NEGATIVE_TEXT });
+        let nan = prices(&inputs, 4, InvalidRows::Nan).unwrap();
+        assert!(nan[2].is_nan() && nan.iter().enumerate().all(|(i, v)| i == 2 || v.is_finite()), "{nan:?}");
+        // NaN and infinity are not out of domain: they give a NaN row, even when raising.
+        let strikes = [100.0, f64::NAN, f64::INFINITY];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strikes), Column::Scalar(0.2), Flags::Scalar(true));
+        let out = prices(&inputs, 3, InvalidRows::Raise).unwrap();
+        assert!(out[0].is_finite() && out[1].is_nan() && out[2].is_nan(), "{out:?}");
+    }
+
+    /// Rows straddling the chunk and block boundaries get exactly the value they get alone.
+    #[test]
+    fn a_row_does_not_depend_on_its_neighbours_or_its_chunk() {
+        let rows = 2 * CHUNK + 3 * BLOCK + 5;
+        let strike: Vec<f64> = (0..rows).map(|i| 60.0 + (i % 997) as f64 * 0.08).collect();
+        let calls: Vec<bool> = (0..rows).map(|i| i % 3 != 0).collect();
+        let all = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.3), Flags::Values(&calls));
+        let together = prices(&all, rows, InvalidRows::Raise).unwrap();
+        for row in [0, BLOCK - 1, BLOCK, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, rows - 1] {
+            let alone =
+                bsm(Column::Scalar(100.0), Column::Scalar(strike[row]), Column::Scalar(0.3), Flags::Scalar(calls[row]));
+            let value = prices(&alone, 1, InvalidRows::Raise).unwrap()[0];
+            assert_eq!(value.to_bits(), together[row].to_bits(), "row {row}");
+        }
+    }
+
+    #[test]
+    fn greeks_give_the_same_values_as_price() {
+        let strike = [80.0, 100.0, 120.0];
+        let inputs = bsm(Column::Scalar(100.0), Column::Values(&strike), Column::Scalar(0.2), Flags::Scalar(false));
+        let mut columns = vec![vec![0.0; 3]; 10];
+        let [price_column, delta, gamma, vega, theta, rho, vanna, volga, charm, div_rho] = columns.as_mut_slice()
+        else {
+            unreachable!("ten columns")
+        };
+        let out = GreeksOutput {
+            price: price_column,
+            delta,
+            gamma,
+            vega,
+            theta,
+            rho,
+            vanna,
+            volga,
+            charm,
+            div_rho: Some(div_rho),
+        };
+        greeks(&inputs, InvalidRows::Raise, out).unwrap();
+        let expected = prices(&inputs, 3, InvalidRows::Raise).unwrap();
+        assert_eq!(columns[0], expected);
+        // A put's delta is in (−1, 0), its div_rho positive.
+        assert!(columns[1].iter().all(|&d| -1.0 < d && d < 0.0), "{:?}", columns[1]);
+        assert!(columns[9].iter().all(|&q| q > 0.0), "{:?}", columns[9]);
     }
 }

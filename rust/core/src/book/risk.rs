@@ -1,25 +1,7 @@
-//! Book legs in trader units, with VIX instruments mapped into SPX terms, summed per layer.
+//! The risk of a book: every leg valued once, its raw Greeks turned into the trader-unit metrics
+//! of [`Metric`], and the metrics summed per layer.
 //!
-//! Legs are a struct of arrays ([`LegInputs`]), one row per leg, of four kinds ([`LegKind`]):
-//! SPX options (BSM on spot), VIX options (Black-76 on the VIX future of their expiry), VIX futures,
-//! and variance swaps. Each row gets the trader-unit metrics of [`Metric`] (SPEC §2):
-//!
-//! | metric | definition |
-//! |---|---|
-//! | market_value | q·m·V ($; futures 0, variance swaps their mark-to-market) |
-//! | delta, dollar_delta | q·m·Δ in units of the leg's own underlying, and × that underlying |
-//! | gamma, dollar_gamma | q·m·Γ per point, and q·m·Γ·U²/100 ($ delta per 1 % move) |
-//! | vega | $ per point of the leg's own vol (q·m·∂V/∂σ/100) |
-//! | theta | $ per calendar day (q·m·(−∂V/∂T)/365) |
-//! | rho | $ per 1 % of rate |
-//! | vanna | shares of delta per vol point; volga: $ vega per vol point; charm: shares per day |
-//! | spx_delta, spx_dollar_delta | SPX shares-equivalent delta and × S |
-//! | spx_gamma | SPX-equivalent gamma per SPX point |
-//! | spx_vega | $ per SPX implied-vol point |
-//! | tw_vega | spx_vega·√(30/DTE), DTE floored at 1 |
-//! | unrealized_pnl | q·m·(V − entry price); NaN without an entry price |
-//!
-//! VIX instruments in SPX terms (SPEC §2): with F the leg's future, β(τ) its term-structure beta,
+//! VIX instruments in SPX terms (docs/method.md, Models): with F the leg's future, β(τ) its term-structure beta,
 //! β the SPX→VIX log-beta and VIX/S the index levels, dF/dS = β(τ)·β·VIX/S and one SPX vol
 //! point moves VIX one point, so spx_delta = q·m·∂V/∂F·β(τ)·β·VIX/S and
 //! spx_vega = q·m·∂V/∂F·β(τ) (per SPX vol point). spx_gamma adds the curvature of F(S):
@@ -34,171 +16,12 @@
 //! Per-layer sums ([`LayerTotals`]) are reduced per chunk and combined in chunk order, so they
 //! are bit-identical for any thread count.
 
-use crate::batch::Column;
-use crate::dispatch::{self, Arith, BLOCK, Kernel};
-use crate::elementary::exp;
+use crate::book::legs::{BUCKETS, LegInputs, LegKind, LinkInputs, Metric, bucket};
 use crate::error::CoreError;
-use crate::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
-use crate::parallel::{SplitRows, map_chunks};
-
-/// What a leg is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum LegKind {
-    /// An SPX (or SPXW) option: BSM on spot.
-    SpxOption = 0,
-    /// A VIX option: Black-76 on the VIX future of its expiry.
-    VixOption = 1,
-    /// A VIX future (VX or VXM).
-    VixFuture = 2,
-    /// A variance swap on SPX.
-    VarianceSwap = 3,
-}
-
-/// The per-leg metrics, in column order (see the module table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Metric {
-    /// $ market value.
-    MarketValue,
-    /// Own-underlying delta (units of the underlying).
-    Delta,
-    /// Own-underlying $ delta.
-    DollarDelta,
-    /// Own-underlying gamma per point.
-    Gamma,
-    /// $ delta change per 1 % move of the own underlying.
-    DollarGamma,
-    /// $ per own vol point.
-    Vega,
-    /// $ per day.
-    Theta,
-    /// $ per 1 % rate.
-    Rho,
-    /// Delta change per own vol point.
-    Vanna,
-    /// $ vega change per own vol point.
-    Volga,
-    /// Delta change per day.
-    Charm,
-    /// SPX shares-equivalent delta.
-    SpxDelta,
-    /// SPX $ delta.
-    SpxDollarDelta,
-    /// SPX-equivalent gamma per SPX point.
-    SpxGamma,
-    /// $ per SPX vol point.
-    SpxVega,
-    /// Time-weighted SPX vega.
-    TimeWeightedVega,
-    /// $ unrealized P&L against the entry price.
-    UnrealizedPnl,
-}
-
-impl Metric {
-    /// Every metric, in column order.
-    pub const ALL: [Metric; 17] = [
-        Metric::MarketValue,
-        Metric::Delta,
-        Metric::DollarDelta,
-        Metric::Gamma,
-        Metric::DollarGamma,
-        Metric::Vega,
-        Metric::Theta,
-        Metric::Rho,
-        Metric::Vanna,
-        Metric::Volga,
-        Metric::Charm,
-        Metric::SpxDelta,
-        Metric::SpxDollarDelta,
-        Metric::SpxGamma,
-        Metric::SpxVega,
-        Metric::TimeWeightedVega,
-        Metric::UnrealizedPnl,
-    ];
-    /// Number of metrics.
-    pub const COUNT: usize = Metric::ALL.len();
-
-    /// The column name (as the Python layer spells it).
-    pub fn name(self) -> &'static str {
-        match self {
-            Metric::MarketValue => "market_value",
-            Metric::Delta => "delta",
-            Metric::DollarDelta => "dollar_delta",
-            Metric::Gamma => "gamma",
-            Metric::DollarGamma => "dollar_gamma",
-            Metric::Vega => "vega",
-            Metric::Theta => "theta",
-            Metric::Rho => "rho",
-            Metric::Vanna => "vanna",
-            Metric::Volga => "volga",
-            Metric::Charm => "charm",
-            Metric::SpxDelta => "spx_delta",
-            Metric::SpxDollarDelta => "spx_dollar_delta",
-            Metric::SpxGamma => "spx_gamma",
-            Metric::SpxVega => "spx_vega",
-            Metric::TimeWeightedVega => "tw_vega",
-            Metric::UnrealizedPnl => "unrealized_pnl",
-        }
-    }
-}
-
-/// Maturity buckets of SPEC §2 by DTE: 0–7, 8–21, 22–45, 46–90, 90+.
-pub const BUCKET_UPPER_DTE: [f64; 4] = [7.0, 21.0, 45.0, 90.0];
-/// Number of maturity buckets.
-pub const BUCKETS: usize = BUCKET_UPPER_DTE.len() + 1;
-
-/// The maturity bucket of a DTE.
-#[inline(always)]
-pub fn bucket(dte: f64) -> usize {
-    BUCKET_UPPER_DTE.iter().map(|&upper| usize::from(dte > upper)).sum()
-}
-
-/// One row per leg. Option inputs are ignored by futures; see the module docs for variance swaps.
-pub struct LegInputs<'a> {
-    /// [`LegKind`] codes.
-    pub kind: &'a [u8],
-    /// Signed contracts (variance swaps: signed vega notional in $ per vol point).
-    pub quantity: &'a [f64],
-    /// Contract multiplier (variance swaps: 1).
-    pub multiplier: &'a [f64],
-    /// SPX spot (SPX options) or the leg's VIX future (VIX options and futures).
-    pub underlying: &'a [f64],
-    /// Option strike; variance swap strike vol (decimal).
-    pub strike: &'a [f64],
-    /// Years to expiry.
-    pub time_to_expiry: &'a [f64],
-    /// Implied vol (decimal): SPX smile vol, VIX option vol, variance swap implied vol.
-    pub vol: &'a [f64],
-    /// Rate.
-    pub rate: Column<'a>,
-    /// SPX dividend yield (SPX options).
-    pub div_yield: &'a [f64],
-    /// Call (true) or put (options).
-    pub is_call: &'a [bool],
-    /// Calendar days to expiry (buckets and time-weighted vega).
-    pub dte: &'a [f64],
-    /// β(τ) of the leg's VIX future (VIX legs; ignored otherwise).
-    pub term_beta: &'a [f64],
-    /// Entry price per unit (NaN when unknown).
-    pub entry_price: &'a [f64],
-    /// Variance swaps: remaining fraction of the term f.
-    pub remaining_fraction: &'a [f64],
-    /// Variance swaps: accrued realised variance (1 − f)·σ_R² (decimal²).
-    pub accrued_variance: &'a [f64],
-    /// Layer index of each leg, < `layers`.
-    pub layer: &'a [u32],
-}
-
-/// The market scalars the SPX-equivalent mapping needs.
-#[derive(Clone, Copy, Debug)]
-pub struct LinkInputs {
-    /// SPX spot.
-    pub spx_spot: f64,
-    /// Spot VIX.
-    pub vix_spot: f64,
-    /// β in ln(VIX′/VIX) = β·ln(S′/S).
-    pub log_beta: f64,
-}
+use crate::math::elementary::exp;
+use crate::option::european::{Greeks, GreeksSink, Model, Rows, Scratch, greeks_block};
+use crate::runtime::dispatch::{self, Arith, BLOCK, Kernel};
+use crate::runtime::parallel::{SplitRows, map_chunks};
 
 /// Sums per layer: `metrics[layer][metric]` and `vega_by_bucket[layer][bucket]` (SPX vega).
 #[derive(Clone, Debug, PartialEq)]
@@ -241,52 +64,6 @@ impl SplitRows for LegOutputs<'_> {
     fn split_rows(self, mid: usize) -> (Self, Self) {
         let (left, right) = self.columns.into_iter().map(|c| c.split_at_mut(mid)).unzip();
         (LegOutputs { columns: left }, LegOutputs { columns: right })
-    }
-}
-
-impl LegInputs<'_> {
-    /// Check lengths, kinds and layer indices; the number of legs.
-    pub(crate) fn check(&self, layers: usize) -> Result<usize, CoreError> {
-        let rows = self.kind.len();
-        let columns: [(&'static str, usize); 14] = [
-            ("quantity", self.quantity.len()),
-            ("multiplier", self.multiplier.len()),
-            ("underlying", self.underlying.len()),
-            ("strike", self.strike.len()),
-            ("time_to_expiry", self.time_to_expiry.len()),
-            ("vol", self.vol.len()),
-            ("div_yield", self.div_yield.len()),
-            ("is_call", self.is_call.len()),
-            ("dte", self.dte.len()),
-            ("term_beta", self.term_beta.len()),
-            ("entry_price", self.entry_price.len()),
-            ("remaining_fraction", self.remaining_fraction.len()),
-            ("accrued_variance", self.accrued_variance.len()),
-            ("layer", self.layer.len()),
-        ];
-        for (argument, length) in columns {
-            if length != rows {
-                return Err(CoreError::Length { argument, length, expected: rows });
-            }
-        }
-        self.rate.check_length("rate", rows)?;
-        if let Some(row) = self.kind.iter().position(|&k| k > LegKind::VarianceSwap as u8) {
-            return Err(CoreError::Domain {
-                argument: "kind",
-                row,
-                value: f64::from(self.kind[row]),
-                allowed: "a leg kind code 0 (SPX option), 1 (VIX option), 2 (VIX future) or 3 (variance swap)",
-            });
-        }
-        if let Some(row) = self.layer.iter().position(|&l| l as usize >= layers) {
-            return Err(CoreError::Domain {
-                argument: "layer",
-                row,
-                value: f64::from(self.layer[row]),
-                allowed: "a layer index below the number of layers",
-            });
-        }
-        Ok(rows)
     }
 }
 
@@ -560,5 +337,115 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
         let dte = legs.dte[i];
         m[Metric::TimeWeightedVega as usize][i] = spx_vega * (30.0 / if dte > 1.0 { dte } else { 1.0 }).sqrt();
         m[Metric::UnrealizedPnl as usize][i] = size * (price - legs.entry_price[i]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::book::sample::{Book, LAYERS, LINK, book};
+    use crate::option::batch::price;
+    use crate::option::inputs::{Column, Flags, InvalidRows, OptionInputs};
+    use crate::runtime::parallel::CHUNK;
+
+    /// Per-leg metrics, `[metric][leg]`, and the per-layer totals.
+    fn risk(b: &Book) -> (Vec<Vec<f64>>, LayerTotals) {
+        let rows = b.kind.len();
+        let mut per_leg = vec![vec![0.0; rows]; Metric::COUNT];
+        let outputs = LegOutputs { columns: per_leg.iter_mut().map(|c| c.as_mut_slice()).collect() };
+        let totals = book_risk(&b.legs(), LINK, LAYERS, Some(outputs)).unwrap();
+        (per_leg, totals)
+    }
+
+    fn assert_close(actual: f64, expected: f64, scale: f64, what: &str) {
+        assert!((actual - expected).abs() <= 1e-13 * scale, "{what}: {actual} vs {expected} (scale {scale})");
+    }
+
+    /// The per-layer sums (in lanes, per block, per chunk) against a plain loop over the legs.
+    #[test]
+    fn layer_totals_are_the_sums_of_the_legs() {
+        for (rows, single) in [(7, 0), (3 * BLOCK + 17, 2 * BLOCK), (CHUNK + 2 * BLOCK + 9, CHUNK + BLOCK)] {
+            let b = book(rows, single);
+            let (per_leg, totals) = risk(&b);
+            for layer in 0..LAYERS {
+                let in_layer = |i: &usize| b.layer[*i] as usize == layer;
+                for metric in Metric::ALL {
+                    let column = &per_leg[metric as usize];
+                    let expected: f64 = (0..rows).filter(in_layer).map(|i| column[i]).sum();
+                    let scale: f64 = (0..rows).filter(in_layer).map(|i| column[i].abs()).sum();
+                    let what = format!("{rows} legs, layer {layer}, {}", metric.name());
+                    assert_close(totals.metrics[layer][metric as usize], expected, scale, &what);
+                }
+                for bucket_index in 0..BUCKETS {
+                    let spx_vega = &per_leg[Metric::SpxVega as usize];
+                    let legs = (0..rows).filter(in_layer).filter(|&i| bucket(b.dte[i]) == bucket_index);
+                    let (expected, scale) = legs.fold((0.0, 0.0), |(s, a), i| (s + spx_vega[i], a + spx_vega[i].abs()));
+                    let what = format!("{rows} legs, layer {layer}, bucket {bucket_index}");
+                    assert_close(totals.vega_by_bucket[layer][bucket_index], expected, scale, &what);
+                }
+            }
+            // Asking for the per-leg columns does not change the sums.
+            let without = book_risk(&b.legs(), LINK, LAYERS, None).unwrap();
+            assert_eq!(without, totals);
+        }
+    }
+
+    /// Spot checks of the metric definitions: an SPX option's market value is q·m·V with V the
+    /// BSM price; a future's is 0 with delta q·m; a VIX leg's SPX vega is its delta times β(τ).
+    #[test]
+    fn metrics_follow_their_definitions() {
+        let b = book(10, 0);
+        let (per_leg, _) = risk(&b);
+        let legs = b.legs();
+        let mut value = vec![0.0; 10];
+        let inputs = OptionInputs {
+            model: Model::Bsm,
+            underlying: Column::Values(legs.underlying),
+            strike: Column::Values(legs.strike),
+            time_to_expiry: Column::Values(legs.time_to_expiry),
+            vol: Column::Values(legs.vol),
+            rate: legs.rate,
+            div_yield: Column::Values(legs.div_yield),
+            is_call: Flags::Values(legs.is_call),
+        };
+        price(&inputs, InvalidRows::Raise, &mut value).unwrap();
+        let metric = |m: Metric, i: usize| per_leg[m as usize][i];
+        for i in 0..10 {
+            let size = b.quantity[i] * b.multiplier[i];
+            if b.kind[i] == LegKind::SpxOption as u8 {
+                assert_close(metric(Metric::MarketValue, i), size * value[i], (size * value[i]).abs(), "SPX value");
+                assert_eq!(metric(Metric::SpxDelta, i), metric(Metric::Delta, i));
+            }
+            if b.kind[i] == LegKind::VixFuture as u8 {
+                assert_eq!(metric(Metric::MarketValue, i), 0.0);
+                assert_eq!(metric(Metric::Delta, i), size);
+            }
+            if b.kind[i] == LegKind::VixFuture as u8 || b.kind[i] == LegKind::VixOption as u8 {
+                let expected = metric(Metric::Delta, i) * b.term_beta[i];
+                assert_close(metric(Metric::SpxVega, i), expected, expected.abs(), "VIX leg SPX vega");
+            }
+        }
+    }
+
+    #[test]
+    fn single_layer_needs_a_full_block_of_one_layer() {
+        let mut layer = [2u32; BLOCK];
+        assert_eq!(single_layer(&layer), Some(2));
+        assert_eq!(single_layer(&layer[..BLOCK - 1]), None);
+        layer[BLOCK - 1] = 1;
+        assert_eq!(single_layer(&layer), None);
+    }
+
+    #[test]
+    fn lane_sum_adds_eight_lanes_then_the_lanes() {
+        let values: [f64; BLOCK] = std::array::from_fn(|i| if i % 8 == 7 { 1e16 } else { 1.0 });
+        let mut lanes = [0.0; 8];
+        for (i, v) in values.iter().enumerate() {
+            lanes[i % 8] += v;
+        }
+        let expected = lanes.iter().sum::<f64>();
+        assert_eq!(lane_sum(&values).to_bits(), expected.to_bits());
+        // Not the left-to-right sum, where every 1.0 after the first 1e16 is rounded away.
+        assert_ne!(lane_sum(&values), values.iter().sum::<f64>());
     }
 }
