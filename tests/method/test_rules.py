@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book.book import Book, Leg, Role
+from alvh.book import Book, Leg, Role
 from alvh.book.builders import iron_condor, vix_call_spread, vix_future
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError

@@ -31,10 +31,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alvh.book.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
+from alvh.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
+from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.scenarios import (
     EXPLAIN_TERMS,
     STRESS_PRESETS,
@@ -46,7 +47,7 @@ from alvh.risk.scenarios import (
     stress_test,
     vega_reconciliation,
 )
-from alvh.risk.valuation import leg_arrays, value_book
+from alvh.risk.valuation import value_book
 from tests.reference import book_reference
 from tests.reference import numpy_black_scholes as nbs
 from tests.reference.scenario_reference import numpy_grid, reference_grid
@@ -207,7 +208,7 @@ JAN_VIX = dt.date(2027, 1, 20)
 
 
 def term_beta(expiry: dt.date) -> float:
-    return (1.0 + years(expiry, dt.time(9, 30)) / 0.02) ** -0.5  # SPEC §2 default β(τ)
+    return (1.0 + years(expiry, dt.time(9, 30)) / 0.02) ** -0.5  # the default β(τ) of docs/method.md, Models
 
 
 def test_vix_future_moves_by_term_beta_times_the_vix_change() -> None:

@@ -39,12 +39,13 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 import alvh
-from alvh.book.book import Book, Layer, Leg, Role
+from alvh.book import Book, Layer, Leg, Role
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
-from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs, variance_swap_strike
+from alvh.risk.kernel_inputs import variance_swap_strike
+from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -153,7 +154,7 @@ def test_vix_call_is_priced_on_its_own_future_and_mapped_through_term_beta() -> 
         "vega": size * g.vega / 100,  # per point of the VIX option's own vol
         "theta": size * g.theta / 365,
         "rho": size * (-t * g.price) / 100,  # Black-76: the future held fixed
-        # SPEC §2: SPX vega = ∂V/∂F·β(τ) per SPX vol point; SPX delta = ∂V/∂F·β(τ)·β·VIX/S
+        # docs/method.md, Models: SPX vega = ∂V/∂F·β(τ) per SPX vol point; SPX delta = ∂V/∂F·β(τ)·β·VIX/S
         "spx_vega": size * g.delta * beta_tau,
         "spx_delta": size * g.delta * beta_tau * LOG_BETA * VIX / SPOT,
         "spx_dollar_delta": size * g.delta * beta_tau * LOG_BETA * VIX,

@@ -13,7 +13,8 @@ from typing import Literal
 
 import numpy as np
 
-from alvh.book.book import Instrument, Leg
+from alvh.book.instruments import Instrument
+from alvh.book.legs import Leg
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
 from alvh.pricing import greeks

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from alvh._config import config_error, read_toml
 from alvh._jsonable import jsonable
-from alvh.book.book import Book, Role
+from alvh.book import Book, Role
 from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market
 from alvh.method.signals import MacdTrend, Signals
