@@ -11,7 +11,8 @@ from timing import best_time
 import alvh.data
 from alvh import _core
 from alvh.book.book import Book
-from alvh.risk.valuation import METRICS, leg_arrays
+from alvh.risk.kernel_inputs import leg_arrays
+from alvh.risk.valuation import METRICS
 from tests.reference import numpy_black_scholes as ref
 
 LEGS = 100_000 if CI else 1_000_000

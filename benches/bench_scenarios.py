@@ -12,8 +12,8 @@ from timing import best_time
 import alvh.data
 from alvh.book.book import Book
 from alvh.market.snapshot import Market
+from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.scenarios import scenario_grid
-from alvh.risk.valuation import leg_arrays
 from tests.reference.scenario_reference import numpy_grid
 
 LEGS = 2_000 if CI else 10_000

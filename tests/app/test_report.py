@@ -17,7 +17,7 @@ import pytest
 import alvh.data
 from alvh.app.journal import REQUIRED_KEYS, Journal
 from alvh.app.report import LAYER_COLUMNS, Report, risk_report, signals_from_history
-from alvh.book.book import Book, LayerSpec
+from alvh.book import Book, LayerSpec
 from alvh.market.events import load_events
 from alvh.method.rules import RuleStatus
 from alvh.method.signals import signal_snapshot

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role, load_book
+from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role, load_book
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
@@ -25,7 +25,7 @@ AS_OF = MARKET.as_of.date()
 
 
 def test_multipliers_and_settlement_follow_the_contract_specs() -> None:
-    # SPEC §1–2: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's quantity is its notional
+    # docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's quantity is its notional
     assert {i.value: i.multiplier for i in Instrument} == {
         "SPX": 100.0,
         "SPXW": 100.0,

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import alvh
-from alvh.book.book import Book, Instrument, Layer, Leg
+from alvh.book import Book, Instrument, Layer, Leg
 from alvh.book.builders import (
     SPX_STRIKE_STEP,
     broken_wing_butterfly,

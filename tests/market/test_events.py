@@ -1,4 +1,4 @@
-"""Scheduled events and time-shifting (SPEC §1, L1): loading calendars from TOML and CSV with named
+"""Scheduled events and time-shifting (docs/method.md, Layers: L1): loading calendars from TOML and CSV with named
 errors, the next event after a day, and the first VIX expiry after it."""
 
 from __future__ import annotations

@@ -186,7 +186,7 @@ def test_vix_future_of_an_expiry_is_the_quote_not_the_curve() -> None:
 
 def test_term_beta_fits_the_published_vix_futures_index_betas() -> None:
     link = VixLink()
-    # SPEC §2: short-term (≈ 1-month) index beta ≈ 43-44 %, mid-term (≈ 5-month) ≈ 21 %
+    # docs/method.md, Models: short-term (≈ 1-month) index beta ≈ 43-44 %, mid-term (≈ 5-month) ≈ 21 %
     assert float(link.term_beta(1 / 12)) == pytest.approx(0.44, abs=0.005)
     assert float(link.term_beta(5 / 12)) == pytest.approx(0.21, abs=0.005)
     tau = np.array([0.0, 0.01, 0.1, 1.0])
@@ -204,8 +204,8 @@ def test_estimate_vix_link_on_the_arch_sp500_and_vix_history() -> None:
     spx = sp500.load()["Adj Close"]
     vix_closes = vix.load()["vix"].dropna()
     estimate = estimate_vix_link(spx, vix_closes)
-    assert -0.86 <= estimate.correlation <= -0.80  # SPEC §2: about −0.83 on 2014–2018
-    assert estimate.log_beta == pytest.approx(-8.0, abs=0.5)  # SPEC §2: −8 in log terms
+    assert -0.86 <= estimate.correlation <= -0.80  # docs/method.md, Models: −0.82 on 2014–2018
+    assert estimate.log_beta == pytest.approx(-8.0, abs=0.5)  # docs/method.md, Models: −8 in log terms
     assert estimate.start.year == 2014
     assert estimate.end.year == 2018
     assert estimate.days > 1200

@@ -16,7 +16,7 @@ from alvh.book.builders import strike_for_delta
 from alvh.exceptions import InputError
 from alvh.market.expiries import Settlement, vix_expiry
 from alvh.market.model import ModelParams, market_from_closes, variance_swap_vol, vix_anchor
-from alvh.risk.valuation import variance_swap_strike
+from alvh.risk.kernel_inputs import variance_swap_strike
 
 DAY = dt.date(2015, 8, 24)
 PARAMS = ModelParams()

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from alvh.book.book import LEG_COLUMNS, Book, Instrument, Layer, Leg, Role
+from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, Leg, Role
 from alvh.book.builders import vix_call_spread, vix_future, vix_put_spread
 from alvh.data import example_book, example_market
 from alvh.market.events import Event, first_vix_expiry_after

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alvh.book.book import Leg
+from alvh.book import Leg
 from alvh.exceptions import InputError
 from alvh.method.sizing import HedgeCandidate, SizingResult, size_hedges
 

@@ -22,7 +22,7 @@ import pandas as pd
 
 from alvh.book.book import Book
 from alvh.market.snapshot import Market
-from alvh.risk.valuation import variance_swap_strike
+from alvh.risk.kernel_inputs import variance_swap_strike
 from tests.reference import black_scholes as bs
 
 METRICS = (

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book.book import LEG_COLUMNS, Book
+from alvh.book import LEG_COLUMNS, Book
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market

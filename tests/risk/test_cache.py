@@ -15,13 +15,14 @@ import pandas as pd
 import pytest
 
 import alvh
-from alvh.book.book import Book, Layer, LayerSpec, Leg, Role
+from alvh.book import Book, Layer, LayerSpec, Leg, Role
 from alvh.data import example_book, example_market
 from alvh.market import snapshot
 from alvh.market.snapshot import Market
 from alvh.risk import ValuationCache, scenario_grid, stress_test, valuation, vega_reconciliation
 from alvh.risk.cache import MEMO_LEGS
-from alvh.risk.valuation import BookRisk, leg_arrays, value_book
+from alvh.risk.kernel_inputs import leg_arrays
+from alvh.risk.valuation import BookRisk, value_book
 
 
 @pytest.fixture

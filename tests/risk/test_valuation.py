@@ -39,12 +39,13 @@ from hypothesis import strategies as st
 from scipy import integrate
 
 import alvh
-from alvh.book.book import Book, Layer, Leg, Role
+from alvh.book import Book, Layer, Leg, Role
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
-from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs, variance_swap_strike
+from alvh.risk.kernel_inputs import variance_swap_strike
+from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -153,7 +154,7 @@ def test_vix_call_is_priced_on_its_own_future_and_mapped_through_term_beta() -> 
         "vega": size * g.vega / 100,  # per point of the VIX option's own vol
         "theta": size * g.theta / 365,
         "rho": size * (-t * g.price) / 100,  # Black-76: the future held fixed
-        # SPEC §2: SPX vega = ∂V/∂F·β(τ) per SPX vol point; SPX delta = ∂V/∂F·β(τ)·β·VIX/S
+        # docs/method.md, Models: SPX vega = ∂V/∂F·β(τ) per SPX vol point; SPX delta = ∂V/∂F·β(τ)·β·VIX/S
         "spx_vega": size * g.delta * beta_tau,
         "spx_delta": size * g.delta * beta_tau * LOG_BETA * VIX / SPOT,
         "spx_dollar_delta": size * g.delta * beta_tau * LOG_BETA * VIX,
@@ -637,7 +638,7 @@ def test_a_vix_option_needs_the_option_vol_of_its_expiry() -> None:
     value_book(Book.from_layers("v", [Layer("L2", "L2_delta_overlay", (Leg("VX", dt.date(2027, 1, 20), 1),))]), market)
 
 
-# --- book-level measures and condors --------------------------------------------------------------------
+# --- book-level measures --------------------------------------------------------------------------------
 
 
 def test_hedge_share_and_per_condor_measures_of_the_example_book() -> None:
@@ -654,72 +655,6 @@ def test_hedge_share_and_per_condor_measures_of_the_example_book() -> None:
     assert layers.loc["L2", "spx_vega"] == pytest.approx(
         10 * 100 * MARKET.link.term_beta(years(dt.date(2026, 12, 16), dt.time(9, 30))), rel=1e-13
     )
-
-
-def test_example_book_condors_are_sane() -> None:
-    risk = value_book(example_book(), MARKET)
-    condors = risk.condors
-    assert condors["dte"].tolist() == [7, 14, 21]
-    assert condors["units"].tolist() == [10.0, 10.0, 10.0]
-    legs = risk.legs.set_index("group")
-    for group, c in condors.iterrows():
-        mine = legs.loc[group]
-        credit = -(mine["quantity"] * 100 * mine["entry_price"]).sum()
-        assert c["credit"] == pytest.approx(credit, rel=1e-12)
-        assert c["credit"] > 0
-        assert c["max_loss"] == pytest.approx(50.0 * 100 * 10 - c["credit"], rel=1e-12)
-        assert c["max_profit"] == pytest.approx(c["credit"], rel=1e-12)
-        per_unit = c["credit"] / (10 * 100)
-        assert c["breakeven_low"] == pytest.approx(c["short_put_strike"] - per_unit, rel=1e-12)
-        assert c["breakeven_high"] == pytest.approx(c["short_call_strike"] + per_unit, rel=1e-12)
-        assert -0.15 <= c["short_put_delta"] <= -0.10  # R-SHORT-DELTA: 10–15 delta
-        assert 0.10 <= c["short_call_delta"] <= 0.15
-        assert 0.5 < c["probability_of_profit"] < 1.0
-        t = c["dte"] / 365
-        assert c["expected_move"] == pytest.approx(
-            SPOT * MARKET.atm_vol(mine["years"].iloc[0]) * math.sqrt(t), rel=1e-12
-        )
-        # R-BREAKEVEN: the method wants break-evens outside the 1-SD move
-        assert c["breakeven_low"] < SPOT - c["expected_move"] or c["breakeven_high"] > SPOT + c["expected_move"]
-
-
-def test_condor_metrics_hand_checked_on_a_flat_smile() -> None:
-    data = MARKET.model_dump()
-    data["spx"]["smiles"] = [
-        {"model": "quadratic", "expiry": dt.date(2026, 12, 18), "atm_vol": 0.16, "skew": 0.0, "curvature": 0.0}
-    ]
-    data["spx"]["div_yield"] = 0.0
-    flat = Market.model_validate(data)
-    expiry = dt.date(2026, 12, 11)
-    legs = (
-        Leg("SPXW", expiry, 2, 5600.0, "put", entry_price=4.0, group="ic"),
-        Leg("SPXW", expiry, -2, 5650.0, "put", entry_price=6.5, group="ic"),
-        Leg("SPXW", expiry, -2, 6100.0, "call", entry_price=5.0, group="ic"),
-        Leg("SPXW", expiry, 2, 6175.0, "call", entry_price=1.5, group="ic"),
-    )
-    risk = value_book(Book.from_layers("one", [Layer("core", "core", legs)]), flat)
-    c = risk.condors.loc["ic"]
-    credit = 2 * 100 * (6.5 - 4.0 + 5.0 - 1.5)  # $1,200: 6 points per condor
-    assert c["credit"] == pytest.approx(credit, rel=1e-14)
-    assert c["max_loss"] == pytest.approx(2 * 100 * 75 - credit, rel=1e-14)  # the wider (call) wing
-    assert c["breakeven_low"] == pytest.approx(5644.0, rel=1e-14)
-    assert c["breakeven_high"] == pytest.approx(6106.0, rel=1e-14)
-    assert (c["short_put_strike"], c["short_call_strike"]) == (5650.0, 6100.0)
-    assert c["dte"] == 21
-    t = years(expiry, dt.time(16, 0))
-    assert c["expected_move"] == pytest.approx(SPOT * 0.16 * math.sqrt(21 / 365), rel=1e-13)
-    put_delta = float(nbs.greeks(SPOT, 5650.0, t, 0.16, RATE, 0.0, False)["delta"])
-    assert c["short_put_delta"] == pytest.approx(put_delta, rel=1e-12)
-    # P(5644 < S_T < 6106) under the risk-neutral lognormal with the flat vol: N(d2(5644)) − N(d2(6106))
-    forward = SPOT * math.exp(RATE * t)
-
-    def above(k: float) -> float:
-        d2 = (math.log(forward / k) - 0.5 * 0.16**2 * t) / (0.16 * math.sqrt(t))
-        return 0.5 * math.erfc(-d2 / math.sqrt(2))
-
-    assert c["probability_of_profit"] == pytest.approx(above(5644.0) - above(6106.0), abs=1e-6)
-    assert c["theta"] == pytest.approx(risk.legs["theta"].sum(), rel=1e-14)
-    assert c["spx_vega"] == pytest.approx(risk.legs["spx_vega"].sum(), rel=1e-14)
 
 
 # --- value_legs ----------------------------------------------------------------------------------------

@@ -62,7 +62,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alvh._config import config_error, read_toml
-from alvh.book.book import Book, Instrument, Layer, LayerSpec, Leg, Role, entry_after_trade
+from alvh.book import Book, Instrument, Layer, LayerSpec, Leg, Role, entry_after_trade
 from alvh.book.builders import iron_condor, strike_for_delta
 from alvh.exceptions import AlvhError, ConfigError, InputError
 from alvh.market.events import Event, load_events

@@ -13,10 +13,12 @@ from typing import Literal
 
 import numpy as np
 
-from alvh.book.book import Instrument, Leg
+from alvh._typing import FloatArray
+from alvh.book.instruments import Instrument
+from alvh.book.legs import Leg
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
-from alvh.pricing import greeks
+from alvh.pricing import Greeks, greeks
 
 __all__ = [
     "SPX_STRIKE_STEP",
@@ -35,7 +37,13 @@ VIX_STRIKE_STEP = 1.0
 Right = Literal["call", "put"]
 
 
-def _option_greeks(market: Market, instrument: Instrument, expiry: dt.date, strikes: np.ndarray, right: Right):  # type: ignore[no-untyped-def]
+def _option_greeks(
+    market: Market, instrument: Instrument, expiry: dt.date, strikes: FloatArray, right: Right
+) -> Greeks:
+    """Per-contract Greeks of candidate strikes of one option expiry, read from the market as a
+    valuation reads a leg's inputs (docs/method.md, Models). Not through the legs' own path
+    (:mod:`alvh.risk.kernel_inputs`): that sits above the book layer, works on validated legs
+    tables and names a leg in its errors, where the builders check their own arguments."""
     years = market.years_to(expiry, instrument.settlement)
     if years <= 0:
         raise InputError(

@@ -1,6 +1,6 @@
 """Scheduled macro events (FOMC, CPI, PPI) and the time-shifting of hedges around them: the L1
 VIX call spread expires just *after* the next event so that its vega covers the event without
-expiring inside it (SPEC §1)."""
+expiring inside it (docs/method.md, Layers)."""
 
 from __future__ import annotations
 

@@ -99,7 +99,8 @@ class ModelParams(BaseModel):
     vvol_min: PositiveFloat = 0.30
     vvol_max: PositiveFloat = 3.0
     link: VixLink = VixLink(vvol_beta=0.35)
-    """The SPX↔VIX link the market carries (SPEC defaults: log-beta −5, β(τ) = (1 + τ/0.02)^−½),
+    """The SPX↔VIX link the market carries (the defaults of docs/method.md, Models: log-beta −5,
+    β(τ) = (1 + τ/0.02)^−½),
     with vvol_beta 0.35: VIX option vol rises with VIX (VVIX ≈ 85 at VIX 12, ≈ 130 at VIX 40)."""
     spx_expiry_days: int = Field(default=100, ge=7, le=800)
     """SPXW Friday expiries listed up to this many calendar days ahead."""

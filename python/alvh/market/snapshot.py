@@ -1,7 +1,7 @@
 """A market snapshot: SPX spot, rates, the SPX smile per expiry, VIX, the VIX futures curve,
 VIX option vols and the SPX↔VIX link — everything a book is valued against.
 
-Conventions (SPEC §2):
+Conventions (docs/method.md, Models):
 
 * SPX legs are priced with BSM on spot with a flat rate and dividend yield; a forward quoted for
   an expiry overrides the dividend yield there (q = r − ln(F/S)/T).
@@ -177,7 +177,7 @@ class VixMarket(_Model):
 
 
 class VixLink(_Model):
-    """How VIX and its futures move with SPX (SPEC §2)."""
+    """How VIX and its futures move with SPX (docs/method.md, Models)."""
 
     log_beta: FiniteFloat = -5.0
     """β in ln(VIX′/VIX) = β·ln(S′/S)."""

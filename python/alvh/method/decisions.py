@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh._jsonable import jsonable
-from alvh.book.book import Book, Instrument, Leg, Role, entry_after_trade
+from alvh.book import Book, Instrument, Leg, Role, entry_after_trade
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_call_spread, vix_future, vix_put_spread
 from alvh.exceptions import InputError
 from alvh.market.events import Event, first_vix_expiry_after, next_event, vix_expiries_after

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
-from alvh.book.book import Leg
+from alvh.book import Leg
 from alvh.exceptions import InputError
 
 __all__ = ["HedgeCandidate", "SizingResult", "size_hedges"]

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from alvh.book.book import LEG_COLUMNS, Book
+from alvh.book.book import Book
+from alvh.book.legs import LEG_COLUMNS
 from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market
 from alvh.risk.valuation import BUCKETS, METRICS, value_book

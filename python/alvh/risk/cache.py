@@ -38,8 +38,9 @@ class ValuationCache:
     be kept across days: it never returns a result computed for another snapshot or book state.
     A cache is not for use from several threads at once.
 
-    What it keeps is bounded as the values themselves: books of up to :data:`MEMO_LEGS` legs,
-    the last 16 condor tables, and one probability per distinct condor payoff.
+    What it keeps, for the one snapshot it serves: one entry per book object valued (books of
+    more than :data:`MEMO_LEGS` legs are not kept), the last 16 condor tables, and one
+    probability per distinct condor payoff.
     """
 
     def __init__(self) -> None:

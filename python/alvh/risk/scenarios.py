@@ -2,7 +2,8 @@
 days — full revaluation of every leg (the Rust kernel ``alvh._core.scenario_pnl``), stress
 presets from history, the daily vega reconciliation and a Taylor P&L explain.
 
-The dynamics (SPEC §2) are documented in the Rust ``scenario`` module and summarised here:
+The dynamics (docs/method.md, Scenarios and stresses) are documented in the Rust ``scenario``
+module and summarised here:
 
 * spot shocks are relative (−0.05 = −5 %); vol shifts are SPX implied-vol points at 30 days,
   applied ``parallel`` or scaled by √(30/DTE); horizons are calendar days;
@@ -29,11 +30,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh import _core
 from alvh._typing import FloatArray
-from alvh.book.book import Book, Role
+from alvh.book.book import Book
+from alvh.book.roles import Role
 from alvh.exceptions import InputError
 from alvh.market.snapshot import K_RANGE, Market
 from alvh.risk.cache import ValuationCache
-from alvh.risk.valuation import leg_arrays
+from alvh.risk.kernel_inputs import leg_arrays
 
 __all__ = [
     "EXPLAIN_TERMS",
@@ -358,7 +360,7 @@ STRESS_PRESETS: dict[str, StressPreset] = {
         ),
     ]
 }
-"""The historical stresses of SPEC §3, each with its source."""
+"""The historical stresses (docs/method.md, Scenarios and stresses), each with its source."""
 
 
 @dataclass(frozen=True)

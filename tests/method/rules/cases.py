@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from alvh.book.book import Book, Leg, Role
+from alvh.book import Book, Leg, Role
 from alvh.book.builders import iron_condor, vix_call_spread, vix_future
 from alvh.data import example_book, example_market
 from alvh.market.snapshot import Market

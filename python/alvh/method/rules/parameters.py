@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alvh.book.book import Role
+from alvh.book import Role
 
 __all__ = [
     "BreakevenRule",

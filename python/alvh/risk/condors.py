@@ -1,0 +1,197 @@
+"""Per-condor metrics of a book's core: for each core group of SPX options with one expiry (a
+condor, butterfly or spread), its credit, max loss and profit, break-evens, short strikes and
+their deltas, the expected move and the probability of profit at expiry under the smile
+(docs/method.md, Models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from alvh._typing import FloatArray
+from alvh.book.instruments import instrument_mask
+from alvh.book.roles import Role
+from alvh.market.snapshot import Market
+from alvh.pricing import price as option_price
+from alvh.risk.cache import MEMO_LEGS, ValuationCache
+
+__all__ = ["CONDOR_COLUMNS", "condor_metrics"]
+
+_CONDOR_NUMBERS = (
+    "quantity",
+    "multiplier",
+    "strike",
+    "years",
+    "dte",
+    "entry_price",
+    "price",
+    "delta",
+    "theta",
+    "spx_vega",
+)
+"""The per-leg numbers the metrics read."""
+
+
+def condor_metrics(
+    legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
+) -> pd.DataFrame:
+    """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
+    loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
+    move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
+    table's text columns and its per-leg numbers (the columns of :data:`_CONDOR_NUMBERS`, as
+    arrays); tables and probabilities are kept in ``cache``. The payoff at expiry is piecewise
+    linear with kinks at the strikes, so its minimum (max loss) and zero crossings (break-evens)
+    are exact from the kink points, and the probability of profit is the smile's probability of
+    the intervals between crossings where the payoff is positive."""
+    spx_options = instrument_mask(legs["instrument"].to_numpy(object), lambda i: i.is_spx_option)
+    rows = np.flatnonzero((legs["role"].to_numpy(object) == Role.CORE.value) & spx_options)
+    if not len(rows):
+        return pd.DataFrame()
+    group = legs["group"].to_numpy(object)[rows]
+    keys = np.where(pd.isna(group), legs["source"].to_numpy(object)[rows], group)
+    column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
+    expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
+    calls = legs["right"].to_numpy(object)[rows] == "call"
+    if len(rows) > MEMO_LEGS:
+        return _condor_table(keys, column, expiry, calls, market, cache)
+    key = (tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
+    return cache.condor_table(market, key, lambda: _condor_table(keys, column, expiry, calls, market, cache))
+
+
+def _condor_table(
+    keys: NDArray[Any],
+    column: dict[str, FloatArray],
+    expiry: NDArray[Any],
+    calls: NDArray[np.bool_],
+    market: Market,
+    cache: ValuationCache,
+) -> pd.DataFrame:
+    """:func:`condor_metrics` of the core option legs: their group keys, numbers, expiries and
+    rights."""
+    codes, names = pd.factorize(keys, sort=False)
+    spot = market.spx.spot
+    atm_vols: dict[float, float] = {}  # the groups of one expiry share it
+    out: dict[str, list[Any]] = {name: [] for name in CONDOR_COLUMNS}
+    # each group's rows, in order, from one stable sort (not one scan of all legs per group)
+    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    for name, g in zip(names, members, strict=True):
+        if (expiry[g] != expiry[g[0]]).any():
+            continue  # calendars are not defined-risk at one expiry
+        quantity = column["quantity"][g]
+        size = quantity * column["multiplier"][g]
+        strikes = column["strike"][g]
+        entry = column["entry_price"][g]
+        premium = np.where(~np.isnan(entry), entry, column["price"][g])
+        credit = float(-(size * premium).sum())
+        grid = np.unique(np.concatenate([[0.0], strikes, [2.0 * strikes.max()]]))
+        intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
+        pnl = intrinsic @ size + credit
+        breakevens = _zero_crossings(grid, pnl)
+        years = float(column["years"][g[0]])
+        day = expiry[g[0]].astype(dt.date)
+        dte = int(column["dte"][g[0]])
+        short = quantity < 0
+        short_put, short_call = short & ~calls[g], short & calls[g]
+        if years not in atm_vols:
+            atm_vols[years] = market.atm_vol(years)
+        values = (
+            name,
+            day,
+            dte,
+            float(np.abs(quantity).max()),
+            credit,
+            float(-min(pnl.min(), 0.0)),
+            float(max(pnl.max(), 0.0)),
+            breakevens[0] if breakevens else float("nan"),
+            breakevens[-1] if len(breakevens) > 1 else float("nan"),
+            float(strikes[short_put].max()) if short_put.any() else float("nan"),
+            float(strikes[short_call].min()) if short_call.any() else float("nan"),
+            -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
+            -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
+            spot * atm_vols[years] * np.sqrt(dte / 365.0),
+            cache.probability_of_profit(
+                market,
+                (day, years, grid.tobytes(), pnl.tobytes()),
+                partial(_probability_of_profit, market, day, years, grid, pnl),
+            ),
+            float(column["theta"][g].sum()),
+            float(column["spx_vega"][g].sum()),
+        )
+        for values_of, value in zip(out.values(), values, strict=True):
+            values_of.append(value)
+    if not out["group"]:
+        return pd.DataFrame()
+    return pd.DataFrame({c: out[c] for c in CONDOR_COLUMNS[1:]}, index=pd.Index(out["group"], name="group"))
+
+
+CONDOR_COLUMNS = (
+    "group",
+    "expiry",
+    "dte",
+    "units",
+    "credit",
+    "max_loss",
+    "max_profit",
+    "breakeven_low",
+    "breakeven_high",
+    "short_put_strike",
+    "short_call_strike",
+    "short_put_delta",
+    "short_call_delta",
+    "expected_move",
+    "probability_of_profit",
+    "theta",
+    "spx_vega",
+)
+"""The columns of :attr:`BookRisk.condors` (``group``: the index)."""
+
+
+def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
+    """The option delta of one contract of these (same-side) legs."""
+    return float(delta.sum() / (np.abs(quantity).sum() * 100)) if len(delta) else float("nan")
+
+
+def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
+    out = []
+    for i in range(len(grid) - 1):
+        a, b = pnl[i], pnl[i + 1]
+        if a == 0:
+            out.append(float(grid[i]))
+        elif a * b < 0:
+            out.append(float(grid[i] + (grid[i + 1] - grid[i]) * a / (a - b)))
+    return out
+
+
+def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray) -> float:
+    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points.
+    The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
+    intervals between crossings where it is positive, of P(lo < S_T < hi): the smile's exceedance
+    at the crossings alone (beyond the grid the P&L stays at its end values)."""
+    if years <= 0:
+        return float("nan")
+    edges = np.array([0.0, *(x for x in _zero_crossings(grid, pnl) if x > 0), np.inf])
+    low, high = edges[:-1], edges[1:]
+    inside = np.where(np.isinf(high), np.maximum(low, grid[-1]) + 1.0, (low + high) / 2)
+    profitable = np.interp(inside, grid, pnl) > 0
+    finite = edges[1:-1]
+    above = np.concatenate([[1.0], _exceedance(market, expiry, years, finite) if len(finite) else [], [0.0]])
+    return float(np.clip(above[:-1] - above[1:], 0.0, None)[profitable].sum())
+
+
+def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArray) -> FloatArray:
+    """P(S_T > K) under the smile: −∂C/∂K of undiscounted smile-consistent calls (central
+    differences), which includes the skew's effect on the digital."""
+    forward = market.forward(expiry, years)
+    step = 1e-4 * forward
+    k = np.concatenate([strikes - step, strikes + step])  # both sides in one kernel call
+    vols = market.smile_vol(np.log(k / forward), years)
+    calls: FloatArray = option_price(
+        model="black76", underlying=forward, strike=k, time_to_expiry=years, vol=vols, rate=0.0, is_call=True
+    )
+    n = len(strikes)
+    return np.clip((calls[:n] - calls[n:]) / (2 * step), 0.0, 1.0)

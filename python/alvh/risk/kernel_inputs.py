@@ -1,0 +1,207 @@
+"""The legs as the Rust kernels take them: one array per input, one entry per leg, with each leg's
+market inputs (time to settlement, underlying, vol, dividend yield, the VIX futures' term beta,
+a variance swap's fair strike and accrued variance) looked up in the market one expiry at a time
+(docs/method.md, Models)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from alvh.book.book import Book
+from alvh.book.instruments import Instrument, LegKind, instrument_mask
+from alvh.exceptions import ConfigError, InputError
+from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
+from alvh.market.snapshot import K_RANGE, Market
+from alvh.pricing import price as option_price
+from alvh.risk.cache import ValuationCache
+
+__all__ = ["kernel_arrays", "leg_arrays", "variance_swap_strike"]
+
+
+def leg_arrays(
+    book: Book, market: Market, *, writeable: bool = True, cache: ValuationCache | None = None
+) -> dict[str, Any]:
+    """The legs of ``book`` as the Rust kernels take them (:func:`kernel_arrays`), kept in
+    ``cache`` for this book and market like a valuation (:class:`ValuationCache`; without one,
+    worked out afresh): copies, or with ``writeable=False`` read-only views of the cached
+    arrays (no copy: what the kernels, which only read, are given)."""
+    cache = ValuationCache() if cache is None else cache
+    arrays = cache.for_book(
+        book, market, "leg_arrays", lambda: kernel_arrays(book.legs, book.name, market, _layer_codes(book))
+    )
+    return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
+
+
+def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
+    """A copy, or a read-only view (the cached array stays as it was either way)."""
+    if writeable:
+        return array.copy()
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[np.uint32]) -> dict[str, Any]:
+    """The kernels' arrays from a validated legs table: a dict of 1-D arrays, one entry per leg,
+    with each leg's market inputs looked up one expiry at a time (no Python loop per leg).
+    ``name`` names the table in error messages; ``layer`` is each leg's layer code."""
+    inputs = _leg_inputs(legs, name, market)
+    entry = legs["entry_price"].to_numpy(np.float64)
+    return {
+        "kind": inputs["kind"],
+        "quantity": legs["quantity"].to_numpy(np.float64),
+        "multiplier": legs["multiplier"].to_numpy(np.float64),
+        "underlying": inputs["underlying"],
+        "strike": inputs["strike"],
+        "time_to_expiry": inputs["years"],
+        "vol": inputs["vol"],
+        "rate": market.spx.rate,
+        "div_yield": inputs["div_yield"],
+        "is_call": inputs["is_call"],
+        "dte": inputs["dte"],
+        "term_beta": inputs["term_beta"],
+        # a variance swap is entered at zero cost: its unrealized P&L is its mark-to-market
+        "entry_price": np.where(inputs["kind"] == LegKind.VARIANCE_SWAP, 0.0, entry),
+        "remaining_fraction": inputs["remaining_fraction"],
+        "accrued_variance": inputs["accrued_variance"],
+        "layer": layer,
+    }
+
+
+def _layer_codes(book: Book) -> NDArray[np.uint32]:
+    """Each leg's layer position (one lookup for all legs: books may have thousands of layers)."""
+    codes = pd.Index(list(book.layer_index())).get_indexer(pd.Index(book.legs["layer"].to_numpy(object)))
+    return codes.astype(np.uint32)
+
+
+def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDArray[Any]]:
+    """Each leg's market inputs, looked up in the market one expiry at a time."""
+    n = len(legs)
+    instrument = legs["instrument"].to_numpy(object)
+    expiry = legs["expiry"].to_numpy("datetime64[D]")
+    as_of = np.datetime64(market.as_of, "s")
+    today = np.datetime64(market.as_of.date(), "D")
+    expired = expiry < today
+    if expired.any():
+        row = int(np.flatnonzero(expired)[0])
+        raise ConfigError(
+            f"{name}: {legs['source'].iloc[row]}.expiry = {expiry[row]} is before the market's "
+            f"as_of ({market.as_of}): remove expired legs"
+        )
+    kind = np.zeros(n, dtype=np.uint8)
+    for each in Instrument:
+        kind[instrument == each.value] = each.leg_kind
+    pm = instrument_mask(instrument, lambda i: i.settlement is Settlement.PM)
+    settle_seconds = np.where(pm, _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)).astype("timedelta64[s]")
+    seconds = (expiry.astype("datetime64[s]") + settle_seconds - as_of).astype(np.float64)
+    years = np.maximum(seconds / SECONDS_PER_YEAR, 0.0)
+    dte = (expiry - today).astype(np.float64)
+
+    out: dict[str, NDArray[Any]] = {
+        "kind": kind,
+        "years": years,
+        "dte": dte,
+        "underlying": np.full(n, market.spx.spot),
+        "strike": np.nan_to_num(legs["strike"].to_numpy(np.float64), nan=0.0),
+        "vol": np.zeros(n),
+        "div_yield": np.full(n, market.spx.div_yield),
+        "is_call": legs["right"].to_numpy(object) == "call",
+        "term_beta": np.zeros(n),
+        "remaining_fraction": np.zeros(n),
+        "accrued_variance": np.zeros(n),
+    }
+    spx_rows = kind == LegKind.SPX_OPTION
+    vix_rows = (kind == LegKind.VIX_OPTION) | (kind == LegKind.VIX_FUTURE)
+    for value in pd.unique(expiry):
+        rows = np.flatnonzero(expiry == value)
+        day = value.astype(dt.date)
+        spx = rows[spx_rows[rows]]
+        for settled in (spx[pm[spx]], spx[~pm[spx]]):
+            if len(settled):
+                t = float(years[settled[0]])
+                out["div_yield"][settled] = market.div_yield(day, t)
+                out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t)
+        vix = rows[vix_rows[rows]]
+        if len(vix):
+            try:
+                quote = market.vix_future(day)
+            except InputError as e:
+                raise ConfigError(f"{name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
+            out["underlying"][vix] = quote.price
+            out["term_beta"][vix] = market.link.term_beta(years[vix])
+            options = vix[kind[vix] == LegKind.VIX_OPTION]
+            if len(options):
+                if quote.option_vol is None:
+                    raise ConfigError(
+                        f"{name}: {legs['source'].iloc[int(options[0])]}: the market has no VIX option vol "
+                        f"for expiry {day} (vix.futures option_vol)"
+                    )
+                out["vol"][options] = quote.option_vol
+        swaps = rows[kind[rows] == LegKind.VARIANCE_SWAP]
+        if len(swaps):
+            _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)
+    return out
+
+
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+def _variance_swap_inputs(
+    legs: pd.DataFrame, name: str, market: Market, expiry: dt.date, rows: NDArray[np.intp], out: dict[str, NDArray[Any]]
+) -> None:
+    """The inputs of the variance swaps ``legs`` (the rows ``rows`` of the arrays ``out``), all
+    expiring on ``expiry`` (one fair strike)."""
+    forward_start = (legs["start"] > pd.Timestamp(market.as_of).normalize()).to_numpy(bool)
+    if forward_start.any():
+        leg = legs.iloc[int(np.flatnonzero(forward_start)[0])]
+        raise ConfigError(
+            f"{name}: {leg['source']}.start = {leg['start'].date()} is after the market's as_of "
+            f"({market.as_of}): forward-starting variance swaps are not supported"
+        )
+    close = np.timedelta64(_seconds(MARKET_CLOSE), "s")
+    start = legs["start"].to_numpy("datetime64[s]") + close  # variance accrues from that close
+    years_left = float(out["years"][rows[0]])
+    term = (np.datetime64(expiry, "s") + close - start).astype(np.float64) / SECONDS_PER_YEAR  # > 0 (validated)
+    remaining = np.minimum(years_left / term, 1.0)
+    realized = legs["realized_vol"].to_numpy(np.float64)
+    missing = (remaining < 1.0) & np.isnan(realized)
+    if missing.any():
+        leg = legs.iloc[int(np.flatnonzero(missing)[0])]
+        raise ConfigError(
+            f"{name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
+            f"({leg['start'].date()})"
+        )
+    out["strike"][rows] = legs["strike"].to_numpy(np.float64) / 100.0
+    out["vol"][rows] = variance_swap_strike(market, expiry, years_left) if years_left > 0 else 0.0
+    out["remaining_fraction"][rows] = remaining
+    out["accrued_variance"][rows] = (1.0 - remaining) * np.nan_to_num(realized / 100.0) ** 2
+
+
+def variance_swap_strike(market: Market, expiry: dt.date, years: float, *, points: int = 801) -> float:
+    """Fair variance-swap vol (decimal) to ``expiry`` from the SPX smile, by static replication
+    (Demeterfi, Derman, Kamal & Zou, "More than you ever wanted to know about volatility swaps",
+    1999): σ²T = (2/D)·∫ OTM(K)/K² dK, integrated over |ln(K/F)| <= K_RANGE."""
+    forward = market.forward(expiry, years)
+    k = np.linspace(-K_RANGE, K_RANGE, points)
+    strikes = forward * np.exp(k)
+    vols = market.smile_vol(k, years)
+    calls = strikes >= forward
+    otm = option_price(
+        model="black76",
+        underlying=forward,
+        strike=strikes,
+        time_to_expiry=years,
+        vol=vols,
+        rate=market.spx.rate,
+        is_call=calls,
+    )
+    discount = np.exp(-market.spx.rate * years)
+    integrand = otm / strikes**2
+    variance = 2.0 / discount * float(np.sum((integrand[1:] + integrand[:-1]) * np.diff(strikes)) / 2.0)
+    return float(np.sqrt(variance / years))
