@@ -19,9 +19,10 @@ from alvh.book.builders import vix_call_spread, vix_future, vix_put_spread
 from alvh.data import example_book, example_market
 from alvh.market.events import Event, first_vix_expiry_after
 from alvh.market.snapshot import Market
-from alvh.method.decisions import Action, ActionType, Decision, decide, greek_summary
+from alvh.method.decisions import Action, ActionType, Decision, decide
 from alvh.method.rules import RuleInputs, RuleStatus, default_rules, evaluate_rules
 from alvh.method.signals import MacdTrend, Signals
+from alvh.method.state import greek_summary
 from alvh.risk.valuation import value_book
 from tests.helpers import quiet_signals
 from tests.reference import book_reference
