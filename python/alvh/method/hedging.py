@@ -98,7 +98,10 @@ def hedge(state: BookState) -> StepResult:
             note = f"outside the {band[0]:.0%}-{band[1]:.0%} vega band: {why} delta band comes first"
         else:
             first = size(band, delta_band=math.inf)
-            note = f"delta left outside ±{rules.delta.max_abs:g}: {why} vega band comes first (R-ROLL: a true break)"
+            note = (
+                f"delta left outside ±{rules.delta.max_abs:g}: {why} vega band comes first "
+                f"({RuleId.ROLL.value}: a true break)"
+            )
         if first.units:
             result = replace(first, message=f"{first.message} — {note}")
         elif first.feasible:
