@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -16,9 +15,9 @@ import numpy as np
 from alvh.book.book import Instrument, Leg, Role
 from alvh.book.builders import vix_call_spread, vix_future
 from alvh.exceptions import InputError
-from alvh.market.events import Event, first_vix_expiry_after
+from alvh.market.events import first_vix_expiry_after
 from alvh.method.actions import ActionType
-from alvh.method.rules import RuleId, RuleResult
+from alvh.method.rules import RuleId
 from alvh.method.sizing import HedgeCandidate, SizingResult, size_hedges
 from alvh.method.state import BookState, StepResult
 from alvh.method.trades import layer_for, role_of_layer, text_cell, trade_of_leg
@@ -67,9 +66,8 @@ def hedge(state: BookState) -> StepResult:
         # R-RSI-REDUCE: cut net short vega by cut_share with hedges: H′ = (1 − c)·(C + H) − C.
         target = ((1 - rules.rsi_reduce.cut_share) * net - core_vega) / abs(core_vega)
         band = (min(band[0], target - 0.05), max(band[1], target + 0.05))
-    event = state.inputs.event
-    candidates = _hedge_candidates(state, event, allow_selling=over, new_l1=not de_layering)
-    sleeves = _sleeve_bounds(state, candidates, abs(core_vega) * target, fired)
+    candidates = _hedge_candidates(state, allow_selling=over, new_l1=not de_layering)
+    sleeves = _sleeve_bounds(state, candidates, abs(core_vega) * target)
     if de_layering and not over:
         # only the delta band, with futures: hedge vega stays where the de-layering left it
         target, band, sleeves = hedge_vega / abs(core_vega), (-math.inf, math.inf), {}
@@ -121,12 +119,13 @@ def hedge(state: BookState) -> StepResult:
         for leg in by_name[name].legs
     )
     new_l1 = any(name.startswith(_L1_SPREAD) for name in result.units)
+    event = state.inputs.event
     where = f" (new L1 expiring after the {event.kind} on {event.date})" if event and new_l1 else ""
     return state.act(kind, fired_ids, f"{result.message}{where}.", numbers, trades)
 
 
 def _sleeve_bounds(
-    state: BookState, candidates: list[HedgeCandidate], hedge_target: float, fired: Mapping[str, RuleResult]
+    state: BookState, candidates: list[HedgeCandidate], hedge_target: float
 ) -> dict[str, tuple[float, float, float]]:
     """R-SLEEVE-VEGA for the sizing: per hedge layer with a target share of ``hedge_target`` ($ per
     vol point), (its vega now, low, high) within max_drift per condor unit of that target
@@ -136,7 +135,7 @@ def _sleeve_bounds(
     if not sleeve.enabled or not risk.core_units:
         return {}
     room = sleeve.max_drift * risk.core_units
-    if RuleId.MACD_TIGHTEN in fired:
+    if RuleId.MACD_TIGHTEN in state.fired:
         room *= 1.0 - rules.macd_tighten.tighten
     vega_now = {str(layer): float(row["spx_vega"]) for layer, row in risk.layers.iterrows()}
     bounds = {}
@@ -152,14 +151,12 @@ _L1_SPREAD = "VIX call spread"
 """The name of a new L1 candidate starts so."""
 
 
-def _hedge_candidates(
-    state: BookState, event: Event | None, *, allow_selling: bool, new_l1: bool
-) -> list[HedgeCandidate]:
+def _hedge_candidates(state: BookState, *, allow_selling: bool, new_l1: bool) -> list[HedgeCandidate]:
     """VX/VXM on the front VIX future; with ``new_l1``, a 1-unit L1 VIX call spread at the first VIX
     expiry after the next event (time-shifting: its vega covers the event without expiring inside
     it); with ``allow_selling``, also the L1 positions held, to be sold back (a trim closes what is
     held rather than opening an offsetting spread at other strikes or expiries)."""
-    market, book = state.inputs.market, state.book
+    market, book, event = state.inputs.market, state.book, state.inputs.event
     front = first_vix_expiry_after(market, market.as_of.date(), with_options=False)
     if front is None:
         raise InputError("the market has no VIX future after as_of: nothing to hedge with")
