@@ -18,6 +18,7 @@ from alvh.method.rules import RuleId, RuleInputs, evaluate_rules
 from alvh.method.state import BookState, DecisionInputs, Step, StepResult, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
 from alvh.method.trades import apply_trades
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import value_book
 from tests.method.decision_cases import (
     BALANCED,
@@ -33,7 +34,7 @@ from tests.method.decision_cases import (
 
 # --- the pipeline -----------------------------------------------------------------------------------
 
-LAYERS = BookState(BALANCED, DecisionInputs(MARKET, RULES, signals=LAYER_SIGNALS))
+LAYERS = BookState(BALANCED, DecisionInputs(MARKET, RULES, ValuationCache(), signals=LAYER_SIGNALS))
 """The "layers" case as the first state: L3, a theta layer, then a hedge."""
 
 
@@ -85,6 +86,16 @@ def test_each_step_is_given_the_state_the_previous_action_left() -> None:
     assert given[4] is l3.after and given[5] is theta.after
     # the book after the hedge is valued only when read
     assert "risk" not in vars(actions[-1].after) and "results" not in vars(actions[-1].after)
+
+
+def test_every_valuation_of_a_decision_shares_one_cache() -> None:
+    """The caller's cache when given, else one of the decision's own."""
+    book, market, kwargs = SCENARIOS["layers"]
+    cache = ValuationCache()
+    d = decide(book, market, cache=cache, **kwargs)
+    assert len(d.actions) == 3 and all(a.after.inputs.cache is cache for a in d.actions)
+    own = decision("layers").actions
+    assert own[0].after.inputs.cache is own[-1].after.inputs.cache is not cache
 
 
 def test_no_step_acting_is_a_hold_on_the_state_given() -> None:

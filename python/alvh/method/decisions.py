@@ -44,6 +44,7 @@ from alvh.method.signals import Signals
 from alvh.method.state import BookState, DecisionInputs, Step, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
 from alvh.method.trades import Trade, apply_trades
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk
 
 __all__ = ["STEPS", "Action", "ActionType", "Decision", "Trade", "decide", "run_steps"]
@@ -96,13 +97,19 @@ def decide(
     spx_history: pd.Series | None = None,
     inflation_rising: bool | None = None,
     theta_ratio: float | None = None,
+    cache: ValuationCache | None = None,
 ) -> Decision:
     """Evaluate the rules on ``book`` at ``market`` and propose the actions of the module
-    docstring, each re-evaluated after its trades."""
+    docstring, each re-evaluated after its trades.
+
+    ``cache``: valuations to share with the caller's own of ``market`` (see
+    :class:`alvh.risk.ValuationCache`); by default the decision's valuations share a cache of
+    their own."""
     event = next_event(events or [], market.as_of.date())
     inputs = DecisionInputs(
         market,
         rules or default_rules(),
+        ValuationCache() if cache is None else cache,
         signals=signals,
         spx_history=None if spx_history is None else spx_history.copy(),  # read again after the call
         inflation_rising=inflation_rising,

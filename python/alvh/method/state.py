@@ -22,6 +22,7 @@ from alvh.method.actions import Action, ActionType
 from alvh.method.rules import RuleInputs, RuleResult, Rules, evaluate_rules
 from alvh.method.signals import Signals
 from alvh.method.trades import Trade, apply_trades
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk, value_book
 
 __all__ = ["GREEK_SUMMARY", "BookState", "DecisionInputs", "Step", "StepResult", "greek_summary"]
@@ -40,11 +41,13 @@ def greek_summary(risk: BookRisk) -> dict[str, float]:
 @dataclass(frozen=True, eq=False)
 class DecisionInputs:
     """What one decision is made against, the same for every state of the book: the market, the
-    rules, the rules' inputs other than the book (see :class:`alvh.method.rules.RuleInputs`) and
-    the next scheduled event."""
+    rules, the rules' inputs other than the book (see :class:`alvh.method.rules.RuleInputs`), the
+    next scheduled event, and the cache every valuation of the decision shares (the books after
+    each action mostly hold the same condors)."""
 
     market: Market
     rules: Rules
+    cache: ValuationCache
     signals: Signals | None = None
     spx_history: pd.Series | None = None
     inflation_rising: bool | None = None
@@ -61,7 +64,7 @@ class BookState:
 
     @cached_property
     def risk(self) -> BookRisk:
-        return value_book(self.book, self.inputs.market, per_leg=True)
+        return value_book(self.book, self.inputs.market, per_leg=True, cache=self.inputs.cache)
 
     @cached_property
     def greeks(self) -> dict[str, float]:
