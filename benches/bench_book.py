@@ -10,7 +10,7 @@ from timing import best_time
 
 import alvh.data
 from alvh import _core
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.valuation import METRICS
 from tests.reference import numpy_black_scholes as ref

@@ -10,7 +10,7 @@ from conftest import CI
 from timing import best_time
 
 import alvh.data
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.scenarios import scenario_grid

@@ -1,6 +1,6 @@
-"""Hedge sizing (SPEC §1, "Decisions"): the MILP of :func:`alvh.method.sizing.size_hedges` against a brute-force
-enumeration over a small box of integer units, its reports (units, delta and vega after, contracts),
-and infeasible targets reported rather than forced."""
+"""Hedge sizing (docs/method.md, Bands and sizing): the MILP of :func:`alvh.method.sizing.size_hedges`
+against a brute-force enumeration over a small box of integer units, its reports (units, delta and vega
+after, contracts), and infeasible targets reported rather than forced."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from alvh.book import Leg
 from alvh.exceptions import InputError
+from alvh.method.rules import RuleId
 from alvh.method.sizing import HedgeCandidate, SizingResult, size_hedges
 
 EXPIRY = dt.date(2026, 12, 16)
@@ -202,7 +203,7 @@ def test_sleeve_bounds_are_kept() -> None:
     # a sleeve no integer mix can meet is dropped with a note, not allowed to fail the hedge
     dropped = size_hedges(problem.candidates, **kwargs, sleeves={"L1": (570.0, 100000.0, 100001.0)})
     assert dropped.feasible
-    assert "sleeve targets of R-SLEEVE-VEGA could not all be met" in dropped.message
+    assert f"sleeve targets of {RuleId.SLEEVE_VEGA.value} could not all be met" in dropped.message
     problem.check(dropped)
 
 

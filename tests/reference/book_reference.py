@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import variance_swap_strike
 from tests.reference import black_scholes as bs

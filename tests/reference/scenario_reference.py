@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtr
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import K_RANGE, Market
 from tests.reference import book_reference
 from tests.reference import numpy_black_scholes as nbs

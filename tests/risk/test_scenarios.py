@@ -612,7 +612,7 @@ THREAD_SCRIPT = """
 import json, sys
 import numpy as np
 import alvh
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.data import example_market
 from alvh.risk.scenarios import scenario_grid
 from tests.helpers import random_legs
@@ -659,7 +659,7 @@ def test_grid_is_bit_identical_for_any_thread_count(tmp_path: Path) -> None:
 MEMORY_SCRIPT = """
 import json, resource
 import numpy as np, pandas as pd
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.data import example_market
 from alvh.risk import ValuationCache
 from alvh.risk.scenarios import scenario_grid

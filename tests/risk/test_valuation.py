@@ -548,7 +548,7 @@ THREAD_SCRIPT = """
 import json, sys
 import numpy as np
 import alvh
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.data import example_market
 from alvh.risk.valuation import value_book
 from tests.helpers import random_legs

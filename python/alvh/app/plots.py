@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
 from alvh.risk.scenarios import ScenarioGrid, scenario_grid

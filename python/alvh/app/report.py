@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from alvh._jsonable import jsonable
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.events import Event
 from alvh.market.snapshot import Market
 from alvh.method.decisions import Decision, decide

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from alvh.book.book import Book, load_book
+from alvh.book import Book, load_book
 from alvh.market.history import load_history
 from alvh.market.snapshot import Market, load_market
 

@@ -1,6 +1,7 @@
 """Hedge sizing: integer contracts of candidate hedge instruments that bring the book's net SPX
 delta into its band and the hedge layers' vega to a target share of the core's, with the fewest
-contracts — a small mixed-integer program solved by scipy's MILP (HiGHS).
+contracts — a small mixed-integer program solved by scipy's MILP (HiGHS) (docs/method.md, Bands and
+sizing).
 
 Both the book's SPX-equivalent delta and vega are linear in the contracts added, so with x_i the
 units of candidate i (per unit: delta d_i, vega v_i, n_i contracts), D and H the book's delta and
@@ -29,6 +30,7 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from alvh.book import Leg
 from alvh.exceptions import InputError
+from alvh.method.rules import RuleId
 
 __all__ = ["HedgeCandidate", "SizingResult", "size_hedges"]
 
@@ -112,7 +114,7 @@ def size_hedges(
     solution = problem.solve(share_tolerance, sleeves or {})
     if solution is None and sleeves:
         solution = problem.solve(share_tolerance, {})
-        note = " (the sleeve targets of R-SLEEVE-VEGA could not all be met too)"
+        note = f" (the sleeve targets of {RuleId.SLEEVE_VEGA.value} could not all be met too)"
     if solution is None:
         return SizingResult(
             False,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.book.legs import LEG_COLUMNS
 from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market

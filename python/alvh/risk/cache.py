@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import Market
 
 __all__ = ["MEMO_LEGS", "ValuationCache"]

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind, instrument_mask
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement

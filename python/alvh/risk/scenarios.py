@@ -30,7 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from alvh import _core
 from alvh._typing import FloatArray
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.book.roles import Role
 from alvh.exceptions import InputError
 from alvh.market.snapshot import K_RANGE, Market

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh import _core
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.book.instruments import LegKind
 from alvh.book.legs import LEG_COLUMNS, Leg, leg_record, validated_legs
 from alvh.book.roles import LayerSpec, Role

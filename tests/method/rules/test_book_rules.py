@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.method.rules import RuleId, RuleStatus
 from alvh.risk.scenarios import vega_reconciliation

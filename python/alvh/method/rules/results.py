@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from alvh._jsonable import jsonable
-from alvh.book.book import Book
+from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import RuleConfig

@@ -1,0 +1,116 @@
+"""The book as the decision engine changes it (docs/method.md, Decisions): an immutable state —
+a book and what stays fixed while it changes (market, rules, the rules' other inputs, the next
+event) — whose valuation and rule results are computed on first read, once.
+
+Computed on first read so that the state after the last action (which the backtest never reads)
+costs nothing; once, because they are a function of the state's frozen fields alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from types import MappingProxyType
+
+import pandas as pd
+
+from alvh.book import Book
+from alvh.market.events import Event
+from alvh.market.snapshot import Market
+from alvh.method.actions import Action, ActionType
+from alvh.method.rules import RuleInputs, RuleResult, Rules, evaluate_rules
+from alvh.method.signals import Signals
+from alvh.method.trades import Trade, apply_trades
+from alvh.risk.cache import ValuationCache
+from alvh.risk.valuation import BookRisk, value_book
+
+__all__ = ["GREEK_SUMMARY", "BookState", "DecisionInputs", "Step", "StepResult", "greek_summary"]
+
+GREEK_SUMMARY = ["spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value"]
+
+
+def greek_summary(risk: BookRisk) -> dict[str, float]:
+    """The headline numbers of a valued book."""
+    out = {name: float(risk.total[name]) for name in GREEK_SUMMARY}
+    out["delta_per_condor"] = risk.delta_per_condor
+    out["hedge_vega_share"] = risk.hedge_vega_share
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class DecisionInputs:
+    """What one decision is made against, the same for every state of the book: the market, the
+    rules, the rules' inputs other than the book (see :class:`alvh.method.rules.RuleInputs`), the
+    next scheduled event, and the cache every valuation of the decision shares (the books after
+    each action mostly hold the same condors)."""
+
+    market: Market
+    rules: Rules
+    cache: ValuationCache
+    signals: Signals | None = None
+    spx_history: pd.Series | None = None
+    inflation_rising: bool | None = None
+    theta_ratio: float | None = None
+    event: Event | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class BookState:
+    """A book the engine reached, and its valuation and rule results (computed on first read)."""
+
+    book: Book
+    inputs: DecisionInputs
+
+    @cached_property
+    def risk(self) -> BookRisk:
+        return value_book(self.book, self.inputs.market, per_leg=True, cache=self.inputs.cache)
+
+    @cached_property
+    def greeks(self) -> dict[str, float]:
+        return greek_summary(self.risk)
+
+    @cached_property
+    def results(self) -> tuple[RuleResult, ...]:
+        given = self.inputs
+        inputs = RuleInputs(
+            self.book,
+            given.market,
+            self.risk,
+            signals=given.signals,
+            spx_history=given.spx_history,
+            inflation_rising=given.inflation_rising,
+            theta_ratio=given.theta_ratio,
+        )
+        return tuple(evaluate_rules(inputs, given.rules))
+
+    @cached_property
+    def fired(self) -> Mapping[str, RuleResult]:
+        """The rules that call for action on this book, by id."""
+        return MappingProxyType({r.id: r for r in self.results if r.fired})
+
+    def after(self, trades: Iterable[Trade]) -> BookState:
+        """The state of this book with ``trades`` done (this state is left as it is)."""
+        return BookState(apply_trades(self.book, trades), self.inputs)
+
+    def act(
+        self,
+        kind: ActionType,
+        rules: tuple[str, ...],
+        reason: str,
+        numbers: dict[str, float],
+        trades: tuple[Trade, ...] = (),
+        *,
+        feasible: bool = True,
+    ) -> tuple[Action, BookState]:
+        """The action and the state it leaves: an action without trades (infeasible, nothing to
+        close) leaves the book as it was."""
+        after = self.after(trades) if trades else self
+        return Action(kind, rules, reason, numbers, trades, feasible, after=after), after
+
+
+StepResult = tuple[Action | None, BookState]
+"""A step's action (None: the step does nothing) and the state it leaves."""
+
+Step = Callable[[BookState], StepResult]
+"""One step of the decision engine: it answers the rules fired on the state it is given."""

@@ -1,0 +1,176 @@
+"""The decision engine's steps on the core and the layers (docs/method.md, Decisions): de-layer,
+roll, reduce, add L3, add a theta layer. Each takes a book state, answers the rules fired on it
+and returns its action (or None) and the state it leaves; the hedge step is in
+:mod:`alvh.method.hedging`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from alvh.book import Role
+from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
+from alvh.market.events import vix_expiries_after
+from alvh.method.actions import ActionType
+from alvh.method.rules import RuleId
+from alvh.method.state import BookState, StepResult
+from alvh.method.trades import Trade, closing_trades, layer_for, trade_of_leg
+from alvh.risk.valuation import value_legs
+
+__all__ = ["add_l3", "add_theta_layer", "delayer", "reduce_crowded", "roll_core"]
+
+
+def delayer(state: BookState) -> StepResult:
+    """R-DELAYER: close the L1, L3 and outer hedge layers to capture a spike's gain."""
+    rule = state.fired.get(RuleId.DELAYER)
+    if rule is None:
+        return None, state
+    risk = state.risk
+    roles = {Role.THETA_ANCHOR.value, Role.ADAPTIVE.value, Role.OUTER.value}
+    legs = risk.legs[risk.legs["role"].isin(roles)]
+    if legs.empty:
+        return state.act(
+            ActionType.DELAYER,
+            (rule.id,),
+            rule.message + " No hedge layers to take off.",
+            {"retracement": rule.value or 0.0},
+        )
+    gain = float(legs["unrealized_pnl"].sum())
+    return state.act(
+        ActionType.DELAYER,
+        (rule.id,),
+        f"{rule.message} Closing {len(legs)} hedge leg(s) (unrealized P&L ${gain:,.0f}).",
+        {"retracement": rule.value or 0.0, "hedge_gain": gain},
+        tuple(closing_trades(risk, legs)),
+    )
+
+
+def roll_core(state: BookState) -> StepResult:
+    """R-ROLL: a true technical break — close the broken condors, reopen them out in time."""
+    rule = state.fired.get(RuleId.ROLL)
+    if rule is None or not rule.details.get("rolled"):
+        return None, state
+    risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
+    trades: list[Trade] = []
+    legs = risk.legs
+    for group in rule.details["rolled"]:
+        old = legs[legs["group"] == group]
+        trades += closing_trades(risk, old)
+        expiry = old["expiry"].iloc[0].date() + dt.timedelta(days=rules.roll.roll_days)
+        quantity = int(old["quantity"].abs().max())
+        layer = str(old["layer"].iloc[0])
+        new_group = f"{group}-roll"
+        for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=new_group):
+            trades.append(trade_of_leg(layer, leg, int(leg.quantity)))
+    return state.act(
+        ActionType.ROLL_CORE,
+        (rule.id,),
+        f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at 12 delta.",
+        {"condors": float(len(rule.details["rolled"]))},
+        tuple(trades),
+    )
+
+
+def reduce_crowded(state: BookState) -> StepResult:
+    """R-CROWDED-BE: cut the condors near their break-evens by a share, don't close them."""
+    rule = state.fired.get(RuleId.CROWDED_BE)
+    if rule is None:
+        return None, state
+    risk = state.risk
+    share = state.inputs.rules.crowded.reduce_share
+    rows = risk.legs[risk.legs["group"].isin(rule.details.get("near", []))]
+    return state.act(
+        ActionType.REDUCE,
+        (rule.id,),
+        f"{rule.message} Cut those condors by {share:.0%}.",
+        {"condors": float(rule.value or 0.0), "share": share},
+        tuple(closing_trades(risk, rows, share)),
+    )
+
+
+def add_l3(state: BookState) -> StepResult:
+    """R-L3: VIX put spreads at the second VIX expiry, topped up to a share of the core's vega."""
+    rule = state.fired.get(RuleId.L3)
+    if rule is None or RuleId.DELAYER in state.fired:  # no hedge layer goes back on while they come off
+        return None, state
+    risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
+    expiries = vix_expiries_after(market, market.as_of.date())
+    if len(expiries) < 2:
+        return state.act(
+            ActionType.ADD_L3, (rule.id,), rule.message + " No second VIX expiry to trade.", {}, feasible=False
+        )
+    expiry = expiries[1]
+    unit = vix_put_spread(market, expiry, long_delta=0.40, width=2.0, quantity=1.0, group=f"L3-{expiry}")
+    core_vega = abs(risk.core_vega)
+    held = abs(float(risk.layers.loc[risk.layers["role"] == Role.ADAPTIVE.value, "spx_vega"].sum()))
+    per_unit = abs(float(value_legs([unit], market)["spx_vega"].iloc[0]))
+    # L3 is sized to its share of the core's vega: topped up while the rule fires, never stacked
+    missing = rules.l3.vega_share * core_vega - held
+    if per_unit and missing < 0.5 * per_unit:
+        return None, state
+    quantity = max(1, round(missing / per_unit)) if per_unit else 1
+    layer = layer_for(state.book, Role.ADAPTIVE, "L3")
+    trades = tuple(trade_of_leg(layer, leg, int(leg.quantity) * quantity) for leg in unit)
+    return state.act(
+        ActionType.ADD_L3,
+        (rule.id,),
+        f"{rule.message} {quantity} VIX {expiry} put spread(s) {unit[0].strike:g}/{unit[1].strike:g}.",
+        {"units": float(quantity), "vega_share": rules.l3.vega_share},
+        trades,
+    )
+
+
+def add_theta_layer(state: BookState) -> StepResult:
+    """R-MACD-LADDER, R-SKEW-ADD: a new 12-delta condor at the target DTE, or a short put spread on
+    the lower-delta side — one per expiry, not stacked while the signal lasts."""
+    ladder, skew = state.fired.get(RuleId.MACD_LADDER), state.fired.get(RuleId.SKEW_ADD)
+    if not (ladder or skew):
+        return None, state
+    risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
+    core = risk.legs[risk.legs["role"] == Role.CORE.value]
+    quantity = (
+        int(core.groupby(core["group"].fillna(core["source"]))["quantity"].apply(lambda q: q.abs().max()).median())
+        if len(core)
+        else 1
+    )
+    layer = layer_for(state.book, Role.CORE, "core")
+    expiry = _next_friday(market.as_of.date() + dt.timedelta(days=rules.macd_ladder.target_dte))
+    # one new layer per expiry: while the signal lasts, the ladder's rung at that expiry is not stacked
+    held = set(core.loc[core["expiry"].dt.date == expiry, "group"].dropna().astype(str))
+    ladder = None if ladder is None or f"IC-{expiry}-ladder" in held else ladder
+    skew = None if skew is None or f"PS-{expiry}" in held else skew
+    if not (ladder or skew):
+        return None, state
+    trades: list[Trade] = []
+    ids: list[str] = []
+    if ladder:
+        group = f"IC-{expiry}-ladder"
+        trades += [
+            trade_of_leg(layer, leg, int(leg.quantity))
+            for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=group)
+        ]
+        ids.append(ladder.id)
+    if skew:
+        short = strike_for_delta(market, expiry, "put", rules.skew_add.short_delta)
+        legs = vertical(
+            market,
+            expiry,
+            "put",
+            long_strike=short - rules.skew_add.width,
+            short_strike=short,
+            quantity=quantity,
+            group=f"PS-{expiry}",
+        )
+        trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in legs]
+        ids.append(skew.id)
+    return state.act(
+        ActionType.ADD_THETA_LAYER,
+        tuple(ids),
+        " ".join(r.message for r in (ladder, skew) if r is not None)
+        + f" New layer expiring {expiry}, {quantity} unit(s).",
+        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days)},
+        tuple(trades),
+    )
+
+
+def _next_friday(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(4 - day.weekday()) % 7)

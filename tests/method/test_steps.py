@@ -1,0 +1,172 @@
+"""The decision engine's steps on the core and the layers (docs/method.md, Decisions), end to end:
+de-layering after a spike, roll vs external hedge, L3 and theta layers (not stacked), reducing crowded
+condors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from alvh.book import Book, Instrument, Layer, Role
+from alvh.book.builders import vix_put_spread
+from alvh.method.decisions import ActionType, decide
+from alvh.method.rules import RuleId, RuleStatus
+from alvh.risk.valuation import value_book
+from tests.method.decision_cases import (
+    AFTER_SPIKE,
+    BOOK,
+    HEDGE_TYPES,
+    LAYER_SIGNALS,
+    MARKET,
+    book_after,
+    check_after,
+    decision,
+    signals,
+    status,
+    with_spot,
+)
+from tests.reference import book_reference
+
+# --- de-layering after a spike ---------------------------------------------------------------------
+
+
+def test_delayer_closes_the_hedge_layers() -> None:
+    d = decision("delayer")
+    first = d.actions[0]
+    assert first.type is ActionType.DELAYER and first.rules == (RuleId.DELAYER,)
+    hedges = BOOK.legs[BOOK.legs["layer"].isin(["L1", "L3"])]
+    closing = {(t.layer, t.expiry, t.right, t.strike): t.quantity for t in first.trades}
+    held = {
+        (row.layer, row.expiry.date(), row.right, row.strike): row.quantity for row in hedges.itertuples(index=False)
+    }
+    assert closing == {k: -int(q) for k, q in held.items()}
+    ref = book_reference.value_book(BOOK, AFTER_SPIKE)
+    assert first.numbers["hedge_gain"] == pytest.approx(ref.legs.loc[hedges.index, "unrealized_pnl"].sum(), rel=1e-9)
+    assert first.numbers["hedge_gain"] > 0  # VIX is above the L1 spread's entry level
+    check_after("delayer", first)
+    # what is left hedged is L2, and nothing puts L1 or L3 back on
+    l2_share = ref.layers.loc["L2", "spx_vega"] / abs(ref.layers.loc["core", "spx_vega"])
+    assert first.greeks_after["hedge_vega_share"] == pytest.approx(l2_share, rel=1e-9)
+    assert status(first.rules_after, RuleId.HEDGE_VEGA) is RuleStatus.BREACH  # under-hedged, knowingly
+    after = d.book_after.legs
+    assert after[after["layer"].isin(["L1", "L3"])].groupby(["layer", "strike"])["quantity"].sum().eq(0).all()
+    assert all(a.type is not ActionType.ADD_L3 for a in d.actions)
+
+
+def test_no_delayer_before_the_spike_retraces() -> None:
+    half = signals(vix_spike=True, vix_spike_base=14.0, vix_spike_peak=30.0, vix_retracement=0.3)
+    d = decide(BOOK, AFTER_SPIKE, signals=half)
+    assert ActionType.DELAYER not in {a.type for a in d.actions}
+    assert ActionType.ADD_VEGA_HEDGE in {a.type for a in d.actions}  # the usual vega hedge instead
+
+
+# --- roll vs external hedge -----------------------------------------------------------------------
+
+
+def test_roll_core_on_a_true_technical_break() -> None:
+    d = decision("roll")
+    market = with_spot(MARKET, 5740.0)
+    action = d.actions[0]
+    assert action.type is ActionType.ROLL_CORE and action.rules == (RuleId.ROLL,)
+    old = BOOK.legs[BOOK.legs["group"] == "IC-2026-11-27"]
+    closes = [t for t in action.trades if t.group == "IC-2026-11-27"]
+    opens = [t for t in action.trades if t.group == "IC-2026-11-27-roll"]
+    assert len(closes) == len(opens) == 4 and len(action.trades) == 8
+    assert sorted((t.strike, t.quantity) for t in closes) == sorted(
+        (row.strike, -int(row.quantity)) for row in old.itertuples(index=False)
+    )
+    # reopened 7 days further out (R-ROLL's roll_days), same size, 50-point wings, at about 12 delta
+    assert {t.expiry for t in opens} == {dt.date(2026, 12, 4)}
+    assert sorted(abs(t.quantity) for t in opens) == [10] * 4
+    puts = sorted((t.strike or 0.0, t.quantity) for t in opens if t.right == "put")
+    calls = sorted((t.strike or 0.0, t.quantity) for t in opens if t.right == "call")
+    assert [q for _, q in puts] == [10, -10] and [q for _, q in calls] == [-10, 10]
+    assert puts[1][0] - puts[0][0] == calls[1][0] - calls[0][0] == 50.0
+    assert puts[1][0] < 5740.0 < calls[0][0]
+    condors = value_book(book_after(d, action), market).condors
+    new = condors.loc["IC-2026-11-27-roll"]
+    assert 0.09 <= abs(new["short_put_delta"]) <= 0.15 and 0.09 <= abs(new["short_call_delta"]) <= 0.15
+    assert "IC-2026-11-27" not in condors.index
+    assert status(action.rules_after, RuleId.ROLL) is RuleStatus.OK
+    check_after("roll", action)
+
+
+def test_fewer_sessions_hedges_externally_and_leaves_the_strikes() -> None:
+    d = decision("no_roll")
+    roll = next(r for r in d.rules if r.id == RuleId.ROLL)
+    assert roll.status is RuleStatus.OK and roll.value == 1.0  # one session beyond 5,755
+    assert ActionType.ROLL_CORE not in {a.type for a in d.actions}
+    hedges = [a for a in d.actions if a.type in HEDGE_TYPES]
+    assert hedges and RuleId.DELTA in hedges[0].rules
+    assert all(Instrument(t.instrument).is_vix for a in d.actions for t in a.trades)  # hedged with VIX products
+    core_before = BOOK.legs[BOOK.legs["role"] == "core"].reset_index(drop=True)
+    after = d.book_after.legs
+    core_after = after[after["role"] == "core"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(core_after[core_before.columns], core_before)
+    assert abs(hedges[0].greeks_after["delta_per_condor"]) <= 0.05
+    check_after("no_roll", hedges[0])
+
+
+# --- the other actions -------------------------------------------------------------------------------
+
+
+def test_add_l3_and_a_theta_layer_then_rehedge() -> None:
+    d = decision("layers")
+    types = [a.type for a in d.actions]
+    assert types[:2] == [ActionType.ADD_L3, ActionType.ADD_THETA_LAYER]
+    l3, theta = d.actions[0], d.actions[1]
+    # L3: VIX put spreads at the second VIX expiry, sized to 10 % of the core's vega
+    assert {(t.layer, t.instrument, t.right, t.expiry) for t in l3.trades} == {
+        ("L3", Instrument.VIX, "put", dt.date(2027, 1, 20))
+    }
+    long, short = sorted(l3.trades, key=lambda t: -(t.strike or 0.0))
+    assert long.quantity == -short.quantity > 0 and (long.strike or 0.0) - (short.strike or 0.0) == 2.0
+    unit = vix_put_spread(MARKET, dt.date(2027, 1, 20), long_strike=long.strike, width=2.0, quantity=1.0)
+    unit_vega = abs(value_book(Book.from_layers("u", [Layer("L3", Role.ADAPTIVE, unit)]), MARKET).total["spx_vega"])
+    held = abs(d.risk.layers.loc["L3", "spx_vega"])  # topped up to the target, not stacked on what is held
+    assert long.quantity == round((0.10 * abs(d.risk.layers.loc["core", "spx_vega"]) - held) / unit_vega)
+    # the theta layer: a 10-lot condor at the first Friday 14 days out, and the skew put spread
+    assert set(theta.rules) == {RuleId.MACD_LADDER, RuleId.SKEW_ADD}
+    assert {t.expiry for t in theta.trades} == {dt.date(2026, 12, 4)}
+    assert {t.group for t in theta.trades} == {"IC-2026-12-04-ladder", "PS-2026-12-04"}
+    assert {t.layer for t in theta.trades} == {"core"}
+    put_spread = sorted((t.strike or 0.0, t.quantity) for t in theta.trades if t.group == "PS-2026-12-04")
+    assert put_spread[1][0] - put_spread[0][0] == 50.0 and [q for _, q in put_spread] == [10, -10]
+    # the hedge comes last and sizes the book the layers leave
+    assert types[-1] in HEDGE_TYPES
+    assert 0.40 <= d.actions[-1].greeks_after["hedge_vega_share"] <= 0.60
+    for action in d.actions:
+        check_after("layers", action)
+
+
+def test_reduce_crowded_condors_without_closing_them() -> None:
+    d = decision("crowded")
+    action = d.actions[0]
+    assert action.type is ActionType.REDUCE and action.rules == (RuleId.CROWDED_BE,)
+    near = next(r for r in d.rules if r.id == RuleId.CROWDED_BE).details["near"]
+    assert near == ["IC-2026-12-04", "IC-2026-12-11"]
+    assert {t.group for t in action.trades} == set(near)
+    held = BOOK.legs.set_index(["group", "strike"])["quantity"]
+    for t in action.trades:  # a third of each leg (R-CROWDED-BE reduce_share 0.33 of 10 -> 3), same strikes
+        assert t.quantity == -3 * (1 if held[(t.group, t.strike)] > 0 else -1)
+    check_after("crowded", action)
+
+
+def test_layers_are_not_stacked_while_their_signals_last() -> None:
+    """The next day with the same signals: L3 is at its share of the core's vega and the ladder's rung at
+    the target expiry exists, so neither is added again (the backtest ran into both without this)."""
+    d = decision("layers")
+    second = decide(d.book_after, MARKET, signals=LAYER_SIGNALS)
+    # the new rung grew the core's vega, so L3 is topped up to 10 % of the larger core; no new rung
+    assert [a.type for a in second.actions].count(ActionType.ADD_L3) == 1
+    assert ActionType.ADD_THETA_LAYER not in [a.type for a in second.actions]
+    l3_after = abs(value_book(second.book_after, MARKET).layers.loc["L3", "spx_vega"])
+    core_after = abs(value_book(second.book_after, MARKET).layers.loc["core", "spx_vega"])
+    assert l3_after == pytest.approx(0.10 * core_after, rel=0.02)
+    again = decide(second.book_after, MARKET, signals=LAYER_SIGNALS)
+    types = [a.type for a in again.actions]
+    assert ActionType.ADD_L3 not in types and ActionType.ADD_THETA_LAYER not in types
+    fired = {r.id for r in again.rules if r.fired}
+    assert {RuleId.L3, RuleId.MACD_LADDER, RuleId.SKEW_ADD} <= fired  # the rules still fire; the layers are in place
