@@ -34,7 +34,7 @@ from alvh._jsonable import jsonable
 from alvh.app.cli import app, native_output_to_stderr, parse_axis
 from alvh.app.journal import Journal
 from alvh.app.report import risk_report
-from alvh.backtest.backtest import BacktestConfig, run_backtest
+from alvh.backtest import BacktestConfig, run_backtest
 from alvh.book.book import load_book
 from alvh.market.events import load_events
 from alvh.market.history import load_history
