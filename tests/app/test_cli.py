@@ -31,7 +31,8 @@ from typer.testing import CliRunner, Result
 
 import alvh.data
 from alvh._jsonable import jsonable
-from alvh.app.cli import app, native_output_to_stderr, parse_axis
+from alvh.app.cli import app, parse_axis
+from alvh.app.console import native_output_to_stderr
 from alvh.app.journal import Journal
 from alvh.app.report import risk_report
 from alvh.backtest import BacktestConfig, run_backtest

@@ -13,32 +13,37 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 import typer
 from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import alvh.data
 from alvh._config import config_error
 from alvh._jsonable import jsonable
 from alvh.app import plots
+from alvh.app.console import (
+    EXIT_BREACH,
+    alvh_errors,
+    console,
+    errors,
+    existing,
+    native_output_to_stderr,
+    progress_bar,
+    writable,
+)
 from alvh.app.journal import Journal
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.terminal import backtest_table, grid_summary, grid_table, history_table, report_tables, totals_table
 from alvh.backtest import BacktestConfig, load_backtest_config, run_backtest
 from alvh.book.book import load_book
-from alvh.exceptions import AlvhError, ConfigError, InputError
+from alvh.exceptions import ConfigError, InputError
 from alvh.market.events import load_events
 from alvh.market.history import load_history
 from alvh.market.snapshot import Market, load_market
@@ -53,11 +58,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
-console = Console()
-errors = Console(stderr=True)
-
-EXIT_ERROR = 1
-EXIT_BREACH = 3
 
 
 def _version(value: bool) -> None:
@@ -76,72 +76,6 @@ def _root(
 
     Start with [bold]alvh demo[/bold]; [bold]alvh COMMAND --help[/bold] shows each command's options and examples.
     """
-
-
-@contextmanager
-def _alvh_errors() -> Iterator[None]:
-    """An alvh error, or a file that cannot be written or read, becomes one clear line on stderr
-    and exit code 1 (no traceback)."""
-    try:
-        yield
-    except AlvhError as e:
-        _error(str(e))
-    except OSError as e:
-        _error(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else str(e))
-
-
-def _error(message: str) -> NoReturn:
-    errors.print("[bold red]error:[/bold red] ", end="")
-    errors.print(message, markup=False, highlight=False, soft_wrap=True)
-    raise typer.Exit(EXIT_ERROR) from None
-
-
-@contextmanager
-def native_output_to_stderr() -> Iterator[None]:
-    """Route what native code writes to file descriptor 1 to stderr while computing: scipy's HiGHS
-    can print solver internals there even with ``disp=False`` (HiGHS issue 2783), and stdout must
-    hold only the command's output (``--json`` parses)."""
-    sys.stdout.flush()
-    try:
-        saved = os.dup(1)
-    except OSError:  # no file descriptor 1 (embedded interpreters): nothing to protect
-        yield
-        return
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _progress(unit: str) -> Progress:
-    """A progress bar on stderr (when it is a terminal), gone when the work is done."""
-    return Progress(
-        TextColumn(f"[bold]{unit}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=True,
-        disable=not errors.is_terminal,
-    )
-
-
-def _existing(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise ConfigError(f"{path}: no such {what} file")
-    return path
-
-
-def _writable(*paths: Path | None, folder: Path | None = None) -> None:
-    """Check the output files' folders (and an output ``folder``) before any work is done."""
-    for path in paths:
-        if path is not None and not path.parent.is_dir():
-            raise ConfigError(f"{path}: no such folder {path.parent}")
-    if folder is not None and folder.exists() and not folder.is_dir():
-        raise ConfigError(f"{folder}: not a folder (the plots go into a folder)")
 
 
 # --- options shared by several commands ----------------------------------------------------------
@@ -163,20 +97,20 @@ EventsOption = Annotated[
 def _load_inputs(
     book_path: Path, market_path: Path, rules_path: Path | None, history_path: Path | None, events_path: Path | None
 ) -> dict[str, Any]:
-    market = load_market(_existing(market_path, "market"))
+    market = load_market(existing(market_path, "market"))
     history = None
     if history_path is not None:
-        history = load_history(_existing(history_path, "signals"))
+        history = load_history(existing(history_path, "signals"))
         try:  # the signals' own checks (enough sessions, the market's date present), naming the file
             signals_from_history(history, pd.Timestamp(market.as_of.date()))
         except InputError as e:
             raise ConfigError(f"{history_path}: {e}") from None
     return {
-        "book": load_book(_existing(book_path, "book")),
+        "book": load_book(existing(book_path, "book")),
         "market": market,
-        "rules": load_rules(_existing(rules_path, "rules")) if rules_path else None,
+        "rules": load_rules(existing(rules_path, "rules")) if rules_path else None,
         "history": history,
-        "events": load_events(_existing(events_path, "events")) if events_path else None,
+        "events": load_events(existing(events_path, "events")) if events_path else None,
     }
 
 
@@ -195,8 +129,8 @@ def demo(
     [bold]Example[/bold]: alvh demo --out plots/
     """
 
-    with _alvh_errors():
-        _writable(folder=None if json_out else out)
+    with alvh_errors():
+        writable(folder=None if json_out else out)
         started = time.perf_counter()
         book, market = alvh.data.example_book(), alvh.data.example_market()
         events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
@@ -234,8 +168,8 @@ def report(
     [bold]Example[/bold]: alvh report book.toml --market market.toml --signals closes.csv --journal risk.db
     """
 
-    with _alvh_errors():
-        _writable(folder=plots)
+    with alvh_errors():
+        writable(folder=plots)
         inputs = _load_inputs(book, market, rules, signals, events)
         with native_output_to_stderr():
             result = risk_report(
@@ -346,11 +280,11 @@ def grid(
             f"--spot x --vol x --days gives {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} from the command line"
         )
 
-    with _alvh_errors():
-        _writable(csv, parquet, png)
+    with alvh_errors():
+        writable(csv, parquet, png)
         result = scenario_grid(
-            load_book(_existing(book, "book")),
-            load_market(_existing(market, "market")),
+            load_book(existing(book, "book")),
+            load_market(existing(market, "market")),
             spot_shocks=spots,
             vol_shifts=vols,
             horizons=horizons,
@@ -398,11 +332,11 @@ def greeks(
 
     [bold]Example[/bold]: alvh greeks legs.csv --market market.toml -o greeks.parquet
     """
-    with _alvh_errors():
-        _writable(output)
+    with alvh_errors():
+        writable(output)
         snapshot = _load_market(market)
-        stream = LegStream(_existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
-        with _progress("legs") as progress:
+        stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
+        with progress_bar("legs") as progress:
             task = progress.add_task("legs", total=stream.total_rows)
             for rows in stream:
                 progress.advance(task, rows)
@@ -412,7 +346,7 @@ def greeks(
 
 
 def _load_market(path: Path) -> Market:
-    return load_market(_existing(path, "market"))
+    return load_market(existing(path, "market"))
 
 
 # --- backtest ------------------------------------------------------------------------------------
@@ -441,17 +375,17 @@ def backtest(
 
     [bold]Example[/bold]: alvh backtest --start 2015-01-02 --end 2018-12-31 --png equity.png
     """
-    with _alvh_errors():
-        _writable(output, summary, png)
-        settings = load_backtest_config(_existing(config, "config")) if config else BacktestConfig()
+    with alvh_errors():
+        writable(output, summary, png)
+        settings = load_backtest_config(existing(config, "config")) if config else BacktestConfig()
         dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
         try:
             settings = BacktestConfig.model_validate(settings.model_dump() | dates)
         except ValidationError as e:
             raise config_error("--start/--end", e) from None
-        history = load_history(_existing(data, "data")) if data else load_history()
+        history = load_history(existing(data, "data")) if data else load_history()
         with (
-            _progress("days") as progress,
+            progress_bar("days") as progress,
             native_output_to_stderr(),
         ):
             task = progress.add_task("days")
@@ -486,9 +420,9 @@ def history(
     [bold]Example[/bold]: alvh history risk.db --png trend.png
     """
 
-    with _alvh_errors():
-        _writable(png)
-        with _journal(_existing(journal, "journal")) as db:
+    with alvh_errors():
+        writable(png)
+        with _journal(existing(journal, "journal")) as db:
             trend = db.history(book=book)
         if json_out:
             sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")

@@ -264,7 +264,7 @@ class Journal:
             {"as_of": "2026-11-20T16:00:00", "book": "...", "market": {"spx": ..., "vix": ..., ...},
              "layers": [{"layer": "core", "role": "core", "spx_delta": ..., ...}, ...],
              "total": {"spx_delta": ..., "spx_vega": ..., "theta": ..., "market_value": ..., ...},
-             "rules": [{"id": "R-DELTA", "status": "ok", "value": ..., "limit": "...", "message": "..."}, ...],
+             "rules": [{"id": <rule id>, "status": "ok", "value": ..., "limit": "...", "message": "..."}, ...],
              "actions": [{"type": "HEDGE_DELTA", ...}, ...]}
 
         ``as_of`` is a naive ISO 8601 date-time (or a ``datetime``), US/Eastern like every alvh
