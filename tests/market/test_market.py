@@ -105,6 +105,22 @@ def test_vol_is_held_flat_before_the_first_and_after_the_last_expiry(u: float, k
     assert float(MARKET.smile_vol(k, after)) == pytest.approx(quoted_vol(len(SMILES) - 1, k), rel=1e-12)
 
 
+def test_a_copy_with_other_fields_reads_its_own_smiles() -> None:
+    """A snapshot sorts its smiles once; a copy with another time or other smiles does not reuse
+    that order, and equality ignores it."""
+    market = example_market()
+    k, years = np.linspace(-0.3, 0.3, 7), TIMES[2] * 1.1
+    vols = market.smile_vol(k, years)
+    later = market.model_copy(update={"as_of": market.as_of + dt.timedelta(days=3)})
+    relaxed = Market.model_validate(later.model_dump())
+    np.testing.assert_array_equal(later.smile_vol(k, years), relaxed.smile_vol(k, years))
+    assert not np.array_equal(later.smile_vol(k, years), vols)
+    fewer = market.model_copy(update={"spx": market.spx.model_copy(update={"smiles": SMILES[:3]})})
+    np.testing.assert_array_equal(fewer.smile_table()[1], Market.model_validate(fewer.model_dump()).smile_table()[1])
+    assert len(fewer.smile_table()[1]) == 3 and len(market.smile_table()[1]) == len(SMILES)
+    assert market == example_market()
+
+
 def test_svi_and_quadratic_smiles_are_validated_for_negative_variance() -> None:
     ok = {"expiry": dt.date(2027, 1, 15), "a": 0.001, "b": 0.05, "rho": -0.7, "m": 0.0, "sigma": 0.1}
     SviSmile(**ok)

@@ -44,7 +44,7 @@ from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
-from alvh.risk.valuation import BUCKETS, METRICS, leg_arrays, value_book, value_legs, variance_swap_strike
+from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs, variance_swap_strike
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -722,44 +722,7 @@ def test_condor_metrics_hand_checked_on_a_flat_smile() -> None:
     assert c["spx_vega"] == pytest.approx(risk.legs["spx_vega"].sum(), rel=1e-14)
 
 
-# --- memoised valuations (the decision engine values one book several times per snapshot) ------
-
-
-def test_revaluing_an_unchanged_book_gives_the_same_tables() -> None:
-    book, market = example_book(), example_market()
-    first = value_book(book, market)
-    first.legs["scratch"] = 1.0  # a caller's change to its tables stays its own
-    first.layers.loc["core", "theta"] = 0.0
-    second = value_book(book, market)
-    assert "scratch" not in second.legs.columns
-    fresh = value_book(example_book(), market)
-    pd.testing.assert_frame_equal(second.layers, fresh.layers)
-    pd.testing.assert_frame_equal(second.legs, fresh.legs)
-    pd.testing.assert_frame_equal(second.condors, fresh.condors)
-
-
-def test_a_book_changed_in_place_is_valued_again() -> None:
-    book, market = example_book(), example_market()
-    before = value_book(book, market)
-    book.legs.loc[0, "quantity"] = 2 * book.legs.loc[0, "quantity"]
-    after = value_book(book, market)
-    assert after.legs.loc[0, "market_value"] == pytest.approx(2 * before.legs.loc[0, "market_value"])
-
-
-def test_condor_metrics_are_shared_by_books_with_the_same_core_and_only_by_them() -> None:
-    book, market = example_book(), example_market()
-    first = value_book(book, market).condors
-    first.loc["IC-2026-12-11", "max_loss"] = 0.0  # a caller's change stays its own
-    assert value_book(example_book(), market).condors.loc["IC-2026-12-11", "max_loss"] > 0
-    hedged = book.with_legs([("L2", Leg("VXM", dt.date(2027, 1, 20), 5))])
-    pd.testing.assert_frame_equal(value_book(hedged, market).condors, value_book(example_book(), market).condors)
-    legs = book.legs.copy()
-    legs.loc[0, "entry_price"] += 1.0  # one core leg bought dearer: its condor's credit changes
-    dearer = value_book(Book(book.name, book.layers, legs), market).condors
-    unchanged = value_book(example_book(), market).condors
-    assert dearer.loc[legs.loc[0, "group"], "credit"] == pytest.approx(
-        unchanged.loc[legs.loc[0, "group"], "credit"] - 100 * legs.loc[0, "quantity"], rel=1e-12
-    )
+# --- value_legs ----------------------------------------------------------------------------------------
 
 
 def test_value_legs_gives_each_groups_sums_as_a_book_of_it_would() -> None:
@@ -784,12 +747,3 @@ def test_value_legs_validates_like_a_book() -> None:
     bad = (Leg("VIX", dt.date(2027, 1, 20), 1.0, 20.0, None, entry_price=2.0),)
     with pytest.raises(ConfigError, match=r"groups\[0\]\[0\]\.right missing is not allowed: 'call' or 'put'"):
         value_legs([bad], example_market())
-
-
-def test_leg_arrays_are_copies_or_read_only_views() -> None:
-    book, market = example_book(), example_market()
-    copies, views = leg_arrays(book, market), leg_arrays(book, market, writeable=False)
-    assert copies["strike"].flags.writeable and not views["strike"].flags.writeable
-    np.testing.assert_array_equal(copies["strike"], views["strike"])
-    assert not np.shares_memory(copies["strike"], views["strike"])
-    assert np.shares_memory(views["strike"], leg_arrays(book, market, writeable=False)["strike"])  # no copy

@@ -20,7 +20,7 @@ Conventions (SPEC §2):
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -47,7 +47,6 @@ __all__ = [
     "VixMarket",
     "estimate_vix_link",
     "load_market",
-    "snapshot_cache",
 ]
 
 K_RANGE = 0.6
@@ -304,16 +303,19 @@ class Market(_Model):
 
     def _sorted_smiles(self) -> tuple[list[Smile], list[float]]:
         """The smiles sorted by expiry and their times (smiles are quoted for SPXW (PM) expiries,
-        whose settlement defines their time); every valuation reads them, so they are cached
-        with the snapshot (:func:`snapshot_cache`)."""
-        cache = snapshot_cache(self)
-        cached = cache.get("sorted_smiles")
-        if cached is not None and cached[0] is self.spx.smiles and cached[1] == len(self.spx.smiles):
-            return cached[2], cached[3]
+        whose settlement defines their time); every valuation reads them, so a snapshot sorts its
+        smiles once."""
+        order = self._smile_order
+        if not order.fits(self):  # model_copy(update=...) copies the cached order with the fields
+            self.__dict__.pop("_smile_order")
+            order = self._smile_order
+        return order.smiles, order.times
+
+    @functools.cached_property
+    def _smile_order(self) -> _SmileOrder:
         smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
         times = [self.years_to(s.expiry, Settlement.PM) for s in smiles]
-        cache["sorted_smiles"] = (self.spx.smiles, len(self.spx.smiles), smiles, times)
-        return smiles, times
+        return _SmileOrder(self.as_of, self.spx.smiles, len(self.spx.smiles), smiles, times)
 
     def atm_vol(self, years: float) -> float:
         """At-the-forward vol for a time to expiry (k = 0)."""
@@ -339,24 +341,22 @@ class Market(_Model):
         return curve
 
 
-_SNAPSHOT_CACHES: dict[int, tuple[Market, dict[Any, Any]]] = {}
-_SNAPSHOT_CACHE_SIZE = 4
-_SNAPSHOT_LOCK = threading.Lock()
+@dataclass(frozen=True)
+class _SmileOrder:
+    """A snapshot's smiles sorted by expiry and their times, with what they were computed from."""
 
+    as_of: dt.datetime
+    quoted: list[Smile]
+    """The snapshot's own list of smiles (the very object: compared by identity)."""
+    count: int
+    """Its length then (a list appended to in place is sorted again)."""
+    smiles: list[Smile]
+    times: list[float]
 
-def snapshot_cache(market: Market) -> dict[Any, Any]:
-    """A dict for results computed from one market snapshot (a snapshot is frozen, so they stay
-    valid), kept for the last few snapshots used: valuing a book several times against the same
-    day's market (the decision engine, the backtest) reuses them. Entries are keyed by the
-    snapshot's identity and hold the snapshot, so an id cannot be reused while cached."""
-    with _SNAPSHOT_LOCK:  # valuations may run in several threads
-        entry = _SNAPSHOT_CACHES.get(id(market))
-        if entry is None or entry[0] is not market:
-            while len(_SNAPSHOT_CACHES) >= _SNAPSHOT_CACHE_SIZE:
-                _SNAPSHOT_CACHES.pop(next(iter(_SNAPSHOT_CACHES)))
-            entry = (market, {})
-            _SNAPSHOT_CACHES[id(market)] = entry
-        return entry[1]
+    def fits(self, market: Market) -> bool:
+        """Whether this order was computed from ``market``'s smiles and time."""
+        quoted = market.spx.smiles
+        return self.quoted is quoted and self.count == len(quoted) and self.as_of == market.as_of
 
 
 def load_market(path: str | Path) -> Market:

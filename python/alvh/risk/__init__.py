@@ -2,6 +2,7 @@
 full-revaluation scenario grids and stresses, and streamed valuation of bulk leg files."""
 
 from alvh.risk.bulk import LegStream
+from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import (
     STRESS_PRESETS,
     ScenarioGrid,
@@ -20,6 +21,7 @@ __all__ = [
     "ScenarioGrid",
     "StressPreset",
     "StressResult",
+    "ValuationCache",
     "scenario_grid",
     "stress_test",
     "value_book",

@@ -32,6 +32,7 @@ from alvh._typing import FloatArray
 from alvh.book.book import Book, Role
 from alvh.exceptions import InputError
 from alvh.market.snapshot import K_RANGE, Market
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import leg_arrays
 
 __all__ = [
@@ -210,12 +211,14 @@ def scenario_grid(
     vol_shift_scaling: VolShiftScaling | str = VolShiftScaling.PARALLEL,
     spot_vol_link: bool = False,
     explain: bool = False,
+    cache: ValuationCache | None = None,
 ) -> ScenarioGrid:
     """Fully revalue ``book`` on a grid of spot shocks (relative), SPX vol shifts (vol points) and
     horizons (days), optionally with explicit VIX levels instead of the derived VIX.
 
     Defaults: spot −10 % … +10 % by 2 %, vol −5 … +10 points, horizons 0, 1 and 7 days.
     With ``explain=True`` the book's P&L is also split into Taylor terms (and the residual).
+    The legs' kernel inputs are taken from ``cache`` when it holds them (:func:`leg_arrays`).
     """
     spots = _axis("spot_shocks", spot_shocks, [round(x, 2) for x in np.arange(-0.10, 0.101, 0.02)])
     _check_axis("spot_shocks", spots, spots <= -1, "> -1 (relative moves: -0.05 is -5 %)")
@@ -228,7 +231,7 @@ def scenario_grid(
     dynamics = _option(Dynamics, "dynamics", dynamics)
     scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
 
-    arrays = leg_arrays(book, market, writeable=False)
+    arrays = leg_arrays(book, market, writeable=False, cache=cache)
     codes, params = market.smile_table()
     slices = market.smile_slices(arrays["time_to_expiry"])
     pnl, terms = _core.scenario_pnl(
@@ -275,11 +278,16 @@ def scenario_grid(
 
 
 def vega_reconciliation(
-    book: Book, market: Market, *, shifts: ArrayLike = (-10.0, -5.0, -2.0, 2.0, 5.0, 10.0)
+    book: Book,
+    market: Market,
+    *,
+    shifts: ArrayLike = (-10.0, -5.0, -2.0, 2.0, 5.0, 10.0),
+    cache: ValuationCache | None = None,
 ) -> pd.DataFrame:
     """R-RECON, the daily vega reconciliation: P&L ($) of each layer and the book for parallel SPX
-    IV shifts (vol points; VIX moves with them), spot and time unchanged."""
-    grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0.0])
+    IV shifts (vol points; VIX moves with them), spot and time unchanged (``cache``: as for
+    :func:`scenario_grid`)."""
+    grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0.0], cache=cache)
     pnl = grid.pnl[0, :, 0, 0, :]
     columns = {**dict(zip(grid.layers, pnl.T, strict=True)), "book": pnl.sum(axis=1)}
     return pd.DataFrame(columns, index=pd.Index(grid.vol_shifts, name="vol_shift"))
@@ -372,10 +380,12 @@ def stress_test(
     *,
     horizon_days: float = 1.0,
     dynamics: Dynamics | str = Dynamics.STICKY_MONEYNESS,
+    cache: ValuationCache | None = None,
 ) -> StressResult:
     """Apply a historical stress to today's book: the SPX move, and VIX scaled by the day's VIX
     ratio (or moved through the log-beta where the preset has no VIX data); SPX implied vols shift
-    by the VIX change in points (VIX ≈ 100 × 30-day SPX vol), scaled by √(30/DTE) across maturities."""
+    by the VIX change in points (VIX ≈ 100 × 30-day SPX vol), scaled by √(30/DTE) across maturities
+    (``cache``: as for :func:`scenario_grid`)."""
     if isinstance(preset, str):
         if preset not in STRESS_PRESETS:
             raise InputError(f"no stress preset {preset!r}; presets: {', '.join(STRESS_PRESETS)}")
@@ -391,6 +401,7 @@ def stress_test(
         horizons=[horizon_days],
         dynamics=dynamics,
         vol_shift_scaling=VolShiftScaling.SQRT_TIME,
+        cache=cache,
     )
     layers = pd.Series(grid.pnl[0, 0, 0, 0, :], index=grid.layers, name=preset.name)
     return StressResult(

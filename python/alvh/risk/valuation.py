@@ -10,8 +10,9 @@ definitions are in the Rust ``legs`` module docs and summarised in :data:`METRIC
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -23,8 +24,9 @@ from alvh._typing import FloatArray
 from alvh.book.book import LEG_COLUMNS, Book, Instrument, LayerSpec, Leg, Role, leg_record, validated_legs
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
-from alvh.market.snapshot import K_RANGE, Market, snapshot_cache
+from alvh.market.snapshot import K_RANGE, Market
 from alvh.pricing import price as option_price
+from alvh.risk.cache import MEMO_LEGS, ValuationCache
 
 __all__ = [
     "BUCKETS",
@@ -127,18 +129,20 @@ class BookRisk:
         return self.layers[BUCKETS]
 
 
-def value_book(book: Book, market: Market, *, per_leg: bool = True) -> BookRisk:
+def value_book(book: Book, market: Market, *, per_leg: bool = True, cache: ValuationCache | None = None) -> BookRisk:
     """Value ``book`` against ``market``.
 
     Raises :class:`ConfigError` naming the leg when its market data is missing (a VIX option or
     future whose expiry has no quote on the futures curve, a VIX option without an option vol)
     or when it expired before the snapshot.
 
-    A book of up to :data:`MEMO_LEGS` legs valued again against the same snapshot, unchanged,
-    gets the result of the first valuation (the decision engine values its book several times);
-    its tables are copies, so changing them changes nothing here.
+    With a ``cache``, a book of up to :data:`~alvh.risk.cache.MEMO_LEGS` legs valued again
+    against the same snapshot, unchanged, gets the result of the first valuation (the decision
+    engine values its book several times); its tables are copies, so changing them changes
+    nothing there. Without one, the book is valued afresh.
     """
-    risk: BookRisk = _memo(book, market, ("value_book", per_leg), lambda: _value_book(book, market, per_leg))
+    cache = ValuationCache() if cache is None else cache
+    risk = cache.for_book(book, market, ("value_book", per_leg), lambda: _value_book(book, market, per_leg, cache))
     return replace(
         risk,
         legs=risk.legs.copy(deep=False),
@@ -166,36 +170,10 @@ def value_legs(groups: Sequence[Sequence[Leg]], market: Market) -> pd.DataFrame:
     return pd.DataFrame(metrics, columns=METRICS)
 
 
-def _memo(book: Book, market: Market, what: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-    """``compute()``, or its result from an earlier call for this same, unchanged book (the same
-    object, its legs table equal to what it was) and market snapshot (books above
-    :data:`MEMO_LEGS` legs are not kept)."""
-    if len(book.legs) > MEMO_LEGS:
-        return compute()
-    cache = snapshot_cache(market)
-    key = (*what, id(book))
-    hit = cache.get(key)
-    if (
-        hit is not None
-        and hit[0] is book
-        and hit[1] is book.legs
-        and hit[2] == (book.name, book.layers)
-        and book.legs.equals(hit[3])
-    ):
-        return hit[4]
-    result = compute()
-    cache[key] = (book, book.legs, (book.name, book.layers), book.legs.copy(), result)
-    return result
-
-
-MEMO_LEGS = 5000
-"""Books up to this size have their valuations memoised per market snapshot."""
-
-
-def _value_book(book: Book, market: Market, per_leg: bool) -> BookRisk:
+def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache) -> BookRisk:
     legs = book.legs
     n = len(legs)
-    arrays = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
+    arrays = _cached_leg_arrays(book, market, cache)
     core = legs["role"].to_numpy(object) == Role.CORE.value
     core_options = core & (arrays["kind"] == _KIND["SPX"])
     # condor metrics read per-leg Greeks, so they are computed for a core even when not returned
@@ -237,7 +215,9 @@ def _value_book(book: Book, market: Market, per_leg: bool) -> BookRisk:
         layers=layers,
         total=total,
         core_units=_core_units(legs, core),
-        condors=_condor_metrics(legs, {**numbers, "entry_price": legs["entry_price"].to_numpy(np.float64)}, market),
+        condors=_condor_metrics(
+            legs, {**numbers, "entry_price": legs["entry_price"].to_numpy(np.float64)}, market, cache
+        ),
     )
 
 
@@ -261,17 +241,23 @@ def _core_units(legs: pd.DataFrame, core: NDArray[np.bool_]) -> float:
     return float(largest.sum())
 
 
-def leg_arrays(book: Book, market: Market, *, writeable: bool = True) -> dict[str, Any]:
+def leg_arrays(
+    book: Book, market: Market, *, writeable: bool = True, cache: ValuationCache | None = None
+) -> dict[str, Any]:
     """The legs as the Rust kernels take them: a dict of 1-D arrays, one entry per leg, with each
-    leg's market inputs looked up one expiry at a time (no Python loop per leg). Memoised like
-    :func:`value_book`: the arrays are copies, or with ``writeable=False`` read-only views of the
-    memo (no copy: what the kernels, which only read, are given)."""
-    arrays: dict[str, Any] = _memo(book, market, ("leg_arrays",), lambda: _leg_arrays(book, market))
+    leg's market inputs looked up one expiry at a time (no Python loop per leg). Kept in
+    ``cache`` like :func:`value_book`: the arrays are copies, or with ``writeable=False``
+    read-only views of the cached ones (no copy: what the kernels, which only read, are given)."""
+    arrays = _cached_leg_arrays(book, market, ValuationCache() if cache is None else cache)
     return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
 
 
+def _cached_leg_arrays(book: Book, market: Market, cache: ValuationCache) -> dict[str, Any]:
+    return cache.for_book(book, market, "leg_arrays", lambda: _leg_arrays(book, market))
+
+
 def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
-    """A copy, or a read-only view (the memo stays as it was either way)."""
+    """A copy, or a read-only view (the cached array stays as it was either way)."""
     if writeable:
         return array.copy()
     view = array.view()
@@ -457,7 +443,9 @@ _CONDOR_NUMBERS = (
 )
 
 
-def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market) -> pd.DataFrame:
+def _condor_metrics(
+    legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
+) -> pd.DataFrame:
     """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
     loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
     move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
@@ -478,24 +466,18 @@ def _condor_metrics(legs: pd.DataFrame, numbers: dict[str, FloatArray], market: 
     expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
     calls = legs["right"].to_numpy(object)[rows] == "call"
     if len(rows) > MEMO_LEGS:
-        return _condor_table(keys, column, expiry, calls, market)
-    # the decision engine values its book again after each action, most often with the core
-    # unchanged: the last few cores' tables are kept per snapshot
-    memo = snapshot_cache(market).setdefault("condor_metrics", {})
+        return _condor_table(keys, column, expiry, calls, market, cache)
     key = (tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
-    if key not in memo:
-        while len(memo) >= _CONDOR_MEMO_SIZE:
-            memo.pop(next(iter(memo)))
-        memo[key] = _condor_table(keys, column, expiry, calls, market)
-    table: pd.DataFrame = memo[key]
-    return table.copy()  # one row per condor: a caller's change leaves the memo as it was
-
-
-_CONDOR_MEMO_SIZE = 16
+    return cache.condor_table(market, key, lambda: _condor_table(keys, column, expiry, calls, market, cache))
 
 
 def _condor_table(
-    keys: NDArray[Any], column: dict[str, FloatArray], expiry: NDArray[Any], calls: NDArray[np.bool_], market: Market
+    keys: NDArray[Any],
+    column: dict[str, FloatArray],
+    expiry: NDArray[Any],
+    calls: NDArray[np.bool_],
+    market: Market,
+    cache: ValuationCache,
 ) -> pd.DataFrame:
     """:func:`_condor_metrics` of the core option legs: their group keys, numbers, expiries and
     rights."""
@@ -540,7 +522,11 @@ def _condor_table(
             -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
             -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
             spot * atm_vols[years] * np.sqrt(dte / 365.0),
-            _probability_of_profit(market, day, years, grid, pnl),
+            cache.probability_of_profit(
+                market,
+                (day, years, grid.tobytes(), pnl.tobytes()),
+                partial(_probability_of_profit, market, day, years, grid, pnl),
+            ),
             float(column["theta"][g].sum()),
             float(column["spx_vega"][g].sum()),
         )
@@ -590,24 +576,12 @@ def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
 
 
 def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray) -> float:
-    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points."""
-    if years <= 0:
-        return float("nan")
-    # the same condor recurs in every valuation of the day (the engine re-values its book)
-    cache = snapshot_cache(market)
-    key = ("probability_of_profit", expiry, years, grid.tobytes(), pnl.tobytes())
-    if key not in cache:
-        cache[key] = _probability_of_profit_uncached(market, expiry, years, grid, pnl)
-    result: float = cache[key]
-    return result
-
-
-def _probability_of_profit_uncached(
-    market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray
-) -> float:
-    """The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
+    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points.
+    The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
     intervals between crossings where it is positive, of P(lo < S_T < hi): the smile's exceedance
     at the crossings alone (beyond the grid the P&L stays at its end values)."""
+    if years <= 0:
+        return float("nan")
     edges = np.array([0.0, *(x for x in _zero_crossings(grid, pnl) if x > 0), np.inf])
     low, high = edges[:-1], edges[1:]
     inside = np.where(np.isinf(high), np.maximum(low, grid[-1]) + 1.0, (low + high) / 2)

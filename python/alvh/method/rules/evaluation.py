@@ -1,0 +1,24 @@
+"""Evaluate every rule of the registry on a valued book, R-MACD-TIGHTEN first: while it fires, the
+vega limits it names (:attr:`RuleSpec.tightened`) are tightened for the rules evaluated after it."""
+
+from __future__ import annotations
+
+from alvh.method.rules.config import Rules, default_rules
+from alvh.method.rules.registry import RULE_SPECS, TIGHTENER, RuleSpec, rule_spec
+from alvh.method.rules.results import RuleInputs, RuleResult, skipped
+
+__all__ = ["evaluate_rules"]
+
+
+def evaluate_rules(inputs: RuleInputs, rules: Rules | None = None) -> list[RuleResult]:
+    """Evaluate every enabled rule (disabled ones are reported as skipped), in table order."""
+    rules = rules or default_rules()
+    tightener = _evaluate(rule_spec(TIGHTENER), inputs, rules)
+    in_force = rules.tightened(rules.macd_tighten.tighten) if tightener.fired else rules
+    return [tightener if spec.id is TIGHTENER else _evaluate(spec, inputs, in_force) for spec in RULE_SPECS]
+
+
+def _evaluate(spec: RuleSpec, inputs: RuleInputs, rules: Rules) -> RuleResult:
+    if not rules.by_id(spec.id).enabled:
+        return skipped(spec.id, "switched off in the rules file")
+    return spec.evaluate(inputs, rules)

@@ -1,0 +1,84 @@
+"""What the rules read (:class:`RuleInputs`) and what each gives (:class:`RuleResult`): ok / warn /
+breach (or info, or skipped when an input it needs is missing), the measured value, the limit, and
+a sentence a trader understands."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from typing import Any
+
+import pandas as pd
+
+from alvh._jsonable import jsonable
+from alvh.book.book import Book
+from alvh.market.snapshot import Market
+from alvh.method.rules.ids import RuleId
+from alvh.method.rules.parameters import RuleConfig
+from alvh.method.signals import Signals
+from alvh.risk.valuation import BookRisk
+
+__all__ = ["RuleInputs", "RuleResult", "RuleStatus", "rule_result", "skipped"]
+
+
+class RuleStatus(str, Enum):
+    """The outcome of one rule."""
+
+    OK = "ok"
+    WARN = "warn"
+    BREACH = "breach"
+    INFO = "info"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RuleInputs:
+    """What the rules read: the book, the market and the book's risk there; market signals
+    (optional), the SPX closes before today (for R-ROLL's sessions), whether CPI/PPI are rising
+    (R-MACD-TIGHTEN), and the core's realised/projected theta ratio (R-RSI-REDUCE)."""
+
+    book: Book
+    market: Market
+    risk: BookRisk
+    signals: Signals | None = None
+    spx_history: pd.Series | None = None
+    inflation_rising: bool | None = None
+    theta_ratio: float | None = None
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """One rule's outcome."""
+
+    id: str
+    status: RuleStatus
+    value: float | None
+    limit: str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fired(self) -> bool:
+        """Whether the rule calls for action (breach, or a triggered signal rule)."""
+        return self.status in (RuleStatus.BREACH, RuleStatus.WARN)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable form."""
+        out = asdict(self)
+        out["status"] = self.status.value
+        out["value"] = jsonable(self.value)
+        out["details"] = jsonable(self.details)
+        return out
+
+
+def rule_result(
+    rule_id: RuleId, rule: RuleConfig, broken: bool, value: float | None, limit: str, message: str, **details: Any
+) -> RuleResult:
+    """The result of a rule that measured ``value``: ok, or its severity when ``broken``."""
+    status = (RuleStatus.BREACH if rule.severity == "breach" else RuleStatus.WARN) if broken else RuleStatus.OK
+    return RuleResult(rule_id.value, status, value, limit, message, details)
+
+
+def skipped(rule_id: RuleId, why: str) -> RuleResult:
+    """The result of a rule that could not be evaluated, and why."""
+    return RuleResult(rule_id.value, RuleStatus.SKIPPED, None, "", why)

@@ -1,0 +1,61 @@
+"""The two rule inputs that are not market signals: how much of the projected theta the core
+earns (R-RSI-REDUCE) and whether inflation is rising (R-MACD-TIGHTEN)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from alvh.method.signals.validation import check_int, check_same_index, checked_series
+
+__all__ = ["inflation_rising", "theta_realisation"]
+
+
+def theta_realisation(
+    realised_pnl: pd.Series[float], projected_theta: pd.Series[float], *, window: int = 5
+) -> pd.Series[float]:
+    """How much of the projected time decay the core actually earns (the R-RSI-REDUCE input).
+
+    ratio_t = sum(realised_pnl over the ``window`` days ending at t)
+              / sum(projected_theta over the same days)
+
+    A ratio of sums (not a mean of daily ratios), so a day with a tiny projected theta cannot
+    blow it up. Below 1: theta decaying slower than projected. The first ``window - 1`` values
+    are NaN, and so is any day whose summed projected theta is <= 0 (no decay was projected, so
+    the ratio means nothing).
+
+    Parameters
+    ----------
+    realised_pnl : pandas.Series of float
+        The core's realised daily P&L attributable to decay ($ per day, any sign), sorted unique
+        DatetimeIndex, at least ``window`` values.
+    projected_theta : pandas.Series of float
+        The theta projected for the same days ($ per day; positive for a short-premium core), on
+        exactly the same index.
+    window : int, keyword-only
+        Smoothing window in trading days (>= 1). Default 5.
+
+    Returns
+    -------
+    pandas.Series of float
+        The dimensionless ratio, same index, named ``"theta_realisation"``.
+    """
+    window = check_int("window", window, minimum=1)
+    needs = f"theta_realisation with window={window}"
+    pnl = checked_series("realised_pnl", realised_pnl, min_length=window, needs=needs)
+    theta = checked_series("projected_theta", projected_theta, min_length=window, needs=needs)
+    check_same_index("realised_pnl", pnl, "projected_theta", theta)
+    num = pnl.rolling(window, min_periods=window).sum().to_numpy()
+    den = theta.rolling(window, min_periods=window).sum().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = np.where(den > 0.0, num / den, np.nan)
+    return pd.Series(ratio, index=pnl.index, name="theta_realisation")
+
+
+def inflation_rising(readings: pd.Series[float]) -> bool | None:
+    """Whether an inflation series (CPI or PPI, one value per release or forward-filled daily) is
+    rising: its latest reading is above the reading before it (repeated values are one release).
+    None with fewer than two distinct readings — unknown, not "not rising" (R-MACD-TIGHTEN)."""
+    values = readings.dropna().to_numpy(dtype=np.float64)
+    releases = values[np.r_[True, np.diff(values) != 0]] if values.size else values
+    return None if releases.size < 2 else bool(releases[-1] > releases[-2])

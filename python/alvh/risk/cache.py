@@ -1,0 +1,96 @@
+"""The valuation cache: results a caller may reuse while it values books against one market
+snapshot (the decision engine values its book several times per decision, the backtest several
+books per day). The caller creates it and passes it as ``cache=``; nothing is kept elsewhere."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from alvh.book.book import Book
+from alvh.market.snapshot import Market
+
+__all__ = ["MEMO_LEGS", "ValuationCache"]
+
+MEMO_LEGS = 5000
+"""Books (and cores) up to this many legs have their valuations kept; larger ones are valued
+afresh each time (a copy of their legs to compare against would cost more than it saves)."""
+
+_CONDOR_TABLES = 16
+"""Condor tables kept: the decision engine values its book again after each action, most often
+with the core unchanged, so the last few cores' tables are enough."""
+
+_T = TypeVar("_T")
+
+
+class ValuationCache:
+    """Valuations of books against one market snapshot, kept to be reused: a book's valuation and
+    kernel inputs (per unchanged book), its core's condor table, and the probability of profit of
+    each condor.
+
+    Share one cache across the valuations of one market snapshot — one decision, one backtest day
+    — and across any books valued there: a result is reused only for the same snapshot (the very
+    object) and the same book state (the same book object with the same layers and a legs table
+    equal to what it was; condor tables and probabilities are keyed by their inputs' values).
+    Used with another snapshot, the cache forgets what it held and starts afresh, so one may also
+    be kept across days: it never returns a result computed for another snapshot or book state.
+    A cache is not for use from several threads at once.
+
+    What it keeps is bounded as the values themselves: books of up to :data:`MEMO_LEGS` legs,
+    the last 16 condor tables, and one probability per distinct condor payoff.
+    """
+
+    def __init__(self) -> None:
+        self._market: Market | None = None
+        self._books: dict[tuple[Any, ...], tuple[Book, pd.DataFrame, tuple[Any, ...], pd.DataFrame, Any]] = {}
+        self._condors: dict[Hashable, pd.DataFrame] = {}
+        self._probabilities: dict[Hashable, float] = {}
+
+    def _serve(self, market: Market) -> None:
+        """Hold results for ``market`` from now on (forgetting those of another snapshot)."""
+        if market is not self._market:
+            self._market = market  # held, so that its identity cannot pass to another snapshot
+            self._books.clear()
+            self._condors.clear()
+            self._probabilities.clear()
+
+    def for_book(self, book: Book, market: Market, what: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, or its result from an earlier call for ``what`` of this same, unchanged
+        book (the same object, its legs table equal to what it was) at ``market``."""
+        if len(book.legs) > MEMO_LEGS:
+            return compute()
+        self._serve(market)
+        key = (what, id(book))  # the entry holds the book, so its id is not reused meanwhile
+        hit = self._books.get(key)
+        if (
+            hit is not None
+            and hit[0] is book
+            and hit[1] is book.legs
+            and hit[2] == (book.name, book.layers)
+            and book.legs.equals(hit[3])
+        ):
+            result: _T = hit[4]
+            return result
+        result = compute()
+        self._books[key] = (book, book.legs, (book.name, book.layers), book.legs.copy(), result)
+        return result
+
+    def condor_table(self, market: Market, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        """``compute()``, or the table computed for the same ``key`` (the core's legs and numbers)
+        at ``market``; a copy either way, so that a caller's change leaves the kept one as it was."""
+        self._serve(market)
+        if key not in self._condors:
+            while len(self._condors) >= _CONDOR_TABLES:
+                self._condors.pop(next(iter(self._condors)))
+            self._condors[key] = compute()
+        return self._condors[key].copy()
+
+    def probability_of_profit(self, market: Market, key: Hashable, compute: Callable[[], float]) -> float:
+        """``compute()``, or the probability computed for the same ``key`` (a condor's expiry,
+        time and payoff) at ``market``: the same condor recurs in every valuation of the day."""
+        self._serve(market)
+        if key not in self._probabilities:
+            self._probabilities[key] = compute()
+        return self._probabilities[key]

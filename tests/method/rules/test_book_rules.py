@@ -1,0 +1,203 @@
+"""The book rules' measured values against independent calculations: the pure-Python reference
+valuation of :mod:`tests.reference`, condor payoffs from strikes and entry prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh.book.book import Book
+from alvh.market.snapshot import Market
+from alvh.method.rules import RuleId, RuleStatus
+from alvh.risk.scenarios import vega_reconciliation
+from tests.method.rules.cases import (
+    BALANCED,
+    BOOK,
+    CASES,
+    CORE_UNITS,
+    DEFAULTS,
+    LONG_DTED,
+    MARKET,
+    OVER_HEDGED,
+    QUIET,
+    TILTED,
+    Case,
+    core_units,
+    layer_sum,
+    reference,
+    with_spot,
+)
+
+
+def test_delta_per_condor() -> None:
+    for case in CASES[RuleId.DELTA]:
+        expected = reference(case.book, MARKET).total["spx_delta"] / (100 * core_units(case.book))
+        assert case.evaluate()[RuleId.DELTA].value == pytest.approx(expected, rel=1e-9)
+    assert core_units(TILTED) == CORE_UNITS
+    assert CASES[RuleId.DELTA][0].evaluate()[RuleId.DELTA].value == pytest.approx(0.40, abs=0.01)
+
+
+def test_delta_band_is_configurable_and_severity_too() -> None:
+    value = -0.0392  # the example's delta per condor unit
+    assert Case().evaluate()[RuleId.DELTA].value == pytest.approx(value, abs=1e-4)
+    narrow = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.03}})).evaluate()[RuleId.DELTA]
+    assert narrow.status is RuleStatus.BREACH and "0.03" in narrow.limit
+    warn = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.03, "severity": "warn"}}))
+    assert warn.evaluate()[RuleId.DELTA].status is RuleStatus.WARN
+    assert Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.04}})).evaluate()[RuleId.DELTA].status is (
+        RuleStatus.OK
+    )
+
+
+@pytest.mark.parametrize("book", [BOOK, BALANCED, OVER_HEDGED], ids=["under", "balanced", "over"])
+def test_vega_rules_values(book: Book) -> None:
+    results = Case(book).evaluate()
+    core = layer_sum(book, "spx_vega", core=True)
+    hedge = layer_sum(book, "spx_vega", core=False)
+    net = core + hedge
+    assert results[RuleId.HEDGE_VEGA].value == pytest.approx(hedge / abs(core), rel=1e-9)
+    target = 0.5 * core  # the core's vega net of the 50 % target hedge
+    assert results[RuleId.NET_VEGA].value == pytest.approx((net - target) / abs(target), rel=1e-9)
+    assert results[RuleId.VEGA_PER_SPREAD].value == pytest.approx((net - target) / abs(core), rel=1e-9)
+    ref = reference(book, MARKET).layers["spx_vega"]
+    drifts = {
+        "L1": (ref["L1"] - 0.6 * 0.5 * abs(core)) / CORE_UNITS,
+        "L2": (ref["L2"] - 0.4 * 0.5 * abs(core)) / CORE_UNITS,
+    }
+    worst = max(drifts, key=lambda k: abs(drifts[k]))
+    assert results[RuleId.SLEEVE_VEGA].value == pytest.approx(drifts[worst], rel=1e-9)
+    assert results[RuleId.SLEEVE_VEGA].details["drifts"] == pytest.approx(drifts, rel=1e-9)
+
+
+def test_hedge_vega_direction_and_alert() -> None:
+    under, over = Case().evaluate(), Case(OVER_HEDGED).evaluate()
+    assert (
+        under[RuleId.HEDGE_VEGA].details["direction"] == "under" and "under-hedged" in under[RuleId.HEDGE_VEGA].message
+    )
+    assert over[RuleId.HEDGE_VEGA].status is RuleStatus.BREACH
+    assert over[RuleId.HEDGE_VEGA].details["direction"] == "over"
+    assert "inverts the theta profile" in over[RuleId.HEDGE_VEGA].message
+    assert over[RuleId.HEDGE_VEGA].value == pytest.approx(0.90, abs=0.01)
+    # (net - target)/|core| = share - 0.5 = +0.40: at the alert
+    assert over[RuleId.VEGA_PER_SPREAD].value > 0.40 and over[RuleId.VEGA_PER_SPREAD].details["alert"] is True
+    assert "ALERT" in over[RuleId.VEGA_PER_SPREAD].message
+    assert under[RuleId.VEGA_PER_SPREAD].details["alert"] is False
+
+
+def _condor_payoffs(book: Book) -> pd.DataFrame:
+    """Per core condor, from its strikes and entry prices alone: credit, max loss, break-evens."""
+    rows = {}
+    for group, g in book.legs[book.legs["role"] == "core"].groupby("group"):
+        units = g["quantity"].abs().max()
+        credit = -float((g["quantity"] * 100 * g["entry_price"]).sum())
+        puts, calls = g[g["right"] == "put"].sort_values("strike"), g[g["right"] == "call"].sort_values("strike")
+        wing = max(np.diff(puts["strike"])[0], np.diff(calls["strike"])[0])
+        per_unit = credit / (100 * units)
+        rows[group] = {
+            "credit": credit,
+            "max_loss": wing * 100 * units - credit,
+            "breakeven_low": puts["strike"].iloc[1] - per_unit,
+            "breakeven_high": calls["strike"].iloc[0] + per_unit,
+            "expiry": g["expiry"].iloc[0].date(),
+        }
+    return pd.DataFrame(rows).T
+
+
+def test_theta_share_of_margin() -> None:
+    payoffs = _condor_payoffs(BOOK)
+    assert payoffs["max_loss"].tolist() == pytest.approx([42570.0, 41680.0, 41790.0])
+    margin = float(payoffs["max_loss"].sum())
+    for case in CASES[RuleId.THETA]:
+        theta = reference(case.book, MARKET).total["theta"]
+        assert case.evaluate()[RuleId.THETA].value == pytest.approx(theta / margin, rel=1e-9)
+    assert (
+        CASES[RuleId.THETA][0].evaluate()[RuleId.THETA].value
+        < 0.0008
+        < CASES[RuleId.THETA][1].evaluate()[RuleId.THETA].value
+    )
+
+
+def _expected_move(market: Market, expiry: dt.date) -> float:
+    dte = (expiry - market.as_of.date()).days
+    years = (dt.datetime.combine(expiry, dt.time(16)) - market.as_of).total_seconds() / (365 * 86400)
+    return market.spx.spot * market.atm_vol(years) * math.sqrt(dte / 365)
+
+
+@pytest.mark.parametrize("spot", [5900.0, 5800.0, 5650.0])
+def test_breakeven_room_and_crowding(spot: float) -> None:
+    market = with_spot(MARKET, spot)
+    results = Case(market=market).evaluate()
+    payoffs = _condor_payoffs(BOOK)
+    moves = pd.Series({g: _expected_move(market, row["expiry"]) for g, row in payoffs.iterrows()})
+    room = np.minimum((spot - payoffs["breakeven_low"]) / moves, (payoffs["breakeven_high"] - spot) / moves)
+    assert results[RuleId.BREAKEVEN].value == pytest.approx(float(room.min()), rel=1e-9)
+    assert results[RuleId.BREAKEVEN].details["inside"] == sorted(room.index[room.astype(float) < 1.0])
+    distance = np.minimum(abs(spot - payoffs["breakeven_low"]), abs(payoffs["breakeven_high"] - spot))
+    near = sorted(distance.index[(distance / moves).astype(float) <= 0.25])
+    assert results[RuleId.CROWDED_BE].details["near"] == near
+    assert results[RuleId.CROWDED_BE].value == len(near)
+    assert (results[RuleId.CROWDED_BE].status is RuleStatus.BREACH) == (len(near) >= 2)
+    if near:
+        assert "reduce size, do not close" in results[RuleId.CROWDED_BE].message
+
+
+def test_short_delta_band() -> None:
+    market = with_spot(MARKET, 5800.0)
+    result = Case(market=market).evaluate()[RuleId.SHORT_DELTA]
+    assert result.status is RuleStatus.WARN  # the shipped severity
+    legs, ref = BOOK.legs, reference(BOOK, market)
+    shorts = legs.index[(legs["role"] == "core") & (legs["quantity"] < 0)]
+    deltas = {
+        (legs.loc[i, "group"], legs.loc[i, "right"]): abs(ref.legs.loc[i, "delta"] / (legs.loc[i, "quantity"] * 100))
+        for i in shorts
+    }
+    outside = {k: v for k, v in deltas.items() if not 0.10 <= v <= 0.15}
+    assert result.details["outside"] == sorted({group for group, _ in outside})
+    assert result.value == pytest.approx(max(outside.values(), key=lambda d: abs(d - 0.125)), rel=1e-9)
+    # at entry (spot 5,900) every short strike is a 12-delta one
+    assert Case().evaluate()[RuleId.SHORT_DELTA].status is RuleStatus.OK
+
+
+def test_dte_band_reports_the_condor_outside() -> None:
+    result = Case(LONG_DTED).evaluate()[RuleId.DTE]
+    assert result.details["outside"] == ["IC-2027-01-15"]
+    assert result.value == 56.0
+    assert "1 condor(s) outside 7-21 DTE" in result.message
+    assert Case().evaluate()[RuleId.DTE].value == 7.0
+    narrow = Case(rules=DEFAULTS.with_overrides({RuleId.DTE: {"min": 8}})).evaluate()[RuleId.DTE]
+    assert narrow.status is RuleStatus.WARN and narrow.details["outside"] == ["IC-2026-11-27"]
+
+
+def test_roll_counts_consecutive_sessions_beyond_a_short_strike() -> None:
+    trip, quiet = (case.evaluate()[RuleId.ROLL] for case in CASES[RuleId.ROLL])
+    assert trip.details["rolled"] == ["IC-2026-11-27"]  # short put 5,755; closes 5,750 then 5,740
+    assert trip.details["sessions"]["IC-2026-11-27"] == 2 and trip.value == 2.0
+    assert "True technical break" in trip.message
+    assert quiet.details["rolled"] == [] and quiet.value == 1.0  # 5,800 yesterday: inside
+    assert "hedge externally, leave strikes alone" in quiet.message
+    # history after today is ignored; without history only today is known
+    future = pd.Series([5740.0, 5745.0], index=pd.to_datetime(["2026-11-19", "2026-11-23"]))
+    later = Case(market=with_spot(MARKET, 5740.0), inputs={"spx_history": future}).evaluate()[RuleId.ROLL]
+    assert later.value == 2.0 and later.status is RuleStatus.BREACH  # 19th and today, not the 23rd
+    blind = Case(market=with_spot(MARKET, 5740.0)).evaluate()[RuleId.ROLL]
+    assert blind.status is RuleStatus.OK and "No SPX history given" in blind.message
+    one = DEFAULTS.with_overrides({RuleId.ROLL: {"sessions": 1}})
+    assert Case(market=with_spot(MARKET, 5740.0), rules=one).evaluate()[RuleId.ROLL].status is RuleStatus.BREACH
+
+
+def test_recon_reports_the_vega_reconciliation() -> None:
+    result = QUIET.evaluate()[RuleId.RECON]
+    table = vega_reconciliation(BOOK, MARKET, shifts=[-10.0, -5.0, -2.0, 2.0, 5.0, 10.0])
+    assert sorted(float(k) for k in result.details["table"]) == [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0]
+    for shift, row in table.iterrows():
+        assert result.details["table"][str(shift)] == pytest.approx(row.to_dict(), rel=1e-12)
+        assert f"{shift:+g}: {row['book']:+,.0f}" in result.message
+    assert result.value is None and result.status is RuleStatus.INFO
+    # short vega: the book loses when IV rises
+    assert table.loc[10.0, "book"] < 0 < table.loc[-10.0, "book"]
+    custom = Case(rules=DEFAULTS.with_overrides({RuleId.RECON: {"shifts": [1.0]}})).evaluate()[RuleId.RECON]
+    assert list(custom.details["table"]) == ["1.0"]

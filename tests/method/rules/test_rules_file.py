@@ -1,0 +1,142 @@
+"""The rules file: descriptions and sources, the shipped defaults, overrides, switches, validation
+errors that name the file, the rule and the field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alvh.exceptions import ConfigError
+from alvh.method.rules import RuleId, RuleInputs, Rules, RuleStatus, evaluate_rules, load_rules
+from alvh.risk.valuation import value_book
+from tests.method.rules.cases import (
+    BOOK,
+    DEFAULTS,
+    MARKET,
+    layer_sum,
+)
+
+
+def test_every_rule_carries_its_description_and_source() -> None:
+    for rule_id in Rules.ids():
+        rule = DEFAULTS.by_id(rule_id)
+        assert rule.description and rule.source and rule.enabled
+        assert "ALVH" in rule.source
+        assert f"(docs/method.md, Rules: {rule_id})" in rule.source and "SPEC" not in rule.source
+
+
+def test_shipped_defaults_are_the_spec_numbers() -> None:
+    r = DEFAULTS
+    assert r.delta.max_abs == 0.15
+    assert (r.hedge_vega.min_share, r.hedge_vega.target_share, r.hedge_vega.max_share) == (0.40, 0.50, 0.60)
+    assert r.sleeve_vega.max_drift == 12.0 and r.net_vega.tolerance == 0.08
+    assert (r.vega_per_spread.min, r.vega_per_spread.max, r.vega_per_spread.alert) == (-0.15, 0.25, 0.40)
+    assert r.theta.min_share_per_day == 0.0008
+    assert (r.short_delta.min, r.short_delta.max) == (0.10, 0.15) and (r.dte.min, r.dte.max) == (7, 21)
+    assert r.rsi_reduce.rsi_above == 65.0 and 0.30 <= r.rsi_reduce.cut_share <= 0.40
+    assert r.l3.rsi_above == 68.0 and (r.skew_add.vix_rsi_below, r.skew_add.spx_rsi_above) == (35.0, 60.0)
+    assert r.macd_tighten.tighten == 0.15
+    assert sorted(abs(s) for s in r.recon.shifts) == [2.0, 2.0, 5.0, 5.0, 10.0, 10.0]
+
+
+def _write(tmp_path: Path, text: str, name: str = "my_rules.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, "[R-HEDGE-VEGA]\ntarget_share = 0.45\n"))
+    assert rules.hedge_vega.target_share == 0.45
+    assert (rules.hedge_vega.min_share, rules.hedge_vega.max_share) == (0.40, 0.60)
+    assert rules.hedge_vega.description == DEFAULTS.hedge_vega.description
+    assert rules.model_dump(exclude={"hedge_vega"}) == DEFAULTS.model_dump(exclude={"hedge_vega"})
+    # and the number is used: net vega is measured against the core's vega net of 45 %
+    risk = value_book(BOOK, MARKET)
+    net = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.NET_VEGA)]
+    core = layer_sum(BOOK, "spx_vega", core=True)
+    assert net.details["target"] == pytest.approx(0.55 * core, rel=1e-12)
+
+
+def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, "[R-HEDGE-VEGA]\nenabled = false\n\n[R-THETA]\nmin_share_per_day = 0.5\n"))
+    results = {r.id: r for r in evaluate_rules(RuleInputs(BOOK, MARKET, value_book(BOOK, MARKET)), rules)}
+    assert results[RuleId.HEDGE_VEGA].status is RuleStatus.SKIPPED
+    assert results[RuleId.THETA].status is RuleStatus.BREACH  # 1.9 %/day < 50 %/day
+    assert results[RuleId.NET_VEGA].status is RuleStatus.BREACH  # still on
+
+
+def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
+    assert load_rules(_write(tmp_path, "# nothing to change\n")) == DEFAULTS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("[R-GAMMA]\nmax_abs = 1.0\n", ["'R-GAMMA'", "unknown rule", "R-DELTA"], id="unknown-rule"),
+        pytest.param(
+            "[R-DELTA]\nmax_delta = 0.1\n", ["R-DELTA.max_delta", "unknown field", "max_abs"], id="unknown-field"
+        ),
+        pytest.param('[R-DELTA]\nmax_abs = "0.1"\n', ["R-DELTA.max_abs", "'0.1'", "number"], id="string-for-number"),
+        pytest.param("[R-DTE]\nmin = 7.5\n", ["R-DTE.min", "7.5", "integer"], id="float-for-integer"),
+        pytest.param('[R-L3]\nenabled = "yes"\n', ["R-L3.enabled", "boolean"], id="string-for-bool"),
+        pytest.param('[R-DELTA]\nseverity = "fatal"\n', ["R-DELTA.severity", "'fatal'", "'warn'"], id="severity"),
+        pytest.param(
+            "[R-DTE]\nmin = 30\nmax = 10\n", ["R-DTE", "min = 30", "max = 10", "min <= max"], id="dte-min>max"
+        ),
+        pytest.param(
+            "[R-SHORT-DELTA]\nmin = 0.2\n", ["R-SHORT-DELTA", "min = 0.2", "max = 0.15"], id="short-delta-min>max"
+        ),
+        pytest.param(
+            "[R-VEGA-PER-SPREAD]\nmax = 0.5\n", ["R-VEGA-PER-SPREAD", "max = 0.5", "alert = 0.4"], id="alert<max"
+        ),
+        pytest.param(
+            "[R-HEDGE-VEGA]\nmin_share = 0.55\n",
+            ["R-HEDGE-VEGA", "min_share = 0.55", "target_share = 0.5", "min_share <= target_share"],
+            id="hedge-min>target",
+        ),
+        pytest.param(
+            "[R-HEDGE-VEGA]\nmax_share = 1.5\n",
+            ["R-HEDGE-VEGA.max_share", "1.5", "less than or equal to 1"],
+            id="share",
+        ),
+        pytest.param(
+            "[R-DELAYER]\nretracement = 1.2\n", ["R-DELAYER.retracement", "1.2", "less than or equal to 1"], id="share2"
+        ),
+        pytest.param(
+            "[R-THETA]\nmin_share_per_day = -0.01\n", ["R-THETA.min_share_per_day", "-0.01", "greater"], id="negative"
+        ),
+        pytest.param("[R-DELTA]\nmax_abs = nan\n", ["R-DELTA.max_abs", "nan", "finite"], id="nan"),
+        pytest.param(
+            "[R-SLEEVE-VEGA.targets]\ncore = 0.5\n", ["R-SLEEVE-VEGA", "targets.core", "unknown role"], id="sleeve-role"
+        ),
+        pytest.param("[R-RECON]\nshifts = []\n", ["R-RECON.shifts", "at least 1"], id="no-shifts"),
+        pytest.param("R-DELTA = 0.1\n", ["R-DELTA = 0.1", "a rule is a table"], id="not-a-table"),
+        pytest.param("[R-DELTA\nmax_abs = 0.1\n", ["not valid TOML", "line 1"], id="bad-toml"),
+    ],
+)
+def test_bad_rules_files_name_the_file_rule_and_field(tmp_path: Path, text: str, expected: list[str]) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_rules(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ")
+    for part in expected:
+        assert part in message, message
+
+
+def test_missing_rules_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"nowhere\.toml: no such file"):
+        load_rules(tmp_path / "nowhere.toml")
+
+
+def test_overrides_in_memory_are_validated_too() -> None:
+    with pytest.raises(ConfigError, match=r"^rules: R-DTE: min = 25, max = 21: need min <= max$"):
+        DEFAULTS.with_overrides({RuleId.DTE: {"min": 25}})
+    with pytest.raises(ConfigError, match="unknown rule 'R-NOPE'"):
+        DEFAULTS.with_overrides({"R-NOPE": {}})
+    with pytest.raises(ConfigError, match="unknown rule 'R-NOPE'"):
+        DEFAULTS.by_id("R-NOPE")
+    assert DEFAULTS.with_overrides({RuleId.DTE: {"max": 28}}).dte.max == 28
+    assert DEFAULTS.dte.max == 21  # rules are immutable
