@@ -22,6 +22,7 @@ from alvh.market.snapshot import Market
 from alvh.method.decisions import Action, ActionType, decide
 from alvh.method.rules import Rules
 from alvh.method.signals import Signals, theta_realisation
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk, value_book
 
 __all__ = ["Strategy", "Today"]
@@ -89,26 +90,27 @@ class Strategy:
     def step(self, today: Today) -> None:
         """Trade and mark one day (:mod:`alvh.backtest.replay`, steps 2–6)."""
         day = DayFlows()
+        cache = ValuationCache()  # the day's valuations of this strategy's books, on one market
         equity = self.config.capital + self.ledger.cash + sum(self.mtm.values())
         self.ledger.settle(day, today.when, today.spx_close, today.vix_close)
-        self._exit_core(day, today)
+        self._exit_core(day, today, cache)
         if today.entry_legs is not None:
             self.ledger.add_legs(day, today.when, "ENTRY", "core", today.entry_legs)
         if self.name == "static" and today.vix_roll:
-            self._static_hedge(day, today, equity)
-        self._close(day, today, self._manage(day, today))
+            self._static_hedge(day, today, equity, cache)
+        self._close(day, today, self._manage(day, today), cache)
 
-    def _exit_core(self, day: DayFlows, today: Today) -> None:
+    def _exit_core(self, day: DayFlows, today: Today, cache: ValuationCache) -> None:
         """Close core positions at or below ``exit_dte`` days to expiry."""
         limit = self.config.ladder.exit_dte
         keys = [k for k in self.ledger.positions if k[0] == "core" and (k[2] - today.when).days <= limit]
         if not limit or not keys:
             return
-        prices = position_prices(value_book(self.ledger.book(), today.market))
+        prices = position_prices(value_book(self.ledger.book(), today.market, cache=cache))
         for key in keys:
             self.ledger.fill(day, today.when, "EXIT", key, -self.ledger.positions[key].quantity, prices[key])
 
-    def _static_hedge(self, day: DayFlows, today: Today, equity: float) -> None:
+    def _static_hedge(self, day: DayFlows, today: Today, equity: float, cache: ValuationCache) -> None:
         """Buy the month's VIX calls for the budget's share of ``equity`` (replay, step 4)."""
         settings, market = self.config.static_hedge, today.market
         front = min(market.vix.futures, key=lambda f: f.expiry)
@@ -118,7 +120,7 @@ class Strategy:
         strike = strike_for_delta(market, front.expiry, "call", settings.call_delta, instrument=Instrument.VIX)
         call = Leg(Instrument.VIX, front.expiry, 1.0, strike=strike, right="call", group=f"VXTH-{front.expiry}")
         probe = Book.from_layers("probe", [Layer("probe", Role.CUSTOM, (call,))])
-        mid = position_prices(value_book(probe, market))[leg_key("probe", call)]
+        mid = position_prices(value_book(probe, market, cache=cache))[leg_key("probe", call)]
         costs = self.config.costs
         cost = (mid + costs.vix_option_half_spread) * Instrument.VIX.multiplier + costs.commission
         contracts = math.floor(share * equity / cost)
@@ -181,13 +183,13 @@ class Strategy:
         ).iloc[-1]
         return float(ratio) if np.isfinite(ratio) else None
 
-    def _close(self, day: DayFlows, today: Today, managed: _Managed) -> None:
+    def _close(self, day: DayFlows, today: Today, managed: _Managed, cache: ValuationCache) -> None:
         """Mark the book at the mids the day's valuation gave (and the fills' mids), record the
         day's row. The core's theta and margin come from the valuation before the engine's
         trades, unless the engine traded the core: then the book is valued again."""
         risk, prices = managed.risk, managed.prices
         if managed.core_traded:
-            risk = value_book(self.ledger.book(), today.market)
+            risk = value_book(self.ledger.book(), today.market, cache=cache)
             prices = position_prices(risk)
         marks = self.ledger.marks(prices)
         pnl = {
