@@ -77,6 +77,8 @@ class Strategy:
     core_pnl: list[float] = field(default_factory=list)
     projected_theta: list[float] = field(default_factory=list)
     pnl_dates: list[pd.Timestamp] = field(default_factory=list)
+    """The core's daily P&L, the theta projected for it at the close before, and their dates (the
+    theta ratio's inputs)."""
     rows: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
 
