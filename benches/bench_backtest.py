@@ -4,7 +4,7 @@ the benchmark tracks the time per trading day and checks the accounting identity
 
 import numpy as np
 
-from alvh.backtest.backtest import BacktestConfig, run_backtest
+from alvh.backtest import BacktestConfig, run_backtest
 from alvh.market.history import load_history
 
 HISTORY = load_history(start="2015-06-01", end="2015-08-31")

@@ -35,7 +35,7 @@ from alvh.app.cli import app, parse_axis
 from alvh.app.console import native_output_to_stderr
 from alvh.app.journal import Journal
 from alvh.app.report import risk_report
-from alvh.backtest.backtest import BacktestConfig, run_backtest
+from alvh.backtest import BacktestConfig, run_backtest
 from alvh.book import load_book
 from alvh.market.events import load_events
 from alvh.market.history import load_history

@@ -41,7 +41,7 @@ from alvh.app.console import (
 from alvh.app.journal import Journal
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.terminal import backtest_table, grid_summary, grid_table, history_table, report_tables, totals_table
-from alvh.backtest.backtest import BacktestConfig, load_backtest_config, run_backtest
+from alvh.backtest import BacktestConfig, load_backtest_config, run_backtest
 from alvh.book import load_book
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.events import load_events

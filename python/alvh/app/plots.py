@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
     from matplotlib.ticker import Formatter
 
-    from alvh.backtest.backtest import BacktestResult
+    from alvh.backtest import BacktestResult
 
 __all__ = [
     "FIGURE_SIZE_PX",
@@ -367,15 +367,15 @@ _STRATEGY_LABELS = {"naked": "naked condors", "alvh": "ALVH-hedged", "static": "
 def equity_curves(result: BacktestResult, path: str | Path) -> Path:
     """A backtest's equity curves ($, top) and drawdowns (% below the running peak, bottom) for
     its strategies on a shared time axis, with the stress days of
-    :data:`alvh.backtest.backtest.STRESS_DAYS` that the run covers marked; the title says the results
+    :data:`alvh.backtest.results.STRESS_DAYS` that the run covers marked; the title says the results
     are model-priced and gives the period.
 
-    ``result`` is :func:`alvh.backtest.backtest.run_backtest`'s result.
+    ``result`` is :func:`alvh.backtest.run_backtest`'s result.
     """
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
     from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
 
-    from alvh.backtest.backtest import STRESS_DAYS  # noqa: PLC0415 (the backtest loads the decision engine)
+    from alvh.backtest.results import STRESS_DAYS  # noqa: PLC0415 (the backtest loads the decision engine)
 
     daily = result.daily
     figure = _new_figure()

@@ -19,6 +19,7 @@ from alvh.market.snapshot import Market
 from alvh.method.decisions import Decision, decide
 from alvh.method.rules import Rules
 from alvh.method.signals import Signals, inflation_rising, signal_snapshot
+from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
 from alvh.risk.valuation import BookRisk
 
@@ -178,6 +179,7 @@ def risk_report(
         readings = [inflation_rising(history.loc[:day, c]) for c in ("cpi", "ppi") if c in history]
         known = [r for r in readings if r is not None]
         rising = any(known) if known else None
+    cache = ValuationCache()  # the decision, the grid and the stresses value one book on one market
     decision = decide(
         book,
         market,
@@ -187,9 +189,16 @@ def risk_report(
         spx_history=spx_history,
         inflation_rising=rising,
         theta_ratio=theta_ratio,
+        cache=cache,
     )
     grid = scenario_grid(
-        book, market, spot_shocks=spot_shocks, vol_shifts=vol_shifts, horizons=horizons, dynamics=dynamics
+        book,
+        market,
+        spot_shocks=spot_shocks,
+        vol_shifts=vol_shifts,
+        horizons=horizons,
+        dynamics=dynamics,
+        cache=cache,
     )
-    stresses = tuple(stress_test(book, market, name) for name in STRESS_PRESETS)
+    stresses = tuple(stress_test(book, market, name, cache=cache) for name in STRESS_PRESETS)
     return Report(decision, market, signals, grid, stresses)

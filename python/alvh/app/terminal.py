@@ -275,7 +275,7 @@ _BACKTEST_ROWS: list[tuple[str, str, str]] = [
 
 
 def backtest_table(summary: pd.DataFrame) -> Table:
-    """A backtest's headline figures (:meth:`alvh.backtest.backtest.BacktestResult.summary`): one column per
+    """A backtest's headline figures (:meth:`alvh.backtest.BacktestResult.summary`): one column per
     strategy, and a row per stress period it covers."""
     first = summary.iloc[0]
     table = Table(

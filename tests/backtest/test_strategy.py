@@ -1,0 +1,38 @@
+"""The strategies: they share their core entries and management, the naked book never hedges and
+the static one buys only its VIX calls."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from alvh.backtest import BacktestResult
+from alvh.backtest.config import HEDGE_RULES, STRATEGIES
+from alvh.method.rules import RuleId
+from tests.backtest.runs import LAYERS
+
+
+def test_core_entries_and_management_are_identical(result: BacktestResult) -> None:
+    trades = result.trades
+    core = trades[trades["layer"] == "core"].drop(columns="strategy")
+    per_strategy = [core[trades.loc[core.index, "strategy"] == name].reset_index(drop=True) for name in STRATEGIES]
+    assert len(per_strategy[0]) > 0 and (per_strategy[0]["action"] == "ENTRY").any()
+    for other in per_strategy[1:]:
+        pd.testing.assert_frame_equal(per_strategy[0], other, check_exact=True)
+    pnl = result.daily["pnl_core"].unstack("strategy")
+    assert (pnl["naked"] == pnl["alvh"]).all() and (pnl["naked"] == pnl["static"]).all()
+
+
+def test_naked_never_hedges(result: BacktestResult) -> None:
+    trades = result.trades
+    naked = trades[trades["strategy"] == "naked"]
+    assert set(naked["layer"]) == {"core"}
+    naked_actions = result.actions[result.actions["strategy"] == "naked"]
+    assert not set(naked_actions["type"]) & {"HEDGE_DELTA", "ADD_VEGA_HEDGE", "TRIM_HEDGE", "ADD_L3", "DELAYER"}
+    assert (result.strategy("naked")[[f"pnl_{layer}" for layer in LAYERS[1:]]] == 0).all().all()
+    static = trades[(trades["strategy"] == "static") & (trades["layer"] != "core")]
+    assert set(static["layer"]) == {"static"}
+    bought = static[static["action"] == "STATIC_HEDGE"]
+    assert len(bought) and (bought["instrument"] == "VIX").all() and (bought["right"] == "call").all()
+    assert (bought["quantity"] > 0).all()
+    assert {"ADD_VEGA_HEDGE", "TRIM_HEDGE"} & set(result.actions.loc[result.actions["strategy"] == "alvh", "type"])
+    assert set(HEDGE_RULES) >= {RuleId.DELTA, RuleId.HEDGE_VEGA, RuleId.L3, RuleId.DELAYER}
