@@ -123,7 +123,7 @@ def test_degenerate_are_limits(point):
     for k in bs.GREEKS:
         assert close(zero_vol[k], tiny_vol[k], 1e-20, 1e-20), k
     # At expiry the option has settled: value and delta are the limits; every other Greek is 0
-    # (SPEC §2), even those whose T -> 0 limit is a carry term.
+    # (docs/method.md, Units), even those whose T -> 0 limit is a carry term.
     zero_t = bs.greeks(model, U, K, 0.0, s, r, q, call)
     tiny_t = bs.greeks(model, U, K, 1e-40, s, r, q, call)
     for k in bs.GREEKS:

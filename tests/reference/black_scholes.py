@@ -202,7 +202,7 @@ def _degenerate(model, underlying, strike, time, vol, rate, div_yield, is_call) 
         rho = th K T e^{-rT} step (BSM) or -T V (Black-76),  div_rho = -th T U A step (BSM) or 0,
         charm = (r - b) delta,  gamma = vega = vanna = volga = 0.
 
-    At expiry (T = 0) the option has settled (SPEC §2: "a leg is worth its intrinsic value;
+    At expiry (T = 0) the option has settled (docs/method.md, Models: "a leg is worth its intrinsic value;
     Greeks take their limits (delta a step, the others 0)"): theta, rho, div_rho and charm are 0
     there too; the carry terms above apply to sigma = 0 with T > 0.
 

@@ -5,7 +5,7 @@ For every leg this recomputes its market inputs from the :class:`alvh.market.sna
 strike, the VIX future *of the leg's own expiry*, β(τ) from its formula, the variance swap's
 remaining fraction and accrued variance), prices the option with the high-precision oracle
 :mod:`tests.reference.black_scholes` (Haug 2007 §1.1.6 and ch. 2; 20 significant digits), and
-applies the trader-unit scalings of SPEC §2 / the module table of ``rust/core/src/legs.rs`` one by
+applies the trader-unit scalings of the units table of docs/method.md / the module table of ``rust/core/src/legs.rs`` one by
 one. Layer and bucket sums use :func:`math.fsum` (exactly rounded), so they are the true sums of
 the per-leg values.
 
@@ -47,10 +47,10 @@ METRICS = (
 """The per-leg metrics (the table of ``rust/core/src/legs.rs``)."""
 
 BUCKETS = ((0, 7), (8, 21), (22, 45), (46, 90), (91, None))
-"""Maturity buckets by whole days to expiry (SPEC §2: 0–7, 8–21, 22–45, 46–90, 90+)."""
+"""Maturity buckets by whole days to expiry (docs/method.md, Models: 0–7, 8–21, 22–45, 46–90, 90+)."""
 
 MULTIPLIER = {"SPX": 100.0, "SPXW": 100.0, "VIX": 100.0, "VX": 1000.0, "VXM": 100.0, "VARSWAP": 1.0}
-"""Contract multipliers (SPEC §1–2: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's
+"""Contract multipliers (docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's
 quantity is its vega notional)."""
 
 SETTLEMENT = {
@@ -62,7 +62,7 @@ SETTLEMENT = {
     "VARSWAP": dt.time(16, 0),  # the last close of the variance period
 }
 
-SECONDS_PER_YEAR = 365 * 24 * 3600  # ACT/365 (SPEC §2)
+SECONDS_PER_YEAR = 365 * 24 * 3600  # ACT/365 (docs/method.md, Units)
 
 
 @dataclass(frozen=True)
@@ -103,11 +103,11 @@ def leg_inputs(row: pd.Series, market: Market) -> LegInputs:
     """The market inputs of one leg (a row of ``Book.legs``), looked up the slow way.
 
     * Time: ACT/365 from ``as_of`` to the settlement moment, 09:30 for AM-settled SPX and all VIX
-      products, 16:00 for SPXW (SPEC §2, "SPX options"); DTE is whole calendar days.
+      products, 16:00 for SPXW (docs/method.md, Models: SPX options); DTE is whole calendar days.
     * SPX options: BSM on spot; the dividend yield is the flat one unless a forward is quoted for
       the expiry, then q = r − ln(F/S)/T; vol from the smile at k = ln(K/F), F = S·e^{(r−q)T}.
     * VIX options and futures: the future *of the same expiry* (never spot VIX), the option vol
-      quoted with it, and β(τ) = (1 + τ/τ₀)^(−p) (SPEC §2, "VIX term structure").
+      quoted with it, and β(τ) = (1 + τ/τ₀)^(−p) (docs/method.md, Models: VIX term structure).
     * Variance swaps: strike and realised vol in vol points → decimals; f = time left / term,
       term from the start date's close to the expiry's close; implied vol = the fair strike of the
       remaining period from the smile (:func:`alvh.risk.valuation.variance_swap_strike`).
@@ -200,7 +200,7 @@ def raw_greeks(leg: LegInputs) -> dict[str, float]:
 def variance_swap(leg: LegInputs) -> tuple[float, float]:
     """Mark-to-market and vega per vol point of a variance swap per 1 of vega notional N.
 
-    SPEC §2 ("Variance swaps"), in vol points (K_pts = 100·K, σ_pts = 100·σ): variance notional
+    docs/method.md (Models: variance swaps), in vol points (K_pts = 100·K, σ_pts = 100·σ): variance notional
     N/(2·K_pts); at expiry the swap pays N/(2·K_pts)·(σ²_realised,pts − K²_pts); today the
     expected realised variance is the accrued part plus the implied variance of the rest,
     (1 − f)·σ²_R,pts + f·σ²_pts, so V = N/(2·K_pts)·e^{−rT}·((1 − f)·σ²_R,pts + f·σ²_pts − K²_pts)
@@ -215,14 +215,14 @@ def variance_swap(leg: LegInputs) -> tuple[float, float]:
 
 
 def leg_metrics(leg: LegInputs, g: dict[str, float], market: Market) -> dict[str, float]:
-    """The trader-unit metrics of one leg from its per-unit Greeks ``g`` (SPEC §2 units table).
+    """The trader-unit metrics of one leg from its per-unit Greeks ``g`` (docs/method.md, Units).
 
     With size = quantity × multiplier and U the leg's own underlying: delta = size·Δ (shares of
     U), $ delta ×U, gamma = size·Γ per point, $ gamma = size·Γ·U²/100 (per 1 % move), vega =
     size·∂V/∂σ/100 per vol point (variance swaps: size·∂V/∂σ_pts), theta = size·θ/365 per day,
     rho = size·ρ/100 per 1 %, vanna/100, volga/100², charm/365.
 
-    SPX terms (SPEC §2, "SPX-equivalent Greeks of a VIX instrument"): a VIX leg's future moves with
+    SPX terms (docs/method.md, Models: SPX-equivalent Greeks of a VIX instrument): a VIX leg's future moves with
     SPX as F(S) = F + β(τ)·VIX·((S/S₀)^β − 1), so dF/dS = β(τ)·β·VIX/S and d²F/dS² =
     β(τ)·β(β − 1)·VIX/S²; one SPX vol point moves VIX one point and F by β(τ). Hence spx_delta =
     size·∂V/∂F·dF/dS, spx_gamma = size·(∂²V/∂F²·(dF/dS)² + ∂V/∂F·d²F/dS²), spx_vega =

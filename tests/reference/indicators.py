@@ -151,7 +151,7 @@ def ad_divergence(closes: list[float], ad_line: list[float], lookback: int = 20)
 def vix_spike(
     vix: list[float], window: int = 20, threshold: float = 0.30
 ) -> tuple[list[bool], list[bool], list[bool], list[float], list[float], list[float]]:
-    """VIX spike episodes, by the definition of ``alvh.method.signals.vix_spike`` (SPEC §1 R-DELAYER;
+    """VIX spike episodes, by the definition of ``alvh.method.signals.vix_spike`` (docs/method.md, Rules: R-DELAYER;
     there is no textbook source). Day by day, with low = min of the last ``window`` closes
     (today included; none before ``window`` days):
 
@@ -195,7 +195,7 @@ def vix_spike(
 
 def theta_realisation(realised: list[float], projected: list[float], window: int = 5) -> list[float]:
     """Ratio of summed realised decay P&L to summed projected theta over the last ``window``
-    days (SPEC §1 R-RSI-REDUCE, "theta decaying slower than projected"; a definition, not a
+    days (docs/method.md, Rules: R-RSI-REDUCE, "theta decaying slower than projected"; a definition, not a
     textbook indicator). NaN before ``window`` days and where the projected sum is <= 0."""
     out = []
     for t in range(len(realised)):

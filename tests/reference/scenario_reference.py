@@ -1,4 +1,4 @@
-"""Reference scenario grids: the scenario dynamics of SPEC §2 ("Scenario vol dynamics", "VIX term
+"""Reference scenario grids: the scenario dynamics of docs/method.md (Scenarios and stresses: "Scenario vol dynamics", "VIX term
 structure", "SPX ↔ VIX link", "Expiry") written out from scratch, in two forms.
 
 * :func:`reference_grid` — the oracle: one plain Python loop over scenarios and, inside it, over
@@ -14,7 +14,7 @@ structure", "SPX ↔ VIX link", "Expiry") written out from scratch, in two forms
   write the grid in numpy, and the speed baseline of ``benches/``.
 
 The dynamics of one scenario (spot shock s, SPX vol shift Δσ in points at 30 days, horizon h
-days, optionally an explicit VIX level), SPEC §2:
+days, optionally an explicit VIX level), docs/method.md (Scenarios and stresses):
 
 * S′ = S·(1 + s). The total SPX vol shift is Δσ, plus — with the spot–vol link — the VIX move a
   spot shock alone causes under ln(VIX′/VIX) = β·ln(S′/S): VIX·((1 + s)^β − 1) points.
@@ -57,7 +57,7 @@ __all__ = ["MovedMarket", "ReferenceGrid", "leg_value", "moved_market", "numpy_g
 
 @dataclass(frozen=True)
 class MovedMarket:
-    """The market of one scenario (SPEC §2)."""
+    """The market of one scenario (docs/method.md, Units)."""
 
     spot: float
     """S′, SPX spot."""
@@ -82,7 +82,7 @@ def moved_market(
     *,
     spot_vol_link: bool,
 ) -> MovedMarket:
-    """The scenario's SPX spot, total vol shift and VIX (SPEC §2, "SPX ↔ VIX link")."""
+    """The scenario's SPX spot, total vol shift and VIX (docs/method.md, Models: SPX ↔ VIX link)."""
     spot, vix = market.spx.spot, market.vix.spot
     linked = vix * ((1.0 + spot_shock) ** market.link.log_beta - 1.0) if spot_vol_link else 0.0
     total_shift = vol_shift + linked
@@ -176,7 +176,7 @@ def reference_grid(
     vol_shift_scaling: str = "parallel",
     spot_vol_link: bool = False,
 ) -> ReferenceGrid:
-    """The scenario grid by a plain loop over scenarios and legs (SPEC §2, §3.3)."""
+    """The scenario grid by a plain loop over scenarios and legs (docs/method.md, Scenarios and stresses)."""
     assert dynamics in ("sticky_strike", "sticky_moneyness"), dynamics
     assert vol_shift_scaling in ("parallel", "sqrt_time"), vol_shift_scaling
     options = {"sticky_moneyness": dynamics == "sticky_moneyness", "sqrt_time": vol_shift_scaling == "sqrt_time"}

@@ -56,7 +56,7 @@ impl LegArrays<'_> {
 /// Two arrays returned to Python.
 type ArrayPair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
 /// Trader-unit risk of book legs: per-layer sums `(metrics[layers, 17], vega_by_bucket[layers, 5])`,
-/// and the per-leg metrics into `per_leg[17, legs]` when given. See `alvh.valuation`.
+/// and the per-leg metrics into `per_leg[17, legs]` when given. See `alvh.risk.valuation`.
 #[pyfunction]
 #[pyo3(signature = (legs, layers, spx_spot, vix_spot, log_beta, per_leg=None))]
 pub(crate) fn book_risk<'py>(

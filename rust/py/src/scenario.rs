@@ -15,7 +15,7 @@ type ArrayAndOption<'py> = (Bound<'py, PyArray2<f64>>, Option<Bound<'py, PyArray
 
 /// Scenario P&L per scenario and layer, `pnl[scenarios, layers]` (scenarios in C order over spot,
 /// vol, horizon, VIX level), and the book's explain terms `explain[scenarios, 7]` when asked.
-/// See `alvh.scenarios`.
+/// See `alvh.risk.scenarios`.
 #[pyfunction]
 #[pyo3(signature = (legs, layers, spx_spot, vix_spot, log_beta, smile_model, smile_params, k_range,
     smile_first, smile_first_weight, smile_second, smile_second_weight, smile_time,
