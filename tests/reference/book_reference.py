@@ -5,9 +5,9 @@ For every leg this recomputes its market inputs from the :class:`alvh.market.sna
 strike, the VIX future *of the leg's own expiry*, β(τ) from its formula, the variance swap's
 remaining fraction and accrued variance), prices the option with the high-precision oracle
 :mod:`tests.reference.black_scholes` (Haug 2007 §1.1.6 and ch. 2; 20 significant digits), and
-applies the trader-unit scalings of the units table of docs/method.md / the module table of ``rust/core/src/legs.rs`` one by
-one. Layer and bucket sums use :func:`math.fsum` (exactly rounded), so they are the true sums of
-the per-leg values.
+applies the trader-unit scalings of docs/method.md (Units) / the module table of
+``rust/core/src/book/legs.rs`` one by one. Layer and bucket sums use :func:`math.fsum` (exactly
+rounded), so they are the true sums of the per-leg values.
 
 Slow (about a millisecond per leg) and obviously right; test-only.
 """

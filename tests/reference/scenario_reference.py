@@ -1,5 +1,5 @@
-"""Reference scenario grids: the scenario dynamics of docs/method.md (Scenarios and stresses: "Scenario vol dynamics", "VIX term
-structure", "SPX ↔ VIX link", "Expiry") written out from scratch, in two forms.
+"""Reference scenario grids: the scenario dynamics of docs/method.md (Scenarios and stresses;
+Models: VIX term structure, SPX ↔ VIX link, expiry) written out from scratch, in two forms.
 
 * :func:`reference_grid` — the oracle: one plain Python loop over scenarios and, inside it, over
   legs. Each leg's inputs come from :func:`tests.reference.book_reference.leg_inputs` (time to
