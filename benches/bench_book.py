@@ -5,7 +5,6 @@ the same sums: numpy/scipy Greeks per leg, scaled to trader units, summed per la
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CI
 from timing import best_time
 
 import alvh.data
@@ -13,6 +12,7 @@ from alvh import _core
 from alvh.book import Book
 from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.valuation import METRICS
+from benches.conftest import CI
 from tests.reference import numpy_black_scholes as ref
 
 LEGS = 100_000 if CI else 1_000_000

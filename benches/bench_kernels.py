@@ -8,10 +8,10 @@ full-size numbers come from ``pytest benches -s`` (see the README).
 
 import numpy as np
 import pytest
-from conftest import CI, OptionMix
 from timing import best_time
 
 import alvh
+from benches.conftest import CI, OptionMix
 from tests.reference import numpy_black_scholes as ref
 
 GATE_OUT, GATE_FRESH, GATE_IV = (3.0, 1.5, 2.0) if CI else (6.0, 2.5, 5.0)

@@ -6,7 +6,6 @@ measured in the same run. Target: >= 3x numpy on 1e4 legs x 1e3 scenarios (CI: 2
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CI
 from timing import best_time
 
 import alvh.data
@@ -14,6 +13,7 @@ from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.scenarios import scenario_grid
+from benches.conftest import CI
 from tests.reference.scenario_reference import numpy_grid
 
 LEGS = 2_000 if CI else 10_000
