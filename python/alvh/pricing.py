@@ -20,9 +20,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alvh import _core
+from alvh._typing import FloatArray
 from alvh.exceptions import ImpliedVolError, InputError
 
-FloatArray: TypeAlias = NDArray[np.float64]
 ArrayLike: TypeAlias = float | int | Sequence[float] | NDArray[Any]
 FlagLike: TypeAlias = bool | str | Sequence[bool] | Sequence[str] | NDArray[Any]
 OnInvalid: TypeAlias = Literal["raise", "nan"]

@@ -14,7 +14,7 @@ import pytest
 from alvh.method import decisions
 from alvh.method.decisions import STEPS, ActionType, decide, run_steps
 from alvh.method.hedging import hedge
-from alvh.method.rules import RuleId, RuleInputs, evaluate_rules
+from alvh.method.rules import RuleId, RuleInputs, evaluate_rules, rules_triggering
 from alvh.method.state import BookState, DecisionInputs, Step, StepResult, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
 from alvh.method.trades import apply_trades
@@ -163,3 +163,13 @@ def test_decision_serialises_to_json(name: str) -> None:
             assert td["price"] == pytest.approx(t.price, abs=5e-5) and td["cost"] == pytest.approx(t.cost, abs=0.005)
     if d.next_event is not None:
         assert data["next_event"] == {"date": d.next_event.date.isoformat(), "kind": d.next_event.kind}
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_every_action_names_only_rules_the_registry_lets_trigger_it(name: str) -> None:
+    """The registry's ``actions`` are the engine's contract: an action cites a rule only if that
+    rule's spec lists the action (and an action other than HOLD cites at least one)."""
+    for action in decision(name).actions:
+        allowed = set(rules_triggering(action.type))
+        assert set(action.rules) <= allowed, (name, action.type, action.rules, allowed)
+        assert action.rules or action.type is ActionType.HOLD, (name, action.type)

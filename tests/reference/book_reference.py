@@ -44,7 +44,7 @@ METRICS = (
     "tw_vega",
     "unrealized_pnl",
 )
-"""The per-leg metrics (the table of ``rust/core/src/legs.rs``)."""
+"""The per-leg metrics (the table of ``rust/core/src/book/legs.rs``)."""
 
 BUCKETS = ((0, 7), (8, 21), (22, 45), (46, 90), (91, None))
 """Maturity buckets by whole days to expiry (docs/method.md, Models: 0–7, 8–21, 22–45, 46–90, 90+)."""
@@ -110,7 +110,7 @@ def leg_inputs(row: pd.Series, market: Market) -> LegInputs:
       quoted with it, and β(τ) = (1 + τ/τ₀)^(−p) (docs/method.md, Models: VIX term structure).
     * Variance swaps: strike and realised vol in vol points → decimals; f = time left / term,
       term from the start date's close to the expiry's close; implied vol = the fair strike of the
-      remaining period from the smile (:func:`alvh.risk.valuation.variance_swap_strike`).
+      remaining period from the smile (:func:`alvh.risk.kernel_inputs.variance_swap_strike`).
     """
     instrument = row["instrument"]
     expiry = _date(row["expiry"])

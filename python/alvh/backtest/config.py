@@ -16,7 +16,7 @@ from alvh.book import Instrument, LayerSpec, Role
 from alvh.exceptions import ConfigError
 from alvh.market.events import Event, load_events
 from alvh.market.model import ModelParams
-from alvh.method.rules import RuleId, Rules, default_rules, load_rules
+from alvh.method.rules import Rules, default_rules, hedge_rules, load_rules
 
 __all__ = [
     "HEDGE_RULES",
@@ -49,18 +49,9 @@ STRATEGY_LAYERS = {
 LAYER_NAMES = ("core", "L1", "L2", "L3", "static")
 """Every layer of the three strategies, in the daily table's column order."""
 
-HEDGE_RULES = (
-    RuleId.DELTA,
-    RuleId.HEDGE_VEGA,
-    RuleId.SLEEVE_VEGA,
-    RuleId.NET_VEGA,
-    RuleId.VEGA_PER_SPREAD,
-    RuleId.RSI_REDUCE,
-    RuleId.L3,
-    RuleId.DELAYER,
-)
-"""The rules about the hedge layers (the decision engine trades hedges on them); switched off for
-``naked`` and ``static``."""
+HEDGE_RULES = hedge_rules()
+"""The rules about the hedge layers (the registry's hedge flag: the decision engine trades hedges on
+them); switched off for ``naked`` and ``static``."""
 
 
 class _Config(BaseModel):
@@ -207,7 +198,7 @@ class BacktestConfig(_Config):
         """The event calendar the decisions use."""
         if self.events is not None:
             return load_events(self.events)
-        return load_events(Path(str(resources.files("alvh.data") / "events_history.toml")))
+        return load_events(Path(str(resources.files("alvh") / "data" / "events_history.toml")))
 
 
 def load_backtest_config(path: str | Path) -> BacktestConfig:

@@ -18,7 +18,7 @@ __all__ = ["Instrument", "LegKind", "instrument_mask"]
 
 class LegKind(IntEnum):
     """How the Rust kernels value a leg: the per-leg ``kind`` code they take (the core's
-    ``LegKind``, in ``rust/core/src/legs.rs``)."""
+    ``LegKind``, in ``rust/core/src/book/legs.rs``)."""
 
     SPX_OPTION = 0
     """BSM on SPX spot."""

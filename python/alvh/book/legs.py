@@ -42,7 +42,7 @@ __all__ = ["LEG_COLUMNS", "Leg", "check_sizes", "entry_after_trade", "leg_record
 @dataclass(frozen=True)
 class Leg:
     """One position. See the module docstring for the fields; they are validated when the leg
-    joins a :class:`Book`."""
+    joins a :class:`alvh.book.Book`."""
 
     instrument: Instrument | str
     expiry: dt.date

@@ -50,7 +50,7 @@ _FUTURE = re.compile(r"^vx([1-9][0-9]*)$")
 
 def bundled_history_path() -> Path:
     """Path of the bundled SPX/VIX history CSV (2014-01-03 to 2018-12-31, from ``arch.data``)."""
-    return Path(str(resources.files("alvh.data") / "history.csv"))
+    return Path(str(resources.files("alvh") / "data" / "history.csv"))
 
 
 def load_history(

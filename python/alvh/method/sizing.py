@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
-from alvh.book import Leg
+from alvh.book import Instrument, Leg
 from alvh.exceptions import InputError
 from alvh.method.rules import RuleId
 
@@ -104,7 +104,7 @@ def size_hedges(
     if not candidates:
         return SizingResult(False, {}, float("nan"), float("nan"), 0, "no hedge instruments to size")
     core = abs(core_vega)
-    per_unit = condor_units * 100.0
+    per_unit = condor_units * Instrument.SPX.multiplier  # a condor unit: one SPX contract a leg
     if not core or not per_unit:
         return SizingResult(
             False, {}, float("nan"), float("nan"), 0, "no core condors with vega to size the hedges against"

@@ -14,7 +14,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
-from alvh.book.instruments import instrument_mask
+from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import Role
 from alvh.market.snapshot import Market
 from alvh.pricing import price as option_price
@@ -148,12 +148,12 @@ CONDOR_COLUMNS = (
     "theta",
     "spx_vega",
 )
-"""The columns of :attr:`BookRisk.condors` (``group``: the index)."""
+"""The columns of :attr:`alvh.risk.BookRisk.condors` (``group``: the index)."""
 
 
 def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
     """The option delta of one contract of these (same-side) legs."""
-    return float(delta.sum() / (np.abs(quantity).sum() * 100)) if len(delta) else float("nan")
+    return float(delta.sum() / (np.abs(quantity).sum() * Instrument.SPX.multiplier)) if len(delta) else float("nan")
 
 
 def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from alvh import _core
 from alvh.book import Book
-from alvh.book.instruments import LegKind
+from alvh.book.instruments import Instrument, LegKind
 from alvh.book.legs import LEG_COLUMNS, Leg, leg_record, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.market.snapshot import Market
@@ -112,14 +112,22 @@ class BookRisk:
     def delta_per_condor(self) -> float:
         """Net SPX-equivalent delta of the whole book per condor unit, in option-delta units
         (shares / (units x 100)) — the quantity of R-DELTA."""
-        return float(self.total["spx_delta"] / (self.core_units * 100.0)) if self.core_units else float("nan")
+        return (
+            float(self.total["spx_delta"] / (self.core_units * Instrument.SPX.multiplier))
+            if self.core_units
+            else float("nan")
+        )
 
     @property
     def vega_per_condor(self) -> float:
         """Net SPX vega of the whole book per condor unit, in option-vega units per vol point
         ($ per vol point / (units x 100)). R-VEGA-PER-SPREAD measures the net vega against its
         target instead, in condor-vegas (see ``rules.toml``)."""
-        return float(self.total["spx_vega"] / (self.core_units * 100.0)) if self.core_units else float("nan")
+        return (
+            float(self.total["spx_vega"] / (self.core_units * Instrument.SPX.multiplier))
+            if self.core_units
+            else float("nan")
+        )
 
     def vega_by_bucket(self) -> pd.DataFrame:
         """SPX vega ($ per vol point) by layer (rows) and maturity bucket (columns)."""
@@ -129,7 +137,7 @@ class BookRisk:
 def value_book(book: Book, market: Market, *, per_leg: bool = True, cache: ValuationCache | None = None) -> BookRisk:
     """Value ``book`` against ``market``.
 
-    Raises :class:`ConfigError` naming the leg when its market data is missing (a VIX option or
+    Raises :class:`alvh.exceptions.ConfigError` naming the leg when its market data is missing (a VIX option or
     future whose expiry has no quote on the futures curve, a VIX option without an option vol)
     or when it expired before the snapshot.
 

@@ -41,7 +41,7 @@ from alvh.method.rules.registry import RULE_SPECS, rule_spec
 __all__ = ["DEFAULT_RULES_PATH", "Rules", "default_rules", "load_rules"]
 
 
-DEFAULT_RULES_PATH = Path(str(resources.files("alvh.data") / "rules.toml"))
+DEFAULT_RULES_PATH = Path(str(resources.files("alvh") / "data" / "rules.toml"))
 """The rules shipped with alvh."""
 
 _ID_OF_FIELD = {spec.field: spec.id.value for spec in RULE_SPECS}

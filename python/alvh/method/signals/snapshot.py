@@ -41,11 +41,11 @@ class Signals:
     vix_macd_histogram, vix_macd_histogram_slope : float
         MACD(12, 26, 9) histogram of spot VIX (index points) and its change from the day before.
     vix_macd_trend : MacdTrend
-        :func:`histogram_trend` of that histogram (3-day window).
+        :func:`alvh.method.signals.histogram_trend` of that histogram (3-day window).
     ad_divergence : int or None
-        :func:`ad_divergence` (lookback 20) of SPX against ``ad_line``; None without an A/D line.
+        :func:`alvh.method.signals.ad_divergence` (lookback 20) of SPX against ``ad_line``; None without an A/D line.
     vix_spike : bool
-        A VIX spike episode is in progress (:func:`vix_spike`, 20 days, 30 %).
+        A VIX spike episode is in progress (:func:`alvh.method.signals.vix_spike`, 20 days, 30 %).
     vix_retracement, vix_spike_peak, vix_spike_base : float
         Share of the spike given back, its peak and base (index points); NaN outside an episode.
     """
@@ -132,8 +132,8 @@ def signal_snapshot(
         ``spx_closes``' index). Default: the last date present in all of them. Data after it is
         dropped before anything is computed.
     rsi_period, macd_spans, trend_window, spike_window, spike_threshold, ad_lookback
-        The indicators' parameters (see :func:`rsi`, :func:`macd` (fast, slow, signal),
-        :func:`histogram_trend`, :func:`vix_spike`, :func:`ad_divergence`); the defaults are the
+        The indicators' parameters (see :mod:`alvh.method.signals`: ``rsi``, ``macd`` (fast, slow,
+        signal), ``histogram_trend``, ``vix_spike``, ``ad_divergence``); the defaults are the
         method's RSI(14), MACD(12, 26, 9), 3 days, 20 days and 30 %, 20 days.
 
     Returns
