@@ -5,6 +5,7 @@ de-layering, time-shifting L1 after the next event, and infeasible sizing report
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -13,8 +14,12 @@ from alvh.book import Book, Instrument, Role
 from alvh.market.events import Event, first_vix_expiry_after
 from alvh.market.snapshot import Market
 from alvh.method.decisions import ActionType, decide
+from alvh.method.hedging import _sleeve_bounds
 from alvh.method.rules import RuleId, RuleStatus
-from alvh.method.state import greek_summary
+from alvh.method.signals import MacdTrend
+from alvh.method.state import BookState, DecisionInputs, greek_summary
+from alvh.method.trades import role_of_layer
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import value_book
 from tests.method.decision_cases import (
     AFTER_SPIKE,
@@ -274,3 +279,20 @@ def test_net_vega_rules_act_without_r_hedge_vega() -> None:
     action = only(d, ActionType.TRIM_HEDGE)
     assert RuleId.NET_VEGA in action.rules
     assert status(action.rules_after, RuleId.NET_VEGA) is RuleStatus.OK
+
+
+def test_sleeve_bounds_are_the_sleeve_rule_in_force_tightened_while_macd_tighten_fires() -> None:
+    """The sizing's R-SLEEVE-VEGA room is max_drift per condor unit, scaled by (1 − tighten) exactly
+    when R-MACD-TIGHTEN fires on the book — the same tightening the rule itself is evaluated with."""
+    rising = DecisionInputs(MARKET, RULES, ValuationCache(), signals=signals(vix_macd_trend=MacdTrend.EXPANDING))
+    calm = BookState(BOOK, rising)
+    tight = BookState(BOOK, dataclasses.replace(rising, inflation_rising=True))
+    assert RuleId.MACD_TIGHTEN not in calm.fired and RuleId.MACD_TIGHTEN in tight.fired
+    sleeve, share = RULES.sleeve_vega, RULES.macd_tighten.tighten
+    for state, room in ((calm, sleeve.max_drift), (tight, sleeve.max_drift * (1 - share))):
+        bounds = _sleeve_bounds(state, [], 1000.0)
+        assert set(bounds) == {"L1", "L2"}
+        for layer, (_, low, high) in bounds.items():
+            aim = 1000.0 * sleeve.targets[role_of_layer(BOOK, layer).value]
+            assert high - aim == pytest.approx(room * CORE_UNITS, rel=1e-12)
+            assert aim - low == pytest.approx(room * CORE_UNITS, rel=1e-12)

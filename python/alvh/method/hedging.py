@@ -129,14 +129,12 @@ def _sleeve_bounds(
 ) -> dict[str, tuple[float, float, float]]:
     """R-SLEEVE-VEGA for the sizing: per hedge layer with a target share of ``hedge_target`` ($ per
     vol point), (its vega now, low, high) within max_drift per condor unit of that target
-    (tightened like the rule itself while R-MACD-TIGHTEN fires)."""
-    risk, rules = state.risk, state.inputs.rules
-    sleeve = rules.sleeve_vega
+    (the rule in force: tightened like the rule itself while R-MACD-TIGHTEN fires)."""
+    risk = state.risk
+    sleeve = state.inputs.rules.in_force(RuleId.MACD_TIGHTEN in state.fired).sleeve_vega
     if not sleeve.enabled or not risk.core_units:
         return {}
     room = sleeve.max_drift * risk.core_units
-    if RuleId.MACD_TIGHTEN in state.fired:
-        room *= 1.0 - rules.macd_tighten.tighten
     vega_now = {str(layer): float(row["spx_vega"]) for layer, row in risk.layers.iterrows()}
     bounds = {}
     for layer in dict.fromkeys([*vega_now, *(c.layer for c in candidates)]):  # new layers start empty

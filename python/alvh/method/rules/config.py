@@ -107,6 +107,11 @@ class Rules(BaseModel):
                 )
         return self.model_copy(update=update)
 
+    def in_force(self, tightening: bool) -> Rules:
+        """These rules as they apply to a book: tightened while R-MACD-TIGHTEN fires there
+        (``tightening``), as they are otherwise."""
+        return self.tightened(self.macd_tighten.tighten) if tightening else self
+
 
 def _check_registry() -> None:
     """The fields of :class:`Rules` are the registry's, in its order, with its models."""

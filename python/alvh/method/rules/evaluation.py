@@ -14,7 +14,7 @@ def evaluate_rules(inputs: RuleInputs, rules: Rules | None = None) -> list[RuleR
     """Evaluate every enabled rule (disabled ones are reported as skipped), in table order."""
     rules = rules or default_rules()
     tightener = _evaluate(rule_spec(TIGHTENER), inputs, rules)
-    in_force = rules.tightened(rules.macd_tighten.tighten) if tightener.fired else rules
+    in_force = rules.in_force(tightener.fired)
     return [tightener if spec.id is TIGHTENER else _evaluate(spec, inputs, in_force) for spec in RULE_SPECS]
 
 
