@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 from alvh.exceptions import ConfigError
@@ -19,7 +20,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["config_error", "read_toml"]
+__all__ = ["config_error", "read_csv", "read_toml"]
 
 
 def _error_location(loc: tuple[int | str, ...]) -> str:
@@ -78,10 +79,30 @@ def config_error(
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """The contents of a TOML file, or a ConfigError naming the file (missing, or not TOML)."""
+    """The contents of a TOML file, or a ConfigError naming the file (missing, not UTF-8, not
+    TOML, or nested too deeply to parse)."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     try:
-        return tomllib.loads(path.read_text())
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}): save it as UTF-8") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
+
+
+def read_csv(path: Path, **options: Any) -> pd.DataFrame:
+    """The contents of a CSV file with a header row (``options`` go to :func:`pandas.read_csv`),
+    or a ConfigError naming the file (missing, empty, not UTF-8, or not parseable as CSV)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    try:
+        return pd.read_csv(path, encoding="utf-8", **options)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    except pd.errors.EmptyDataError:
+        raise ConfigError(f"{path}: empty file: a CSV file needs a header row") from None
+    except pd.errors.ParserError as e:
+        raise ConfigError(f"{path}: not a readable CSV file: {e}") from None

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alvh._config import config_error, read_toml
+from alvh._config import config_error, read_csv, read_toml
 from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.exceptions import ConfigError
@@ -216,7 +216,7 @@ def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -
         layers = [Layer(layer.name, layer.role, tuple(_file_leg(leg) for leg in layer.legs)) for layer in parsed.layers]
         return Book.from_layers(parsed.name, layers, source=str(path))
     if suffix == ".csv":
-        frame = pd.read_csv(path)
+        frame = read_csv(path)
     elif suffix in (".parquet", ".pq"):
         frame = pd.read_parquet(path)
     else:

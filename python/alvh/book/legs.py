@@ -9,7 +9,8 @@ instrument     ``SPX`` (AM-settled option), ``SPXW`` (PM-settled option), ``VIX`
 expiry         date (for VIX products the Wednesday settlement date)
 right          ``call`` or ``put`` (options only)
 strike         option strike in index points; variance swaps: strike in vol points (20.0)
-quantity       signed contracts; variance swaps: signed vega notional ($ per vol point)
+quantity       signed contracts, |quantity| <= 1e6; variance swaps: signed vega notional ($ per
+               vol point), |quantity| <= 1e9
 entry_price    optional: premium per unit (options), entry futures price; absent for swaps
 group          optional position id (e.g. one iron condor); condor metrics are per group
 start          variance swaps: start date of the variance period
@@ -36,7 +37,7 @@ from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import LayerSpec
 from alvh.exceptions import ConfigError
 
-__all__ = ["LEG_COLUMNS", "Leg", "check_sizes", "entry_after_trade", "leg_record", "validated_legs"]
+__all__ = ["LEG_COLUMNS", "MAX_CONTRACTS", "MAX_VEGA_NOTIONAL", "Leg", "check_sizes", "entry_after_trade", "leg_record", "validated_legs"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,13 @@ class Leg:
     group: str | None = None
     start: dt.date | None = None
     realized_vol: float | None = None
+
+
+MAX_CONTRACTS = 1e6
+"""The largest |quantity| of a leg, in contracts: far beyond any real position, small enough
+that the book's totals stay finite (a unit slip such as 1e308 is refused, not summed to inf)."""
+MAX_VEGA_NOTIONAL = 1e9
+"""The largest |quantity| of a variance swap: its vega notional, $ per vol point."""
 
 
 LEG_COLUMNS = [
@@ -213,6 +221,16 @@ def check_sizes(
             "quantity",
             "a non-zero number of contracts",
         )
+        size = np.abs(quantity)
+        _fail(source, sources, quantity, ~swap & (size > MAX_CONTRACTS), "quantity", f"at most {MAX_CONTRACTS:.0e} contracts (either sign)")
+        _fail(
+            source,
+            sources,
+            quantity,
+            swap & (size > MAX_VEGA_NOTIONAL),
+            "quantity",
+            f"a variance swap's vega notional of at most ${MAX_VEGA_NOTIONAL:.0e} per vol point (either sign)",
+        )
         _fail(source, sources, entry, has_entry & ~(entry >= 0), "entry_price", ">= 0")
         _fail(source, sources, entry, future & has_entry & ~(entry > 0), "entry_price", "> 0 for futures")
         _fail(
@@ -261,7 +279,8 @@ def _dates(legs: pd.DataFrame, column: str, fail: _Fail, *, required: bool) -> p
         if required:
             fail(np.isnat(days), column, "a date (YYYY-MM-DD)", values)
         return pd.Series(days.astype("datetime64[s]"), index=values.index)
-    converted = pd.to_datetime(values, errors="coerce")
+    # ISO only, as every other loader: pandas would guess 05/01/2027 as 1 May
+    converted = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     missing = converted.isna().to_numpy(bool)
     fail(values.notna().to_numpy(bool) & missing, column, "a date (YYYY-MM-DD)", values)
     if required:

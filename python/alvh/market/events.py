@@ -12,7 +12,7 @@ from typing import Literal, get_args
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alvh._config import config_error, read_toml
+from alvh._config import config_error, read_csv, read_toml
 from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market
 
@@ -49,10 +49,7 @@ def load_events(path: str | Path) -> list[Event]:
     if not path.exists():
         raise ConfigError(f"{path}: no such file")
     if path.suffix.lower() == ".csv":
-        try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        except pd.errors.EmptyDataError:
-            raise ConfigError(f"{path}: empty file (need columns date, kind)") from None
+        frame = read_csv(path, dtype=str, keep_default_na=False)
         missing = {"date", "kind"} - set(frame.columns)
         if missing:
             raise ConfigError(f"{path}: missing column {sorted(missing)[0]!r} (need date, kind)")

@@ -1,7 +1,8 @@
 """Listed expiries and settlement times of SPX, SPXW and VIX products, and time to expiry.
 
 All times are US/Eastern wall-clock times, naive (no tzinfo): a market snapshot's ``as_of`` and
-every settlement time are in the same clock, so differences are exact.
+every settlement time are in the same clock, so differences are exact. A time given with a zone
+(``2026-11-20T21:00:00Z``) is converted to US/Eastern wall-clock time first (:func:`eastern`).
 
 * SPX (AM-settled) options settle on the opening print of their expiry date, 09:30.
 * SPXW (PM-settled) options settle on the close, 16:00.
@@ -16,9 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
+from zoneinfo import ZoneInfo
+
+from alvh.exceptions import InputError
 
 __all__ = [
+    "EASTERN",
     "Settlement",
+    "eastern",
     "settlement_time",
     "third_friday",
     "vix_expiry",
@@ -28,6 +34,7 @@ __all__ = [
 SECONDS_PER_YEAR = 365.0 * 86400.0
 MARKET_OPEN = dt.time(9, 30)
 MARKET_CLOSE = dt.time(16, 0)
+EASTERN = ZoneInfo("America/New_York")
 
 
 class Settlement(str, Enum):
@@ -48,8 +55,21 @@ def settlement_time(expiry: dt.date, settlement: Settlement) -> dt.datetime:
     return dt.datetime.combine(expiry, settlement.time)
 
 
+def eastern(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive US/Eastern wall-clock time: converted if it has a zone, else as is."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=None)
+    return moment.astimezone(EASTERN).replace(tzinfo=None)
+
+
 def year_fraction(start: dt.datetime, end: dt.datetime) -> float:
-    """ACT/365 years from ``start`` to ``end`` (negative if ``end`` is earlier)."""
+    """ACT/365 years from ``start`` to ``end`` (negative if ``end`` is earlier); both naive
+    (US/Eastern) or both with a zone."""
+    if (start.utcoffset() is None) != (end.utcoffset() is None):
+        raise InputError(
+            f"start = {start.isoformat()} and end = {end.isoformat()}: one has a time zone and the other not; "
+            "give both as naive US/Eastern times (or both with a zone)"
+        )
     return (end - start).total_seconds() / SECONDS_PER_YEAR
 
 

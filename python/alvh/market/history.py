@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alvh._config import read_csv
 from alvh.exceptions import ConfigError, InputError
 
 __all__ = ["bundled_history_path", "check_history", "load_history"]
@@ -74,12 +75,7 @@ def load_history(
         A bad file (see the module docstring), or no row between ``start`` and ``end``.
     """
     source = Path(path) if path is not None else bundled_history_path()
-    if not source.is_file():
-        raise ConfigError(f"{source}: no such file")
-    try:
-        raw = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
-        raise ConfigError(f"{source}: not a readable CSV file: {e}") from None
+    raw = read_csv(source, dtype=str, keep_default_na=False)
     if "date" not in raw.columns:
         raise ConfigError(f"{source}: missing column 'date' (need date, spx, vix)")
     values = raw.drop(columns="date")

@@ -42,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
-from alvh.market.expiries import MARKET_CLOSE, Settlement, settlement_time, vix_expiry, year_fraction
+from alvh.market.expiries import MARKET_CLOSE, Settlement, eastern, settlement_time, vix_expiry, year_fraction
 from alvh.market.snapshot import Market, Smile, SpxMarket, SviSmile, VixFuture, VixLink, VixMarket
 
 __all__ = [
@@ -252,7 +252,7 @@ def market_from_closes(
         they replace the model prices of those expiries.
     """
     params = params or ModelParams()
-    when = as_of if isinstance(as_of, dt.datetime) else dt.datetime.combine(as_of, MARKET_CLOSE)
+    when = eastern(as_of) if isinstance(as_of, dt.datetime) else dt.datetime.combine(as_of, MARKET_CLOSE)
     for name, value in (("spx", spx), ("vix", vix), ("anchor", anchor if anchor is not None else 1.0)):
         if not (np.isfinite(value) and value > 0):
             raise InputError(f"{name} = {value!r} is not allowed: must be a positive finite number")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -28,12 +29,13 @@ from typing import Annotated, Any, Literal
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from alvh._config import config_error, read_toml
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
-from alvh.market.expiries import Settlement, settlement_time, year_fraction
+from alvh.market.bounds import check_plausible
+from alvh.market.expiries import Settlement, eastern, settlement_time, year_fraction
 
 __all__ = [
     "K_RANGE",
@@ -147,8 +149,7 @@ class SpxMarket(_Model):
     @model_validator(mode="after")
     def _unique_expiries(self) -> SpxMarket:
         for name, items in (("smiles", self.smiles), ("forwards", self.forwards)):
-            expiries = [s.expiry for s in items]
-            duplicates = sorted({e for e in expiries if expiries.count(e) > 1})
+            duplicates = sorted(e for e, n in Counter(s.expiry for s in items).items() if n > 1)
             if duplicates:
                 raise ValueError(f"{name}: expiry {duplicates[0]} appears more than once")
         return self
@@ -204,6 +205,11 @@ class Market(_Model):
     spx: SpxMarket
     vix: VixMarket
     link: VixLink = VixLink()
+
+    @field_validator("as_of", mode="after")
+    @classmethod
+    def _eastern(cls, as_of: dt.datetime) -> dt.datetime:
+        return eastern(as_of)  # every settlement time is naive US/Eastern
 
     @model_validator(mode="after")
     def _expiries_after_as_of(self) -> Market:
@@ -360,13 +366,16 @@ class _SmileOrder:
 
 
 def load_market(path: str | Path) -> Market:
-    """Read and validate a market snapshot TOML file (see ``alvh/data/example_market.toml``)."""
+    """Read and validate a market snapshot TOML file (see ``alvh/data/example_market.toml``): its
+    numbers must also lie inside :data:`alvh.market.bounds.BOUNDS` (units as the README says)."""
     path = Path(path)
     data = read_toml(path)
     try:
-        return Market.model_validate(data)
+        market = Market.model_validate(data)
     except ValidationError as e:
         raise config_error(str(path), e, model=Market) from None
+    check_plausible(market, str(path))
+    return market
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ a sentence a trader understands."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from typing import Any
@@ -74,7 +75,12 @@ class RuleResult:
 def rule_result(
     rule_id: RuleId, rule: RuleConfig, broken: bool, value: float | None, limit: str, message: str, **details: Any
 ) -> RuleResult:
-    """The result of a rule that measured ``value``: ok, or its severity when ``broken``."""
+    """The result of a rule that measured ``value``: ok, or its severity when ``broken``. A value
+    that is NaN or infinite cannot be compared with the limit: such a rule is a breach (a limit
+    that cannot be checked is not met), whatever its severity."""
+    if value is not None and not math.isfinite(value):
+        why = f"cannot be evaluated: the measured value is {value} (check the book's quantities and the market)"
+        return RuleResult(rule_id.value, RuleStatus.BREACH, value, limit, f"{why}. {message}", details)
     status = (RuleStatus.BREACH if rule.severity == "breach" else RuleStatus.WARN) if broken else RuleStatus.OK
     return RuleResult(rule_id.value, status, value, limit, message, details)
 
