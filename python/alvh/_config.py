@@ -85,8 +85,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: no such file")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
     except RecursionError:
@@ -100,9 +100,21 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
         raise ConfigError(f"{path}: no such file")
     try:
         return pd.read_csv(path, encoding="utf-8", **options)
-    except UnicodeDecodeError as e:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except pd.errors.EmptyDataError:
         raise ConfigError(f"{path}: empty file: a CSV file needs a header row") from None
     except pd.errors.ParserError as e:
         raise ConfigError(f"{path}: not a readable CSV file: {e}") from None
+
+
+def _not_utf8(path: Path) -> ConfigError:
+    """The error for a file that is not UTF-8, naming the line of its first bad byte (decoded again
+    here: a reader's own offset may be into a buffer, not the file)."""
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        return ConfigError(f"{path}: line {line}: byte {data[e.start]:#04x} is not UTF-8 text: save the file as UTF-8")
+    return ConfigError(f"{path}: not UTF-8 text: save the file as UTF-8")  # pragma: no cover (changed meanwhile)

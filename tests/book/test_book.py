@@ -305,6 +305,12 @@ LEG_ERRORS = [
         {"instrument": "VARSWAP", "right": None, "start": AS_OF, "strike": 18.0, "realized_vol": -1.0},
         r"layers\[0\]\.legs\[1\]\.realized_vol = -1\.0 is not allowed: >= 0",
     ),
+    ({"quantity": 1e308}, r"layers\[0\]\.legs\[1\]\.quantity = 1e\+308 is not allowed: at most 1e\+06 contracts"),
+    (
+        {"instrument": "VARSWAP", "right": None, "strike": 18.0, "start": AS_OF, "quantity": -2e9},
+        r"layers\[0\]\.legs\[1\]\.quantity = -2000000000\.0 is not allowed: a variance swap's vega notional "
+        r"of at most \$1e\+09 per vol point \(either sign\)",
+    ),
 ]
 
 
@@ -495,6 +501,11 @@ CSV = pd.DataFrame(
         ("instrument", ["SPXW", "SPXW", "UX"], r"row 3\.instrument = 'UX' is not allowed: one of SPX, SPXW, VIX"),
         ("expiry", ["2026-12-04", "04/12/2026", "2026-12-16"], r"row 2\.expiry = '04/12/2026' is not allowed: a date"),
         ("right", ["put", None, None], r"row 2\.right missing is not allowed: 'call' or 'put' for options"),
+        # dates pandas would guess (as 4 December and 16 December): only YYYY-MM-DD is a date
+        ("expiry", ["2026-12-04", "12/04/2026", "2026-12-16"], r"row 2\.expiry = '12/04/2026' is not allowed: a date \(YYYY-MM-DD\)$"),
+        ("expiry", ["2026-12-04", "2026-12-04", "20261216"], r"row 3\.expiry = '20261216' is not allowed: a date \(YYYY-MM-DD\)$"),
+        ("quantity", [1.0, 1e308, 2.0], r"row 2\.quantity = 1e\+308 is not allowed: at most 1e\+06 contracts \(either sign\)$"),
+        ("quantity", [1.0, -2e6, 2.0], r"row 2\.quantity = -2000000\.0 is not allowed: at most 1e\+06 contracts"),
     ],
 )
 def test_bad_csv_rows_name_the_file_row_field_and_rule(
