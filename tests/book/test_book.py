@@ -501,9 +501,13 @@ CSV = pd.DataFrame(
         ("instrument", ["SPXW", "SPXW", "UX"], r"row 3\.instrument = 'UX' is not allowed: one of SPX, SPXW, VIX"),
         ("expiry", ["2026-12-04", "04/12/2026", "2026-12-16"], r"row 2\.expiry = '04/12/2026' is not allowed: a date"),
         ("right", ["put", None, None], r"row 2\.right missing is not allowed: 'call' or 'put' for options"),
-        # dates pandas would guess (as 4 December and 16 December): only YYYY-MM-DD is a date
-        ("expiry", ["2026-12-04", "12/04/2026", "2026-12-16"], r"row 2\.expiry = '12/04/2026' is not allowed: a date \(YYYY-MM-DD\)$"),
-        ("expiry", ["2026-12-04", "2026-12-04", "20261216"], r"row 3\.expiry = '20261216' is not allowed: a date \(YYYY-MM-DD\)$"),
+        # dates pandas would guess from the first row: only YYYY-MM-DD is a date
+        (
+            "expiry",
+            ["12/04/2026", "12/04/2026", "12/16/2026"],
+            r"row 1\.expiry = '12/04/2026' is not allowed: a date \(YYYY-MM-DD\)$",
+        ),
+        ("expiry", ["20261204", "20261204", "20261216"], r"row 1\.expiry = '20261204' is not allowed: a date"),
         ("quantity", [1.0, 1e308, 2.0], r"row 2\.quantity = 1e\+308 is not allowed: at most 1e\+06 contracts \(either sign\)$"),
         ("quantity", [1.0, -2e6, 2.0], r"row 2\.quantity = -2000000\.0 is not allowed: at most 1e\+06 contracts"),
     ],

@@ -279,6 +279,8 @@ def _dates(legs: pd.DataFrame, column: str, fail: _Fail, *, required: bool) -> p
         if required:
             fail(np.isnat(days), column, "a date (YYYY-MM-DD)", values)
         return pd.Series(days.astype("datetime64[s]"), index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype):  # 20270501 read as a number: as text, not a date
+        values = values.map(str, na_action="ignore")
     # ISO only, as every other loader: pandas would guess 05/01/2027 as 1 May
     converted = pd.to_datetime(values, format="%Y-%m-%d", errors="coerce")
     missing = converted.isna().to_numpy(bool)
