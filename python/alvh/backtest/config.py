@@ -55,7 +55,7 @@ them); switched off for ``naked`` and ``static``."""
 
 
 class _Config(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class LadderConfig(_Config):

@@ -80,7 +80,8 @@ def _fields(market: Market) -> Iterator[tuple[str, str, float]]:
             yield "spx.smiles[].atm_vol", f"spx.smiles[{i}].atm_vol", smile.atm_vol
         else:
             years = market.years_to(smile.expiry, Settlement.PM)
-            variance = float(smile.total_variance(np.zeros(1), years)[0])
+            with np.errstate(over="ignore", invalid="ignore"):  # huge parameters: inf, refused below
+                variance = float(smile.total_variance(np.zeros(1), years)[0])
             yield "spx.smiles[] ATM vol (SVI)", f"spx.smiles[{i}] ATM vol", math.sqrt(max(variance, 0.0) / years)
     yield "vix.spot", "vix.spot", vix.spot
     for i, future in enumerate(vix.futures):

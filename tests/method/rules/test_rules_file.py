@@ -112,6 +112,7 @@ def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
             "[R-SLEEVE-VEGA.targets]\ncore = 0.5\n", ["R-SLEEVE-VEGA", "targets.core", "unknown role"], id="sleeve-role"
         ),
         pytest.param("[R-RECON]\nshifts = []\n", ["R-RECON.shifts", "at least 1"], id="no-shifts"),
+        pytest.param("[R-RECON]\nshifts = [-5.0, inf]\n", ["R-RECON.shifts[1]", "inf", "finite"], id="inf-shift"),
         pytest.param("R-DELTA = 0.1\n", ["R-DELTA = 0.1", "a rule is a table"], id="not-a-table"),
         pytest.param("[R-DELTA\nmax_abs = 0.1\n", ["not valid TOML", "line 1"], id="bad-toml"),
     ],

@@ -182,4 +182,6 @@ class RollRule(RuleConfig):
 
 
 class ReconRule(RuleConfig):
-    shifts: list[float] = Field(default_factory=lambda: [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0], min_length=1)
+    shifts: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0], min_length=1
+    )
