@@ -99,13 +99,14 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     try:
-        return pd.read_csv(path, encoding="utf-8", **options)
+        frame: pd.DataFrame = pd.read_csv(path, encoding="utf-8", **options)
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
     except pd.errors.EmptyDataError:
         raise ConfigError(f"{path}: empty file: a CSV file needs a header row") from None
     except pd.errors.ParserError as e:
         raise ConfigError(f"{path}: not a readable CSV file: {e}") from None
+    return frame
 
 
 def _not_utf8(path: Path) -> ConfigError:

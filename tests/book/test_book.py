@@ -508,7 +508,11 @@ CSV = pd.DataFrame(
             r"row 1\.expiry = '12/04/2026' is not allowed: a date \(YYYY-MM-DD\)$",
         ),
         ("expiry", ["20261204", "20261204", "20261216"], r"row 1\.expiry = '20261204' is not allowed: a date"),
-        ("quantity", [1.0, 1e308, 2.0], r"row 2\.quantity = 1e\+308 is not allowed: at most 1e\+06 contracts \(either sign\)$"),
+        (
+            "quantity",
+            [1.0, 1e308, 2.0],
+            r"row 2\.quantity = 1e\+308 is not allowed: at most 1e\+06 contracts \(either sign\)$",
+        ),
         ("quantity", [1.0, -2e6, 2.0], r"row 2\.quantity = -2000000\.0 is not allowed: at most 1e\+06 contracts"),
     ],
 )

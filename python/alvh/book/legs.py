@@ -37,7 +37,16 @@ from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import LayerSpec
 from alvh.exceptions import ConfigError
 
-__all__ = ["LEG_COLUMNS", "MAX_CONTRACTS", "MAX_VEGA_NOTIONAL", "Leg", "check_sizes", "entry_after_trade", "leg_record", "validated_legs"]
+__all__ = [
+    "LEG_COLUMNS",
+    "MAX_CONTRACTS",
+    "MAX_VEGA_NOTIONAL",
+    "Leg",
+    "check_sizes",
+    "entry_after_trade",
+    "leg_record",
+    "validated_legs",
+]
 
 
 @dataclass(frozen=True)
@@ -222,7 +231,14 @@ def check_sizes(
             "a non-zero number of contracts",
         )
         size = np.abs(quantity)
-        _fail(source, sources, quantity, ~swap & (size > MAX_CONTRACTS), "quantity", f"at most {MAX_CONTRACTS:.0e} contracts (either sign)")
+        _fail(
+            source,
+            sources,
+            quantity,
+            ~swap & (size > MAX_CONTRACTS),
+            "quantity",
+            f"at most {MAX_CONTRACTS:.0e} contracts (either sign)",
+        )
         _fail(
             source,
             sources,

@@ -24,8 +24,7 @@ def test_a_value_that_is_not_finite_is_a_breach(value: float, broken: bool) -> N
     assert rules.dte.severity == "warn"  # the severity does not soften it
     assert result.status is RuleStatus.BREACH
     assert result.message == (
-        f"cannot be evaluated: the measured value is {value} (check the book's quantities and the market). "
-        "DTE is fine."
+        f"cannot be evaluated: the measured value is {value} (check the book's quantities and the market). DTE is fine."
     )
     assert result.to_dict()["status"] == "breach"
 
