@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfoNotFoundError
 
 import pytest
 from typer.testing import CliRunner
 
 from alvh.app.cli import app
 from alvh.data import example_book_path, example_market, example_market_path
-from alvh.exceptions import InputError
+from alvh.exceptions import ConfigError, InputError
+from alvh.market import expiries
 from alvh.market.expiries import year_fraction
 from alvh.market.model import market_from_closes
 from alvh.market.snapshot import load_market
@@ -71,3 +73,20 @@ def test_mixing_naive_and_zoned_times_is_an_input_error() -> None:
     with pytest.raises(InputError, match=r"start = 2026-11-20T21:00:00\+00:00 and end = 2026-11-20T16:00:00"):
         year_fraction(zoned, naive)
     assert year_fraction(zoned, zoned + dt.timedelta(days=365)) == 1.0
+
+
+def test_without_a_time_zone_database_a_zoned_as_of_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_database(key: str) -> None:
+        raise ZoneInfoNotFoundError(key)
+
+    monkeypatch.setattr(expiries, "ZoneInfo", no_database)
+    expiries._eastern_zone.cache_clear()
+    path = zoned_market(tmp_path, ZONED[1])
+    try:
+        with pytest.raises(ConfigError, match=r"as_of = .*no time-zone database holds America/New_York here: install"):
+            load_market(path)
+        assert load_market(example_market_path()).as_of == dt.datetime(2026, 11, 20, 16, 0)  # naive: no database needed
+    finally:
+        expiries._eastern_zone.cache_clear()

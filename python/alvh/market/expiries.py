@@ -16,13 +16,13 @@ expiry dates are taken as given (the builders use the standard rules below).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from enum import Enum
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alvh.exceptions import InputError
 
 __all__ = [
-    "EASTERN",
     "Settlement",
     "eastern",
     "settlement_time",
@@ -34,7 +34,6 @@ __all__ = [
 SECONDS_PER_YEAR = 365.0 * 86400.0
 MARKET_OPEN = dt.time(9, 30)
 MARKET_CLOSE = dt.time(16, 0)
-EASTERN = ZoneInfo("America/New_York")
 
 
 class Settlement(str, Enum):
@@ -59,7 +58,19 @@ def eastern(moment: dt.datetime) -> dt.datetime:
     """``moment`` as naive US/Eastern wall-clock time: converted if it has a zone, else as is."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         return moment.replace(tzinfo=None)
-    return moment.astimezone(EASTERN).replace(tzinfo=None)
+    return moment.astimezone(_eastern_zone()).replace(tzinfo=None)
+
+
+@functools.cache
+def _eastern_zone() -> ZoneInfo:
+    # looked up when first needed: naive times work without a time-zone database
+    try:
+        return ZoneInfo("America/New_York")
+    except ZoneInfoNotFoundError:
+        raise InputError(
+            "a time with a zone is converted to US/Eastern, but no time-zone database holds America/New_York here: "
+            "install the tzdata package or give the time without a zone (US/Eastern)"
+        ) from None
 
 
 def year_fraction(start: dt.datetime, end: dt.datetime) -> float:
