@@ -16,7 +16,6 @@ expiry dates are taken as given (the builders use the standard rules below).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from enum import Enum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -61,9 +60,8 @@ def eastern(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(_eastern_zone()).replace(tzinfo=None)
 
 
-@functools.cache
 def _eastern_zone() -> ZoneInfo:
-    # looked up when first needed: naive times work without a time-zone database
+    # looked up when needed (ZoneInfo keeps its own cache): naive times need no time-zone database
     try:
         return ZoneInfo("America/New_York")
     except ZoneInfoNotFoundError:
