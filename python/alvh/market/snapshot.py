@@ -88,6 +88,7 @@ class SviSmile(_Model):
         """w(k), the total implied variance σ²T at log-moneyness k (``years`` unused)."""
         k = np.clip(k, -K_RANGE, K_RANGE)
         d = k - self.m
+        # np.square: a huge σ overflows to inf (refused by the bounds), not to Python's OverflowError
         w: FloatArray = self.a + self.b * (self.rho * d + np.sqrt(d * d + np.square(self.sigma)))
         return w
 
