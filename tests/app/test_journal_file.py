@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import alvh.data
 from alvh.app import journal_file
 from alvh.app.cli import app
 from alvh.app.journal import SCHEMA_VERSION, Journal
@@ -42,8 +43,6 @@ def history(path: Path, *args: str) -> tuple[int, str]:
 
 def report_to(journal: Path) -> tuple[int, str]:
     """``alvh report`` of the example book appending to ``journal``: exit code and stderr."""
-    import alvh.data
-
     args = ["report", str(alvh.data.example_book_path()), "--market", str(alvh.data.example_market_path())]
     result = CliRunner().invoke(app, [*args, "--journal", str(journal), "--json"])
     assert isinstance(result.exception, SystemExit | None), repr(result.exception)
@@ -163,9 +162,8 @@ def test_a_corrupt_journal_is_a_config_error(tmp_path: Path, damage: Callable[[P
     damage(path)
     before = path.read_bytes()
     for read_only in (True, False):
-        with pytest.raises(ConfigError, match="the journal is corrupt") as error:
-            with Journal(path, read_only=read_only) as journal:
-                journal.history()
+        with pytest.raises(ConfigError, match="the journal is corrupt") as error, Journal(path, read_only=read_only):
+            pass
         assert str(error.value).startswith(f"{path}: cannot open as an alvh journal: the journal is corrupt")
     code, stderr = history(path)
     assert code == 1 and f"{path}: cannot open as an alvh journal: the journal is corrupt" in " ".join(stderr.split())
@@ -190,9 +188,11 @@ def test_appending_to_a_read_only_journal_is_a_config_error(tmp_path: Path, monk
     path = journal_with_reports(tmp_path / "risk.db", 2)
     before = path.read_bytes()
     read_only_sqlite(monkeypatch)
-    with pytest.raises(ConfigError, match=f"^{path}: cannot write to the journal: .*readonly"):
-        with Journal(path) as journal:
-            journal.append(make_report(5))
+    with (
+        pytest.raises(ConfigError, match=f"^{path}: cannot write to the journal: .*readonly"),
+        Journal(path) as journal,
+    ):
+        journal.append(make_report(5))
     code, stderr = report_to(path)
     assert code == 1 and f"{path}: cannot write to the journal" in " ".join(stderr.split())
     assert path.read_bytes() == before

@@ -67,7 +67,10 @@ def test_a_journal_written_before_the_rule_keeps_its_duplicates(tmp_path: Path) 
     with sqlite3.connect(path) as db:  # what appending twice did before the rule
         for table in ("reports", "layers", "rules", "actions"):
             columns = [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-            new = [("id + 1" if table == "reports" else "report_id + 1") if c in ("id", "report_id") else c for c in columns]
+            new = [
+                ("id + 1" if table == "reports" else "report_id + 1") if c in ("id", "report_id") else c
+                for c in columns
+            ]
             db.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(new)} FROM {table}")
     db.close()
     with Journal(path) as journal:

@@ -52,7 +52,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -267,13 +266,14 @@ class Journal:
         for report_id, stored in same_key:
             if _canonical(stored) == _canonical(text):
                 return int(report_id)
-        if same_key and not replace:
-            raise InputError(
-                f"{self.path}: the journal already holds a different report of book {book!r} as of {as_of} "
-                f"(report {same_key[0][0]}): it keeps one report per book and as_of; nothing was written "
-                "(append it with replace=True to replace the stored one)"
-            )
-        self._db.execute("DELETE FROM reports WHERE book = ? AND as_of = ?", (book, as_of))
+        if same_key:
+            if not replace:
+                raise InputError(
+                    f"{self.path}: the journal already holds a different report of book {book!r} as of {as_of} "
+                    f"(report {same_key[0][0]}): it keeps one report per book and as_of; nothing was written "
+                    "(append it with replace=True to replace the stored one)"
+                )
+            self._db.execute("DELETE FROM reports WHERE book = ? AND as_of = ?", (book, as_of))  # children cascade
         return None
 
     # --- reading ----------------------------------------------------------------------------
@@ -326,7 +326,6 @@ class Journal:
         for name in ("id", "breaches", "warnings", "actions"):
             frame[name] = frame[name].astype("int64")
         return frame
-
 
     def books(self) -> list[str]:
         """The books the journal holds reports of, sorted."""

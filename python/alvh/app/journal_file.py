@@ -23,7 +23,7 @@ import os
 import secrets
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from alvh.exceptions import ConfigError
@@ -157,7 +157,8 @@ def _check_header(path: Path) -> None:
         head = file.read(len(_MAGIC))
     if not head:
         raise ConfigError(
-            f"{path}: cannot open as an alvh journal: an empty file (a new journal is created only where no file exists)"
+            f"{path}: cannot open as an alvh journal: an empty file "
+            "(a new journal is created only where no file exists)"
         )
     if head != _MAGIC:
         raise ConfigError(f"{path}: cannot open as an alvh journal: not a SQLite database")
@@ -166,7 +167,7 @@ def _check_header(path: Path) -> None:
 def _check(db: sqlite3.Connection, path: Path) -> None:
     """Refuse anything but an intact alvh journal of :data:`SCHEMA_VERSION`; reads only."""
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if not _TABLES <= tables:
+    if not tables >= _TABLES:
         raise ConfigError(f"{path}: not an alvh journal (its tables: {', '.join(sorted(tables)) or 'none'})")
     version = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
     if not isinstance(version, int):
@@ -202,9 +203,7 @@ def _create(path: Path, timeout: float) -> None:
                 db.executescript(f"BEGIN; {_SCHEMA} COMMIT;")
             finally:
                 db.close()
-            try:
+            with suppress(FileExistsError):  # another writer's new journal: checked and opened like any other
                 os.link(temporary, path)
-            except FileExistsError:
-                pass  # another writer's new journal: checked and opened like any other
         finally:
             temporary.unlink()
