@@ -6,8 +6,12 @@ line, never a SQLite traceback."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -199,10 +203,39 @@ def test_appending_to_a_read_only_journal_is_a_config_error(tmp_path: Path, monk
     assert history(path)[0] == 0  # reading needs no write access
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes a chmod 0444 file anyway")
-def test_a_chmod_read_only_journal(tmp_path: Path) -> None:
-    path = journal_with_reports(tmp_path / "risk.db", 2)
-    path.chmod(0o444)
-    code, stderr = report_to(path)
-    assert code == 1 and f"{path}: cannot write to the journal" in " ".join(stderr.split())
-    assert history(path)[0] == 0
+def unprivileged() -> list[str]:
+    """A command prefix under which file permissions hold: nothing for a user; for root, setpriv
+    without the capabilities that override them (chmod does not stop root's writes)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("run as root without setpriv: file permissions do not hold")
+    caps = "-dac_override,-dac_read_search,-fowner"
+    return [setpriv, "--bounding-set", caps, "--inh-caps", caps]
+
+
+@pytest.mark.parametrize("read_only", ["file", "folder"])
+def test_a_read_only_journal_is_read_and_refuses_appends(tmp_path: Path, read_only: str) -> None:
+    folder = tmp_path / "journals"
+    folder.mkdir()
+    path = journal_with_reports(folder / "risk.db", 2)
+    before = path.read_bytes()
+    locked = path if read_only == "file" else folder
+    locked.chmod(0o444 if read_only == "file" else 0o555)
+    try:
+        command = [*unprivileged(), sys.executable, "-c", "from alvh.app.cli import main; main()"]
+        read = subprocess.run([*command, "history", str(path), "--json"], capture_output=True, text=True, check=False)
+        assert read.returncode == 0, read.stderr
+        assert len(json.loads(read.stdout)) == 2
+        inputs = [str(alvh.data.example_book_path()), "--market", str(alvh.data.example_market_path())]
+        write = subprocess.run(
+            [*command, "report", *inputs, "--journal", str(path)], capture_output=True, text=True, check=False
+        )
+        assert write.returncode == 1 and "Traceback" not in write.stderr
+        assert f"{path}: cannot write to the journal: attempt to write a readonly database" in " ".join(
+            write.stderr.split()
+        )
+        assert path.read_bytes() == before
+    finally:
+        locked.chmod(0o755)

@@ -416,6 +416,9 @@ def history(
 ) -> None:
     """The journal's trend of net delta, vega, theta and breaches over time.
 
+    Only reads the journal. When no report matches, stderr says so and names the journal's books
+    (exit code 0: an empty trend is an answer).
+
     [bold]Example[/bold]: alvh history risk.db --png trend.png
     """
 

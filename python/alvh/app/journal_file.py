@@ -4,7 +4,7 @@ for writing.
 * **Reading never creates or changes a file**: a missing file is an error, and a reader issues
   no statement that writes (its connection is opened read-write all the same, so that SQLite
   removes the ``-wal`` and ``-shm`` files when it closes; SQLite opens a write-protected file
-  read-only instead).
+  read-only instead). A journal in a folder that cannot be written is read as immutable.
 * **Writing creates a journal only where no file exists**: it is built in a temporary file
   beside ``path`` and hard-linked into place, which fails if a file appeared meanwhile (another
   writer's new journal, opened next), so no half-made journal is ever visible and no file is
@@ -93,14 +93,19 @@ def open_journal(path: Path, *, write: bool, timeout: float) -> sqlite3.Connecti
     if no file is there."""
     if write and not os.path.lexists(path):
         _create(path, timeout)
+    # a folder nobody can write to holds no -wal, so no writer is at work: the file cannot change
+    # while it is read, and SQLite needs no -shm beside it (which it could not create)
+    frozen = not os.access(path.parent, os.W_OK) and not os.path.lexists(f"{path}-wal")
     with sqlite_errors(path, "cannot open as an alvh journal"):
         _check_header(path)
-        db = _connect(path, "ro", timeout)
+        db = _connect(path, "ro&immutable=1" if frozen else "ro", timeout)
         try:
             _check(db, path)
         except BaseException:
             db.close()
             raise
+    if frozen and not write:
+        return db
     db.close()
     # mode=rw even to read (see the module's docstring); unlike mode=rwc, it never creates a file
     with sqlite_errors(path, "cannot write to the journal" if write else "cannot read the journal"):
