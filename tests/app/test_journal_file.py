@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -84,7 +85,7 @@ def test_a_file_that_is_not_a_journal_is_refused_unchanged(tmp_path: Path, conte
 
 def test_reading_a_missing_journal_creates_nothing(tmp_path: Path) -> None:
     missing = tmp_path / "risk.db"
-    with pytest.raises(ConfigError, match=f"^{missing}: no such journal file$"):
+    with pytest.raises(ConfigError, match=f"^{re.escape(str(missing))}: no such journal file$"):
         Journal(missing, read_only=True)
     assert list(tmp_path.iterdir()) == []
 
@@ -178,8 +179,8 @@ def test_a_corrupt_journal_is_a_config_error(tmp_path: Path, damage: Callable[[P
 
 
 def read_only_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every connection the journal opens is read-only, as on a file or folder the user cannot
-    write: the tests run as root too, where chmod does not stop a write."""
+    """Every connection the journal opens is read-only, as SQLite opens a file the user cannot
+    write: the API's error, in process (the test below runs the command line on a real one)."""
     connect = journal_file._connect
 
     def read_only(path: Path, mode: str, timeout: float) -> sqlite3.Connection:
@@ -193,7 +194,7 @@ def test_appending_to_a_read_only_journal_is_a_config_error(tmp_path: Path, monk
     before = path.read_bytes()
     read_only_sqlite(monkeypatch)
     with (
-        pytest.raises(ConfigError, match=f"^{path}: cannot write to the journal: .*readonly"),
+        pytest.raises(ConfigError, match=f"^{re.escape(str(path))}: cannot write to the journal: .*readonly"),
         Journal(path) as journal,
     ):
         journal.append(make_report(5))
