@@ -267,7 +267,7 @@ def test_report_json_with_a_rules_file(runner: CliRunner, tmp_path: Path) -> Non
     assert statuses["R-THETA"] == "skipped"
 
 
-def test_report_journal_appends_one_report_per_run(
+def test_report_journal_keeps_one_report_per_book_and_as_of(
     runner: CliRunner, library_report: dict[str, Any], tmp_path: Path
 ) -> None:
     db = tmp_path / "risk.db"
@@ -275,16 +275,15 @@ def test_report_journal_appends_one_report_per_run(
     with Journal(db) as journal:
         assert len(journal) == 1
         assert journal.get(1) == printed == library_report
-    text = invoke(runner, ["report", BOOK, *INPUTS, "--journal", db]).stdout
-    assert f"Appended to the journal {db} as report 2." in flat(text)
+    text = invoke(runner, ["report", BOOK, *INPUTS, "--journal", db]).stdout  # the same report: kept once
+    assert f"Appended to the journal {db} as report 1." in flat(text)
     with Journal(db) as journal:
-        assert len(journal) == 2
-        assert journal.get(2) == library_report
+        assert len(journal) == 1
 
     table = invoke(runner, ["history", db]).stdout
     assert "Risk journal" in table
     rows = [line for line in table.splitlines() if "│ 2026-11-20 " in line]
-    assert len(rows) == 2
+    assert len(rows) == 1
     breaches = sum(r["status"] == "breach" for r in library_report["rules"])
     total = library_report["total"]
     for row in rows:
@@ -301,7 +300,7 @@ def test_report_journal_appends_one_report_per_run(
         ]
 
     records = json.loads(invoke(runner, ["history", db, "--json"]).stdout)
-    assert [r["id"] for r in records] == [1, 2]
+    assert [r["id"] for r in records] == [1]
     for record in records:
         assert record["book"] == BOOK_NAME
         assert record["as_of"].startswith("2026-11-20T16:00")
@@ -309,7 +308,7 @@ def test_report_journal_appends_one_report_per_run(
         assert record["breaches"] == breaches
         assert record["actions"] == len(library_report["actions"])
 
-    assert len(json.loads(invoke(runner, ["history", db, "--json", "--book", BOOK_NAME]).stdout)) == 2
+    assert len(json.loads(invoke(runner, ["history", db, "--json", "--book", BOOK_NAME]).stdout)) == 1
     assert json.loads(invoke(runner, ["history", db, "--json", "--book", "another book"]).stdout) == []
     assert "│ 2026-11-20 " not in invoke(runner, ["history", db, "--book", "another book"]).stdout
 
@@ -319,7 +318,7 @@ def test_report_journal_appends_one_report_per_run(
     assert_png(png)
     png.unlink()
     result = invoke(runner, ["history", db, "--json", "--png", png])
-    assert len(json.loads(result.stdout)) == 2  # the plot's line goes to stderr: stdout stays JSON
+    assert len(json.loads(result.stdout)) == 1  # the plot's line goes to stderr: stdout stays JSON
     assert_png(png)
 
 

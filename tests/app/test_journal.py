@@ -324,7 +324,11 @@ with Journal(path) as journal:
         journal.append(make_report(day))
 
     def pause(report_id):
-        marker.write_text(str(report_id))  # inside the transaction: every row is written, COMMIT is not
+        # inside the transaction: every row is written, COMMIT is not; renamed into place, so the
+        # parent never reads a marker that exists but is still empty (seen on a busy machine)
+        written = marker.with_suffix(".tmp")
+        written.write_text(str(report_id))
+        written.replace(marker)
         time.sleep(120)
 
     # a big report: ~40 MB of rows and JSON, far more than SQLite's page cache, so uncommitted pages

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -417,13 +416,26 @@ def history(
 ) -> None:
     """The journal's trend of net delta, vega, theta and breaches over time.
 
+    Only reads the journal. When no report matches, stderr says so and names the journal's books
+    (exit code 0: an empty trend is an answer).
+
     [bold]Example[/bold]: alvh history risk.db --png trend.png
     """
 
     with alvh_errors():
         writable(png)
-        with _journal(existing(journal, "journal")) as db:
+        with _journal(journal, read_only=True) as db:
             trend = db.history(book=book)
+            books = db.books() if trend.empty else []
+        if trend.empty:  # a typo in --book is not an empty trend: say so, and which books there are
+            errors.print(
+                f"no report of book {book!r} in {journal}; its books: {', '.join(map(repr, books))}"
+                if book is not None and books
+                else f"no report in {journal}: the journal is empty",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
         if json_out:
             sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")
         else:
@@ -432,12 +444,10 @@ def history(
             (errors if json_out else console).print(f"Trend plot written to {plots.journal_trend(trend, png)}.")
 
 
-def _journal(path: Path) -> Journal:
-    """The journal at ``path``; SQLite's own errors (a missing folder, no permission) name the file."""
-    try:
-        return Journal(path)
-    except sqlite3.Error as e:
-        raise ConfigError(f"{path}: cannot open the journal: {e}") from None
+def _journal(path: Path, *, read_only: bool = False) -> Journal:
+    """The journal at ``path``: for ``history``, read-only (nothing created or written); for
+    ``report``, created if no file is there."""
+    return Journal(path, read_only=read_only)
 
 
 def main() -> None:

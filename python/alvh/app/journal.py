@@ -18,8 +18,7 @@ Durability and concurrency
 * **Concurrent writers** are serialised by SQLite's write lock: ``BEGIN IMMEDIATE`` takes it
   before anything is read, so two writers never deadlock on a read-to-write upgrade, and the
   busy timeout (``timeout``, 30 s by default) makes a writer wait for the lock instead of failing.
-  The schema is created inside the same kind of transaction, so several processes may open a new
-  journal at once.
+  A new journal is linked into place whole, so several processes may create it at once.
 
 Schema (version :data:`SCHEMA_VERSION`, kept in the table ``schema_version``)
 -----------------------------------------------------------------------------
@@ -31,8 +30,21 @@ Schema (version :data:`SCHEMA_VERSION`, kept in the table ``schema_version``)
 ``rules``    ``report_id, seq, rule_id, status, value, rule_limit, message``.
 ``actions``  ``report_id, seq, type`` and the action as JSON.
 
-A file written by a newer alvh (higher schema version) is refused with a
-:class:`~alvh.exceptions.ConfigError`, never modified.
+One report per book and as_of
+-----------------------------
+A journal holds one report per ``(book, as_of)``. Appending a report whose book and as_of are
+already there is a no-op returning the stored report's id when the content is the same (a cron
+job run twice), and is refused with an :class:`~alvh.exceptions.InputError` when it differs
+(nothing is written: a stored report is never lost silently) unless ``replace=True`` asks for
+the new one to take the stored one's place. Journals written before this rule may hold a key
+twice; they keep those rows.
+
+The file
+--------
+Reading never creates or changes a file; writing creates a journal only where no file exists;
+a file that is not an intact alvh journal of :data:`SCHEMA_VERSION` (another SQLite database, a
+newer schema, a corrupt file) is refused with a :class:`~alvh.exceptions.ConfigError` before
+anything is written, its bytes and SQLite journal mode unchanged (:mod:`alvh.app.journal_file`).
 """
 
 from __future__ import annotations
@@ -40,9 +52,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -51,6 +62,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alvh.app.journal_file import LAYER_METRICS, SCHEMA_VERSION, open_journal, sqlite_errors
 from alvh.exceptions import ConfigError, InputError
 
 __all__ = [
@@ -63,64 +75,13 @@ __all__ = [
     "JournalEntry",
 ]
 
-SCHEMA_VERSION = 1
-"""The journal schema this alvh reads and writes."""
-
 REQUIRED_KEYS = ("as_of", "book", "market", "layers", "total", "rules", "actions")
 """Top-level keys every report must have."""
 
 RULE_STATUSES = ("ok", "warn", "breach", "info", "skipped")
 """Allowed ``status`` of a rule result."""
 
-LAYER_METRICS = ("spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value")
-"""Layer metrics kept as columns of the ``layers`` table (all are also in the report's JSON)."""
-
 _TOTAL_METRICS = ("spx_delta", "spx_vega", "theta", "market_value")
-
-_SCHEMA = f"""
-CREATE TABLE schema_version (version INTEGER NOT NULL);
-CREATE TABLE reports (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    as_of TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    book TEXT NOT NULL,
-    spx REAL,
-    vix REAL,
-    spx_delta REAL,
-    spx_vega REAL,
-    theta REAL,
-    market_value REAL,
-    report TEXT NOT NULL
-);
-CREATE INDEX reports_book_as_of ON reports (book, as_of);
-CREATE INDEX reports_as_of ON reports (as_of);
-CREATE TABLE layers (
-    report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    layer TEXT NOT NULL,
-    role TEXT,
-    {", ".join(f"{name} REAL" for name in LAYER_METRICS)},
-    PRIMARY KEY (report_id, seq)
-);
-CREATE TABLE rules (
-    report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    rule_id TEXT NOT NULL,
-    status TEXT NOT NULL,
-    value REAL,
-    rule_limit TEXT,
-    message TEXT,
-    PRIMARY KEY (report_id, seq)
-);
-CREATE TABLE actions (
-    report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    type TEXT NOT NULL,
-    action TEXT NOT NULL,
-    PRIMARY KEY (report_id, seq)
-);
-INSERT INTO schema_version (version) VALUES ({SCHEMA_VERSION});
-"""
 
 _HISTORY = """
 SELECT r.id, r.as_of, r.book, r.spx, r.vix, r.spx_delta, r.spx_vega, r.theta, r.market_value,
@@ -162,66 +123,33 @@ class JournalEntry:
 
 
 class Journal:
-    """A risk journal in the SQLite file ``path`` (created if missing). Use it as a context
-    manager, or call :meth:`close`. One ``Journal`` per process (a connection must not cross a
-    ``fork``); any number of processes may append to the same file at once.
+    """The risk journal in the SQLite file ``path``. Use it as a context manager, or call
+    :meth:`close`. One ``Journal`` per process (a connection must not cross a ``fork``); any
+    number of processes may read and append to the same file at once.
 
     Parameters
     ----------
     path
-        The database file.
+        The database file: for writing, created if no file is there; for reading, it must exist.
+    read_only
+        Open for reading only: nothing is created or written.
     timeout
-        Seconds a writer waits for another writer's lock before giving up with
-        ``sqlite3.OperationalError: database is locked``.
+        Seconds a writer waits for another writer's lock before giving up.
 
     Raises
     ------
     ConfigError
-        The file is not a SQLite database or not an alvh journal, WAL mode cannot be enabled on
-        it, or its schema version is not :data:`SCHEMA_VERSION`.
+        The file is missing (``read_only``), is not a SQLite database or not an alvh journal, is
+        corrupt, cannot be written (for writing), or its schema version is not
+        :data:`SCHEMA_VERSION`; the message names the file. The methods raise it too when SQLite
+        fails (a journal corrupted or made read-only while open, a lock held past ``timeout``).
     """
 
-    def __init__(self, path: str | Path, *, timeout: float = 30.0) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        # isolation_level=None: no implicit transactions; this class issues BEGIN and COMMIT itself
-        self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
-        try:
-            self._setup()
-        except sqlite3.DatabaseError as e:
-            self._db.close()
-            raise ConfigError(f"{self.path}: cannot open as an alvh journal: {e}") from None
-        except BaseException:
-            self._db.close()
-            raise
-
-    def _setup(self) -> None:
-        mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
-        if str(mode).lower() != "wal":
-            raise ConfigError(f"{self.path}: the journal needs SQLite's WAL mode, but the file stays in {mode!r} mode")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        with self._transaction():
-            tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not tables:
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                return
-            if not {"schema_version", "reports", "layers", "rules", "actions"} <= tables:
-                raise ConfigError(f"{self.path}: not an alvh journal (its tables: {', '.join(sorted(tables))})")
-            version = self._db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-        if not isinstance(version, int):
-            raise ConfigError(f"{self.path}: the journal's schema_version table holds no version")
-        if version > SCHEMA_VERSION:
-            raise ConfigError(
-                f"{self.path}: journal schema version {version} is newer than this alvh supports "
-                f"({SCHEMA_VERSION}): upgrade alvh to read or append to it"
-            )
-        if version < SCHEMA_VERSION:
-            raise ConfigError(
-                f"{self.path}: journal schema version {version} is older than this alvh's ({SCHEMA_VERSION}) "
-                "and no migration exists for it"
-            )
+        if read_only and not self.path.exists():
+            raise ConfigError(f"{self.path}: no such journal file")
+        self._db = open_journal(self.path, write=not read_only, timeout=timeout)
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -251,13 +179,24 @@ class Journal:
         self.close()
 
     def __len__(self) -> int:
-        count: int = self._db.execute("SELECT count(*) FROM reports").fetchone()[0]
+        with self._reading():
+            count: int = self._db.execute("SELECT count(*) FROM reports").fetchone()[0]
         return count
+
+    def _reading(self) -> AbstractContextManager[None]:
+        return sqlite_errors(self.path, "cannot read the journal")
 
     # --- writing ----------------------------------------------------------------------------
 
-    def append(self, report: Mapping[str, Any], *, _before_commit: Callable[[int], None] | None = None) -> int:
-        """Write one report atomically and return its id.
+    def append(
+        self,
+        report: Mapping[str, Any],
+        *,
+        replace: bool = False,
+        _before_commit: Callable[[int], None] | None = None,
+    ) -> int:
+        """Write one report atomically and return its id; the same report again (same book,
+        as_of and content) returns the stored id and writes nothing.
 
         ``report`` is a mapping with the keys :data:`REQUIRED_KEYS`::
 
@@ -275,13 +214,23 @@ class Journal:
         transaction, after every row is written and before COMMIT (the tests use it to kill a
         writer mid-transaction; an exception it raises rolls the report back).
 
+        ``replace=True``: a different report stored for the same book and as_of is deleted in
+        the same transaction, and this one takes its place (under a new id).
+
         Raises
         ------
         InputError
-            A required key is missing or a field has the wrong type; the message names it.
+            A required key is missing or a field has the wrong type (the message names it), or
+            the journal holds a different report for the same book and as_of and ``replace`` is
+            false.
+        ConfigError
+            SQLite cannot write the journal (read-only, corrupt, locked past the timeout).
         """
         row, layers, rules, actions = _prepare(report)
-        with self._transaction():
+        with sqlite_errors(self.path, "cannot write to the journal"), self._transaction():
+            stored = self._stored(row, replace=replace)
+            if stored is not None:
+                return stored
             cursor = self._db.execute(
                 "INSERT INTO reports (as_of, created_at, book, spx, vix, spx_delta, spx_vega, theta, market_value, "
                 "report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -307,6 +256,26 @@ class Journal:
                 _before_commit(report_id)
         return report_id
 
+    def _stored(self, row: tuple[Any, ...], *, replace: bool) -> int | None:
+        """The id of the stored report equal to ``row``'s, or None once a different one of the
+        same book and as_of is deleted (``replace``); raise if it may not be."""
+        as_of, _, book, *_, text = row
+        same_key = self._db.execute(
+            "SELECT id, report FROM reports WHERE book = ? AND as_of = ? ORDER BY id", (book, as_of)
+        ).fetchall()
+        for report_id, stored in same_key:
+            if _canonical(stored) == _canonical(text):
+                return int(report_id)
+        if same_key:
+            if not replace:
+                raise InputError(
+                    f"{self.path}: the journal already holds a different report of book {book!r} as of {as_of} "
+                    f"(report {same_key[0][0]}): it keeps one report per book and as_of; nothing was written "
+                    "(append it with replace=True to replace the stored one)"
+                )
+            self._db.execute("DELETE FROM reports WHERE book = ? AND as_of = ?", (book, as_of))  # children cascade
+        return None
+
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, report_id: int) -> dict[str, Any]:
@@ -317,7 +286,8 @@ class Journal:
         InputError
             No report has that id.
         """
-        row = self._db.execute("SELECT report FROM reports WHERE id = ?", (int(report_id),)).fetchone()
+        with self._reading():
+            row = self._db.execute("SELECT report FROM reports WHERE id = ?", (int(report_id),)).fetchone()
         if row is None:
             raise InputError(f"{self.path}: no report with id {report_id}")
         report: dict[str, Any] = json.loads(row[0])
@@ -326,7 +296,8 @@ class Journal:
     def reports(self, *, book: str | None = None) -> list[JournalEntry]:
         """Every stored report (of ``book``, if given) in time order (``as_of``, then id)."""
         query = "SELECT id, as_of, created_at, book, report FROM reports"
-        rows = self._db.execute(*_filtered(query, book, "")).fetchall()
+        with self._reading():
+            rows = self._db.execute(*_filtered(query, book, "")).fetchall()
         return [
             JournalEntry(
                 id=row[0],
@@ -346,7 +317,8 @@ class Journal:
         ``theta`` ($ per day) and ``market_value`` ($), and the counts of rule ``breaches``,
         ``warnings`` (status ``warn``) and ``actions``. Missing metrics are NaN.
         """
-        rows = self._db.execute(*_filtered(_HISTORY, book, "r.")).fetchall()
+        with self._reading():
+            rows = self._db.execute(*_filtered(_HISTORY, book, "r.")).fetchall()
         frame = pd.DataFrame(rows, columns=HISTORY_COLUMNS)
         frame["as_of"] = pd.to_datetime(frame["as_of"], format="ISO8601")
         for name in ("spx", "vix", *_TOTAL_METRICS):
@@ -354,6 +326,11 @@ class Journal:
         for name in ("id", "breaches", "warnings", "actions"):
             frame[name] = frame[name].astype("int64")
         return frame
+
+    def books(self) -> list[str]:
+        """The books the journal holds reports of, sorted."""
+        with self._reading():
+            return [row[0] for row in self._db.execute("SELECT DISTINCT book FROM reports ORDER BY book")]
 
 
 def _filtered(query: str, book: str | None, prefix: str) -> tuple[str, tuple[str, ...]]:
@@ -480,6 +457,11 @@ def _number(where: str, value: object) -> float | None:
     if math.isnan(number):
         return None
     return number
+
+
+def _canonical(text: str) -> str:
+    """A report's JSON with sorted keys: the same content compares equal whatever its key order."""
+    return json.dumps(json.loads(text), sort_keys=True)
 
 
 def _json(where: str, value: object) -> str:
