@@ -24,7 +24,8 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
         except AttributeError:  # an object column without text
             continue
         if hits.any():
-            escaped[name] = frame[name].map(_cell)
+            # not Series.map, which turns None into NaN
+            escaped[name] = pd.Series([_cell(v) for v in frame[name]], index=frame.index, dtype=frame[name].dtype)
     safe = frame.copy() if escaped else frame
     for name, column in escaped.items():
         safe[name] = column
@@ -34,7 +35,9 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_formula(labels: pd.Index[Any]) -> bool:
-    if labels.dtype != object:  # numbers, dates: nothing to escape (and a long RangeIndex is not walked)
+    if labels.dtype != object and not isinstance(
+        labels.dtype, pd.StringDtype
+    ):  # numbers, dates: nothing to escape (and a long RangeIndex is not walked)
         return False
     flat = (part for label in labels for part in (label if isinstance(label, tuple) else (label,)))
     return any(_cell(part) is not part for part in flat)

@@ -51,8 +51,8 @@ def check_outputs(
                 raise ConfigError(
                     f"{option} {path} is the same file as {other} {taken} ({what}): choose another output path"
                 )
-        _check_format(option, path, formats)
         _check_file_folder(option, path)
+        _check_format(option, path, formats)
         named[option] = path
     for option, folder in (folders or {}).items():
         if folder is not None:
