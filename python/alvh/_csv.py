@@ -35,10 +35,8 @@ def formula_safe(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _has_formula(labels: pd.Index[Any]) -> bool:
-    if labels.dtype != object and not isinstance(
-        labels.dtype, pd.StringDtype
-    ):  # numbers, dates: nothing to escape (and a long RangeIndex is not walked)
-        return False
+    if labels.dtype != object and not isinstance(labels.dtype, pd.StringDtype):
+        return False  # numbers, dates: nothing to escape (and a long RangeIndex is not walked)
     flat = (part for label in labels for part in (label if isinstance(label, tuple) else (label,)))
     return any(_cell(part) is not part for part in flat)
 
