@@ -6,7 +6,11 @@ Exit codes, for scripts and cron:
 * 1 — an alvh error: a missing or invalid file, bad input (the message names the file, the
   row or field, and what is allowed);
 * 2 — a usage error: an unknown option, a bad range syntax, a missing argument;
-* 3 — ``alvh report --fail-on-breach`` found a rule in breach.
+* 3 — ``alvh report --fail-on-breach`` found a rule in breach;
+* 130 — interrupted (Ctrl-C): one line on stderr, no partial output file.
+
+Every command checks its outputs before any work and writes them atomically
+(:mod:`alvh.app.output`; README, "Command line").
 """
 
 from __future__ import annotations
