@@ -609,7 +609,7 @@ ERRORS: list[tuple[str, list[str], int, list[str]]] = [
         "journal folder missing",
         ["report", "{book}", "--market", "{market}", "--journal", "{folder}/no/such/risk.db"],
         1,
-        ["risk.db: cannot open the journal"],
+        ["--journal", "risk.db: no such folder", "(the folder of an output file must exist)"],
     ),
     ("plots into a file", ["report", "{book}", "--market", "{market}", "--plots", "{book}"], 1, ["not a folder"]),
     ("demo into a file", ["demo", "--out", "{book}"], 1, ["example_book.toml: not a folder"]),
