@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 import alvh.data
 from alvh._csv import formula_safe
-from alvh.app import cli
+from alvh.app import cli, output
 from alvh.app.cli import app
 from tests.risk.test_bulk import make_legs
 
@@ -202,6 +202,17 @@ def test_an_output_folder_that_is_a_file_and_a_file_that_is_a_folder_are_refused
     assert f"--plots {plain}: not a folder (this option names a folder)" in message
     message = refused(runner, ["grid", BOOK, "-m", MARKET, "--csv", tmp_path])
     assert f"--csv {tmp_path}: is a folder; name a file" in message
+
+
+def test_a_folder_without_write_permission_is_refused_before_the_work(
+    runner: CliRunner, tmp_path: Path, no_work: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as the folder's permissions would (a test run as root writes anywhere)
+    monkeypatch.setattr(output.os, "access", lambda path, mode: Path(path) != tmp_path)
+    message = refused(runner, ["grid", BOOK, "-m", MARKET, "--csv", tmp_path / "g.csv"])
+    assert f"--csv {tmp_path / 'g.csv'}: no permission to write in the folder {tmp_path}" in message
+    message = refused(runner, ["report", BOOK, "-m", MARKET, "--plots", tmp_path / "plots"])
+    assert f"--plots {tmp_path / 'plots'}: no permission to write in the folder {tmp_path}" in message
 
 
 def test_a_missing_output_folder_is_created_and_holds_only_the_plots(runner: CliRunner, tmp_path: Path) -> None:

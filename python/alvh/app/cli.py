@@ -372,7 +372,7 @@ def greeks(
             task = progress.add_task("legs", total=stream.total_rows)
             # closed on the way out: an interrupted loop still ends the stream, which removes its own
             # partial file (the stream's __iter__ is a generator)
-            for rows in stack.enter_context(closing(cast("Generator[int]", iter(stream)))):
+            for rows in stack.enter_context(closing(cast("Generator[int, None, None]", iter(stream)))):
                 progress.advance(task, rows)
         console.print(totals_table(stream.layers, title=f"{stream.rows:,} legs, per-layer sums (trader units)"))
         if output is not None:

@@ -86,6 +86,8 @@ def _check_file_folder(option: str, path: Path) -> None:
     if not folder.is_dir():
         problem = "not a folder" if folder.exists() else "no such folder"
         raise ConfigError(f"{option} {path}: {problem} {folder} (the folder of an output file must exist)")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: no permission to write in the folder {folder}")
 
 
 def _check_folder(option: str, folder: Path) -> None:
@@ -95,6 +97,9 @@ def _check_folder(option: str, folder: Path) -> None:
         raise ConfigError(
             f"{option} {folder}: no such folder {folder.parent} (alvh creates the output folder, not its parents)"
         )
+    writable = folder if folder.exists() else folder.parent
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {folder}: no permission to write in the folder {writable}")
 
 
 @contextmanager
