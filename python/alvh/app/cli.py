@@ -6,7 +6,11 @@ Exit codes, for scripts and cron:
 * 1 — an alvh error: a missing or invalid file, bad input (the message names the file, the
   row or field, and what is allowed);
 * 2 — a usage error: an unknown option, a bad range syntax, a missing argument;
-* 3 — ``alvh report --fail-on-breach`` found a rule in breach.
+* 3 — ``alvh report --fail-on-breach`` found a rule in breach;
+* 130 — interrupted (Ctrl-C): one line on stderr, no partial output file.
+
+Every command checks its outputs before any work and writes them atomically
+(:mod:`alvh.app.output`; README, "Command line").
 """
 
 from __future__ import annotations
@@ -15,8 +19,10 @@ import datetime as dt
 import json
 import sys
 import time
+from collections.abc import Generator
+from contextlib import ExitStack, closing
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,13 +39,21 @@ from alvh.app.console import (
     console,
     errors,
     existing,
-    native_output_to_stderr,
+    native_output_silenced,
     progress_bar,
-    writable,
 )
 from alvh.app.journal import Journal
+from alvh.app.output import ANY, CSV, PARQUET, PNG, TABLE, atomic, atomic_folder, check_outputs, write_table
 from alvh.app.report import Report, risk_report, signals_from_history
-from alvh.app.terminal import backtest_table, grid_summary, grid_table, history_table, report_tables, totals_table
+from alvh.app.terminal import (
+    backtest_table,
+    grid_summary,
+    grid_table,
+    history_table,
+    report_tables,
+    totals_table,
+    worst_cells_table,
+)
 from alvh.backtest import BacktestConfig, load_backtest_config, run_backtest
 from alvh.book import load_book
 from alvh.exceptions import ConfigError, InputError
@@ -129,11 +143,11 @@ def demo(
     """
 
     with alvh_errors():
-        writable(folder=None if json_out else out)
+        check_outputs({}, {}, {"--out": None if json_out else out})
         started = time.perf_counter()
         book, market = alvh.data.example_book(), alvh.data.example_market()
         events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
-        with native_output_to_stderr():
+        with native_output_silenced():
             report = risk_report(book, market, history=alvh.data.example_history(), events=events)
         if json_out:
             _print_json(report.to_dict())
@@ -168,9 +182,13 @@ def report(
     """
 
     with alvh_errors():
-        writable(folder=plots)
+        check_outputs(
+            {"BOOK": book, "--market": market, "--rules": rules, "--signals": signals, "--events": events},
+            {"--journal": (journal, ANY)},
+            {"--plots": plots},
+        )
         inputs = _load_inputs(book, market, rules, signals, events)
-        with native_output_to_stderr():
+        with native_output_silenced():
             result = risk_report(
                 inputs["book"],
                 inputs["market"],
@@ -181,7 +199,7 @@ def report(
             )
         data = result.to_dict()
         if journal is not None:
-            with _journal(journal) as db:
+            with Journal(journal) as db:
                 report_id = db.append(data)
         if json_out:
             _print_json(data)
@@ -205,11 +223,11 @@ def _print_report(report: Report) -> None:
 
 
 def _report_plots(report: Report, directory: Path) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = plots.scenario_heatmaps(report.grid, directory, horizon=min(1, len(report.grid.horizons) - 1))
-    paths.append(plots.risk_profile(report.decision.book, report.market, directory / "risk_profile.png"))
-    paths.append(plots.vega_buckets(report.risk, directory / "vega_buckets.png"))
-    return paths
+    with atomic_folder(directory) as partial:
+        paths = plots.scenario_heatmaps(report.grid, partial, horizon=min(1, len(report.grid.horizons) - 1))
+        paths.append(plots.risk_profile(report.decision.book, report.market, partial / "risk_profile.png"))
+        paths.append(plots.vega_buckets(report.risk, partial / "vega_buckets.png"))
+    return [directory / p.name for p in paths]
 
 
 # --- grid ----------------------------------------------------------------------------------------
@@ -219,6 +237,10 @@ MAX_AXIS_POINTS = 10_000
 MAX_SCENARIOS = 1_000_000
 """Command-line limits: a grid's P&L table (and its CSV) grows with the scenario count; the library
 itself takes any size."""
+MAX_TABLE_CELLS = 2_000
+"""Above this many scenarios the terminal shows the worst cells, not the spot x vol tables (which
+would take minutes to render and could not be read); the files hold every scenario."""
+WORST_CELLS = 20
 
 
 def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
@@ -280,7 +302,10 @@ def grid(
         )
 
     with alvh_errors():
-        writable(csv, parquet, png)
+        check_outputs(
+            {"BOOK": book, "--market": market},
+            {"--csv": (csv, CSV), "--parquet": (parquet, PARQUET), "--png": (png, PNG)},
+        )
         result = scenario_grid(
             load_book(existing(book, "book")),
             load_market(existing(market, "market")),
@@ -291,24 +316,29 @@ def grid(
             vol_shift_scaling=vol_scaling,
             spot_vol_link=link,
         )
-        for h in range(len(result.horizons)):
-            console.print(grid_table(result, horizon=h))
-        console.print(grid_summary(result))
-        if csv is not None:
-            result.to_frame().to_csv(csv, index=False)
-            console.print(f"Scenarios written to {csv}.", style="dim")
-        if parquet is not None:
-            _to_parquet(result.to_frame(), parquet)
-            console.print(f"Scenarios written to {parquet}.", style="dim")
+        written = []  # the files first: printing a large grid must not keep them from being written
+        for path in (csv, parquet):
+            if path is not None:
+                write_table(result.to_frame(), path, index=False)
+                written.append(f"Scenarios written to {path}.")
         if png is not None:
-            console.print(f"Heat map written to {plots.scenario_heatmap(result, png)}.", style="dim")
-
-
-def _to_parquet(frame: pd.DataFrame, path: Path) -> None:
-    try:
-        frame.to_parquet(path, index=False)
-    except ImportError:
-        raise ConfigError(f"{path}: writing Parquet needs pyarrow (pip install 'alvh[parquet]')") from None
+            with atomic(png) as partial:
+                plots.scenario_heatmap(result, partial)
+            written.append(f"Heat map written to {png}.")
+        if scenarios <= MAX_TABLE_CELLS:
+            for h in range(len(result.horizons)):
+                console.print(grid_table(result, horizon=h))
+        else:
+            where = f"in {csv or parquet}" if csv or parquet else "written by --csv or --parquet"
+            console.print(
+                f"{scenarios:,} scenarios: too many for tables here (more than {MAX_TABLE_CELLS:,}); "
+                f"the {WORST_CELLS} worst follow, and every scenario is {where}.",
+                soft_wrap=True,
+            )
+            console.print(worst_cells_table(result, count=WORST_CELLS))
+        console.print(grid_summary(result))
+        for line in written:
+            console.print(line, style="dim")
 
 
 # --- bulk greeks ---------------------------------------------------------------------------------
@@ -332,12 +362,16 @@ def greeks(
     [bold]Example[/bold]: alvh greeks legs.csv --market market.toml -o greeks.parquet
     """
     with alvh_errors():
-        writable(output)
+        check_outputs({"LEGS": legs, "--market": market}, {"--output": (output, TABLE)})
         snapshot = _load_market(market)
-        stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
-        with progress_bar("legs") as progress:
+        with ExitStack() as stack:
+            partial = None if output is None else stack.enter_context(atomic(output))
+            stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=partial)
+            progress = stack.enter_context(progress_bar("legs"))
             task = progress.add_task("legs", total=stream.total_rows)
-            for rows in stream:
+            # closed on the way out: an interrupted loop still ends the stream, which removes its own
+            # partial file (the stream's __iter__ is a generator)
+            for rows in stack.enter_context(closing(cast("Generator[int, None, None]", iter(stream)))):
                 progress.advance(task, rows)
         console.print(totals_table(stream.layers, title=f"{stream.rows:,} legs, per-layer sums (trader units)"))
         if output is not None:
@@ -375,7 +409,10 @@ def backtest(
     [bold]Example[/bold]: alvh backtest --start 2015-01-02 --end 2018-12-31 --png equity.png
     """
     with alvh_errors():
-        writable(output, summary, png)
+        check_outputs(
+            {"--data": data, "--config": config},
+            {"--output": (output, TABLE), "--summary": (summary, TABLE), "--png": (png, PNG)},
+        )
         settings = load_backtest_config(existing(config, "config")) if config else BacktestConfig()
         dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
         try:
@@ -385,7 +422,7 @@ def backtest(
         history = load_history(existing(data, "data")) if data else load_history()
         with (
             progress_bar("days") as progress,
-            native_output_to_stderr(),
+            native_output_silenced(),
         ):
             task = progress.add_task("days")
             result = run_backtest(
@@ -396,12 +433,14 @@ def backtest(
             _print_json(jsonable(table.to_dict(orient="index")))
         else:
             console.print(backtest_table(table))
-        for path, which in ((output, "daily"), (summary, "summary")):
+        for path, which, frame in ((output, "daily", result.daily), (summary, "summary", table)):
             if path is not None:
-                result.write(path, table=which)  # type: ignore[arg-type]
+                write_table(frame, path, index=True)
                 (errors if json_out else console).print(f"The {which} table written to {path}.", style="dim")
         if png is not None:
-            (errors if json_out else console).print(f"Equity plot written to {plots.equity_curves(result, png)}.")
+            with atomic(png) as partial:
+                plots.equity_curves(result, partial)
+            (errors if json_out else console).print(f"Equity plot written to {png}.")
 
 
 # --- journal -------------------------------------------------------------------------------------
@@ -423,8 +462,8 @@ def history(
     """
 
     with alvh_errors():
-        writable(png)
-        with _journal(journal, read_only=True) as db:
+        check_outputs({"DB": journal}, {"--png": (png, PNG)})
+        with Journal(journal, read_only=True) as db:
             trend = db.history(book=book)
             books = db.books() if trend.empty else []
         if trend.empty:  # a typo in --book is not an empty trend: say so, and which books there are
@@ -441,13 +480,9 @@ def history(
         else:
             console.print(history_table(trend))
         if png is not None:
-            (errors if json_out else console).print(f"Trend plot written to {plots.journal_trend(trend, png)}.")
-
-
-def _journal(path: Path, *, read_only: bool = False) -> Journal:
-    """The journal at ``path``: for ``history``, read-only (nothing created or written); for
-    ``report``, created if no file is there."""
-    return Journal(path, read_only=read_only)
+            with atomic(png) as partial:
+                plots.journal_trend(trend, partial)
+            (errors if json_out else console).print(f"Trend plot written to {png}.")
 
 
 def main() -> None:

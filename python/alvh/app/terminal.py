@@ -8,6 +8,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Group, RenderableType
@@ -19,7 +20,7 @@ from alvh.method.decisions import Action
 from alvh.method.rules import RuleResult, RuleStatus
 from alvh.risk.scenarios import ScenarioGrid
 
-__all__ = ["grid_table", "history_table", "report_tables"]
+__all__ = ["grid_table", "history_table", "report_tables", "worst_cells_table"]
 
 _STATUS_STYLE = {
     RuleStatus.OK: "green",
@@ -180,6 +181,24 @@ def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None
             hit = s == worst["spot_shock"] and v == worst["vol_shift"] and days == worst["horizon_days"]
             cells.append(Text(_signed(value), style="bold red" if hit else "red" if value < 0 else ""))
         table.add_row(f"{100 * s:+g}%", *cells)
+    return table
+
+
+def worst_cells_table(grid: ScenarioGrid, *, count: int) -> Table:
+    """The ``count`` scenarios with the book's largest losses, worst first (a grid too large for
+    :func:`grid_table`)."""
+    book = grid.book[..., 0]
+    order = np.argsort(book, axis=None, kind="stable")[:count]
+    table = Table(title=f"{min(count, book.size)} worst of {book.size:,}")
+    for heading in ("spot", "SPX vol", "horizon", "book P&L $"):
+        table.add_column(heading, justify="right", no_wrap=True)
+    for i, j, h in zip(*np.unravel_index(order, book.shape), strict=True):
+        table.add_row(
+            f"{100 * grid.spot_shocks[i]:+g}%",
+            f"{grid.vol_shifts[j]:+g} pts",
+            f"+{grid.horizons[h]:g} d",
+            _signed(float(book[i, j, h])),
+        )
     return table
 
 

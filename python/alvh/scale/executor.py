@@ -5,7 +5,9 @@ Each job is a fresh Python process, started with the function and its arguments 
 private folder. Not :mod:`multiprocessing`: a fork would copy a process whose kernel threads
 (rayon's) may hold locks, and a spawn re-runs the caller's main module (a script without an
 ``if __name__ == "__main__"`` guard would start over). The workers' standard output is dropped
-(the MILP solver may print to it, and ``--json`` output must stay clean).
+(the MILP solver may print to it, and ``--json`` output must stay clean). The workers run in a
+session of their own, so a Ctrl-C at the terminal reaches only the parent: it stops them as it
+leaves the ``with`` block, and no worker prints a traceback of its own.
 """
 
 from __future__ import annotations
@@ -78,7 +80,9 @@ class Executor:
         number = len(self._jobs)
         job, out = self._folder / f"job-{number}.pkl", self._folder / f"result-{number}.pkl"
         job.write_bytes(pickle.dumps((fn, args, kwargs)))
-        process = subprocess.Popen([sys.executable, "-c", _WORKER, str(job), str(out)], stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(job), str(out)], stdout=subprocess.DEVNULL, start_new_session=True
+        )
         started: Job[T] = Job(getattr(fn, "__qualname__", repr(fn)), process, out)
         self._jobs.append(started)
         return started
