@@ -196,8 +196,18 @@ def test_totals_table_adds_a_total_row() -> None:
         },
         index=["core", "L1"],
     )
-    table = rows(render(terminal.totals_table(layers, title="sums")))
+    text = render(terminal.totals_table(layers, title="sums"))
+    table = rows(text)
     assert list(table) == ["core", "L1", "total"]
-    assert table["core"][1:] == ["+1,000", "+10", "0", "-300", "+50", "+1"]
+    assert table["core"][1:] == ["+1,000", "+10", "+0.40", "-300", "+50", "+1"]
     assert table["L1"][-1] == "—"  # a missing value is a dash, not 'nan'
-    assert table["total"][1:] == ["+750", "+8", "+1", "-180", "+45", "+1"]
+    assert table["total"][1:] == ["+750", "+8", "+0.60", "-180", "+45", "+1"]
+
+
+def test_totals_table_labels_the_raw_spx_gamma_per_point() -> None:
+    """spx_gamma is q·m·∂²V/∂S² (shares of delta per SPX point): never labelled a $ gamma per 1 %."""
+    layers = pd.DataFrame({k: [1.0] for k in ("market_value", "spx_delta", "spx_gamma", "spx_vega", "theta", "rho")})
+    text = render(terminal.totals_table(layers, title="sums"))
+    assert "$Γ/1%" not in text
+    assert "Γ/pt" in text
+    assert "Γ/pt: change of Δ (shares) per SPX" in " ".join(text.split())

@@ -233,22 +233,27 @@ def history_table(history: pd.DataFrame) -> Table:
 
 def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
     """Per-layer sums of trader-unit metrics (rows: layers, then the total)."""
+    # spx_gamma is the raw q·m·∂²V/∂S² (SPX shares of delta per SPX point), not a $ gamma.
     columns = [
-        ("value $", "market_value"),
-        ("Δ", "spx_delta"),
-        ("$Γ/1%", "spx_gamma"),
-        ("vega $", "spx_vega"),
-        ("theta $/d", "theta"),
-        ("rho $/1%", "rho"),
+        ("value $", "market_value", 0),
+        ("Δ", "spx_delta", 0),
+        ("Γ/pt", "spx_gamma", 2),
+        ("vega $", "spx_vega", 0),
+        ("theta $/d", "theta", 0),
+        ("rho $/1%", "rho", 0),
     ]
-    table = Table(title=title)
+    table = Table(
+        title=title,
+        caption="Δ: SPX shares-equivalent; Γ/pt: change of Δ (shares) per SPX point; vega: $ per SPX vol point",
+    )
     table.add_column("layer")
-    for heading, _ in columns:
+    for heading, _, _ in columns:
         table.add_column(heading, justify="right")
     frame = layers.copy()
     frame.loc["total"] = frame.sum()
     for name, row in frame.iterrows():
-        table.add_row(str(name), *(_signed(row[key]) for _, key in columns), style="bold" if name == "total" else None)
+        cells = (_signed(row[key], digits) for _, key, digits in columns)
+        table.add_row(str(name), *cells, style="bold" if name == "total" else None)
     return table
 
 
