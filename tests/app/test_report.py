@@ -233,3 +233,12 @@ def test_cpi_readings_reach_r_macd_tighten(last: float, word: str) -> None:
     report = risk_report(BOOK, MARKET, history=history)
     rule = next(r for r in report.decision.rules if r.id == "R-MACD-TIGHTEN")
     assert f"CPI/PPI {word}" in rule.message
+
+
+def test_the_report_grid_runs_with_the_spot_vol_link(bare: Report) -> None:
+    """A trader reads the report's grid with vols and VIX moving with spot: the VIX hedges gain
+    under a spot drop alone (the link), instead of showing flat."""
+    assert bare.grid.settings["spot_vol_link"] is True
+    drop, flat = list(bare.grid.spot_shocks).index(-0.1), list(bare.grid.spot_shocks).index(0.0)
+    no_shift = list(bare.grid.vol_shifts).index(0.0)
+    assert bare.grid.layer("L1")[drop, no_shift, 0, 0] > bare.grid.layer("L1")[flat, no_shift, 0, 0]

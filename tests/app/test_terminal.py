@@ -211,3 +211,18 @@ def test_totals_table_labels_the_raw_spx_gamma_per_point() -> None:
     assert "$Γ/1%" not in text
     assert "Γ/pt" in text
     assert "Γ/pt: change of Δ (shares) per SPX" in " ".join(text.split())
+
+
+def test_grid_table_header_states_the_dynamics(grid: ScenarioGrid) -> None:
+    linked = scenario_grid(BOOK, MARKET, spot_shocks=[-0.1, 0.0], vol_shifts=[0.0], horizons=[0], spot_vol_link=True)
+    text = " ".join(render(terminal.grid_table(linked)).split())
+    assert f"sticky moneyness, vol shifts parallel, spot–vol link on (β {MARKET.link.log_beta:g})" in text
+    assert "spot–vol link off" in " ".join(render(terminal.grid_table(grid)).split())
+
+
+def test_grid_summary_warns_in_one_line_when_a_floor_was_hit(grid: ScenarioGrid) -> None:
+    assert "Warning" not in render(terminal.grid_summary(grid))
+    floored = scenario_grid(BOOK, MARKET, spot_shocks=[0.0], vol_shifts=[-30.0, 0.0], horizons=[0])
+    lines = [line for line in render(terminal.grid_summary(floored)).splitlines() if "Warning" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("Warning: 1 of 2 scenarios hit a floor")

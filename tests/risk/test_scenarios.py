@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alvh.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
+from alvh.book.instruments import LegKind
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
@@ -697,3 +698,33 @@ def test_memory_stays_bounded_on_a_large_grid() -> None:
     assert info["finite"]
     assert info["legs"] * info["scenarios"] >= 40_000_000
     assert info["growth_bytes"] < info["legs"] * info["scenarios"] * 8 / 20  # < 16 MB of the 320 MB
+
+
+# --- floors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+def test_the_grid_says_where_vols_and_vix_were_floored(dynamics: str) -> None:
+    """A −30-point shift takes the short-dated SPX vols below 0 and VIX (16) below its floor: the
+    grid counts, per scenario, the legs valued on a floored input, and shows it in its table."""
+    grid = scenario_grid(
+        BOOK, MARKET, spot_shocks=[0.0], vol_shifts=[-30.0, -5.0, 0.0], horizons=[0], dynamics=dynamics
+    )
+    assert grid.floored_legs.shape == (1, 3, 1, 1) and grid.floored_legs.dtype == np.uint32
+    floored, mild, none = grid.floored_legs[0, :, 0, 0]
+    assert floored > 0 and mild == 0 and none == 0
+    assert grid.floored_scenarios == 1
+    assert grid.to_frame()["floored_legs"].tolist() == [floored, 0, 0]
+
+
+def test_sticky_strike_floors_are_the_legs_whose_vol_plus_shift_is_negative() -> None:
+    """Sticky strike, parallel: an SPX leg floors exactly where its vol + shift < 0; every VIX leg
+    where VIX + shift < 0.01."""
+    arrays = leg_arrays(BOOK, MARKET)
+    spx = arrays["kind"] == LegKind.SPX_OPTION
+    shifts = [-40.0, -25.0, -15.9, -10.0]
+    grid = scenario_grid(BOOK, MARKET, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0], dynamics="sticky_strike")
+    for j, shift in enumerate(shifts):
+        expected = int(np.count_nonzero(spx & (arrays["vol"] + shift / 100 < 0)))
+        expected += int(np.count_nonzero(~spx)) if VIX + shift < 0.01 else 0
+        assert grid.floored_legs[0, j, 0, 0] == expected, shift

@@ -161,6 +161,7 @@ def risk_report(
     vol_shifts: Sequence[float] | None = None,
     horizons: Sequence[float] | None = None,
     dynamics: str = "sticky_moneyness",
+    spot_vol_link: bool = True,
     theta_ratio: float | None = None,
 ) -> Report:
     """The risk report of ``book`` at ``market``.
@@ -170,7 +171,8 @@ def risk_report(
     ``cpi`` and/or ``ppi`` columns, R-MACD-TIGHTEN whether inflation is rising. Without it the
     signal rules are reported as skipped. ``theta_ratio``: the core's realised/projected theta
     (R-RSI-REDUCE; see :func:`alvh.method.signals.theta_realisation`). The grid's axes default to those of
-    :func:`alvh.risk.scenarios.scenario_grid`; every stress preset is applied."""
+    :func:`alvh.risk.scenarios.scenario_grid`, with the spot–vol link on (``spot_vol_link``: a spot
+    shock moves SPX vols and VIX, so the VIX hedges show their value); every stress preset is applied."""
     signals = spx_history = rising = None
     if history is not None:
         day = pd.Timestamp(market.as_of.date())
@@ -198,6 +200,7 @@ def risk_report(
         vol_shifts=vol_shifts,
         horizons=horizons,
         dynamics=dynamics,
+        spot_vol_link=spot_vol_link,
         cache=cache,
     )
     stresses = tuple(stress_test(book, market, name, cache=cache) for name in STRESS_PRESETS)

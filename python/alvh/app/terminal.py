@@ -17,7 +17,7 @@ from rich.text import Text
 from alvh.app.report import Report
 from alvh.method.decisions import Action
 from alvh.method.rules import RuleResult, RuleStatus
-from alvh.risk.scenarios import ScenarioGrid
+from alvh.risk.scenarios import ScenarioGrid, describe_dynamics
 
 __all__ = ["grid_table", "history_table", "report_tables"]
 
@@ -168,7 +168,8 @@ def stress_table(report: Report) -> Table:
 def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None) -> Table:
     """The book's P&L ($) over spot shock (rows) × vol shift (columns) at one horizon index."""
     days = grid.horizons[horizon]
-    table = Table(title=title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d")
+    heading = title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d"
+    table = Table(title=f"{heading}\n{describe_dynamics(grid.settings)}")
     table.add_column("spot \\ vol", justify="right")
     for v in grid.vol_shifts:
         table.add_column(f"{v:+g}", justify="right")
@@ -184,12 +185,22 @@ def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None
 
 
 def grid_summary(grid: ScenarioGrid) -> Text:
+    """The worst cell, and one warning line when any scenario valued a leg on a floored input."""
     worst = grid.worst()
-    return Text(
+    scenarios = grid.floored_legs.size
+    text = Text(
         f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "
         f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d "
-        f"({grid.settings.get('dynamics', '')}, {grid.pnl[..., 0].size} scenarios)"
+        f"({grid.settings.get('dynamics', '')}, {scenarios} scenarios)"
     )
+    if grid.floored_scenarios:
+        text.append(
+            f"\nWarning: {grid.floored_scenarios} of {scenarios} scenarios hit a floor (up to "
+            f"{int(grid.floored_legs.max())} legs valued with a vol floored at 0 or VIX / a VIX future at 0.01): "
+            "their P&L is that of the floor, not of the shift asked for (column floored_legs of --csv).",
+            style="yellow",
+        )
+    return text
 
 
 def report_tables(report: Report, *, compact: bool = False) -> RenderableType:
