@@ -532,6 +532,8 @@ def test_options_accept_enums_and_strings_and_default_axes_are_documented() -> N
         "dynamics": "sticky_strike",
         "vol_shift_scaling": "sqrt_time",
         "spot_vol_link": False,
+        "log_beta": MARKET.link.log_beta,
+        "vvol_beta": MARKET.link.vvol_beta,
         "as_of": AS_OF.isoformat(),
     }
     np.testing.assert_allclose(by_name.spot_shocks, np.arange(-10, 11, 2) / 100, rtol=0, atol=1e-15)
@@ -546,7 +548,8 @@ def test_to_frame_has_labelled_axes_in_grid_order(vix_levels: list[float] | None
     grid = scenario_grid(BOOK, MARKET, **GRID_AXES, vix_levels=vix_levels, explain=True)
     frame = grid.to_frame()
     axes = ["spot_shock", "vol_shift", "horizon_days"] + (["vix_level"] if vix_levels else [])
-    assert list(frame.columns) == [*axes, *grid.layers, "book", *(f"explain_{t}" for t in EXPLAIN_TERMS)]
+    explain = [f"explain_{t}" for t in EXPLAIN_TERMS]
+    assert list(frame.columns) == [*axes, *grid.layers, "book", "floored_legs", *explain]
     assert list(grid.axes()) == axes
     assert len(frame) == grid.book.size
     for _, row in frame.sample(8, random_state=1).iterrows():

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alvh._jsonable import jsonable
@@ -21,7 +22,7 @@ from alvh.method.rules import Rules
 from alvh.method.signals import Signals, inflation_rising, signal_snapshot
 from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
-from alvh.risk.valuation import BookRisk
+from alvh.risk.valuation import OWN_UNIT_METRICS, BookRisk
 
 __all__ = ["Report", "risk_report", "signals_from_history"]
 
@@ -62,11 +63,15 @@ class Report:
 
     def layers(self) -> pd.DataFrame:
         """Greeks by layer (rows) in trader units, with the book's total as the last row (index
-        ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash)."""
+        ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash). The
+        total of the own-unit Greeks (vanna, volga, charm: each leg's own underlying) is NaN — SPX
+        and VIX units do not add."""
         layers = self.risk.layers.assign(
             spx_dollar_gamma=self.risk.layers["spx_gamma"] * self.market.spx.spot**2 / 100.0
         )[LAYER_COLUMNS]
         total = layers.drop(columns="role").sum().to_frame(("total", "book")).T.assign(role="")
+        # SPX and VIX legs' own-unit Greeks do not add up: the book has no total of them
+        total[[c for c in OWN_UNIT_METRICS if c in total]] = np.nan
         table = pd.concat([layers.set_axis(pd.MultiIndex.from_product([["layer"], layers.index])), total])
         return table[LAYER_COLUMNS].astype({"legs": int})
 
