@@ -124,7 +124,7 @@ def test_scenario_plots_state_their_dynamics(monkeypatch: pytest.MonkeyPatch, tm
     plots.risk_profile(BOOK, MARKET, tmp_path / "profile.png", horizons=[0], points=5)
     plots.risk_profile(BOOK, MARKET, tmp_path / "flat.png", horizons=[0], points=5, spot_vol_link=False)
     beta = f"β {MARKET.link.log_beta:g}"
-    dynamics = f"sticky moneyness, vol shifts parallel, spot–vol link on ({beta})"
+    dynamics = f"sticky moneyness, parallel vol shifts, spot–vol link on ({beta})"
     assert dynamics in texts[0] and "scenarios valued legs on a floored vol or VIX" in texts[0]
     assert dynamics in texts[1] and "floored" not in texts[1]
     assert "spot–vol link off" in texts[2]

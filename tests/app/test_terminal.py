@@ -216,7 +216,7 @@ def test_totals_table_labels_the_raw_spx_gamma_per_point() -> None:
 def test_grid_table_header_states_the_dynamics(grid: ScenarioGrid) -> None:
     linked = scenario_grid(BOOK, MARKET, spot_shocks=[-0.1, 0.0], vol_shifts=[0.0], horizons=[0], spot_vol_link=True)
     text = " ".join(render(terminal.grid_table(linked)).split())
-    assert f"sticky moneyness, vol shifts parallel, spot–vol link on (β {MARKET.link.log_beta:g})" in text
+    assert f"sticky moneyness, parallel vol shifts, spot–vol link on (β {MARKET.link.log_beta:g})" in text
     assert "spot–vol link off" in " ".join(render(terminal.grid_table(grid)).split())
 
 

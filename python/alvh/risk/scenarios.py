@@ -191,9 +191,10 @@ def describe_dynamics(settings: dict[str, Any]) -> str:
     """One line saying how a grid moved the market (for plot titles and table headers), from
     :attr:`ScenarioGrid.settings`."""
     vols = "sticky moneyness" if settings["dynamics"] == Dynamics.STICKY_MONEYNESS.value else "sticky strike"
-    scaling = "scaled by √(30/DTE)" if settings["vol_shift_scaling"] == VolShiftScaling.SQRT_TIME.value else "parallel"
-    link = f"on (β {settings['log_beta']:g})" if settings["spot_vol_link"] else "off (spot shocks leave vols and VIX)"
-    return f"{vols}, vol shifts {scaling}, spot–vol link {link}, VIX-option vol ∝ (VIX′/VIX)^{settings['vvol_beta']:g}"
+    sqrt_time = settings["vol_shift_scaling"] == VolShiftScaling.SQRT_TIME.value
+    scaling = "vol shifts × √(30/DTE)" if sqrt_time else "parallel vol shifts"
+    link = f"on (β {settings['log_beta']:g})" if settings["spot_vol_link"] else "off"
+    return f"{vols}, {scaling}, spot–vol link {link}, VIX-option vol × (VIX′/VIX)^{settings['vvol_beta']:g}"
 
 
 def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArray:
