@@ -179,7 +179,7 @@ class ScenarioGrid:
         for i, name in enumerate(self.layers):
             frame[name] = flat[:, i]
         frame["book"] = flat.sum(axis=1)
-        frame["floored_legs"] = self.floored_legs.reshape(-1)
+        frame["floored_legs"] = self.floored_legs.reshape(-1).astype(np.int64)  # as a CSV reads back
         if self.explain is not None:
             terms = self.explain.reshape(-1, len(EXPLAIN_TERMS))
             for i, name in enumerate(EXPLAIN_TERMS):
