@@ -1,12 +1,14 @@
 """Speed of the scenario engine (issue 4): full revaluation of every leg in every scenario, P&L
 summed per layer, against the numpy reference grid (vectorised over legs, a loop over scenarios)
-measured in the same run. Target: >= 3x numpy on 1e4 legs x 1e3 scenarios (CI: 2e3 legs, gate
-2x); 1e5 legs x 1e3 scenarios (1e8 pricings) in about a second on 2 cores (full size only)."""
+measured in the same run. Target: >= 3x numpy on 1e4 legs x 1e3 scenarios (CI: 2e3 legs); the
+gate compares alvh on one thread with numpy (timing.py), so a busy machine cannot fail it, and
+prints the multi-thread scaling. 1e5 legs x 1e3 scenarios (1e8 pricings) in about a second on
+2 cores (full size only, reported)."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from timing import best_time
+from timing import best_time, interleaved, report, single_thread
 
 import alvh.data
 from alvh.book import Book
@@ -17,13 +19,14 @@ from benches.conftest import CI
 from tests.reference.scenario_reference import numpy_grid
 
 LEGS = 2_000 if CI else 10_000
-GATE = 2.0 if CI else 3.0
+GATE = 4.0  # alvh on one thread against numpy (see timing.py)
 AXES = {
     "spot_shocks": np.round(np.linspace(-0.20, 0.10, 25), 4),
     "vol_shifts": np.linspace(-9.0, 18.0, 10),
     "horizons": np.array([0.0, 1.0, 7.0, 14.0]),
 }
 SCENARIOS = 25 * 10 * 4
+PRICINGS = LEGS * SCENARIOS
 
 
 def mixed_book(legs: int, market: Market, seed: int = 7) -> Book:
@@ -70,10 +73,14 @@ def mixed_book(legs: int, market: Market, seed: int = 7) -> Book:
     return Book.from_frame(frame, roles={"core": "core", "L1": "L1_theta_anchor", "L2": "L2_delta_overlay"})
 
 
-@pytest.fixture(scope="module")
-def setting() -> tuple[Book, Market]:
+def _setting() -> tuple[Book, Market]:
     market = alvh.data.example_market()
     return mixed_book(LEGS, market), market
+
+
+@pytest.fixture(scope="module")
+def setting() -> tuple[Book, Market]:
+    return _setting()
 
 
 def _ours(book: Book, market: Market) -> np.ndarray:
@@ -100,17 +107,20 @@ def test_numpy_scenario_grid(benchmark, setting) -> None:  # type: ignore[no-unt
     assert np.isfinite(result).all()
 
 
+def single_thread_timings() -> dict[str, tuple[float, float]]:
+    """(alvh, numpy) seconds per pricing, timed alternately (run on one thread by
+    ``timing.single_thread``)."""
+    book, market = _setting()
+    ours, theirs = interleaved(lambda: _ours(book, market), lambda: _numpy(book, market), repeats=2)
+    return {"scenario grid": (ours / PRICINGS, theirs / PRICINGS)}
+
+
 def test_gate_scenario_speed_ratio(setting) -> None:  # type: ignore[no-untyped-def]
     book, market = setting
-    ours = best_time(lambda: _ours(book, market), repeats=5)
-    theirs = best_time(lambda: _numpy(book, market), repeats=2)
-    ratio = theirs / ours
-    pricings = LEGS * SCENARIOS
-    print(
-        f"\nscenario grid, {LEGS} legs x {SCENARIOS} scenarios: alvh {pricings / ours / 1e6:.0f}M pricings/s, "
-        f"numpy {pricings / theirs / 1e6:.0f}M pricings/s, ratio {ratio:.1f}x (gate {GATE}x)"
-    )
-    assert ratio >= GATE
+    ours, theirs = single_thread("bench_scenarios")["scenario grid"]
+    all_threads = best_time(lambda: _ours(book, market), repeats=3) / PRICINGS
+    name = f"scenario grid, {LEGS} legs x {SCENARIOS} scenarios"
+    assert report(name, ours, theirs, all_threads, GATE, unit="pricings") >= GATE
 
 
 @pytest.mark.skipif(CI, reason="full size only: 1e8 pricings")

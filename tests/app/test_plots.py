@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -97,6 +98,36 @@ def test_scenario_heatmaps_bad_horizon(grid: ScenarioGrid, tmp_path: Path) -> No
     with pytest.raises(InputError, match="horizon = 5 is out of range"):
         plots.scenario_heatmaps(grid, tmp_path, horizon=5)
     assert list(tmp_path.iterdir()) == []
+
+
+def _captions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The texts of every figure the plots save from now on, one string per figure."""
+    texts: list[str] = []
+    save = plots._save
+
+    def keep(figure: Any, path: str | Path) -> Path:
+        from matplotlib.text import Text  # noqa: PLC0415
+
+        texts.append(" ".join(t.get_text() for t in figure.findobj(Text)))
+        return save(figure, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return texts
+
+
+def test_scenario_plots_state_their_dynamics(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    texts = _captions(monkeypatch)
+    linked = scenario_grid(
+        BOOK, MARKET, spot_shocks=[-0.1, 0.0], vol_shifts=[-30.0, 0.0], horizons=[0], spot_vol_link=True
+    )
+    plots.scenario_heatmap(linked, tmp_path / "grid.png")
+    plots.risk_profile(BOOK, MARKET, tmp_path / "profile.png", horizons=[0], points=5)
+    plots.risk_profile(BOOK, MARKET, tmp_path / "flat.png", horizons=[0], points=5, spot_vol_link=False)
+    beta = f"β {MARKET.link.log_beta:g}"
+    dynamics = f"sticky moneyness, parallel vol shifts, spot–vol link on ({beta})"
+    assert dynamics in texts[0] and "scenarios valued legs on a floored vol or VIX" in texts[0]
+    assert dynamics in texts[1] and "floored" not in texts[1]
+    assert "spot–vol link off" in texts[2]
 
 
 def test_risk_profile(tmp_path: Path) -> None:

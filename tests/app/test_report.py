@@ -22,7 +22,7 @@ from alvh.market.events import load_events
 from alvh.method.rules import RuleStatus
 from alvh.method.signals import signal_snapshot
 from alvh.risk.scenarios import STRESS_PRESETS, scenario_grid, stress_test
-from alvh.risk.valuation import value_book
+from alvh.risk.valuation import OWN_UNIT_METRICS, value_book
 
 BOOK = alvh.data.example_book()
 MARKET = alvh.data.example_market()
@@ -30,6 +30,8 @@ HISTORY = alvh.data.example_history()
 EVENTS = load_events(alvh.data.example_book_path().parent / "events.toml")
 SIGNAL_RULES = ("R-RSI-REDUCE", "R-L3", "R-SKEW-ADD", "R-MACD-LADDER", "R-MACD-TIGHTEN", "R-DELAYER")
 METRIC_COLUMNS = [c for c in LAYER_COLUMNS if c != "role"]
+SUMMED = [c for c in METRIC_COLUMNS if c not in OWN_UNIT_METRICS]
+"""The columns with a book total (the own-unit Greeks of SPX and VIX legs do not add)."""
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +69,7 @@ def test_to_dict_keys(data: dict[str, Any]) -> None:
 def test_layers_sum_to_the_total(data: dict[str, Any]) -> None:
     assert [layer["layer"] for layer in data["layers"]] == [layer.name for layer in BOOK.layers]
     assert [layer["role"] for layer in data["layers"]] == [layer.role.value for layer in BOOK.layers]
-    for column in METRIC_COLUMNS:
+    for column in SUMMED:
         total = data["total"][column]
         summed = math.fsum(layer[column] for layer in data["layers"])
         assert summed == pytest.approx(total, rel=1e-12, abs=1e-9), column
@@ -77,6 +79,9 @@ def test_layers_sum_to_the_total(data: dict[str, Any]) -> None:
 def test_totals_equal_value_book(data: dict[str, Any]) -> None:
     risk = value_book(BOOK, MARKET)
     for column in METRIC_COLUMNS:
+        if column in OWN_UNIT_METRICS:  # each leg's own units: no book total (null)
+            assert data["total"][column] is None, column
+            continue
         expected = (
             risk.total["spx_gamma"] * MARKET.spx.spot**2 / 100 if column == "spx_dollar_gamma" else risk.total[column]
         )
@@ -90,10 +95,11 @@ def test_layers_table_ends_with_the_book_total(report: Report) -> None:
     table = report.layers()
     assert list(table.columns) == LAYER_COLUMNS
     assert list(table.index) == [*(("layer", layer.name) for layer in BOOK.layers), ("total", "book")]
-    body = table.iloc[:-1][METRIC_COLUMNS].astype(float)
+    body = table.iloc[:-1][SUMMED].astype(float)
     np.testing.assert_allclose(
-        table.iloc[-1][METRIC_COLUMNS].astype(float).to_numpy(), body.sum().to_numpy(), rtol=1e-12, atol=1e-9
+        table.iloc[-1][SUMMED].astype(float).to_numpy(), body.sum().to_numpy(), rtol=1e-12, atol=1e-9
     )
+    assert table.iloc[-1][[c for c in METRIC_COLUMNS if c not in SUMMED]].isna().all()
     np.testing.assert_allclose(
         table["spx_dollar_gamma"].to_numpy(float), table["spx_gamma"].to_numpy(float) * MARKET.spx.spot**2 / 100
     )
@@ -199,7 +205,7 @@ def test_stress_table(report: Report) -> None:
 
 
 def test_grid_is_the_default_scenario_grid(report: Report, data: dict[str, Any]) -> None:
-    expected = scenario_grid(BOOK, MARKET)
+    expected = scenario_grid(BOOK, MARKET, spot_vol_link=True)
     np.testing.assert_array_equal(report.grid.pnl, expected.pnl)
     assert data["scenarios"]["spot_shocks"] == expected.spot_shocks.tolist()
     assert data["scenarios"]["vol_shifts"] == expected.vol_shifts.tolist()
@@ -213,7 +219,13 @@ def test_grid_axes_and_dynamics_are_passed_on() -> None:
         BOOK, MARKET, spot_shocks=[-0.05, 0.05], vol_shifts=[0.0], horizons=[0, 1], dynamics="sticky_strike"
     )
     expected = scenario_grid(
-        BOOK, MARKET, spot_shocks=[-0.05, 0.05], vol_shifts=[0.0], horizons=[0, 1], dynamics="sticky_strike"
+        BOOK,
+        MARKET,
+        spot_shocks=[-0.05, 0.05],
+        vol_shifts=[0.0],
+        horizons=[0, 1],
+        dynamics="sticky_strike",
+        spot_vol_link=True,
     )
     np.testing.assert_array_equal(small.grid.pnl, expected.pnl)
     assert small.to_dict()["scenarios"]["dynamics"] == "sticky_strike"
@@ -233,3 +245,12 @@ def test_cpi_readings_reach_r_macd_tighten(last: float, word: str) -> None:
     report = risk_report(BOOK, MARKET, history=history)
     rule = next(r for r in report.decision.rules if r.id == "R-MACD-TIGHTEN")
     assert f"CPI/PPI {word}" in rule.message
+
+
+def test_the_report_grid_runs_with_the_spot_vol_link(bare: Report) -> None:
+    """A trader reads the report's grid with vols and VIX moving with spot: the VIX hedges gain
+    under a spot drop alone (the link), instead of showing flat."""
+    assert bare.grid.settings["spot_vol_link"] is True
+    drop, flat = list(bare.grid.spot_shocks).index(-0.1), list(bare.grid.spot_shocks).index(0.0)
+    no_shift = list(bare.grid.vol_shifts).index(0.0)
+    assert bare.grid.layer("L1")[drop, no_shift, 0, 0] > bare.grid.layer("L1")[flat, no_shift, 0, 0]

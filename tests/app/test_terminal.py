@@ -196,8 +196,33 @@ def test_totals_table_adds_a_total_row() -> None:
         },
         index=["core", "L1"],
     )
-    table = rows(render(terminal.totals_table(layers, title="sums")))
+    text = render(terminal.totals_table(layers, title="sums"))
+    table = rows(text)
     assert list(table) == ["core", "L1", "total"]
-    assert table["core"][1:] == ["+1,000", "+10", "0", "-300", "+50", "+1"]
+    assert table["core"][1:] == ["+1,000", "+10", "+0.40", "-300", "+50", "+1"]
     assert table["L1"][-1] == "—"  # a missing value is a dash, not 'nan'
-    assert table["total"][1:] == ["+750", "+8", "+1", "-180", "+45", "+1"]
+    assert table["total"][1:] == ["+750", "+8", "+0.60", "-180", "+45", "+1"]
+
+
+def test_totals_table_labels_the_raw_spx_gamma_per_point() -> None:
+    """spx_gamma is q·m·∂²V/∂S² (shares of delta per SPX point): never labelled a $ gamma per 1 %."""
+    layers = pd.DataFrame({k: [1.0] for k in ("market_value", "spx_delta", "spx_gamma", "spx_vega", "theta", "rho")})
+    text = render(terminal.totals_table(layers, title="sums"))
+    assert "$Γ/1%" not in text
+    assert "Γ/pt" in text
+    assert "Γ/pt: change of Δ (shares) per SPX" in " ".join(text.split())
+
+
+def test_grid_table_header_states_the_dynamics(grid: ScenarioGrid) -> None:
+    linked = scenario_grid(BOOK, MARKET, spot_shocks=[-0.1, 0.0], vol_shifts=[0.0], horizons=[0], spot_vol_link=True)
+    text = " ".join(render(terminal.grid_table(linked)).split())
+    assert f"sticky moneyness, parallel vol shifts, spot–vol link on (β {MARKET.link.log_beta:g})" in text
+    assert "spot–vol link off" in " ".join(render(terminal.grid_table(grid)).split())
+
+
+def test_grid_summary_warns_in_one_line_when_a_floor_was_hit(grid: ScenarioGrid) -> None:
+    assert "Warning" not in render(terminal.grid_summary(grid))
+    floored = scenario_grid(BOOK, MARKET, spot_shocks=[0.0], vol_shifts=[-30.0, 0.0], horizons=[0])
+    lines = [line for line in render(terminal.grid_summary(floored)).splitlines() if "Warning" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("Warning: 1 of 2 scenarios hit a floor")

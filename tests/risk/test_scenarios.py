@@ -32,6 +32,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alvh.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
+from alvh.book.instruments import LegKind
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
@@ -531,6 +532,8 @@ def test_options_accept_enums_and_strings_and_default_axes_are_documented() -> N
         "dynamics": "sticky_strike",
         "vol_shift_scaling": "sqrt_time",
         "spot_vol_link": False,
+        "log_beta": MARKET.link.log_beta,
+        "vvol_beta": MARKET.link.vvol_beta,
         "as_of": AS_OF.isoformat(),
     }
     np.testing.assert_allclose(by_name.spot_shocks, np.arange(-10, 11, 2) / 100, rtol=0, atol=1e-15)
@@ -545,7 +548,8 @@ def test_to_frame_has_labelled_axes_in_grid_order(vix_levels: list[float] | None
     grid = scenario_grid(BOOK, MARKET, **GRID_AXES, vix_levels=vix_levels, explain=True)
     frame = grid.to_frame()
     axes = ["spot_shock", "vol_shift", "horizon_days"] + (["vix_level"] if vix_levels else [])
-    assert list(frame.columns) == [*axes, *grid.layers, "book", *(f"explain_{t}" for t in EXPLAIN_TERMS)]
+    explain = [f"explain_{t}" for t in EXPLAIN_TERMS]
+    assert list(frame.columns) == [*axes, *grid.layers, "book", "floored_legs", *explain]
     assert list(grid.axes()) == axes
     assert len(frame) == grid.book.size
     for _, row in frame.sample(8, random_state=1).iterrows():
@@ -697,3 +701,33 @@ def test_memory_stays_bounded_on_a_large_grid() -> None:
     assert info["finite"]
     assert info["legs"] * info["scenarios"] >= 40_000_000
     assert info["growth_bytes"] < info["legs"] * info["scenarios"] * 8 / 20  # < 16 MB of the 320 MB
+
+
+# --- floors ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dynamics", DYNAMICS)
+def test_the_grid_says_where_vols_and_vix_were_floored(dynamics: str) -> None:
+    """A −30-point shift takes the short-dated SPX vols below 0 and VIX (16) below its floor: the
+    grid counts, per scenario, the legs valued on a floored input, and shows it in its table."""
+    grid = scenario_grid(
+        BOOK, MARKET, spot_shocks=[0.0], vol_shifts=[-30.0, -5.0, 0.0], horizons=[0], dynamics=dynamics
+    )
+    assert grid.floored_legs.shape == (1, 3, 1, 1) and grid.floored_legs.dtype == np.uint32
+    floored, mild, none = grid.floored_legs[0, :, 0, 0]
+    assert floored > 0 and mild == 0 and none == 0
+    assert grid.floored_scenarios == 1
+    assert grid.to_frame()["floored_legs"].tolist() == [floored, 0, 0]
+
+
+def test_sticky_strike_floors_are_the_legs_whose_vol_plus_shift_is_negative() -> None:
+    """Sticky strike, parallel: an SPX leg floors exactly where its vol + shift < 0; every VIX leg
+    where VIX + shift < 0.01."""
+    arrays = leg_arrays(BOOK, MARKET)
+    spx = arrays["kind"] == LegKind.SPX_OPTION
+    shifts = [-40.0, -25.0, -15.9, -10.0]
+    grid = scenario_grid(BOOK, MARKET, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0], dynamics="sticky_strike")
+    for j, shift in enumerate(shifts):
+        expected = int(np.count_nonzero(spx & (arrays["vol"] + shift / 100 < 0)))
+        expected += int(np.count_nonzero(~spx)) if VIX + shift < 0.01 else 0
+        assert grid.floored_legs[0, j, 0, 0] == expected, shift

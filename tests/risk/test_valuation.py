@@ -45,7 +45,7 @@ from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import variance_swap_strike
-from alvh.risk.valuation import BUCKETS, METRICS, value_book, value_legs
+from alvh.risk.valuation import BUCKETS, METRICS, OWN_UNIT_METRICS, TOTAL_METRICS, value_book, value_legs
 from tests.reference import black_scholes as bs
 from tests.reference import book_reference as ref
 from tests.reference import numpy_black_scholes as nbs
@@ -487,7 +487,7 @@ def _close_to_sum(got: float, parts: np.ndarray, name: str) -> None:
 def test_layer_sums_are_the_leg_sums_and_the_total_is_the_sum_of_layers(book: Book) -> None:
     risk = value_book(book, MARKET)
     legs, layers = risk.legs, risk.layers
-    assert risk.total.index.tolist() == ["legs", *METRICS, *BUCKETS]
+    assert risk.total.index.tolist() == ["legs", *TOTAL_METRICS, *BUCKETS]
     for layer in book.layers:
         mine = legs[legs["layer"] == layer.name]
         assert layers.loc[layer.name, "legs"] == len(mine)
@@ -505,13 +505,27 @@ def test_layer_sums_are_the_leg_sums_and_the_total_is_the_sum_of_layers(book: Bo
         _close_to_sum(layers.loc[layer.name, "spx_vega"], layers.loc[layer.name, BUCKETS].to_numpy(float), "buckets")
     pd.testing.assert_frame_equal(risk.vega_by_bucket(), layers[BUCKETS])
     # the book total is the sum of the layers (a NaN layer makes the total NaN, never skipped)
-    for name in [*METRICS, *BUCKETS]:
+    for name in [*TOTAL_METRICS, *BUCKETS]:
         column = layers[name].to_numpy(float)
         if np.isnan(column).any():
             assert math.isnan(risk.total[name]), name
         else:
             _close_to_sum(risk.total[name], column, name)
     assert risk.total["legs"] == len(legs)
+
+
+def test_the_book_total_never_adds_spx_and_vix_own_unit_greeks() -> None:
+    """An SPX option's vega is $ per SPX vol point, a VIX option's $ per VIX-vol point: the total
+    holds only the SPX-equivalent vega (the VIX leg mapped through β(τ)), never their sum."""
+    legs = (
+        Leg("SPXW", dt.date(2026, 12, 11), 1.0, 5900.0, "put"),
+        Leg("VIX", dt.date(2027, 1, 20), 10.0, 20.0, "call"),
+    )
+    risk = value_book(Book.from_layers("mixed", [Layer("x", Role.CUSTOM, legs)]), MARKET)
+    assert not set(OWN_UNIT_METRICS) & set(risk.total.index)
+    spx, vix = risk.legs.iloc[0], risk.legs.iloc[1]
+    assert spx["spx_vega"] == spx["vega"] and vix["spx_vega"] != vix["vega"]
+    assert risk.total["spx_vega"] == pytest.approx(spx["spx_vega"] + vix["spx_vega"], rel=1e-12)
 
 
 def _bucket(dte: pd.Series) -> pd.Series:
@@ -674,7 +688,7 @@ def test_value_legs_gives_each_groups_sums_as_a_book_of_it_would() -> None:
     assert list(sums.columns) == METRICS and len(sums) == len(groups)
     for i, legs in enumerate(groups):
         alone = value_book(Book.from_layers("one", [Layer("x", Role.CUSTOM, legs)]), market, per_leg=False)
-        np.testing.assert_array_equal(sums.iloc[i].to_numpy(), alone.total[METRICS].to_numpy())
+        np.testing.assert_array_equal(sums.iloc[i].to_numpy(), alone.layers.loc["x", METRICS].to_numpy(float))
 
 
 def test_value_legs_validates_like_a_book() -> None:

@@ -26,7 +26,7 @@ import pandas as pd
 from alvh.book import Book
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
-from alvh.risk.scenarios import ScenarioGrid, scenario_grid
+from alvh.risk.scenarios import ScenarioGrid, describe_dynamics, scenario_grid
 from alvh.risk.valuation import BookRisk, value_book
 
 if TYPE_CHECKING:
@@ -120,8 +120,9 @@ def scenario_heatmap(
             dark = np.isfinite(value) and abs(value) > 0.6 * half_range
             ax.text(i, j, _short_money(value), ha="center", va="center", fontsize=8, color="white" if dark else "black")
     ax.set_title(
-        f"Scenario P&L, {what}, horizon +{days:g} d (full revaluation)\nas of {_when(grid.settings.get('as_of'))}"
+        f"Scenario P&L, {what}, horizon +{days:g} d (full revaluation)\nas of {_when(grid.settings.get('as_of'))}",
     )
+    _dynamics_caption(figure, grid)
     return _save(figure, path)
 
 
@@ -155,9 +156,13 @@ def risk_profile(
     horizons: Sequence[float] = (0, 7, 14),
     spot_range: tuple[float, float] = (-0.10, 0.10),
     points: int = 81,
+    spot_vol_link: bool = True,
 ) -> Path:
-    """The book's P&L ($, full revaluation, SPX vols unchanged) against the SPX level, one line
-    per horizon (calendar days forward; legs expiring before a horizon settle at intrinsic).
+    """The book's P&L ($, full revaluation) against the SPX level, one line per horizon (calendar
+    days forward; legs expiring before a horizon settle at intrinsic). With ``spot_vol_link`` (the
+    default) each spot level moves SPX vols and VIX through the market's log-beta, as a trader
+    expects (the VIX hedges show their value only so); without it vols and VIX stay where they
+    are. The dynamics are written under the plot.
 
     Marked: today's spot; each core condor's break-evens at expiry (vertical dashed lines, from
     :func:`alvh.risk.valuation.value_book`'s ``condors``); and, shaded, the ±1-SD expected move
@@ -172,6 +177,8 @@ def risk_profile(
         Lowest and highest relative spot move plotted (-0.10 = -10 %).
     points
         Number of spot levels (>= 2).
+    spot_vol_link
+        Move vols and VIX with spot (docs/method.md, Scenarios and stresses).
     """
     low, high = _spot_range(spot_range)
     if isinstance(points, bool) or not isinstance(points, int | np.integer) or points < 2:
@@ -180,7 +187,9 @@ def risk_profile(
     if not horizon_list:
         raise InputError("horizons must hold at least one horizon (days forward)")
     shocks = np.linspace(low, high, int(points))
-    grid = scenario_grid(book, market, spot_shocks=shocks, vol_shifts=[0.0], horizons=horizon_list)
+    grid = scenario_grid(
+        book, market, spot_shocks=shocks, vol_shifts=[0.0], horizons=horizon_list, spot_vol_link=spot_vol_link
+    )
     spot = market.spx.spot
     levels = spot * (1.0 + shocks)
     condors = value_book(book, market).condors
@@ -226,8 +235,18 @@ def risk_profile(
     top.set_xlabel("SPX move (%)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower center", fontsize=8, ncols=2)
-    ax.set_title(f"{book.name}: risk profile, P&L vs SPX (vols unchanged)\nas of {_when(market.as_of)}")
+    ax.set_title(f"{book.name}: risk profile, P&L vs SPX\nas of {_when(market.as_of)}")
+    _dynamics_caption(figure, grid)
     return _save(figure, path)
+
+
+def _dynamics_caption(figure: Figure, grid: ScenarioGrid) -> None:
+    """Write how the scenarios moved the market (spot–vol link, β, vol dynamics, shift scaling)
+    under a scenario plot, and how many scenarios hit a floor."""
+    caption = f"Dynamics: {describe_dynamics(grid.settings)}"
+    if grid.floored_scenarios:
+        caption += f"\n{grid.floored_scenarios} scenarios valued legs on a floored vol or VIX (P&L of the floor)"
+    figure.supxlabel(caption, fontsize=7, color="dimgray")
 
 
 def _spot_range(spot_range: tuple[float, float]) -> tuple[float, float]:

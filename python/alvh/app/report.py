@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from alvh._jsonable import jsonable
@@ -21,7 +22,7 @@ from alvh.method.rules import Rules
 from alvh.method.signals import Signals, inflation_rising, signal_snapshot
 from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
-from alvh.risk.valuation import BookRisk
+from alvh.risk.valuation import OWN_UNIT_METRICS, BookRisk
 
 __all__ = ["Report", "risk_report", "signals_from_history"]
 
@@ -62,11 +63,15 @@ class Report:
 
     def layers(self) -> pd.DataFrame:
         """Greeks by layer (rows) in trader units, with the book's total as the last row (index
-        ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash)."""
+        ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash). The
+        total of the own-unit Greeks (vanna, volga, charm: each leg's own underlying) is NaN — SPX
+        and VIX units do not add."""
         layers = self.risk.layers.assign(
             spx_dollar_gamma=self.risk.layers["spx_gamma"] * self.market.spx.spot**2 / 100.0
         )[LAYER_COLUMNS]
         total = layers.drop(columns="role").sum().to_frame(("total", "book")).T.assign(role="")
+        # SPX and VIX legs' own-unit Greeks do not add up: the book has no total of them
+        total[[c for c in OWN_UNIT_METRICS if c in total]] = np.nan
         table = pd.concat([layers.set_axis(pd.MultiIndex.from_product([["layer"], layers.index])), total])
         return table[LAYER_COLUMNS].astype({"legs": int})
 
@@ -161,6 +166,7 @@ def risk_report(
     vol_shifts: Sequence[float] | None = None,
     horizons: Sequence[float] | None = None,
     dynamics: str = "sticky_moneyness",
+    spot_vol_link: bool = True,
     theta_ratio: float | None = None,
 ) -> Report:
     """The risk report of ``book`` at ``market``.
@@ -170,7 +176,8 @@ def risk_report(
     ``cpi`` and/or ``ppi`` columns, R-MACD-TIGHTEN whether inflation is rising. Without it the
     signal rules are reported as skipped. ``theta_ratio``: the core's realised/projected theta
     (R-RSI-REDUCE; see :func:`alvh.method.signals.theta_realisation`). The grid's axes default to those of
-    :func:`alvh.risk.scenarios.scenario_grid`; every stress preset is applied."""
+    :func:`alvh.risk.scenarios.scenario_grid`, with the spot–vol link on (``spot_vol_link``: a spot
+    shock moves SPX vols and VIX, so the VIX hedges show their value); every stress preset is applied."""
     signals = spx_history = rising = None
     if history is not None:
         day = pd.Timestamp(market.as_of.date())
@@ -198,6 +205,7 @@ def risk_report(
         vol_shifts=vol_shifts,
         horizons=horizons,
         dynamics=dynamics,
+        spot_vol_link=spot_vol_link,
         cache=cache,
     )
     stresses = tuple(stress_test(book, market, name, cache=cache) for name in STRESS_PRESETS)

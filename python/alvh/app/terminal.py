@@ -18,7 +18,7 @@ from rich.text import Text
 from alvh.app.report import Report
 from alvh.method.decisions import Action
 from alvh.method.rules import RuleResult, RuleStatus
-from alvh.risk.scenarios import ScenarioGrid
+from alvh.risk.scenarios import ScenarioGrid, describe_dynamics
 
 __all__ = ["grid_table", "history_table", "report_tables", "worst_cells_table"]
 
@@ -169,7 +169,8 @@ def stress_table(report: Report) -> Table:
 def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None) -> Table:
     """The book's P&L ($) over spot shock (rows) × vol shift (columns) at one horizon index."""
     days = grid.horizons[horizon]
-    table = Table(title=title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d")
+    heading = title or f"Book P&L $ — spot shock × SPX vol shift, horizon +{days:g} d"
+    table = Table(title=f"{heading}\n{describe_dynamics(grid.settings)}")
     table.add_column("spot \\ vol", justify="right")
     for v in grid.vol_shifts:
         table.add_column(f"{v:+g}", justify="right")
@@ -203,12 +204,22 @@ def worst_cells_table(grid: ScenarioGrid, *, count: int) -> Table:
 
 
 def grid_summary(grid: ScenarioGrid) -> Text:
+    """The worst cell, and one warning line when any scenario valued a leg on a floored input."""
     worst = grid.worst()
-    return Text(
+    scenarios = grid.floored_legs.size
+    text = Text(
         f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "
         f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d "
-        f"({grid.settings.get('dynamics', '')}, {grid.pnl[..., 0].size} scenarios)"
+        f"({grid.settings.get('dynamics', '')}, {scenarios} scenarios)"
     )
+    if grid.floored_scenarios:
+        text.append(
+            f"\nWarning: {grid.floored_scenarios} of {scenarios} scenarios hit a floor (up to "
+            f"{int(grid.floored_legs.max())} legs valued with a vol floored at 0 or VIX / a VIX future at 0.01): "
+            "their P&L is that of the floor, not of the shift asked for (column floored_legs of --csv).",
+            style="yellow",
+        )
+    return text
 
 
 def report_tables(report: Report, *, compact: bool = False) -> RenderableType:
@@ -252,22 +263,27 @@ def history_table(history: pd.DataFrame) -> Table:
 
 def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
     """Per-layer sums of trader-unit metrics (rows: layers, then the total)."""
+    # spx_gamma is the raw q·m·∂²V/∂S² (SPX shares of delta per SPX point), not a $ gamma.
     columns = [
-        ("value $", "market_value"),
-        ("Δ", "spx_delta"),
-        ("$Γ/1%", "spx_gamma"),
-        ("vega $", "spx_vega"),
-        ("theta $/d", "theta"),
-        ("rho $/1%", "rho"),
+        ("value $", "market_value", 0),
+        ("Δ", "spx_delta", 0),
+        ("Γ/pt", "spx_gamma", 2),
+        ("vega $", "spx_vega", 0),
+        ("theta $/d", "theta", 0),
+        ("rho $/1%", "rho", 0),
     ]
-    table = Table(title=title)
+    table = Table(
+        title=title,
+        caption="Δ: SPX shares-equivalent; Γ/pt: change of Δ (shares) per SPX point; vega: $ per SPX vol point",
+    )
     table.add_column("layer")
-    for heading, _ in columns:
+    for heading, _, _ in columns:
         table.add_column(heading, justify="right")
     frame = layers.copy()
     frame.loc["total"] = frame.sum()
     for name, row in frame.iterrows():
-        table.add_row(str(name), *(_signed(row[key]) for _, key in columns), style="bold" if name == "total" else None)
+        cells = (_signed(row[key], digits) for _, key, digits in columns)
+        table.add_row(str(name), *cells, style="bold" if name == "total" else None)
     return table
 
 

@@ -13,7 +13,9 @@ module and summarised here:
 * VIX moves by the 30-day SPX vol shift in points (VIX ≈ 100 × 30-day vol), unless explicit VIX
   levels are given; each VIX future moves by β(τ)·ΔVIX, VIX options are repriced on it with their
   vol scaled by (VIX′/VIX)^vvol_beta; legs expiring inside the horizon settle at intrinsic (VIX
-  products on the scenario VIX).
+  products on the scenario VIX);
+* floors: a leg's scenario vol is floored at 0, VIX′ and each VIX future at 0.01; the grid counts
+  per scenario the legs valued on a floored input (:attr:`ScenarioGrid.floored_legs`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = [
     "StressPreset",
     "StressResult",
     "VolShiftScaling",
+    "describe_dynamics",
     "scenario_grid",
     "stress_test",
     "vega_reconciliation",
@@ -76,7 +79,10 @@ class ScenarioGrid:
     """P&L ($) of each layer on a grid of spot shocks × vol shifts × horizons (× VIX levels).
 
     ``pnl`` has shape ``(spot, vol, horizon, vix, layer)`` (the VIX axis has length 1 when VIX is
-    derived); ``explain`` (if computed) ``(spot, vol, horizon, vix, term)`` for the whole book.
+    derived); ``floored_legs`` ``(spot, vol, horizon, vix)``: per scenario, the legs valued on a
+    floored input (a vol raised to 0, a VIX future or VIX′ raised to 0.01 — their P&L is that of
+    the floor, not of the shift asked for); ``explain`` (if computed) ``(spot, vol, horizon, vix,
+    term)`` for the whole book.
     """
 
     spot_shocks: FloatArray
@@ -86,6 +92,7 @@ class ScenarioGrid:
     layers: list[str]
     roles: list[str]
     pnl: FloatArray
+    floored_legs: NDArray[np.uint32]
     explain: FloatArray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
@@ -135,14 +142,21 @@ class ScenarioGrid:
             cell["vix_level"] = float(self.vix_levels[index[3]])
         return cell
 
+    @property
+    def floored_scenarios(self) -> int:
+        """How many scenarios valued at least one leg on a floored input."""
+        return int(np.count_nonzero(self.floored_legs))
+
     def to_frame(self) -> pd.DataFrame:
-        """One row per scenario: the axes, each layer's P&L, the book, and the explain terms."""
+        """One row per scenario: the axes, each layer's P&L, the book, the count of legs valued on
+        a floored input, and the explain terms."""
         reserved = [
             "spot_shock",
             "vol_shift",
             "horizon_days",
             "vix_level",
             "book",
+            "floored_legs",
             *(f"explain_{t}" for t in EXPLAIN_TERMS),
         ]
         clash = [name for name in self.layers if name in reserved]
@@ -165,11 +179,22 @@ class ScenarioGrid:
         for i, name in enumerate(self.layers):
             frame[name] = flat[:, i]
         frame["book"] = flat.sum(axis=1)
+        frame["floored_legs"] = self.floored_legs.reshape(-1).astype(np.int64)  # as a CSV reads back
         if self.explain is not None:
             terms = self.explain.reshape(-1, len(EXPLAIN_TERMS))
             for i, name in enumerate(EXPLAIN_TERMS):
                 frame[f"explain_{name}"] = terms[:, i]
         return frame
+
+
+def describe_dynamics(settings: dict[str, Any]) -> str:
+    """One line saying how a grid moved the market (for plot titles and table headers), from
+    :attr:`ScenarioGrid.settings`."""
+    vols = "sticky moneyness" if settings["dynamics"] == Dynamics.STICKY_MONEYNESS.value else "sticky strike"
+    sqrt_time = settings["vol_shift_scaling"] == VolShiftScaling.SQRT_TIME.value
+    scaling = "vol shifts × √(30/DTE)" if sqrt_time else "parallel vol shifts"
+    link = f"on (β {settings['log_beta']:g})" if settings["spot_vol_link"] else "off"
+    return f"{vols}, {scaling}, spot–vol link {link}, VIX-option vol × (VIX′/VIX)^{settings['vvol_beta']:g}"
 
 
 def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArray:
@@ -236,7 +261,7 @@ def scenario_grid(
     arrays = leg_arrays(book, market, writeable=False, cache=cache)
     codes, params = market.smile_table()
     slices = market.smile_slices(arrays["time_to_expiry"])
-    pnl, terms = _core.scenario_pnl(
+    pnl, floored, terms = _core.scenario_pnl(
         arrays,
         len(book.layers),
         market.spx.spot,
@@ -269,11 +294,14 @@ def scenario_grid(
         layers=[layer.name for layer in book.layers],
         roles=[layer.role.value for layer in book.layers],
         pnl=pnl.reshape(*shape, len(book.layers)),
+        floored_legs=floored.reshape(shape),
         explain=None if terms is None else terms.reshape(*shape, len(EXPLAIN_TERMS)),
         settings={
             "dynamics": dynamics.value,
             "vol_shift_scaling": scaling.value,
             "spot_vol_link": spot_vol_link,
+            "log_beta": market.link.log_beta,
+            "vvol_beta": market.link.vvol_beta,
             "as_of": market.as_of.isoformat(),
         },
     )

@@ -33,6 +33,8 @@ __all__ = [
     "BUCKETS",
     "METRICS",
     "METRIC_DOCS",
+    "OWN_UNIT_METRICS",
+    "TOTAL_METRICS",
     "BookRisk",
     "value_book",
     "value_legs",
@@ -61,6 +63,15 @@ METRIC_DOCS = {
     "unrealized_pnl": "$ P&L against entry prices (NaN where a leg has none)",
 }
 
+OWN_UNIT_METRICS = ["delta", "dollar_delta", "gamma", "dollar_gamma", "vega", "vanna", "volga", "charm"]
+"""Metrics in units of each leg's own underlying and vol (an SPX option's vega is $ per SPX vol
+point, a VIX option's $ per VIX-vol point): they do not add across instruments, so the book's
+:attr:`BookRisk.total` leaves them out and carries their SPX-equivalent forms (``spx_*``,
+docs/method.md Units)."""
+
+TOTAL_METRICS = [name for name in METRICS if name not in OWN_UNIT_METRICS]
+"""The metrics of :attr:`BookRisk.total`: those that add across instruments."""
+
 _EDGES = _core.bucket_upper_dte()
 _FIRST_DAYS = [0, *(int(edge) + 1 for edge in _EDGES)]
 BUCKETS: list[str] = [f"{first}-{int(edge)}" for first, edge in zip(_FIRST_DAYS, _EDGES, strict=False)] + [
@@ -81,7 +92,8 @@ class BookRisk:
     layers: pd.DataFrame
     """One row per layer (index: layer name): role, metric sums, SPX vega per bucket."""
     total: pd.Series
-    """The book's sums (all layers)."""
+    """The book's sums (all layers): leg count, :data:`TOTAL_METRICS` and SPX vega by bucket —
+    never the own-unit metrics (:data:`OWN_UNIT_METRICS`), which would add SPX and VIX units."""
     core_units: float
     """Condor units in the core: for each core group, its largest |quantity|, summed."""
     condors: pd.DataFrame
@@ -197,8 +209,9 @@ def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache
         },
         index=names,
     )
-    sums = np.concatenate([[counts.sum()], metrics.sum(axis=0), buckets.sum(axis=0)]).astype(np.float64)
-    total = pd.Series(sums, index=["legs", *METRICS, *BUCKETS])
+    summed = [METRICS.index(name) for name in TOTAL_METRICS]
+    sums = np.concatenate([[counts.sum()], metrics[:, summed].sum(axis=0), buckets.sum(axis=0)]).astype(np.float64)
+    total = pd.Series(sums, index=["legs", *TOTAL_METRICS, *BUCKETS])
     inputs = {
         "years": arrays["time_to_expiry"],
         "dte": arrays["dte"],

@@ -7,15 +7,18 @@ use crate::errors::{InputError, compute};
 use alvh_core::book::legs::LinkInputs;
 use alvh_core::book::smile::SmileTable;
 use alvh_core::scenario::{self, Dynamics, EXPLAIN_TERMS, Grid, LegSmiles};
-use numpy::{IntoPyArray, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 
-/// An array and an optional one, returned to Python.
-type ArrayAndOption<'py> = (Bound<'py, PyArray2<f64>>, Option<Bound<'py, PyArray2<f64>>>);
+/// The P&L, the floored-leg counts and the optional explain, returned to Python.
+type ScenarioArrays<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray1<u32>>, Option<Bound<'py, PyArray2<f64>>>);
 
 /// Scenario P&L per scenario and layer, `pnl[scenarios, layers]` (scenarios in C order over spot,
-/// vol, horizon, VIX level), and the book's explain terms `explain[scenarios, 7]` when asked.
-/// See `alvh.risk.scenarios`.
+/// vol, horizon, VIX level), the number of legs valued on a floored input `floored[scenarios]`
+/// (a vol raised to 0, a VIX future or VIX′ to 0.01), and the book's explain terms
+/// `explain[scenarios, 7]` when asked. See `alvh.risk.scenarios`.
 #[pyfunction]
 #[pyo3(signature = (legs, layers, spx_spot, vix_spot, log_beta, smile_model, smile_params, k_range,
     smile_first, smile_first_weight, smile_second, smile_second_weight, smile_time,
@@ -45,7 +48,7 @@ pub(crate) fn scenario_pnl<'py>(
     spot_vol_link: bool,
     vvol_beta: f64,
     explain: bool,
-) -> PyResult<ArrayAndOption<'py>> {
+) -> PyResult<ScenarioArrays<'py>> {
     let inputs = legs.inputs()?;
     if smile_params.shape()[1] != 5 {
         return Err(InputError::new_err("smile_params must have 5 columns"));
@@ -72,16 +75,18 @@ pub(crate) fn scenario_pnl<'py>(
     let link = LinkInputs { spx_spot, vix_spot, log_beta };
     let scenarios = grid.len();
     let mut pnl = vec![0.0; scenarios * layers];
+    let mut floored = vec![0; scenarios];
     let mut terms = explain.then(|| vec![0.0; scenarios * EXPLAIN_TERMS.len()]);
     compute(py, || {
-        scenario::scenario_pnl(&inputs, &smiles, link, layers, &grid, &dynamics, &mut pnl, terms.as_deref_mut())
+        let explain = terms.as_deref_mut();
+        scenario::scenario_pnl(&inputs, &smiles, link, layers, &grid, &dynamics, &mut pnl, &mut floored, explain)
     })?;
     let pnl = pnl.into_pyarray(py).reshape([scenarios, layers])?;
     let terms = match terms {
         Some(t) => Some(t.into_pyarray(py).reshape([scenarios, EXPLAIN_TERMS.len()])?),
         None => None,
     };
-    Ok((pnl, terms))
+    Ok((pnl, floored.into_pyarray(py), terms))
 }
 
 /// Names of the explain terms of `scenario_pnl`, in column order.

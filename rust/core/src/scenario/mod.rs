@@ -12,11 +12,15 @@
 //! * SPX option vols: `sticky_strike` keeps each leg's vol; `sticky_moneyness` re-reads it from
 //!   the leg's smile slice at the new log-moneyness k′ = ln(K/F′). The shift is added either
 //!   parallel or scaled by √(30/DTE) (DTE floored at 1). Vols are floored at 0.
+//! * VIX′ is floored at 0.01, and so is each VIX future.
 //! * A VIX future of tenor τ moves by β(τ)·ΔVIX; VIX options are Black-76 on that future, their
 //!   vol scaled by (VIX′/VIX)^vvol_beta.
 //! * Variance swaps: implied vol shifted like SPX vols; over the horizon, variance accrues at the
 //!   scenario's implied vol.
 //! * A leg expiring inside the horizon settles at intrinsic — VIX options and futures on VIX′.
+//!
+//! Each scenario also counts the legs valued on a floored input (a vol raised to 0, a VIX future
+//! to 0.01, or — for VIX legs — VIX′ to 0.01), so that callers can say where the floors bit.
 //!
 //! P&L of a leg = q·m·(V′ − V₀) with V₀ its value in the null scenario computed by the same code,
 //! so a zero shock at horizon 0 gives exactly zero P&L. Work is parallel over chunks of scenarios;
@@ -108,8 +112,9 @@ pub struct LegSmiles<'a> {
     pub time: &'a [f64],
 }
 
-/// P&L per scenario and layer into `pnl` (`scenarios × layers`, row-major), and the book's
-/// explain terms into `explain` (`scenarios × 7`, [`EXPLAIN_TERMS`]) when given.
+/// P&L per scenario and layer into `pnl` (`scenarios × layers`, row-major), the number of legs
+/// valued on a floored input per scenario into `floored`, and the book's explain terms into
+/// `explain` (`scenarios × 7`, [`EXPLAIN_TERMS`]) when given.
 pub fn scenario_pnl(
     legs: &LegInputs,
     smiles: &LegSmiles,
@@ -118,9 +123,13 @@ pub fn scenario_pnl(
     grid: &Grid,
     dynamics: &Dynamics,
     pnl: &mut [f64],
+    floored: &mut [u32],
     explain: Option<&mut [f64]>,
 ) -> Result<(), CoreError> {
     check_inputs(legs, smiles, layers, grid, dynamics, pnl.len(), explain.as_deref().map(<[f64]>::len))?;
+    if floored.len() != grid.len() {
+        return Err(CoreError::Length { argument: "floored", length: floored.len(), expected: grid.len() });
+    }
     let rows = legs.kind.len();
     let scenarios = grid.len();
     let width = EXPLAIN_TERMS.len();
@@ -137,13 +146,14 @@ pub fn scenario_pnl(
     let per_horizon = scenarios / grid.horizon_days.len();
     let mut by_horizon = vec![0.0; scenarios * layers];
     let mut explain_by_horizon = explain.as_ref().map(|_| vec![0.0; scenarios * width]);
+    let mut floored_by_horizon = Vec::with_capacity(scenarios);
     for (h, pnl_part) in by_horizon.chunks_mut(per_horizon * layers).enumerate() {
         let horizon = Horizon::new(&context, grid.horizon_days[h] / 365.0);
         let explain_part = explain_by_horizon
             .as_mut()
             .map(|e| RowMajor { data: &mut e[h * per_horizon * width..(h + 1) * per_horizon * width], width });
         let outputs = (RowMajor { data: pnl_part, width: layers }, explain_part);
-        map_chunks_of(SCENARIO_CHUNK, per_horizon, outputs, &|range, (pnl, explain)| {
+        let counts = map_chunks_of(SCENARIO_CHUNK, per_horizon, outputs, &|range, (pnl, explain)| {
             dispatch::run(ScenarioKernel {
                 context: &context,
                 base: &base,
@@ -155,8 +165,10 @@ pub fn scenario_pnl(
                 explain,
             })
         });
+        floored_by_horizon.extend(counts.into_iter().flatten());
     }
     to_grid_order(grid, layers, &by_horizon, pnl);
+    to_grid_order(grid, 1, &floored_by_horizon, floored);
     if let (Some(out), Some(e)) = (explain, explain_by_horizon) {
         to_grid_order(grid, width, &e, out);
     }
@@ -223,7 +235,7 @@ fn check_inputs(
 }
 
 /// Rows of `width` values in horizon-major order (h, s, v, x) → the grid's order (s, v, h, x).
-fn to_grid_order(grid: &Grid, width: usize, by_horizon: &[f64], out: &mut [f64]) {
+fn to_grid_order<T: Copy>(grid: &Grid, width: usize, by_horizon: &[T], out: &mut [T]) {
     let (n_h, n_v, n_x) = (grid.horizon_days.len(), grid.vol_shift.len(), grid.vix_level.len().max(1));
     let per_horizon = grid.len() / n_h;
     for h in 0..n_h {
@@ -262,7 +274,7 @@ struct Context<'a> {
 }
 
 /// The P&L (and explain) of scenarios `range` of horizon `h`, each summed over the legs in one
-/// fixed order.
+/// fixed order; returns each scenario's count of legs valued on a floored input.
 struct ScenarioKernel<'a, 'o> {
     context: &'a Context<'a>,
     base: &'a Base,
@@ -275,24 +287,27 @@ struct ScenarioKernel<'a, 'o> {
 }
 
 impl Kernel for ScenarioKernel<'_, '_> {
-    type Output = ();
+    type Output = Vec<u32>;
 
     #[inline(always)]
-    fn run<A: Arith>(self) {
+    fn run<A: Arith>(self) -> Vec<u32> {
         let context = self.context;
         let legs = context.legs;
         let rows = legs.kind.len();
         let mut work = Workspace::new();
         let mut explain = self.explain;
+        let mut floored = Vec::with_capacity(self.range.len());
         for (local, index) in self.range.clone().enumerate() {
             let scenario = Scenario::at::<A>(self.grid, self.h, index, context.link, &context.dynamics);
             let pnl = &mut self.pnl.data[local * context.layers..(local + 1) * context.layers];
             pnl.fill(0.0);
             let mut terms = [0.0; EXPLAIN_TERMS.len()];
+            let mut floored_legs = 0;
             let mut start = 0;
             while start < rows {
                 let end = (start + BLOCK).min(rows);
                 work.revalue::<A>(context, self.horizon, &scenario, start, end);
+                floored_legs += work.floored[..end - start].iter().sum::<u32>();
                 add_block_pnl(legs, &self.base.value[start..end], &work.value, start, pnl);
                 if explain.is_some() {
                     explain_block(context, self.base, &work, &scenario, start, end, &mut terms);
@@ -304,7 +319,9 @@ impl Kernel for ScenarioKernel<'_, '_> {
                 let width = EXPLAIN_TERMS.len();
                 e.data[local * width..(local + 1) * width].copy_from_slice(&terms);
             }
+            floored.push(floored_legs);
         }
+        floored
     }
 }
 
@@ -356,11 +373,31 @@ mod tests {
 
     /// P&L (`scenarios × layers`) and explain (`scenarios × 7`) of `b` over `grid`.
     fn run(b: &Book, grid: &Grid, dynamics: &Dynamics) -> (Vec<f64>, Vec<f64>) {
+        let (pnl, explain, _) = run_counting_floors(b, grid, dynamics);
+        (pnl, explain)
+    }
+
+    /// [`run`] with each scenario's count of legs valued on a floored input.
+    fn run_counting_floors(b: &Book, grid: &Grid, dynamics: &Dynamics) -> (Vec<f64>, Vec<f64>, Vec<u32>) {
         let slices = Slices::new(b.kind.len());
         let mut pnl = vec![0.0; grid.len() * LAYERS];
+        let mut floored = vec![0; grid.len()];
         let mut explain = vec![0.0; grid.len() * EXPLAIN_TERMS.len()];
-        scenario_pnl(&b.legs(), &slices.smiles(), LINK, LAYERS, grid, dynamics, &mut pnl, Some(&mut explain)).unwrap();
-        (pnl, explain)
+        let smiles = slices.smiles();
+        scenario_pnl(&b.legs(), &smiles, LINK, LAYERS, grid, dynamics, &mut pnl, &mut floored, Some(&mut explain))
+            .unwrap();
+        (pnl, explain, floored)
+    }
+
+    /// Vol shifts that take every vol below 0 floor every leg's vol (and VIX); small ones none.
+    #[test]
+    fn floored_legs_are_counted_per_scenario() {
+        let b = book(BLOCK + 9, BLOCK);
+        let grid = Grid { spot_shock: &[0.0], vol_shift: &[-1000.0, 0.0, 1.0], horizon_days: &[0.0], vix_level: &[] };
+        for dynamics in [STICKY_MONEYNESS, STICKY_STRIKE] {
+            let (_, _, floored) = run_counting_floors(&b, &grid, &dynamics);
+            assert_eq!(floored, [b.kind.len() as u32, 0, 0], "{dynamics:?}");
+        }
     }
 
     fn bits(values: &[f64]) -> Vec<u64> {

@@ -23,6 +23,8 @@ pub(super) struct Scenario {
     pub(super) vix_change: f64,
     pub(super) vix_vol_factor: f64,
     pub(super) years: f64,
+    /// Whether VIX′ fell below its floor of 0.01 and was raised to it.
+    pub(super) vix_floored: bool,
 }
 
 impl Scenario {
@@ -34,11 +36,12 @@ impl Scenario {
         let spot_factor = 1.0 + grid.spot_shock[s];
         let linked = if dynamics.spot_vol_link { link.vix_spot * (spot_factor.powf(link.log_beta) - 1.0) } else { 0.0 };
         let vol_shift = grid.vol_shift[v] + linked;
-        let vix = if grid.vix_level.is_empty() { link.vix_spot + vol_shift } else { grid.vix_level[vix_index] };
-        let vix = vix.max(0.01);
+        let raw_vix = if grid.vix_level.is_empty() { link.vix_spot + vol_shift } else { grid.vix_level[vix_index] };
+        let vix = raw_vix.max(0.01);
         Scenario {
             vol_shift,
             vix,
+            vix_floored: raw_vix < 0.01,
             vix_change: vix - link.vix_spot,
             vix_vol_factor: (vix / link.vix_spot).powf(dynamics.vvol_beta),
             years: grid.horizon_days[h] / 365.0,
@@ -54,6 +57,7 @@ impl Scenario {
             vix_change: 0.0,
             vix_vol_factor: 1.0,
             years: 0.0,
+            vix_floored: false,
             ..Scenario::spot::<A>(link.spx_spot)
         }
     }
@@ -72,6 +76,7 @@ impl Scenario {
             vix_change: 0.0,
             vix_vol_factor: 1.0,
             years: 0.0,
+            vix_floored: false,
         }
     }
 }

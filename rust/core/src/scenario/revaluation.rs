@@ -21,6 +21,9 @@ pub(super) struct Workspace {
     pub(super) div_yield: [f64; BLOCK],
     pub(super) value: [f64; BLOCK],
     pub(super) swap_vega: [f64; BLOCK],
+    /// 1 where a leg was valued on a floored input (its vol raised to 0, its VIX future to 0.01,
+    /// or, for VIX legs, VIX′ to 0.01), else 0.
+    pub(super) floored: [u32; BLOCK],
     pub(super) greeks: [Greeks; BLOCK],
     pub(super) scratch: Scratch,
 }
@@ -42,13 +45,15 @@ impl Workspace {
             div_yield: [0.0; BLOCK],
             value: [0.0; BLOCK],
             swap_vega: [0.0; BLOCK],
+            floored: [0; BLOCK],
             greeks: [Greeks::default(); BLOCK],
             scratch: Scratch::default(),
         })
     }
 
     /// Value legs `[start, end)` (per unit) under `scenario` at `horizon`, into `value`, their
-    /// vols re-read from the smile when the dynamics are sticky-moneyness.
+    /// vols re-read from the smile when the dynamics are sticky-moneyness; `floored` marks the
+    /// legs valued on a floored input.
     #[inline(always)]
     pub(super) fn revalue<A: Arith>(
         &mut self,
@@ -123,6 +128,7 @@ impl Workspace {
                 m.down[i] = scenario.inverse_root_spot * inverse_root_carry[i];
                 self.underlying[i] = scenario.spot;
             }
+            self.floored[..n].fill(0);
             return m;
         }
         let (base_underlying, term_beta) = (&legs.underlying[start..end], &legs.term_beta[start..end]);
@@ -130,6 +136,7 @@ impl Workspace {
             let spx = kind[i] == LegKind::SpxOption as u8;
             // VIX legs: the future moves by β(τ)·ΔVIX and converges to VIX′ at expiry.
             let future = A::mul_add(term_beta[i], scenario.vix_change, base_underlying[i]);
+            self.floored[i] = u32::from(!spx && (scenario.vix_floored || (time[i] > 0.0 && future < 0.01)));
             let future = if time[i] == 0.0 {
                 scenario.vix
             } else if future > 0.01 {
@@ -188,6 +195,7 @@ impl Workspace {
                 base_vol[i] * scenario.vix_vol_factor
             };
             self.vol[i] = if vol > 0.0 { vol } else { 0.0 };
+            self.floored[i] |= u32::from(vol < 0.0);
         }
     }
 
