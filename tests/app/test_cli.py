@@ -276,7 +276,7 @@ def test_report_journal_keeps_one_report_per_book_and_as_of(
         assert len(journal) == 1
         assert journal.get(1) == printed == library_report
     text = invoke(runner, ["report", BOOK, *INPUTS, "--journal", db]).stdout  # the same report: kept once
-    assert f"Appended to the journal {db} as report 1." in flat(text)
+    assert f"The journal {db} holds this report as report 1." in flat(text)
     with Journal(db) as journal:
         assert len(journal) == 1
 

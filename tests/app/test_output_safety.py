@@ -242,6 +242,14 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_one(
     assert [p.name for p in tmp_path.iterdir()] == ["g.png"]
 
 
+def test_greeks_csv_escapes_a_hostile_layer_name(runner: CliRunner, tmp_path: Path) -> None:
+    legs, out = tmp_path / "legs.csv", tmp_path / "g.csv"
+    make_legs(4).assign(layer=HOSTILE).to_csv(legs, index=False)
+    invoke(runner, ["greeks", legs, "-m", MARKET, "-o", out], code=0)
+    layers = set(pd.read_csv(out)["layer"])
+    assert layers == {"'" + HOSTILE}
+
+
 def test_interrupted_greeks_leave_no_partial_output(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

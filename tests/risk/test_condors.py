@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pytest
 
 from alvh.book import Book, Layer, Leg
 from alvh.data import example_book, example_market
 from alvh.market.snapshot import Market
+from alvh.risk.condors import _exceedance
 from alvh.risk.valuation import value_book
 from tests.reference import numpy_black_scholes as nbs
 
@@ -89,3 +91,14 @@ def test_condor_metrics_hand_checked_on_a_flat_smile() -> None:
     assert c["probability_of_profit"] == pytest.approx(above(5644.0) - above(6106.0), abs=1e-6)
     assert c["theta"] == pytest.approx(risk.legs["theta"].sum(), rel=1e-14)
     assert c["spx_vega"] == pytest.approx(risk.legs["spx_vega"].sum(), rel=1e-14)
+
+
+def test_probability_probes_stay_positive_for_strikes_far_below_the_forward() -> None:
+    # the digital's central difference once stepped 1e-4 of the forward around every strike: a
+    # strike under that step (far below the forward) was probed at a negative strike
+    market = example_market()
+    expiry = market.spx.smiles[0].expiry
+    years = (expiry - market.as_of.date()).days / 365.0
+    strikes = np.array([0.25, market.forward(expiry, years), 10 * market.spx.spot])
+    above = _exceedance(market, expiry, years, strikes)
+    assert above[0] == pytest.approx(1.0) and 0.2 < above[1] < 0.8 and above[2] == pytest.approx(0.0, abs=1e-9)

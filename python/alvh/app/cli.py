@@ -206,7 +206,7 @@ def report(
         else:
             _print_report(result)
             if journal is not None:
-                console.print(f"Appended to the journal {journal} as report {report_id}.", style="dim")
+                console.print(f"The journal {journal} holds this report as report {report_id}.", style="dim")
         if plots is not None:
             paths = _report_plots(result, plots)
             (errors if json_out else console).print(f"Plots written to {plots}/: " + ", ".join(p.name for p in paths))

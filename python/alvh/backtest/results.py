@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from alvh._csv import formula_safe
 from alvh.backtest.config import LAYER_NAMES, STRATEGIES, BacktestConfig
 from alvh.book import Instrument
 from alvh.exceptions import InputError
@@ -110,7 +111,7 @@ class BacktestResult:
         frame = frames[table]()
         suffix = path.suffix.lower()
         if suffix == ".csv":
-            frame.to_csv(path)
+            formula_safe(frame).to_csv(path)
         elif suffix in (".parquet", ".pq"):
             pyarrow_parquet(path)  # a named error without the optional pyarrow
             frame.to_parquet(path)

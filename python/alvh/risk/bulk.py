@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from alvh._csv import formula_safe
 from alvh.book import Book
 from alvh.book.legs import LEG_COLUMNS
 from alvh.exceptions import ConfigError
@@ -122,7 +123,7 @@ class _CsvSink:
         self.path, self.header = path, True
 
     def write(self, legs: pd.DataFrame) -> None:
-        legs.to_csv(self.path, mode="w" if self.header else "a", header=self.header, index=False)
+        formula_safe(legs).to_csv(self.path, mode="w" if self.header else "a", header=self.header, index=False)
         self.header = False
 
     def close(self) -> None:

@@ -187,7 +187,7 @@ def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArr
     """P(S_T > K) under the smile: −∂C/∂K of undiscounted smile-consistent calls (central
     differences), which includes the skew's effect on the digital."""
     forward = market.forward(expiry, years)
-    step = 1e-4 * forward
+    step = 1e-4 * strikes  # relative to the strike: a probe below a far strike stays positive
     k = np.concatenate([strikes - step, strikes + step])  # both sides in one kernel call
     vols = market.smile_vol(np.log(k / forward), years)
     calls: FloatArray = option_price(
