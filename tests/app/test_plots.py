@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.app import plots
+from alvh.app import plots, timelines
 from alvh.app.journal import Journal
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
@@ -103,7 +103,7 @@ def test_scenario_heatmaps_bad_horizon(grid: ScenarioGrid, tmp_path: Path) -> No
 def _captions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The texts of every figure the plots save from now on, one string per figure."""
     texts: list[str] = []
-    save = plots._save
+    save = plots.save_png
 
     def keep(figure: Any, path: str | Path) -> Path:
         from matplotlib.text import Text  # noqa: PLC0415
@@ -111,7 +111,7 @@ def _captions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         texts.append(" ".join(t.get_text() for t in figure.findobj(Text)))
         return save(figure, path)
 
-    monkeypatch.setattr(plots, "_save", keep)
+    monkeypatch.setattr(plots, "save_png", keep)
     return texts
 
 
@@ -163,19 +163,19 @@ def test_journal_trend(tmp_path: Path) -> None:
             journal.append(make_report(day, book="Other"))
         history = journal.history()
         one_book = journal.history(book="Other")
-    assert_png(plots.journal_trend(history, tmp_path / "trend.png"))
-    assert_png(plots.journal_trend(one_book, tmp_path / "trend-one-book.png"))
-    assert_png(plots.journal_trend(one_book.iloc[:1], tmp_path / "trend-one-report.png"))
+    assert_png(timelines.journal_trend(history, tmp_path / "trend.png"))
+    assert_png(timelines.journal_trend(one_book, tmp_path / "trend-one-book.png"))
+    assert_png(timelines.journal_trend(one_book.iloc[:1], tmp_path / "trend-one-report.png"))
 
 
 def test_journal_trend_bad_history(tmp_path: Path) -> None:
     with Journal(tmp_path / "j.db") as journal:
         empty = journal.history()
     with pytest.raises(InputError, match="history is empty"):
-        plots.journal_trend(empty, tmp_path / "bad.png")
+        timelines.journal_trend(empty, tmp_path / "bad.png")
     frame = pd.DataFrame({"as_of": [dt.datetime(2026, 11, 20)], "book": ["b"], "spx_delta": [1.0]})
     with pytest.raises(InputError, match="history lacks the column"):
-        plots.journal_trend(frame, tmp_path / "bad.png")
+        timelines.journal_trend(frame, tmp_path / "bad.png")
 
 
 LAZY_IMPORT = """

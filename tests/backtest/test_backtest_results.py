@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.app import plots
+from alvh.app import timelines
 from alvh.backtest import BacktestResult
 from alvh.backtest.config import STRATEGIES
 from alvh.backtest.results import LABEL
@@ -73,5 +73,5 @@ def test_parquet_without_pyarrow_is_a_named_error(
 
 
 def test_equity_curves_plot(result: BacktestResult, tmp_path: Path) -> None:
-    path = plots.equity_curves(result, tmp_path / "equity.png")
+    path = timelines.equity_curves(result, tmp_path / "equity.png")
     assert_png(path)

@@ -32,7 +32,7 @@ from pydantic import ValidationError
 import alvh.data
 from alvh._config import config_error
 from alvh._jsonable import jsonable
-from alvh.app import plots
+from alvh.app import plots, timelines
 from alvh.app.console import (
     EXIT_BREACH,
     alvh_errors,
@@ -439,7 +439,7 @@ def backtest(
                 (errors if json_out else console).print(f"The {which} table written to {path}.", style="dim")
         if png is not None:
             with atomic(png) as partial:
-                plots.equity_curves(result, partial)
+                timelines.equity_curves(result, partial)
             (errors if json_out else console).print(f"Equity plot written to {png}.")
 
 
@@ -481,7 +481,7 @@ def history(
             console.print(history_table(trend))
         if png is not None:
             with atomic(png) as partial:
-                plots.journal_trend(trend, partial)
+                timelines.journal_trend(trend, partial)
             (errors if json_out else console).print(f"Trend plot written to {png}.")
 
 

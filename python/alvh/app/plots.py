@@ -1,5 +1,5 @@
-"""PNG plots of alvh's results: scenario P&L heat maps, the risk profile at several horizons,
-SPX vega by maturity bucket and layer, and the risk journal's trend.
+"""PNG plots of a book's risk: scenario P&L heat maps, the risk profile at several horizons and
+SPX vega by maturity bucket and layer (plots over time are in :mod:`alvh.app.timelines`).
 
 Every function takes the library's result objects, writes one PNG of :data:`FIGURE_SIZE_PX`
 pixels (10 × 6 inches at 100 dpi) and returns its path. Every plot has labelled axes with units, a
@@ -13,7 +13,6 @@ global matplotlib state (backend, rcParams, open figures) is read or changed.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from collections.abc import Sequence
@@ -21,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
+from alvh.app.figures import FIGURE_SIZE_PX, eastern_time, money_formatter, new_axes, save_png, short_money
 from alvh.book import Book
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
@@ -32,24 +31,15 @@ from alvh.risk.valuation import BookRisk, value_book
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
-    from matplotlib.ticker import Formatter
 
-    from alvh.backtest import BacktestResult
 
 __all__ = [
     "FIGURE_SIZE_PX",
-    "equity_curves",
-    "journal_trend",
     "risk_profile",
     "scenario_heatmap",
     "scenario_heatmaps",
     "vega_buckets",
 ]
-
-_SIZE_INCHES = (10.0, 6.0)
-_DPI = 100
-FIGURE_SIZE_PX = (int(_SIZE_INCHES[0] * _DPI), int(_SIZE_INCHES[1] * _DPI))
-"""(width, height) in pixels of every PNG these functions write."""
 
 _ANNOTATE_MAX_CELLS = 15
 """Heat maps with at most this many cells along each axis get their values written in the cells."""
@@ -102,7 +92,7 @@ def scenario_heatmap(
 
     from matplotlib.colors import Normalize  # noqa: PLC0415 (matplotlib is optional and loaded on use)
 
-    figure, ax = _figure()
+    figure, ax = new_axes()
     finite = np.abs(pnl[np.isfinite(pnl)])
     half_range = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     image = ax.imshow(
@@ -110,7 +100,7 @@ def scenario_heatmap(
     )
     colorbar = figure.colorbar(image, ax=ax)
     colorbar.set_label("$ P&L")
-    colorbar.ax.yaxis.set_major_formatter(_money_formatter())
+    colorbar.ax.yaxis.set_major_formatter(money_formatter())
     _category_ticks(ax, "x", [f"{100 * s:+g}%" for s in grid.spot_shocks])
     _category_ticks(ax, "y", [f"{v:+g}" for v in grid.vol_shifts])
     ax.set_xlabel("SPX spot shock (%)")
@@ -118,12 +108,13 @@ def scenario_heatmap(
     if pnl.shape[0] <= _ANNOTATE_MAX_CELLS and pnl.shape[1] <= _ANNOTATE_MAX_CELLS:
         for (i, j), value in np.ndenumerate(pnl):
             dark = np.isfinite(value) and abs(value) > 0.6 * half_range
-            ax.text(i, j, _short_money(value), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            ax.text(i, j, short_money(value), ha="center", va="center", fontsize=8, color="white" if dark else "black")
     ax.set_title(
-        f"Scenario P&L, {what}, horizon +{days:g} d (full revaluation)\nas of {_when(grid.settings.get('as_of'))}",
+        f"Scenario P&L, {what}, horizon +{days:g} d (full revaluation)\n"
+        f"as of {eastern_time(grid.settings.get('as_of'))}",
     )
     _dynamics_caption(figure, grid)
-    return _save(figure, path)
+    return save_png(figure, path)
 
 
 def scenario_heatmaps(grid: ScenarioGrid, directory: str | Path, *, horizon: int = 0) -> list[Path]:
@@ -194,7 +185,7 @@ def risk_profile(
     levels = spot * (1.0 + shocks)
     condors = value_book(book, market).condors
 
-    figure, ax = _figure()
+    figure, ax = new_axes()
     if len(condors):
         front = condors.sort_values("dte", kind="stable").iloc[0]
         move = float(front["expected_move"])
@@ -223,7 +214,7 @@ def risk_profile(
     ax.set_xlim(levels[0], levels[-1])
     ax.set_xlabel("SPX level (index points)")
     ax.set_ylabel("book P&L ($)")
-    ax.yaxis.set_major_formatter(_money_formatter())
+    ax.yaxis.set_major_formatter(money_formatter())
 
     def to_move(level: Any) -> Any:
         return 100.0 * (np.asarray(level) / spot - 1.0)
@@ -235,9 +226,9 @@ def risk_profile(
     top.set_xlabel("SPX move (%)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower center", fontsize=8, ncols=2)
-    ax.set_title(f"{book.name}: risk profile, P&L vs SPX\nas of {_when(market.as_of)}")
+    ax.set_title(f"{book.name}: risk profile, P&L vs SPX\nas of {eastern_time(market.as_of)}")
     _dynamics_caption(figure, grid)
-    return _save(figure, path)
+    return save_png(figure, path)
 
 
 def _dynamics_caption(figure: Figure, grid: ScenarioGrid) -> None:
@@ -272,7 +263,7 @@ def vega_buckets(risk: BookRisk, path: str | Path) -> Path:
     table = risk.vega_by_bucket()
     buckets = [str(c) for c in table.columns]
     x = np.arange(len(buckets))
-    figure, ax = _figure()
+    figure, ax = new_axes()
     up = np.zeros(len(buckets))
     down = np.zeros(len(buckets))
     roles = dict(zip(risk.layers.index.astype(str), risk.layers["role"].astype(str), strict=True))
@@ -288,182 +279,21 @@ def vega_buckets(risk: BookRisk, path: str | Path) -> Path:
     ax.plot(x, net, linestyle="none", marker="D", markersize=8, color="black", label="net (all layers)")
     for xi, value in zip(x, net, strict=True):
         ax.annotate(
-            _short_money(value), (xi, value), xytext=(12, 0), textcoords="offset points", va="center", fontsize=8
+            short_money(value), (xi, value), xytext=(12, 0), textcoords="offset points", va="center", fontsize=8
         )
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.margins(y=0.08)
     ax.set_xticks(x, [f"{b} d" for b in buckets])
     ax.set_xlabel("maturity bucket (days to expiry)")
     ax.set_ylabel("SPX vega ($ per SPX vol point)")
-    ax.yaxis.set_major_formatter(_money_formatter())
+    ax.yaxis.set_major_formatter(money_formatter())
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"{risk.book}: SPX vega by maturity bucket and layer\nas of {_when(risk.as_of)}")
-    return _save(figure, path)
-
-
-# --- journal trend ------------------------------------------------------------------------------
-
-_TREND_COLUMNS = ["as_of", "book", "spx_delta", "spx_vega", "theta", "breaches", "warnings"]
-
-
-def journal_trend(history: pd.DataFrame, path: str | Path) -> Path:
-    """The risk journal's trend: net SPX delta, net SPX vega, theta and the number of rule
-    breaches and warnings per report, over time (2 × 2 panels, shared time axis; one line per
-    book when the history holds several).
-
-    ``history`` is :meth:`alvh.app.journal.Journal.history`'s DataFrame (or any frame with its
-    columns ``as_of``, ``book``, ``spx_delta``, ``spx_vega``, ``theta``, ``breaches``, ``warnings``).
-
-    Raises
-    ------
-    InputError
-        ``history`` is empty or lacks a column.
-    """
-    missing = [c for c in _TREND_COLUMNS if c not in history.columns]
-    if missing:
-        raise InputError(f"history lacks the column(s) {', '.join(missing)} (needs: {', '.join(_TREND_COLUMNS)})")
-    if history.empty:
-        raise InputError("history is empty: the journal holds no report to plot")
-    frame = history.assign(as_of=pd.to_datetime(history["as_of"])).sort_values("as_of", kind="stable")
-
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
-    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (matplotlib is optional and loaded on use)
-
-    figure, axes = _figure_grid(2, 2)
-    panels: list[tuple[Axes, str, str, str]] = [
-        (axes[0][0], "spx_delta", "net SPX delta", "SPX shares-equivalent"),
-        (axes[0][1], "spx_vega", "net SPX vega", "$ per SPX vol point"),
-        (axes[1][0], "theta", "theta", "$ per day"),
-    ]
-    books = list(dict.fromkeys(frame["book"]))
-    for ax, column, title, unit in panels:
-        for book in books:
-            rows = frame[frame["book"] == book]
-            ax.plot(rows["as_of"].to_numpy(), rows[column].to_numpy(dtype=np.float64), marker="o", label=book)
-        ax.axhline(0.0, color="black", linewidth=0.6)
-        ax.set_title(title, fontsize=10)
-        ax.set_ylabel(f"{title} ({unit})")
-    counts = axes[1][1]
-    for book in books:
-        rows = frame[frame["book"] == book]
-        prefix = f"{book}: " if len(books) > 1 else ""
-        when = rows["as_of"].to_numpy()
-        counts.plot(when, rows["breaches"].to_numpy(), marker="o", label=f"{prefix}breaches")
-        counts.plot(when, rows["warnings"].to_numpy(), marker="s", linestyle="--", label=f"{prefix}warnings")
-    counts.set_title("rule breaches and warnings", fontsize=10)
-    counts.set_ylabel("rules per report (count)")
-    counts.yaxis.set_major_locator(MaxNLocator(integer=True))
-    counts.set_ylim(bottom=0)
-    counts.legend(fontsize=8)
-    if len(books) > 1:
-        axes[0][0].legend(fontsize=8)
-    first, last = frame["as_of"].iloc[0], frame["as_of"].iloc[-1]
-    if first == last:  # one date: show a day either side rather than matplotlib's default of years
-        axes[1][0].set_xlim(first - pd.Timedelta(days=1), last + pd.Timedelta(days=1))
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is not fully annotated
-    for ax in (axes[1][0], axes[1][1]):
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-        ax.set_xlabel("report as_of (US/Eastern)")
-    for row in axes:
-        for ax in row:
-            ax.grid(True, alpha=0.3)
-    subject = books[0] if len(books) == 1 else f"{len(books)} books"
-    figure.suptitle(
-        f"Risk journal trend, {subject}: {len(frame)} report{'s' if len(frame) > 1 else ''} "
-        f"from {_when(first)} to {_when(last)}",
-        fontsize=12,
-    )
-    return _save(figure, path)
-
-
-# --- backtest equity curves ---------------------------------------------------------------------
-
-_STRATEGY_LABELS = {"naked": "naked condors", "alvh": "ALVH-hedged", "static": "static VIX-call hedge (VXTH-style)"}
-
-
-def equity_curves(result: BacktestResult, path: str | Path) -> Path:
-    """A backtest's equity curves ($, top) and drawdowns (% below the running peak, bottom) for
-    its strategies on a shared time axis, with the stress days of
-    :data:`alvh.backtest.results.STRESS_DAYS` that the run covers marked; the title says the results
-    are model-priced and gives the period.
-
-    ``result`` is :func:`alvh.backtest.run_backtest`'s result.
-    """
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
-    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
-
-    from alvh.backtest.results import STRESS_DAYS  # noqa: PLC0415 (the backtest loads the decision engine)
-
-    daily = result.daily
-    figure = _new_figure()
-    top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=[2, 1])
-    names = list(dict.fromkeys(daily.index.get_level_values("strategy")))
-    for name in names:
-        rows = daily.xs(name, level="strategy")
-        when = rows.index.to_numpy()
-        label = _STRATEGY_LABELS.get(name, name)
-        top.plot(when, rows["equity"].to_numpy(np.float64), linewidth=1.4, label=label)
-        bottom.plot(when, 100.0 * rows["drawdown_pct"].to_numpy(np.float64), linewidth=1.2, label=label)
-    first, last = result.start, result.end
-    for text, (start, end) in STRESS_DAYS.items():
-        if first <= start and end <= last:
-            for ax in (top, bottom):
-                if start == end:
-                    ax.axvline(pd.Timestamp(start), color="tab:red", alpha=0.35, linewidth=1.0)
-                else:
-                    ax.axvspan(pd.Timestamp(start), pd.Timestamp(end), color="tab:red", alpha=0.08)
-            top.annotate(text, (pd.Timestamp(start), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
-                         rotation=90, va="top", ha="right", color="tab:red")  # fmt: skip
-    top.axhline(
-        result.capital, color="black", linewidth=0.6, linestyle=":", label=f"capital {_short_money(result.capital)}"
-    )
-    top.set_ylabel("equity ($)")
-    top.yaxis.set_major_formatter(_money_formatter())
-    top.legend(fontsize=8, loc="lower left")
-    bottom.set_ylabel("drawdown (% of peak equity)")
-    bottom.yaxis.set_major_formatter(PercentFormatter(decimals=0))
-    bottom.axhline(0.0, color="black", linewidth=0.6)
-    locator = AutoDateLocator()  # type: ignore[no-untyped-call]  # matplotlib.dates is not fully annotated
-    bottom.xaxis.set_major_locator(locator)
-    bottom.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
-    bottom.set_xlabel("trading day")
-    for ax in (top, bottom):
-        ax.grid(True, alpha=0.3)
-    figure.suptitle(
-        f"Backtest ({result.label}): equity and drawdown, {first} to {last}",
-        fontsize=12,
-    )
-    return _save(figure, path)
+    ax.set_title(f"{risk.book}: SPX vega by maturity bucket and layer\nas of {eastern_time(risk.as_of)}")
+    return save_png(figure, path)
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _figure() -> tuple[Figure, Axes]:
-    figure = _new_figure()
-    return figure, figure.add_subplot()
-
-
-def _figure_grid(nrows: int, ncols: int) -> tuple[Figure, list[list[Axes]]]:
-    figure = _new_figure()
-    axes = figure.subplots(nrows, ncols, sharex=True, squeeze=False)
-    return figure, [list(row) for row in axes]
-
-
-def _new_figure() -> Figure:
-    from matplotlib.figure import Figure  # noqa: PLC0415 (matplotlib is optional and loaded on use)
-
-    return Figure(figsize=_SIZE_INCHES, dpi=_DPI, layout="constrained")
-
-
-def _save(figure: Figure, path: str | Path) -> Path:
-    """Write ``figure`` as a PNG of exactly :data:`FIGURE_SIZE_PX` (no tight bounding box, which
-    would change the size) and return the path."""
-    path = Path(path)
-    figure.savefig(path, format="png", dpi=_DPI)
-    return path
 
 
 def _index(name: str, value: int, size: int, axis: str) -> int:
@@ -481,29 +311,3 @@ def _category_ticks(ax: Axes, which: str, labels: list[str]) -> None:
         ax.set_xticks(positions, shown)
     else:
         ax.set_yticks(positions, shown)
-
-
-def _short_money(value: float) -> str:
-    """$ amount in at most ~6 characters: 850, -42.6k, 1.25M."""
-    if not math.isfinite(value):
-        return "n/a"
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.2f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.1f}k"
-    return f"{value:,.0f}"
-
-
-def _money_formatter() -> Formatter:
-    from matplotlib.ticker import StrMethodFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
-
-    return StrMethodFormatter("{x:,.0f}")
-
-
-def _when(value: dt.datetime | str | None) -> str:
-    """A time as 'YYYY-MM-DD HH:MM ET' (naive US/Eastern, as every alvh time)."""
-    if value is None:
-        return "unknown time"
-    stamp = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(value)
-    return f"{stamp:%Y-%m-%d %H:%M} ET"
