@@ -25,6 +25,11 @@ const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 const EXP_OVERFLOW: f64 = 709.782_712_893_383_973_096;
 /// Below this, e^x rounds to zero.
 const EXP_UNDERFLOW: f64 = -745.133_219_101_941_108_420;
+/// Beyond ±this, e^(−a²/2) is 0 while a² is still finite.
+const SQUARE_LIMIT: f64 = 1e150;
+/// 2^512 and its logarithm: the rescaling of a ratio that would overflow or underflow.
+const TWO_POW_512: f64 = 1.340_780_792_994_259_7e154;
+const LN_TWO_POW_512: f64 = 354.891_356_446_692_1;
 
 /// 1/n! for n = 0..=13.
 const INVERSE_FACTORIALS: [f64; 14] = [
@@ -141,9 +146,28 @@ pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - a_virtual) + (b - b_virtual))
 }
 
+/// ln(u/k) for u, k > 0, also where u/k overflows or underflows (a subnormal strike): the ratio is
+/// then taken over 2^512 (or times it), exactly, and 512·ln 2 added back. Near u = k it is
+/// ln of the correctly rounded ratio, as accurate as [`ln`].
+#[inline(always)]
+pub fn ln_ratio<A: Arith>(u: f64, k: f64) -> f64 {
+    let ratio = u / k;
+    let (shift, scaled) = if ratio > TWO_POW_512 {
+        (LN_TWO_POW_512, u / (k * TWO_POW_512))
+    } else if ratio < 1.0 / TWO_POW_512 {
+        (-LN_TWO_POW_512, (u * TWO_POW_512) / k)
+    } else {
+        (0.0, ratio)
+    };
+    ln::<A>(scaled) + shift
+}
+
 /// e^(−a²/2) with a² formed exactly (a² = hi + lo), so that the only error is exp's own rounding.
 #[inline(always)]
 pub fn exp_minus_half_square<A: Arith>(a: f64) -> f64 {
+    // Beyond ±1e150 the result is 0 anyway; clamping keeps a² and its rounding error finite
+    // (an infinite a² would make the correction 0·∞ = NaN). NaN stays NaN.
+    let a = a.clamp(-SQUARE_LIMIT, SQUARE_LIMIT);
     let hi = a * a;
     let lo = A::square_error(a, hi);
     let e = exp::<A>(-0.5 * hi);

@@ -29,7 +29,7 @@
 //! φ(d₁) terms vanish, theta, rho and charm keep their carry terms. (At the money exactly, gamma,
 //! vanna and charm have no finite limit; they are reported as 0.)
 
-use crate::math::elementary::{exp_and_expm1, ln, two_sum};
+use crate::math::elementary::{exp_and_expm1, ln_ratio, two_sum};
 use crate::math::normal::INV_SQRT_2PI;
 use crate::option::black::{NormalisedBlock, normalised_block};
 use crate::runtime::dispatch::{Arith, BLOCK};
@@ -156,7 +156,7 @@ impl ForwardBlock {
             f.forward[i] = forward;
             f.discount[i] = discount;
             f.asset_discount[i] = asset_discount;
-            f.log_moneyness[i] = A::mul_add(carry, time[i], ln::<A>(rows.underlying[i] / strike[i]));
+            f.log_moneyness[i] = A::mul_add(carry, time[i], ln_ratio::<A>(rows.underlying[i], strike[i]));
             // Square roots and divisions are the slowest vector instructions: two roots serve
             // e^{−|x|/2} = √min/√max and √(FK).
             let (root_forward, root_strike) = (forward.sqrt(), strike[i].sqrt());
@@ -249,6 +249,8 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let cdf_theta_d1 = if degenerate { step } else { cdf_theta_d1 };
         let cdf_theta_d2 = if degenerate { step } else { cdf_theta_d2 };
         let pdf_d1 = if degenerate { 0.0 } else { INV_SQRT_2PI * gauss_d1 };
+        // Where φ(d₁) underflows its terms are 0, whatever 1/σ or 1/(U·σ√T) (which may overflow).
+        let no_density = pdf_d1 == 0.0;
         let time_value = if degenerate { 0.0 } else { nb.value[i] };
 
         let intrinsic = theta_sign * (fwd.forward_value[i] + fwd.forward_value_low[i]);
@@ -265,9 +267,23 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let inv_total_vol = underlying[i] * inv_underlying_total_vol;
         let inv_vol = if degenerate { 1.0 } else { inv_total_vol * sqrt_time };
         let gamma = a * pdf_d1 * inv_underlying_total_vol;
-        let theta = rate[i] * price
-            - carry * theta_sign * asset * cdf_theta_d1
-            - 0.5 * asset * pdf_d1 * vol[i] * vol[i] * inv_total_vol; // σ/(2√T) = σ²/(2s)
+        // Theta's carry part r·V − b·θ·U·A·Φ(θd₁) equals θ·(q·U·A·Φ(θd₁) − r·K·D·Φ(θd₂)) (BSM):
+        // the form whose terms are smaller cancels less (deep in the money at a large total vol
+        // the first loses everything to r·V ≈ b·U·A).
+        let carry_pv = carry * theta_sign * asset * cdf_theta_d1;
+        let discounted_strike = strike[i] * fwd.discount[i];
+        let (theta_carry, theta_carry_scale) = match model {
+            Model::Bsm => (
+                theta_sign * (div_yield[i] * asset * cdf_theta_d1 - rate[i] * discounted_strike * cdf_theta_d2),
+                (div_yield[i] * asset * cdf_theta_d1).abs() + (rate[i] * discounted_strike * cdf_theta_d2).abs(),
+            ),
+            Model::Black76 => (0.0, f64::INFINITY),
+        };
+        let from_value = rate[i] * price - carry_pv;
+        let from_value_scale = (rate[i] * price).abs() + carry_pv.abs();
+        let theta_carry = if theta_carry_scale < from_value_scale { theta_carry } else { from_value };
+        let theta_density = 0.5 * asset * pdf_d1 * vol[i] * vol[i] * inv_total_vol; // σ/(2√T) = σ²/(2s)
+        let theta = theta_carry - if no_density { 0.0 } else { theta_density };
         let rho = match model {
             Model::Bsm => theta_sign * strike[i] * time[i] * fwd.discount[i] * cdf_theta_d2,
             Model::Black76 => -time[i] * price,
@@ -281,21 +297,21 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         // b/s − d₂/(2T) = (b − d₂·s/(2T))/s with s/T = σ/√T = σ²/s.
         let charm_drift = (carry - 0.5 * d2 * vol[i] * vol[i] * inv_total_vol) * inv_total_vol;
         let charm = A::mul_add(rate[i] - carry, delta, -a * pdf_d1 * charm_drift);
-        let zero_if_degenerate = |v: f64| if degenerate { 0.0 } else { v };
+        let zero_without_density = |v: f64| if no_density { 0.0 } else { v };
         let zero_if_settled = |v: f64| if time[i] == 0.0 { 0.0 } else { v };
         sink.put(
             i,
             &Greeks {
                 price,
                 delta,
-                gamma: zero_if_degenerate(gamma),
-                vega: zero_if_degenerate(vega),
+                gamma: zero_without_density(gamma),
+                vega: zero_without_density(vega),
                 theta: zero_if_settled(theta),
                 rho: zero_if_settled(rho),
                 div_rho: zero_if_settled(div_rho),
-                vanna: zero_if_degenerate(vanna),
-                volga: zero_if_degenerate(volga),
-                charm: zero_if_settled(if degenerate { (rate[i] - carry) * delta } else { charm }),
+                vanna: zero_without_density(vanna),
+                volga: zero_without_density(volga),
+                charm: zero_if_settled(if no_density { (rate[i] - carry) * delta } else { charm }),
             },
         );
     }

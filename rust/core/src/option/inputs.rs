@@ -193,12 +193,10 @@ impl Block {
         }
     }
 
-    /// Which rows are computable (every input finite and in its domain, `vol` checked as ≥ 0);
-    /// sets `out_of_domain_seen` if a row is out of its domain.
+    /// Which rows are computable (every input finite and in its domain, `vol` checked as ≥ 0).
     #[inline(always)]
-    pub(crate) fn validity(&self, out_of_domain_seen: &mut bool) -> [bool; BLOCK] {
+    pub(crate) fn validity(&self) -> [bool; BLOCK] {
         let mut ok = [false; BLOCK];
-        let mut out_of_domain_rows = 0usize;
         for i in 0..self.len {
             let (u, k, t, v) = (self.underlying[i], self.strike[i], self.time[i], self.vol[i]);
             let finite = u.is_finite()
@@ -214,9 +212,7 @@ impl Block {
             let out_of_domain =
                 below(u, 0.0, true) || below(k, 0.0, true) || below(t, 0.0, false) || below(v, 0.0, false);
             ok[i] = finite && !out_of_domain;
-            out_of_domain_rows += usize::from(out_of_domain);
         }
-        *out_of_domain_seen |= out_of_domain_rows > 0;
         ok
     }
 }

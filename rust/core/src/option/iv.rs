@@ -41,17 +41,22 @@ pub enum Status {
     InvalidInput = 4,
     /// Time to expiry is zero: the price does not depend on volatility.
     Expired = 5,
+    /// The inputs are valid but no volatility is computable in doubles: the discount factor,
+    /// the normalised price or the volatility overflows or underflows (for example
+    /// |r·T| > 709, where e^{−rT} leaves the double range).
+    OutOfRange = 6,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Ok,
         Status::BelowIntrinsic,
         Status::AboveMaximum,
         Status::NoTimeValue,
         Status::InvalidInput,
         Status::Expired,
+        Status::OutOfRange,
     ];
 
     /// A short lower-case name (used by the Python layer).
@@ -63,6 +68,7 @@ impl Status {
             Status::NoTimeValue => "no_time_value",
             Status::InvalidInput => "invalid_input",
             Status::Expired => "expired",
+            Status::OutOfRange => "out_of_range",
         }
     }
 }
@@ -126,6 +132,7 @@ pub fn implied_vol_block<A: Arith>(
         // intrinsic; a price equal to it (to that rounding) carries no time value. Any positive
         // time value is solved for, to the accuracy it carries.
         let rounding = 4.0 * f64::EPSILON * (intrinsic + price);
+        let normalised = time_value / (forward.discount[i] * forward.root_forward_strike[i]);
         let code = if invalid {
             Status::InvalidInput
         } else if t == 0.0 {
@@ -136,12 +143,14 @@ pub fn implied_vol_block<A: Arith>(
             Status::AboveMaximum
         } else if time_value <= 0.0 {
             Status::NoTimeValue
+        } else if !(normalised > 0.0 && normalised.is_finite() && forward.log_moneyness[i].is_finite()) {
+            Status::OutOfRange
         } else {
             Status::Ok
         };
         status[i] = code as u8;
         abs_x[i] = forward.log_moneyness[i].abs();
-        beta[i] = time_value / (forward.discount[i] * forward.root_forward_strike[i]);
+        beta[i] = normalised;
         b_max[i] = forward.half_moneyness[i];
         // s_c = √(2|x|); at the money it is 0, where any positive point serves (b(0, ·) is regular).
         let s_c = (2.0 * abs_x[i]).sqrt();
@@ -308,9 +317,13 @@ pub fn implied_vol_block<A: Arith>(
         }
     }
 
+    // No status OK without a finite, positive volatility (a positive time value needs one).
     for i in 0..n {
-        let ok = status[i] == Status::Ok as u8;
-        vol[i] = if ok { s[i] / rows.time[i].sqrt() } else { f64::NAN };
+        let found = s[i] / rows.time[i].sqrt();
+        let representable = found > 0.0 && found.is_finite();
+        let code = if status[i] == Status::Ok as u8 && !representable { Status::OutOfRange as u8 } else { status[i] };
+        status[i] = code;
+        vol[i] = if code == Status::Ok as u8 { found } else { f64::NAN };
     }
 }
 
@@ -460,6 +473,9 @@ mod tests {
             assert_eq!(*status as usize, code);
         }
         let names: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
-        assert_eq!(names, ["ok", "below_intrinsic", "above_maximum", "no_time_value", "invalid_input", "expired"]);
+        assert_eq!(
+            names,
+            ["ok", "below_intrinsic", "above_maximum", "no_time_value", "invalid_input", "expired", "out_of_range"]
+        );
     }
 }
