@@ -27,9 +27,6 @@ const EXP_OVERFLOW: f64 = 709.782_712_893_383_973_096;
 const EXP_UNDERFLOW: f64 = -745.133_219_101_941_108_420;
 /// Beyond ±this, e^(−a²/2) is 0 while a² is still finite.
 const SQUARE_LIMIT: f64 = 1e150;
-/// 2^512 and its logarithm: the rescaling of a ratio that would overflow or underflow.
-const TWO_POW_512: f64 = 1.340_780_792_994_259_7e154;
-const LN_TWO_POW_512: f64 = 354.891_356_446_692_1;
 
 /// 1/n! for n = 0..=13.
 const INVERSE_FACTORIALS: [f64; 14] = [
@@ -146,22 +143,6 @@ pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
     (s, (a - a_virtual) + (b - b_virtual))
 }
 
-/// ln(u/k) for u, k > 0, also where u/k overflows or underflows (a subnormal strike): the ratio is
-/// then taken over 2^512 (or times it), exactly, and 512·ln 2 added back. Near u = k it is
-/// ln of the correctly rounded ratio, as accurate as [`ln`].
-#[inline(always)]
-pub fn ln_ratio<A: Arith>(u: f64, k: f64) -> f64 {
-    let ratio = u / k;
-    let (shift, scaled) = if ratio > TWO_POW_512 {
-        (LN_TWO_POW_512, u / (k * TWO_POW_512))
-    } else if ratio < 1.0 / TWO_POW_512 {
-        (-LN_TWO_POW_512, (u * TWO_POW_512) / k)
-    } else {
-        (0.0, ratio)
-    };
-    ln::<A>(scaled) + shift
-}
-
 /// e^(−a²/2) with a² formed exactly (a² = hi + lo), so that the only error is exp's own rounding.
 #[inline(always)]
 pub fn exp_minus_half_square<A: Arith>(a: f64) -> f64 {
@@ -219,6 +200,15 @@ mod tests {
     fn ln_matches_golden_values() {
         check("ln", ln::<Fused>, 1.0);
         check("ln", ln::<Separate>, 1.0);
+    }
+
+    #[test]
+    fn exp_minus_half_square_is_zero_far_out_and_keeps_nan() {
+        for a in [1e160, -1e200, f64::MAX, f64::INFINITY] {
+            assert_eq!(exp_minus_half_square::<Fused>(a), 0.0, "{a:e}");
+            assert_eq!(exp_minus_half_square::<Separate>(a), 0.0, "{a:e}");
+        }
+        assert!(exp_minus_half_square::<Fused>(f64::NAN).is_nan());
     }
 
     #[test]

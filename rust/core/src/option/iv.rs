@@ -467,6 +467,28 @@ mod tests {
         }
     }
 
+    /// |r·T| = 750 > 709: e^{−rT} overflows and the normalised price is 0; no status OK without a
+    /// finite, positive volatility.
+    #[test]
+    fn an_overflowing_discount_factor_is_out_of_range() {
+        for model in [Model::Bsm, Model::Black76] {
+            let inputs = OptionInputs {
+                model,
+                underlying: Column::Scalar(100.0),
+                strike: Column::Scalar(100.0),
+                time_to_expiry: Column::Scalar(1000.0),
+                vol: Column::Scalar(0.0),
+                rate: Column::Scalar(-0.75),
+                div_yield: Column::Scalar(-0.75),
+                is_call: Flags::Values(&[true, false]),
+            };
+            let (mut vol, mut status) = (vec![0.0; 2], vec![u8::MAX; 2]);
+            implied_vol(&inputs, &Column::Scalar(10.0), &mut vol, &mut status).unwrap();
+            assert_eq!(status, [Status::OutOfRange as u8; 2], "{model:?}: vols {vol:?}");
+            assert!(vol.iter().all(|v| v.is_nan()), "{model:?}: {vol:?}");
+        }
+    }
+
     #[test]
     fn status_codes_are_their_index() {
         for (code, status) in Status::ALL.iter().enumerate() {
