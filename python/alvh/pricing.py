@@ -171,6 +171,11 @@ def _column(array: NDArray[Any], shape: tuple[int, ...]) -> Any:
     return np.ascontiguousarray(array).reshape(-1)
 
 
+def _shares_memory(a: NDArray[Any], b: NDArray[Any]) -> bool:
+    """Whether the core would see the two arrays as one (empty views of one buffer included)."""
+    return bool(np.may_share_memory(a, b)) or a.ctypes.data == b.ctypes.data
+
+
 class _Batch:
     """Normalised inputs: the broadcast shape and one flat column per argument."""
 
@@ -222,11 +227,11 @@ class _Batch:
         named = list(outputs.items())
         for i, (name, array) in enumerate(named):
             for other, other_array in named[:i]:
-                if np.may_share_memory(array, other_array):
+                if _shares_memory(array, other_array):
                     raise InputError(f"{name} and {other} share memory: give each output its own array")
         columns = {**self.columns, "is_call": self.is_call}
         for name, column in columns.items():
-            if isinstance(column, np.ndarray) and any(np.may_share_memory(column, a) for a in outputs.values()):
+            if isinstance(column, np.ndarray) and any(_shares_memory(column, a) for a in outputs.values()):
                 columns[name] = column.copy()
         self.is_call = columns.pop("is_call")
         self.columns = columns
