@@ -91,6 +91,12 @@ fuzz_target!(|data: &[u8]| {
     batch::price(&again, InvalidRows::Nan, &mut repriced).unwrap();
     for (j, &i) in ok.iter().enumerate() {
         let error = (repriced[j] - prices[i]).abs();
-        assert!(error <= 1e-8 * prices[i] + 1e-300, "row {i}: vol {} re-prices {} as {}", vol[i], prices[i], repriced[j]);
+        assert!(
+            error <= 1e-8 * prices[i] + 1e-300,
+            "row {i}: vol {} re-prices {} as {}",
+            vol[i],
+            prices[i],
+            repriced[j]
+        );
     }
 });
