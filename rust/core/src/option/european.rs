@@ -24,10 +24,12 @@
 //! | charm = −∂Δ/∂T | (r − b)·Δ − A·φ(d₁)·(b/(σ√T) − d₂/(2T)) |
 //!
 //! At expiry (T = 0) the value is the intrinsic value, delta a step (½ exactly at the money) and
-//! every other Greek 0 (docs/method.md, Models). With σ = 0 and T > 0 the value is the discounted
+//! every other Greek 0 (docs/method.md, Models). With σ = 0 and T > 0 — or a total vol σ√T below
+//! the smallest normal double, where 1/(σ√T) would overflow — the value is the discounted
 //! intrinsic value of the forward and each Greek its one-sided limit: Φ(θd) becomes a step, the
-//! φ(d₁) terms vanish, theta, rho and charm keep their carry terms. (At the money exactly, gamma,
-//! vanna and charm have no finite limit; they are reported as 0.)
+//! φ(d₁) terms vanish, theta, rho and charm keep their carry terms. (At the money exactly, gamma
+//! and vanna have no finite limit; they are reported as 0.) Where φ(d₁) underflows for a positive
+//! total vol its terms are 0 too, so tiny vols and times reach the same limits without NaN.
 
 use crate::math::elementary::{exp_and_expm1, ln, two_sum};
 use crate::math::normal::INV_SQRT_2PI;

@@ -4,7 +4,8 @@
 //!
 //! Invalid rows: a NaN or infinite input gives NaN outputs for that row only. A value outside its
 //! domain (underlying or strike ≤ 0, time or vol < 0) is an error naming the argument, row and
-//! value — or, with [`InvalidRows::Nan`], NaN outputs for that row.
+//! value, found before any output is written — or, with [`InvalidRows::Nan`], NaN outputs for
+//! that row.
 
 use crate::error::CoreError;
 use crate::option::european::{self, Model};
