@@ -252,6 +252,8 @@ pub fn implied_vol_block<A: Arith>(
 
     // Householder(3) iterations; a row stops once its own step is below ε·s.
     let mut active = [false; BLOCK];
+    // A row whose step was not finite stays where it was, unsolved.
+    let mut stuck = [false; BLOCK];
     for i in 0..n {
         active[i] = status[i] == Status::Ok as u8;
         s[i] = if active[i] && s[i] > 0.0 && s[i].is_finite() { s[i] } else { 1.0 };
@@ -312,6 +314,7 @@ pub fn implied_vol_block<A: Arith>(
                 next
             };
             let moving = active[i] && next.is_finite();
+            stuck[i] |= active[i] && !next.is_finite();
             s[i] = if moving { next } else { si };
             active[i] = moving && (next - si).abs() > f64::EPSILON * next;
         }
@@ -320,7 +323,7 @@ pub fn implied_vol_block<A: Arith>(
     // No status OK without a finite, positive volatility (a positive time value needs one).
     for i in 0..n {
         let found = s[i] / rows.time[i].sqrt();
-        let representable = found > 0.0 && found.is_finite();
+        let representable = found > 0.0 && found.is_finite() && !stuck[i];
         let code = if status[i] == Status::Ok as u8 && !representable { Status::OutOfRange as u8 } else { status[i] };
         status[i] = code;
         vol[i] = if code == Status::Ok as u8 { found } else { f64::NAN };
@@ -487,6 +490,26 @@ mod tests {
             assert_eq!(status, [Status::OutOfRange as u8; 2], "{model:?}: vols {vol:?}");
             assert!(vol.iter().all(|v| v.is_nan()), "{model:?}: {vol:?}");
         }
+    }
+
+    /// Found by the cargo fuzz target: a put with U = K, ln(F/K) = (r − q)·T ≈ 1e-41 and a price of
+    /// ~1e-63·K, whose Householder step was not finite, kept its initial guess and reported OK
+    /// with a vol that re-priced the price as 0. Unsolved, it must not be OK.
+    #[test]
+    fn a_row_whose_iteration_cannot_step_is_not_ok() {
+        let inputs = OptionInputs {
+            model: Model::Bsm,
+            underlying: Column::Scalar(1.930_591_874_509_546_2e-197),
+            strike: Column::Scalar(1.930_591_874_509_546_2e-197),
+            time_to_expiry: Column::Scalar(1.381_784_989_891_793_3e-76),
+            vol: Column::Scalar(0.0),
+            rate: Column::Scalar(1.390_671_161_567e-309),
+            div_yield: Column::Scalar(-7.860_447_891_219_375e34),
+            is_call: Flags::Scalar(false),
+        };
+        let (mut vol, mut status) = (vec![0.0; 1], vec![u8::MAX; 1]);
+        implied_vol(&inputs, &Column::Scalar(1.709_337_496_374_945e-260), &mut vol, &mut status).unwrap();
+        assert_eq!(status[0], Status::OutOfRange as u8, "vol {}", vol[0]);
     }
 
     #[test]
