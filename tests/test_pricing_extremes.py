@@ -84,3 +84,11 @@ def test_implied_vol_where_the_discount_factor_overflows_is_nan_with_a_reason() 
     vols, status = alvh.implied_vol(price=[10.0, 10.0], **OVERFLOWING, is_call=[True, False], return_status=True)  # type: ignore[arg-type]
     assert np.isnan(vols).all()
     assert list(status) == [alvh.IVStatus.OUT_OF_RANGE] * 2
+
+
+def test_a_zero_greek_stays_zero_when_its_factors_overflow() -> None:
+    # Found by the fuzz suite: div_rho = -θ·T·U·A·step was (T·U = inf)·0 = NaN out of the money.
+    g = alvh.greeks(
+        model="bsm", underlying=1e300, strike=1e-300, time_to_expiry=1e154, vol=0.0, rate=0.0, is_call=False
+    )
+    assert (g.div_rho, g.rho, g.price, g.delta) == (0.0, 0.0, 0.0, 0.0)

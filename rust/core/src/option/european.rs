@@ -301,11 +301,12 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let theta_density = 0.5 * asset * pdf_d1 * vol_over_root_time;
         let theta = theta_carry - if no_density { 0.0 } else { theta_density };
         let rho = match model {
-            Model::Bsm => theta_sign * strike[i] * time[i] * fwd.discount[i] * cdf_theta_d2,
+            // T last: T·U or T·K may overflow where the step makes the Greek 0.
+            Model::Bsm => theta_sign * (discounted_strike * cdf_theta_d2) * time[i],
             Model::Black76 => -time[i] * price,
         };
         let div_rho = match model {
-            Model::Bsm => -theta_sign * time[i] * asset * cdf_theta_d1,
+            Model::Bsm => -theta_sign * (asset * cdf_theta_d1) * time[i],
             Model::Black76 => 0.0,
         };
         let vanna = -a * pdf_d1 * d2 * inv_vol;
