@@ -143,7 +143,8 @@ pub fn implied_vol_block<A: Arith>(
             Status::AboveMaximum
         } else if time_value <= 0.0 {
             Status::NoTimeValue
-        } else if !(normalised > 0.0 && normalised.is_finite() && forward.log_moneyness[i].is_finite()) {
+        } else if !(normalised >= f64::MIN_POSITIVE && normalised.is_finite() && forward.log_moneyness[i].is_finite()) {
+            // A subnormal normalised price carries too few bits to imply a volatility.
             Status::OutOfRange
         } else {
             Status::Ok
@@ -509,6 +510,25 @@ mod tests {
         };
         let (mut vol, mut status) = (vec![0.0; 1], vec![u8::MAX; 1]);
         implied_vol(&inputs, &Column::Scalar(1.709_337_496_374_945e-260), &mut vol, &mut status).unwrap();
+        assert_eq!(status[0], Status::OutOfRange as u8, "vol {}", vol[0]);
+    }
+
+    /// Found by the cargo fuzz target: F = 1.2e164, K = 8.5e165 and a price of 1.5e-154 normalise to
+    /// β = 1.5e-319, a subnormal of a few bits: the vol it implied re-priced to only 1e-5.
+    #[test]
+    fn a_subnormal_normalised_price_is_out_of_range() {
+        let inputs = OptionInputs {
+            model: Model::Black76,
+            underlying: Column::Scalar(1.151_721_931_578_119_2e164),
+            strike: Column::Scalar(8.469_446_924_576_528e165),
+            time_to_expiry: Column::Scalar(8.469_446_924_576_528e165),
+            vol: Column::Scalar(0.0),
+            rate: Column::Scalar(3.560_118_173_611_522e-306),
+            div_yield: Column::Scalar(0.0),
+            is_call: Flags::Scalar(true),
+        };
+        let (mut vol, mut status) = (vec![0.0; 1], vec![u8::MAX; 1]);
+        implied_vol(&inputs, &Column::Scalar(1.491_668_146_240_041_3e-154), &mut vol, &mut status).unwrap();
         assert_eq!(status[0], Status::OutOfRange as u8, "vol {}", vol[0]);
     }
 
