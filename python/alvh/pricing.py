@@ -58,7 +58,8 @@ class IVStatus(IntEnum):
     """Time to expiry is zero, so the price does not depend on volatility."""
     OUT_OF_RANGE = 6
     """The inputs are valid but no volatility is computable in doubles: the discount factor, the
-    normalised price or the volatility overflows or underflows (e.g. |rate·T| > 709)."""
+    normalised price or the volatility overflows or underflows (e.g. |rate·T| > 709), or no
+    volatility re-pricing the price to 1e-8 of it is reached (extreme moneyness)."""
 
 
 @dataclass(frozen=True)

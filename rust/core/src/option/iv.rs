@@ -43,7 +43,9 @@ pub enum Status {
     Expired = 5,
     /// The inputs are valid but no volatility is computable in doubles: the discount factor,
     /// the normalised price or the volatility overflows or underflows (for example
-    /// |r·T| > 709, where e^{−rT} leaves the double range).
+    /// |r·T| > 709, where e^{−rT} leaves the double range), or the iteration cannot reach a
+    /// volatility that re-prices the price to 1e-8 of it (extreme moneyness, e.g. |ln(F/K)| of
+    /// 1e-41 or 900).
     OutOfRange = 6,
 }
 
@@ -82,6 +84,9 @@ const TWO_PI_OVER_SQRT_27: f64 = 1.209_199_576_156_145_233_729_385_505_094_770_4
 const SQRT_THREE_OVER_CBRT_TWO_PI: f64 = 0.938_643_487_427_383_566_075_051_356_115_075_878_414_688_769_574;
 const TWO_PI: f64 = std::f64::consts::TAU;
 const HALF_LN_TWO_PI: f64 = 0.918_938_533_204_672_741_780_329_736_405_617_639_861_397_473_637;
+/// An OK row re-prices its price to this fraction of it (the attainable accuracy is far better
+/// wherever the inputs are not extreme).
+const RE_PRICING_TOLERANCE: f64 = 1e-8;
 const SQRT_DBL_MAX: f64 = 1.340_780_792_994_259_6e154;
 
 /// Which of the four branches a row's normalised price falls in.
@@ -109,6 +114,8 @@ pub fn implied_vol_block<A: Arith>(
     let mut beta = [0.0; BLOCK];
     let mut b_max = [0.0; BLOCK];
     let mut s = [0.0; BLOCK];
+    // What the final b may miss β by: 1e-8 of the price, in normalised units.
+    let mut tolerance = [0.0; BLOCK];
     for i in 0..n {
         let (u, k, t, price) = (rows.underlying[i], rows.strike[i], rows.time[i], prices[i]);
         let theta_sign = if rows.is_call[i] { 1.0 } else { -1.0 };
@@ -152,6 +159,7 @@ pub fn implied_vol_block<A: Arith>(
         status[i] = code as u8;
         abs_x[i] = forward.log_moneyness[i].abs();
         beta[i] = normalised;
+        tolerance[i] = RE_PRICING_TOLERANCE * price / (forward.discount[i] * forward.root_forward_strike[i]);
         b_max[i] = forward.half_moneyness[i];
         // s_c = √(2|x|); at the money it is 0, where any positive point serves (b(0, ·) is regular).
         let s_c = (2.0 * abs_x[i]).sqrt();
@@ -253,7 +261,8 @@ pub fn implied_vol_block<A: Arith>(
 
     // Householder(3) iterations; a row stops once its own step is below ε·s.
     let mut active = [false; BLOCK];
-    // A row whose step was not finite stays where it was, unsolved.
+    // Unsolved: a row whose step was not finite (it stays where it was), or whose end point does
+    // not re-price.
     let mut stuck = [false; BLOCK];
     for i in 0..n {
         active[i] = status[i] == Status::Ok as u8;
@@ -321,10 +330,15 @@ pub fn implied_vol_block<A: Arith>(
         }
     }
 
-    // No status OK without a finite, positive volatility (a positive time value needs one).
+    // No status OK without a finite volatility of full precision (a subnormal one re-prices badly)
+    // that re-prices the price: the iteration's end point is checked, not trusted.
+    normalised_block::<A>(&abs_x[..n], &s[..n], &b_max[..n], nb);
+    for i in 0..n {
+        stuck[i] |= !((nb.value[i] - beta[i]).abs() <= tolerance[i]);
+    }
     for i in 0..n {
         let found = s[i] / rows.time[i].sqrt();
-        let representable = found > 0.0 && found.is_finite() && !stuck[i];
+        let representable = found >= f64::MIN_POSITIVE && found.is_finite() && !stuck[i];
         let code = if status[i] == Status::Ok as u8 && !representable { Status::OutOfRange as u8 } else { status[i] };
         status[i] = code;
         vol[i] = if code == Status::Ok as u8 { found } else { f64::NAN };
