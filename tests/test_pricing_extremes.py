@@ -92,3 +92,18 @@ def test_a_zero_greek_stays_zero_when_its_factors_overflow() -> None:
         model="bsm", underlying=1e300, strike=1e-300, time_to_expiry=1e154, vol=0.0, rate=0.0, is_call=False
     )
     assert (g.div_rho, g.rho, g.price, g.delta) == (0.0, 0.0, 0.0, 0.0)
+
+
+def test_theta_stays_finite_when_an_overflowing_carry_meets_a_zero_step() -> None:
+    # Found by the fuzz suite: q·U·A = ∞ times Φ(θd₁) = 0 made theta NaN deep out of the money.
+    g = alvh.greeks(
+        model="bsm",
+        underlying=1.6198666486289151e208,
+        strike=1e-300,
+        time_to_expiry=1e-300,
+        vol=0.0,
+        rate=0.0,
+        div_yield=1.1097784724340836e100,
+        is_call=False,
+    )
+    assert (g.theta, g.div_rho, g.rho) == (0.0, 0.0, 0.0)

@@ -21,11 +21,13 @@ fn invalid(u: f64, k: f64, t: f64, v: f64, r: f64, q: f64) -> bool {
     !finite || u <= 0.0 || k <= 0.0 || t < 0.0 || v < 0.0
 }
 
-/// Inputs and growth factors e^{±rT}, e^{±qT} inside the double range: there a valid row must not
-/// be NaN (beyond it an intermediate may overflow; the same rule as tests/test_api_fuzz.py).
+/// Inputs, forward and discounted strike inside [1e-300, 1e300]: there a valid row must not be NaN
+/// (beyond, an intermediate e^{±rT}, e^{±qT} or forward may overflow; the rule of
+/// tests/test_api_fuzz.py).
 fn representable(u: f64, k: f64, t: f64, v: f64, r: f64, q: f64) -> bool {
     let inside = |x: f64| x == 0.0 || (1e-300..=1e300).contains(&x.abs());
-    [u, k, t, v, r, q].iter().all(|&x| inside(x)) && (r * t).abs() < 700.0 && (q * t).abs() < 700.0
+    let growth = ((r.abs() + q.abs()) * t).exp();
+    [u, k, t, v, r, q].iter().all(|&x| inside(x)) && [u, k].iter().all(|&x| x * growth <= 1e300 && x / growth >= 1e-300)
 }
 
 fuzz_target!(|data: &[u8]| {

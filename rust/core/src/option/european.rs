@@ -286,12 +286,14 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         // Theta's carry part r·V − b·θ·U·A·Φ(θd₁) equals θ·(q·U·A·Φ(θd₁) − r·K·D·Φ(θd₂)) (BSM):
         // the form whose terms are smaller cancels less (deep in the money at a large total vol
         // the first loses everything to r·V ≈ b·U·A).
-        let carry_pv = carry * theta_sign * asset * cdf_theta_d1;
-        let discounted_strike = strike[i] * fwd.discount[i];
+        // The steps multiply first: where one is 0, an overflowing q·U·A must not make 0·∞ = NaN.
+        let asset_cdf = asset * cdf_theta_d1;
+        let strike_cdf = strike[i] * fwd.discount[i] * cdf_theta_d2;
+        let carry_pv = carry * theta_sign * asset_cdf;
         let (theta_carry, theta_carry_scale) = match model {
             Model::Bsm => (
-                theta_sign * (div_yield[i] * asset * cdf_theta_d1 - rate[i] * discounted_strike * cdf_theta_d2),
-                (div_yield[i] * asset * cdf_theta_d1).abs() + (rate[i] * discounted_strike * cdf_theta_d2).abs(),
+                theta_sign * (div_yield[i] * asset_cdf - rate[i] * strike_cdf),
+                (div_yield[i] * asset_cdf).abs() + (rate[i] * strike_cdf).abs(),
             ),
             Model::Black76 => (0.0, f64::INFINITY),
         };
@@ -302,11 +304,11 @@ pub fn greeks_block<A: Arith, S: GreeksSink>(model: Model, rows: &Rows, scratch:
         let theta = theta_carry - if no_density { 0.0 } else { theta_density };
         let rho = match model {
             // T last: T·U or T·K may overflow where the step makes the Greek 0.
-            Model::Bsm => theta_sign * (discounted_strike * cdf_theta_d2) * time[i],
+            Model::Bsm => theta_sign * strike_cdf * time[i],
             Model::Black76 => -time[i] * price,
         };
         let div_rho = match model {
-            Model::Bsm => -theta_sign * (asset * cdf_theta_d1) * time[i],
+            Model::Bsm => -theta_sign * asset_cdf * time[i],
             Model::Black76 => 0.0,
         };
         let vanna = -a * pdf_d1 * d2 * inv_vol;
