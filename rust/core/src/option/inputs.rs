@@ -55,10 +55,15 @@ impl Column<'_> {
         ok: impl Fn(f64) -> bool,
         allowed: &'static str,
     ) -> Option<CoreError> {
-        let bad = |v: f64| v.is_finite() && !ok(v);
+        let bad = |v: f64| v.is_finite() & !ok(v);
         let row = match self {
             Column::Scalar(v) => (rows > 0 && bad(*v)).then_some(0),
-            Column::Values(values) => values.iter().position(|&v| bad(v)),
+            // Every call that raises checks every row first: a branch-free (vectorised) pass per
+            // chunk, and the search for the row only where one is bad.
+            Column::Values(values) => values
+                .chunks(256)
+                .position(|chunk| chunk.iter().fold(false, |seen, &v| seen | bad(v)))
+                .and_then(|c| values[c * 256..].iter().position(|&v| bad(v)).map(|i| c * 256 + i)),
         }?;
         let value = match self {
             Column::Scalar(v) => *v,

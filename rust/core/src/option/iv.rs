@@ -334,7 +334,8 @@ pub fn implied_vol_block<A: Arith>(
     // that re-prices the price: the iteration's end point is checked, not trusted.
     normalised_block::<A>(&abs_x[..n], &s[..n], &b_max[..n], nb);
     for i in 0..n {
-        stuck[i] |= !((nb.value[i] - beta[i]).abs() <= tolerance[i]);
+        let re_prices = (nb.value[i] - beta[i]).abs() <= tolerance[i]; // false for NaN
+        stuck[i] |= !re_prices;
     }
     for i in 0..n {
         let found = s[i] / rows.time[i].sqrt();
