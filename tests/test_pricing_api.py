@@ -245,3 +245,101 @@ def test_scalar_implied_vol_raises_a_typed_error() -> None:
 
 def _no_vol(args: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in args.items() if k not in ("vol", "model")}
+
+
+@pytest.mark.parametrize(("vol", "where"), [([0.2, True], r"vol\[1\]"), ([[0.2], [False]], r"vol\[1, 0\]")])
+def test_a_bool_inside_a_list_of_numbers_is_refused(vol: object, where: str) -> None:
+    with pytest.raises(InputError, match=where + r" = True/False is not allowed: vol must hold numbers, not bools"):
+        alvh.price(**{**ATM, "vol": vol}, is_call=True)
+
+
+def test_a_ragged_list_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="strike must be a scalar or a rectangular array; a ragged list is not"):
+        alvh.price(**{**ATM, "strike": [[90.0, 100.0], [110.0]]}, is_call=True)
+
+
+@pytest.mark.parametrize("flag", [b"c", [b"c", b"p"], b"\xff"])
+def test_bytes_flags_are_refused(flag: object) -> None:
+    with pytest.raises(InputError, match=r"is_call must be bool or 'c'/'p'/'call'/'put' \(str\), got bytes"):
+        alvh.price(**ATM, is_call=flag)  # type: ignore[arg-type]
+
+
+def test_an_empty_is_call_gives_empty_outputs() -> None:
+    assert alvh.price(**ATM, is_call=[]).shape == (0,)
+
+
+def test_on_invalid_must_be_a_known_word() -> None:
+    with pytest.raises(InputError, match="on_invalid = None is not allowed: use 'raise' or 'nan'"):
+        alvh.greeks(**ATM, is_call=True, on_invalid=None)  # type: ignore[arg-type]
+
+
+def test_greeks_out_must_be_a_greeks() -> None:
+    with pytest.raises(
+        InputError, match=r"out must be a Greeks \(e.g. Greeks.empty\(shape, model=...\)\), got ndarray"
+    ):
+        alvh.greeks(**ATM, is_call=True, out=np.empty(()))  # type: ignore[arg-type]
+
+
+def test_outputs_sharing_memory_are_refused() -> None:
+    out = alvh.Greeks.empty(3)
+    shared = alvh.Greeks(**{**out.as_dict(), "delta": out.price})
+    with pytest.raises(InputError, match=r"out\.delta and out\.price share memory: give each output its own array"):
+        alvh.greeks(**{**ATM, "strike": [90.0, 100.0, 110.0]}, is_call=True, out=shared)
+
+
+def test_an_out_that_is_an_input_is_filled_in_place() -> None:
+    strikes = np.array([90.0, 100.0, 110.0])
+    expected = alvh.price(**{**ATM, "strike": strikes.copy()}, is_call=True)
+    assert alvh.price(**{**ATM, "strike": strikes}, is_call=True, out=strikes) is strikes
+    np.testing.assert_array_equal(strikes, expected)
+    vols = np.array([0.1, 0.2, 0.3])
+    out = alvh.Greeks.empty(3)
+    out = alvh.Greeks(**{**out.as_dict(), "vega": vols})
+    expected_vega = alvh.greeks(**{**ATM, "vol": vols.copy()}, is_call=True).vega
+    alvh.greeks(**{**ATM, "vol": vols}, is_call=True, out=out)
+    np.testing.assert_array_equal(vols, expected_vega)
+
+
+def test_an_empty_out_that_is_an_input_is_accepted() -> None:
+    # Found by the fuzz suite: empty views of one buffer do not "overlap" for numpy, but do for the core.
+    strikes = np.array([])
+    assert alvh.price(**{**ATM, "strike": strikes}, is_call=True, out=strikes) is strikes
+
+
+def test_a_broadcast_too_large_to_allocate_is_an_input_error_stating_its_size() -> None:
+    huge = dict(strike=np.full((10**7, 1), 100.0), vol=np.full((1, 10**7), 0.2))
+    with pytest.raises(InputError, match=r"broadcast to shape \(10000000, 10000000\) \(100,000,000,000,000 rows, "):
+        alvh.price(**{**ATM, **huge}, is_call=True)
+
+
+@pytest.mark.parametrize(
+    ("vol", "strike", "message"),
+    [
+        (
+            np.array([[0.2], [-0.1]]),
+            np.array([90.0, 100.0, 110.0]),
+            r"vol\[1, 0\] = -0.1 is not allowed.* \(at \[1, 0\] of the broadcast shape \(2, 3\)\)",
+        ),
+        (-0.1, np.array([90.0, 100.0]), r"^vol = -0.1 is not allowed"),
+        (np.array([0.2, 0.3]), np.array([[90.0], [-1.0]]), r"^strike\[1, 0\] = -1.0 is not allowed"),
+    ],
+)
+def test_domain_errors_name_the_index_in_the_arguments_own_shape(vol: object, strike: object, message: str) -> None:
+    with pytest.raises(DomainError, match=message):
+        alvh.price(**{**ATM, "vol": vol, "strike": strike}, is_call=True)
+
+
+def test_out_buffers_are_untouched_when_a_call_raises() -> None:
+    n = 3 * _core.CHUNK_ROWS  # several chunks: the bad row is in the last
+    vols = np.full(n, 0.2)
+    vols[-1] = -0.2
+    out = np.full(n, 7.0)
+    with pytest.raises(DomainError):
+        alvh.price(**{**ATM, "vol": vols}, is_call=True, out=out)
+    assert (out == 7.0).all()
+    greeks_out = alvh.Greeks.empty(n)
+    for array in greeks_out.as_dict().values():
+        array.fill(7.0)
+    with pytest.raises(DomainError):
+        alvh.greeks(**{**ATM, "vol": vols}, is_call=True, out=greeks_out)
+    assert all((array == 7.0).all() for array in greeks_out.as_dict().values())

@@ -25,6 +25,8 @@ const ROUND_SHIFT: f64 = 6_755_399_441_055_744.0;
 const EXP_OVERFLOW: f64 = 709.782_712_893_383_973_096;
 /// Below this, e^x rounds to zero.
 const EXP_UNDERFLOW: f64 = -745.133_219_101_941_108_420;
+/// Beyond ±this, e^(−a²/2) is 0 while a² is still finite.
+const SQUARE_LIMIT: f64 = 1e150;
 
 /// 1/n! for n = 0..=13.
 const INVERSE_FACTORIALS: [f64; 14] = [
@@ -144,6 +146,9 @@ pub fn two_sum(a: f64, b: f64) -> (f64, f64) {
 /// e^(−a²/2) with a² formed exactly (a² = hi + lo), so that the only error is exp's own rounding.
 #[inline(always)]
 pub fn exp_minus_half_square<A: Arith>(a: f64) -> f64 {
+    // Beyond ±1e150 the result is 0 anyway; clamping keeps a² and its rounding error finite
+    // (an infinite a² would make the correction 0·∞ = NaN). NaN stays NaN.
+    let a = a.clamp(-SQUARE_LIMIT, SQUARE_LIMIT);
     let hi = a * a;
     let lo = A::square_error(a, hi);
     let e = exp::<A>(-0.5 * hi);
@@ -195,6 +200,15 @@ mod tests {
     fn ln_matches_golden_values() {
         check("ln", ln::<Fused>, 1.0);
         check("ln", ln::<Separate>, 1.0);
+    }
+
+    #[test]
+    fn exp_minus_half_square_is_zero_far_out_and_keeps_nan() {
+        for a in [1e160, -1e200, f64::MAX, f64::INFINITY] {
+            assert_eq!(exp_minus_half_square::<Fused>(a), 0.0, "{a:e}");
+            assert_eq!(exp_minus_half_square::<Separate>(a), 0.0, "{a:e}");
+        }
+        assert!(exp_minus_half_square::<Fused>(f64::NAN).is_nan());
     }
 
     #[test]

@@ -12,7 +12,6 @@ use crate::option::inputs::{Block, Column, InvalidRows, OptionInputs};
 use crate::option::iv;
 use crate::runtime::dispatch::{self, Arith, BLOCK, Kernel};
 use crate::runtime::parallel::{SplitRows, for_each_chunk};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Value and Greeks output slices, one value per row. `div_rho` is only filled for BSM.
 pub struct GreeksOutput<'a> {
@@ -82,8 +81,9 @@ impl SplitRows for GreeksOutput<'_> {
     }
 }
 
-/// Check lengths, run `kernel` over every chunk, and report the first out-of-domain row if any
-/// was seen and the caller asked to raise.
+/// Check lengths and, if the caller asked to raise, the domain of every row — before anything
+/// is written, so that the outputs are untouched when this returns an error — then run `kernel`
+/// over every chunk.
 fn run_batch<O, K>(
     inputs: &OptionInputs,
     invalid: InvalidRows,
@@ -93,21 +93,16 @@ fn run_batch<O, K>(
 ) -> Result<(), CoreError>
 where
     O: SplitRows,
-    K: Kernel<Output = bool>,
+    K: Kernel<Output = ()>,
 {
     let rows = outputs.rows();
     inputs.check_lengths(rows, with_vol)?;
-    let out_of_domain = AtomicBool::new(false);
-    for_each_chunk(outputs, &|first, out| {
-        if dispatch::run(make_kernel(first, out)) {
-            out_of_domain.store(true, Ordering::Relaxed);
-        }
-    });
-    if invalid == InvalidRows::Raise && out_of_domain.load(Ordering::Relaxed) {
+    if invalid == InvalidRows::Raise {
         if let Some(e) = inputs.first_domain_error(rows, with_vol) {
             return Err(e);
         }
     }
+    for_each_chunk(outputs, &|first, out| dispatch::run(make_kernel(first, out)));
     Ok(())
 }
 
@@ -128,10 +123,9 @@ struct PriceKernel<'a, 'o> {
 }
 
 impl Kernel for PriceKernel<'_, '_> {
-    /// Whether an out-of-domain row was seen.
-    type Output = bool;
+    type Output = ();
     #[inline(always)]
-    fn run<A: Arith>(self) -> bool {
+    fn run<A: Arith>(self) {
         match self.inputs.model {
             Model::Bsm => price_rows::<A, false>(self),
             Model::Black76 => price_rows::<A, true>(self),
@@ -140,17 +134,15 @@ impl Kernel for PriceKernel<'_, '_> {
 }
 
 #[inline(always)]
-fn price_rows<A: Arith, const BLACK76: bool>(k: PriceKernel) -> bool {
+fn price_rows<A: Arith, const BLACK76: bool>(k: PriceKernel) {
     let model = if BLACK76 { Model::Black76 } else { Model::Bsm };
-    let mut seen = false;
     let mut block = Block::new();
     let mut scratch = european::Scratch::default();
     for (b, out) in k.out.chunks_mut(BLOCK).enumerate() {
         block.gather(k.inputs, &k.inputs.vol, k.first + b * BLOCK, out.len());
-        let ok = block.validity(&mut seen);
+        let ok = block.validity();
         european::greeks_block::<A, _>(model, &block.rows(), &mut scratch, &mut PriceSink { ok: &ok, price: out });
     }
-    seen
 }
 
 /// Keeps the value only, NaN for invalid rows.
@@ -209,10 +201,9 @@ struct GreeksKernel<'a, 'o> {
 }
 
 impl Kernel for GreeksKernel<'_, '_> {
-    /// Whether an out-of-domain row was seen.
-    type Output = bool;
+    type Output = ();
     #[inline(always)]
-    fn run<A: Arith>(self) -> bool {
+    fn run<A: Arith>(self) {
         match self.inputs.model {
             Model::Bsm => greeks_rows::<A, false>(self),
             Model::Black76 => greeks_rows::<A, true>(self),
@@ -221,18 +212,17 @@ impl Kernel for GreeksKernel<'_, '_> {
 }
 
 #[inline(always)]
-fn greeks_rows<A: Arith, const BLACK76: bool>(k: GreeksKernel) -> bool {
+fn greeks_rows<A: Arith, const BLACK76: bool>(k: GreeksKernel) {
     let model = if BLACK76 { Model::Black76 } else { Model::Bsm };
     let rows = k.out.price.len();
     let mut out = k.out;
-    let mut seen = false;
     let mut block = Block::new();
     let mut scratch = european::Scratch::default();
     let mut start = 0;
     while start < rows {
         let len = BLOCK.min(rows - start);
         block.gather(k.inputs, &k.inputs.vol, k.first + start, len);
-        let ok = block.validity(&mut seen);
+        let ok = block.validity();
         let rows = start..start + len;
         let mut sink = AllSink {
             ok: &ok,
@@ -250,7 +240,6 @@ fn greeks_rows<A: Arith, const BLACK76: bool>(k: GreeksKernel) -> bool {
         european::greeks_block::<A, _>(model, &block.rows(), &mut scratch, &mut sink);
         start += len;
     }
-    seen
 }
 
 /// Implied volatilities of a batch: `price` per row, the other inputs from `inputs` (its `vol`

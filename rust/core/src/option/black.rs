@@ -40,6 +40,8 @@ const INV_FACT_7: f64 = 1.0 / 5040.0;
 const INV_FACT_9: f64 = 1.0 / 362_880.0;
 const INV_FACT_11: f64 = 1.0 / 39_916_800.0;
 const INV_FACT_13: f64 = 1.0 / 6_227_020_800.0;
+/// The lowest h evaluated (see [`normalised_block`]).
+const H_FLOOR: f64 = -1e150;
 /// Number of terms of the asymptotic expansion (orders q⁰ … q¹⁷).
 const ASYMPTOTIC_TERMS: usize = 18;
 
@@ -107,7 +109,11 @@ pub fn normalised_block<A: Arith>(abs_x: &[f64], total_vol: &[f64], half_moneyne
     // erfcx arguments: |h+t|/√2, |h−t|/√2 and |h|/√2 (the last for the small-t expansion).
     let mut erfcx_values = [0.0; 3 * BLOCK];
     for i in 0..n {
+        // A total vol tiny against |x| (σ or T near 0, or a subnormal one) sends h towards −∞;
+        // far below H_FLOOR every Gaussian is 0 already, and a finite h keeps h², (h+t)(h−t)
+        // and the expansions finite. The comparison keeps a NaN.
         let hi = -abs_x[i] / total_vol[i];
+        let hi = if hi < H_FLOOR { H_FLOOR } else { hi };
         let t = 0.5 * total_vol[i];
         h[i] = hi;
         out.near[i] = hi + t;

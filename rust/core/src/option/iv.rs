@@ -41,17 +41,24 @@ pub enum Status {
     InvalidInput = 4,
     /// Time to expiry is zero: the price does not depend on volatility.
     Expired = 5,
+    /// The inputs are valid but no volatility is computable in doubles: the discount factor,
+    /// the normalised price or the volatility overflows or underflows (for example
+    /// |r·T| > 709, where e^{−rT} leaves the double range), or the iteration cannot reach a
+    /// volatility that re-prices the price to 1e-8 of it (extreme moneyness, e.g. |ln(F/K)| of
+    /// 1e-41 or 900).
+    OutOfRange = 6,
 }
 
 impl Status {
     /// Every status, in code order.
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Ok,
         Status::BelowIntrinsic,
         Status::AboveMaximum,
         Status::NoTimeValue,
         Status::InvalidInput,
         Status::Expired,
+        Status::OutOfRange,
     ];
 
     /// A short lower-case name (used by the Python layer).
@@ -63,6 +70,7 @@ impl Status {
             Status::NoTimeValue => "no_time_value",
             Status::InvalidInput => "invalid_input",
             Status::Expired => "expired",
+            Status::OutOfRange => "out_of_range",
         }
     }
 }
@@ -76,6 +84,9 @@ const TWO_PI_OVER_SQRT_27: f64 = 1.209_199_576_156_145_233_729_385_505_094_770_4
 const SQRT_THREE_OVER_CBRT_TWO_PI: f64 = 0.938_643_487_427_383_566_075_051_356_115_075_878_414_688_769_574;
 const TWO_PI: f64 = std::f64::consts::TAU;
 const HALF_LN_TWO_PI: f64 = 0.918_938_533_204_672_741_780_329_736_405_617_639_861_397_473_637;
+/// An OK row re-prices its price to this fraction of it (the attainable accuracy is far better
+/// wherever the inputs are not extreme).
+const RE_PRICING_TOLERANCE: f64 = 1e-8;
 const SQRT_DBL_MAX: f64 = 1.340_780_792_994_259_6e154;
 
 /// Which of the four branches a row's normalised price falls in.
@@ -103,6 +114,8 @@ pub fn implied_vol_block<A: Arith>(
     let mut beta = [0.0; BLOCK];
     let mut b_max = [0.0; BLOCK];
     let mut s = [0.0; BLOCK];
+    // What the final b may miss β by: 1e-8 of the price, in normalised units.
+    let mut tolerance = [0.0; BLOCK];
     for i in 0..n {
         let (u, k, t, price) = (rows.underlying[i], rows.strike[i], rows.time[i], prices[i]);
         let theta_sign = if rows.is_call[i] { 1.0 } else { -1.0 };
@@ -126,6 +139,7 @@ pub fn implied_vol_block<A: Arith>(
         // intrinsic; a price equal to it (to that rounding) carries no time value. Any positive
         // time value is solved for, to the accuracy it carries.
         let rounding = 4.0 * f64::EPSILON * (intrinsic + price);
+        let normalised = time_value / (forward.discount[i] * forward.root_forward_strike[i]);
         let code = if invalid {
             Status::InvalidInput
         } else if t == 0.0 {
@@ -136,12 +150,16 @@ pub fn implied_vol_block<A: Arith>(
             Status::AboveMaximum
         } else if time_value <= 0.0 {
             Status::NoTimeValue
+        } else if !(normalised >= f64::MIN_POSITIVE && normalised.is_finite() && forward.log_moneyness[i].is_finite()) {
+            // A subnormal normalised price carries too few bits to imply a volatility.
+            Status::OutOfRange
         } else {
             Status::Ok
         };
         status[i] = code as u8;
         abs_x[i] = forward.log_moneyness[i].abs();
-        beta[i] = time_value / (forward.discount[i] * forward.root_forward_strike[i]);
+        beta[i] = normalised;
+        tolerance[i] = RE_PRICING_TOLERANCE * price / (forward.discount[i] * forward.root_forward_strike[i]);
         b_max[i] = forward.half_moneyness[i];
         // s_c = √(2|x|); at the money it is 0, where any positive point serves (b(0, ·) is regular).
         let s_c = (2.0 * abs_x[i]).sqrt();
@@ -243,6 +261,9 @@ pub fn implied_vol_block<A: Arith>(
 
     // Householder(3) iterations; a row stops once its own step is below ε·s.
     let mut active = [false; BLOCK];
+    // Unsolved: a row whose step was not finite (it stays where it was), or whose end point does
+    // not re-price.
+    let mut stuck = [false; BLOCK];
     for i in 0..n {
         active[i] = status[i] == Status::Ok as u8;
         s[i] = if active[i] && s[i] > 0.0 && s[i].is_finite() { s[i] } else { 1.0 };
@@ -303,14 +324,25 @@ pub fn implied_vol_block<A: Arith>(
                 next
             };
             let moving = active[i] && next.is_finite();
+            stuck[i] |= active[i] && !next.is_finite();
             s[i] = if moving { next } else { si };
             active[i] = moving && (next - si).abs() > f64::EPSILON * next;
         }
     }
 
+    // No status OK without a finite volatility of full precision (a subnormal one re-prices badly)
+    // that re-prices the price: the iteration's end point is checked, not trusted.
+    normalised_block::<A>(&abs_x[..n], &s[..n], &b_max[..n], nb);
     for i in 0..n {
-        let ok = status[i] == Status::Ok as u8;
-        vol[i] = if ok { s[i] / rows.time[i].sqrt() } else { f64::NAN };
+        let re_prices = (nb.value[i] - beta[i]).abs() <= tolerance[i]; // false for NaN
+        stuck[i] |= !re_prices;
+    }
+    for i in 0..n {
+        let found = s[i] / rows.time[i].sqrt();
+        let representable = found >= f64::MIN_POSITIVE && found.is_finite() && !stuck[i];
+        let code = if status[i] == Status::Ok as u8 && !representable { Status::OutOfRange as u8 } else { status[i] };
+        status[i] = code;
+        vol[i] = if code == Status::Ok as u8 { found } else { f64::NAN };
     }
 }
 
@@ -454,12 +486,76 @@ mod tests {
         }
     }
 
+    /// |r·T| = 750 > 709: e^{−rT} overflows and the normalised price is 0; no status OK without a
+    /// finite, positive volatility.
+    #[test]
+    fn an_overflowing_discount_factor_is_out_of_range() {
+        for model in [Model::Bsm, Model::Black76] {
+            let inputs = OptionInputs {
+                model,
+                underlying: Column::Scalar(100.0),
+                strike: Column::Scalar(100.0),
+                time_to_expiry: Column::Scalar(1000.0),
+                vol: Column::Scalar(0.0),
+                rate: Column::Scalar(-0.75),
+                div_yield: Column::Scalar(-0.75),
+                is_call: Flags::Values(&[true, false]),
+            };
+            let (mut vol, mut status) = (vec![0.0; 2], vec![u8::MAX; 2]);
+            implied_vol(&inputs, &Column::Scalar(10.0), &mut vol, &mut status).unwrap();
+            assert_eq!(status, [Status::OutOfRange as u8; 2], "{model:?}: vols {vol:?}");
+            assert!(vol.iter().all(|v| v.is_nan()), "{model:?}: {vol:?}");
+        }
+    }
+
+    /// Found by the cargo fuzz target: a put with U = K, ln(F/K) = (r − q)·T ≈ 1e-41 and a price of
+    /// ~1e-63·K, whose Householder step was not finite, kept its initial guess and reported OK
+    /// with a vol that re-priced the price as 0. Unsolved, it must not be OK.
+    #[test]
+    fn a_row_whose_iteration_cannot_step_is_not_ok() {
+        let inputs = OptionInputs {
+            model: Model::Bsm,
+            underlying: Column::Scalar(1.930_591_874_509_546_2e-197),
+            strike: Column::Scalar(1.930_591_874_509_546_2e-197),
+            time_to_expiry: Column::Scalar(1.381_784_989_891_793_3e-76),
+            vol: Column::Scalar(0.0),
+            rate: Column::Scalar(1.390_671_161_567e-309),
+            div_yield: Column::Scalar(-7.860_447_891_219_375e34),
+            is_call: Flags::Scalar(false),
+        };
+        let (mut vol, mut status) = (vec![0.0; 1], vec![u8::MAX; 1]);
+        implied_vol(&inputs, &Column::Scalar(1.709_337_496_374_945e-260), &mut vol, &mut status).unwrap();
+        assert_eq!(status[0], Status::OutOfRange as u8, "vol {}", vol[0]);
+    }
+
+    /// Found by the cargo fuzz target: F = 1.2e164, K = 8.5e165 and a price of 1.5e-154 normalise to
+    /// β = 1.5e-319, a subnormal of a few bits: the vol it implied re-priced to only 1e-5.
+    #[test]
+    fn a_subnormal_normalised_price_is_out_of_range() {
+        let inputs = OptionInputs {
+            model: Model::Black76,
+            underlying: Column::Scalar(1.151_721_931_578_119_2e164),
+            strike: Column::Scalar(8.469_446_924_576_528e165),
+            time_to_expiry: Column::Scalar(8.469_446_924_576_528e165),
+            vol: Column::Scalar(0.0),
+            rate: Column::Scalar(3.560_118_173_611_522e-306),
+            div_yield: Column::Scalar(0.0),
+            is_call: Flags::Scalar(true),
+        };
+        let (mut vol, mut status) = (vec![0.0; 1], vec![u8::MAX; 1]);
+        implied_vol(&inputs, &Column::Scalar(1.491_668_146_240_041_3e-154), &mut vol, &mut status).unwrap();
+        assert_eq!(status[0], Status::OutOfRange as u8, "vol {}", vol[0]);
+    }
+
     #[test]
     fn status_codes_are_their_index() {
         for (code, status) in Status::ALL.iter().enumerate() {
             assert_eq!(*status as usize, code);
         }
         let names: Vec<&str> = Status::ALL.iter().map(|s| s.name()).collect();
-        assert_eq!(names, ["ok", "below_intrinsic", "above_maximum", "no_time_value", "invalid_input", "expired"]);
+        assert_eq!(
+            names,
+            ["ok", "below_intrinsic", "above_maximum", "no_time_value", "invalid_input", "expired", "out_of_range"]
+        );
     }
 }
