@@ -1,5 +1,5 @@
 """``python -m alvh`` is the ``alvh`` command."""
 
-from alvh.app.cli import main
+from alvh.app.entry import main
 
 main()

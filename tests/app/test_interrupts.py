@@ -81,3 +81,20 @@ def test_an_interrupted_report_exits_130_quietly_and_leaves_no_partial_plot(tmp_
     )
     assert_one_line(code, stderr)
     assert [p.name for p in tmp_path.iterdir()] == ["plots"] and list(plots.iterdir()) == []
+
+
+def test_an_interrupt_while_the_command_line_loads_is_one_line() -> None:
+    # a Ctrl-C while the command line is still being imported (about a second), made certain by
+    # an import hook that raises it when alvh.app.cli is looked up
+    script = (
+        "import sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'alvh.app.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from alvh.app.entry import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, "demo"], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (130, "interrupted\n")

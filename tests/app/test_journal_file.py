@@ -225,7 +225,7 @@ def test_a_read_only_journal_is_read_and_refuses_appends(tmp_path: Path, read_on
     locked = path if read_only == "file" else folder
     locked.chmod(0o444 if read_only == "file" else 0o555)
     try:
-        command = [*unprivileged(), sys.executable, "-c", "from alvh.app.cli import main; main()"]
+        command = [*unprivileged(), sys.executable, "-c", "from alvh.app.entry import main; main()"]
         read = subprocess.run([*command, "history", str(path), "--json"], capture_output=True, text=True, check=False)
         assert read.returncode == 0, read.stderr
         assert len(json.loads(read.stdout)) == 2

@@ -483,8 +483,3 @@ def history(
             with atomic(png) as partial:
                 timelines.journal_trend(trend, partial)
             (errors if json_out else console).print(f"Trend plot written to {png}.")
-
-
-def main() -> None:
-    """Console-script entry point."""
-    app()
