@@ -174,7 +174,9 @@ def _column(array: NDArray[Any], shape: tuple[int, ...]) -> Any:
 
 def _shares_memory(a: NDArray[Any], b: NDArray[Any]) -> bool:
     """Whether the core would see the two arrays as one (empty views of one buffer included)."""
-    return bool(np.may_share_memory(a, b)) or a.ctypes.data == b.ctypes.data
+    if np.may_share_memory(a, b):
+        return True
+    return (a.size == 0 or b.size == 0) and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
 
 
 class _Batch:
@@ -335,7 +337,8 @@ def price(
     mode = _on_invalid(on_invalid)
     batch = _pricing_batch(m, underlying, strike, time_to_expiry, vol, rate, div_yield, is_call)
     flat = batch.output(out, "out")
-    batch.separate({"out": flat})
+    if out is not None:  # a fresh output shares memory with nothing
+        batch.separate({"out": flat})
     c = batch.columns
     try:
         _core.price(
@@ -392,7 +395,8 @@ def greeks(
     flat = {n: batch.output(getattr(out, n) if out is not None else None, f"out.{n}") for n in names[:-1]}
     div_rho = None if m is Model.BLACK76 else batch.output(out.div_rho if out else None, "out.div_rho")
     outputs = {f"out.{n}": a for n, a in flat.items()}
-    batch.separate(outputs if div_rho is None else {**outputs, "out.div_rho": div_rho})
+    if out is not None:  # fresh outputs share memory with nothing
+        batch.separate(outputs if div_rho is None else {**outputs, "out.div_rho": div_rho})
     c = batch.columns
     try:
         _core.greeks(
