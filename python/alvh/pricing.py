@@ -13,8 +13,7 @@ overwrite it in place); two outputs may not share memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from enum import Enum, IntEnum
 from typing import Any, Literal, TypeAlias
@@ -192,26 +191,26 @@ class _Batch:
             described = ", ".join(f"{n} {shape}" for n, shape in self.own_shapes.items())
             raise InputError(f"the inputs do not broadcast together: {described}") from None
         self.size = int(np.prod(self.shape, dtype=np.int64))
-        with self._allocating():
+        try:
             self.columns = {name: _column(a, self.shape) for name, a in arrays.items()}
             self.is_call = _column(flags, self.shape)
-
-    @contextmanager
-    def _allocating(self) -> Iterator[None]:
-        """Turn a failed allocation into an error stating the size (nothing has been written)."""
-        try:
-            yield
         except MemoryError:
-            gib = self.size * 8 / 2**30
-            raise InputError(
-                f"the inputs broadcast to shape {self.shape} ({self.size:,} rows, {gib:.1f} GiB per float64 "
-                "array), more than this machine can allocate: pass smaller batches"
-            ) from None
+            raise self._too_large() from None
+
+    def _too_large(self) -> InputError:
+        """The error for a failed allocation, stating the size (nothing has been written)."""
+        gib = self.size * 8 / 2**30
+        return InputError(
+            f"the inputs broadcast to shape {self.shape} ({self.size:,} rows, {gib:.1f} GiB per float64 "
+            "array), more than this machine can allocate: pass smaller batches"
+        )
 
     def empty(self, dtype: type[np.generic] = np.float64) -> NDArray[Any]:
         """A fresh flat output array."""
-        with self._allocating():
+        try:
             return np.empty(self.size, dtype=dtype)
+        except MemoryError:
+            raise self._too_large() from None
 
     def output(self, out: NDArray[Any] | None, name: str) -> FloatArray:
         """A flat view of a caller's ``out`` array (checked), or a fresh one."""
