@@ -10,6 +10,8 @@
 use crate::error::CoreError;
 use crate::option::european::{self, Model};
 use crate::runtime::dispatch::BLOCK;
+use crate::runtime::parallel::map_chunks;
+use std::ops::Range;
 
 /// One input: a single value for every row, or one value per row.
 #[derive(Clone, Copy, Debug)]
@@ -46,30 +48,32 @@ impl Column<'_> {
         }
     }
 
-    /// The first row whose finite value breaks `allowed` (NaN and ±∞ never do: they only give
-    /// NaN outputs).
+    /// Whether a finite value among rows `range` breaks `allowed` (NaN and ±∞ never do: they only
+    /// give NaN outputs): a branch-free pass that LLVM vectorises.
+    #[inline(always)]
+    fn violates(&self, range: Range<usize>, allowed: impl Fn(f64) -> bool) -> bool {
+        // every domain allows +∞, so "finite and not allowed" is "not allowed and above −∞"
+        let bad = |v: f64| (v > f64::NEG_INFINITY) & !allowed(v);
+        match self {
+            Column::Scalar(v) => !range.is_empty() && bad(*v),
+            Column::Values(values) => values[range].iter().fold(false, |seen, &v| seen | bad(v)),
+        }
+    }
+
+    /// The first row whose finite value breaks `allowed`, as an error naming it.
     fn first_violation(
         &self,
         argument: &'static str,
         rows: usize,
-        ok: impl Fn(f64) -> bool,
-        allowed: &'static str,
+        allowed: impl Fn(f64) -> bool,
+        described: &'static str,
     ) -> Option<CoreError> {
-        let bad = |v: f64| v.is_finite() & !ok(v);
-        let row = match self {
-            Column::Scalar(v) => (rows > 0 && bad(*v)).then_some(0),
-            // Every call that raises checks every row first: a branch-free (vectorised) pass per
-            // chunk, and the search for the row only where one is bad.
-            Column::Values(values) => values
-                .chunks(256)
-                .position(|chunk| chunk.iter().fold(false, |seen, &v| seen | bad(v)))
-                .and_then(|c| values[c * 256..].iter().position(|&v| bad(v)).map(|i| c * 256 + i)),
+        let bad = |v: f64| v.is_finite() & !allowed(v);
+        let (row, value) = match self {
+            Column::Scalar(v) => (rows > 0 && bad(*v)).then_some((0, *v)),
+            Column::Values(values) => values.iter().position(|&v| bad(v)).map(|row| (row, values[row])),
         }?;
-        let value = match self {
-            Column::Scalar(v) => *v,
-            Column::Values(values) => values[row],
-        };
-        Some(CoreError::Domain { argument, row, value, allowed })
+        Some(CoreError::Domain { argument, row, value, allowed: described })
     }
 }
 
@@ -134,8 +138,19 @@ impl OptionInputs<'_> {
         }
     }
 
-    /// The first out-of-domain value, in argument order.
+    /// The first out-of-domain value, in argument order. Every call that raises checks every row
+    /// before anything is written: one parallel, branch-free pass over the chunks, then the serial
+    /// search for the row only when some argument is out of its domain.
     pub(crate) fn first_domain_error(&self, rows: usize, with_vol: bool) -> Option<CoreError> {
+        let broken = map_chunks(rows, (), &|range: Range<usize>, ()| {
+            self.underlying.violates(range.clone(), |v| v > 0.0)
+                | self.strike.violates(range.clone(), |v| v > 0.0)
+                | self.time_to_expiry.violates(range.clone(), |v| v >= 0.0)
+                | (with_vol && self.vol.violates(range, |v| v >= 0.0))
+        });
+        if !broken.contains(&true) {
+            return None;
+        }
         self.underlying
             .first_violation("underlying", rows, |v| v > 0.0, POSITIVE)
             .or_else(|| self.strike.first_violation("strike", rows, |v| v > 0.0, POSITIVE))
