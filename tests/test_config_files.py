@@ -60,3 +60,11 @@ def test_empty_csv_names_the_file(tmp_path: Path, load: Callable[[Path], Any]) -
     path.write_text("")
     with pytest.raises(ConfigError, match=rf"^{path}: empty file: a CSV file needs a header row$"):
         load(path)
+
+
+@pytest.mark.parametrize("content", [b"", b"PAR1 not a parquet file PAR1"])
+def test_a_corrupt_parquet_book_names_the_file(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "book.parquet"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=rf"^{path}: cannot read as Parquet: "):
+        load_book(path)

@@ -1,5 +1,5 @@
-"""Reading and validating configuration files: one TOML reader and one translation of pydantic's
-validation errors into a :class:`~alvh.exceptions.ConfigError` that names the file, the field,
+"""Reading and validating configuration files: one TOML, one CSV and one Parquet reader, and one
+translation of pydantic's validation errors into a :class:`~alvh.exceptions.ConfigError` that names the file, the field,
 the value and what is allowed. Books, markets, rules, events and backtest settings all load
 through here."""
 
@@ -106,6 +106,28 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
         raise ConfigError(f"{path}: empty file: a CSV file needs a header row") from None
     except pd.errors.ParserError as e:
         raise ConfigError(f"{path}: not a readable CSV file: {e}") from None
+    return frame
+
+
+def pyarrow_parquet(path: Path) -> Any:
+    """pyarrow.parquet, loaded on use: pyarrow is optional (the ``parquet`` extra)."""
+    try:
+        import pyarrow.parquet as pq  # noqa: PLC0415
+    except ImportError:
+        raise ConfigError(f"{path}: Parquet files need pyarrow (pip install 'alvh[parquet]')") from None
+    return pq
+
+
+def read_parquet(path: Path) -> pd.DataFrame:
+    """The table of a Parquet file, or a ConfigError naming the file (missing, pyarrow not
+    installed, or not readable as Parquet)."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such file")
+    pyarrow_parquet(path)  # a named error without the optional pyarrow
+    try:
+        frame: pd.DataFrame = pd.read_parquet(path)
+    except (ValueError, OSError) as e:  # pyarrow.ArrowInvalid is a ValueError
+        raise ConfigError(f"{path}: cannot read as Parquet: {e}") from None
     return frame
 
 

@@ -13,12 +13,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from alvh._config import pyarrow_parquet
 from alvh._csv import formula_safe
 from alvh.backtest.config import LAYER_NAMES, STRATEGIES, BacktestConfig
 from alvh.book import Instrument
 from alvh.exceptions import InputError
 from alvh.method.decisions import ActionType
-from alvh.risk.bulk import pyarrow_parquet
 
 __all__ = ["LABEL", "STRESS_DAYS", "BacktestResult", "Records", "backtest_result", "summary_metrics"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from alvh._config import config_error, read_csv, read_toml
+from alvh._config import config_error, read_csv, read_parquet, read_toml
 from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.exceptions import ConfigError
@@ -218,7 +218,7 @@ def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -
     if suffix == ".csv":
         frame = read_csv(path)
     elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path)
     else:
         raise ConfigError(f"{path}: unknown book format {suffix!r}; use .toml, .csv or .parquet")
     return Book.from_frame(frame, name=path.stem, roles=roles, source=str(path))

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from alvh._config import pyarrow_parquet
 from alvh._csv import formula_safe
 from alvh.book import Book
 from alvh.book.legs import LEG_COLUMNS
@@ -153,15 +154,6 @@ class _ParquetSink:
 
 def _sink(path: Path, *, parquet: bool) -> _CsvSink | _ParquetSink:
     return _ParquetSink(path) if parquet else _CsvSink(path)
-
-
-def pyarrow_parquet(path: Path) -> Any:
-    """pyarrow.parquet, loaded on use: pyarrow is optional (the ``parquet`` extra)."""
-    try:
-        import pyarrow.parquet as pq  # noqa: PLC0415
-    except ImportError:
-        raise ConfigError(f"{path}: Parquet files need pyarrow (pip install 'alvh[parquet]')") from None
-    return pq
 
 
 def _parquet(path: Path) -> Any:
