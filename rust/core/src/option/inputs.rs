@@ -48,32 +48,50 @@ impl Column<'_> {
         }
     }
 
-    /// Whether a finite value among rows `range` breaks `allowed` (NaN and ±∞ never do: they only
-    /// give NaN outputs): a branch-free pass that LLVM vectorises.
+    /// Whether a finite value among rows `range` is outside `domain` (NaN and ±∞ never are: they
+    /// only give NaN outputs): a branch-free pass that LLVM vectorises.
     #[inline(always)]
-    fn violates(&self, range: Range<usize>, allowed: impl Fn(f64) -> bool) -> bool {
-        // every domain allows +∞, so "finite and not allowed" is "not allowed and above −∞"
-        let bad = |v: f64| (v > f64::NEG_INFINITY) & !allowed(v);
+    fn violates(&self, range: Range<usize>, domain: Domain) -> bool {
         match self {
-            Column::Scalar(v) => !range.is_empty() && bad(*v),
-            Column::Values(values) => values[range].iter().fold(false, |seen, &v| seen | bad(v)),
+            Column::Scalar(v) => !range.is_empty() && domain.excludes(*v),
+            Column::Values(values) => values[range].iter().fold(false, |seen, &v| seen | domain.excludes(v)),
         }
     }
 
-    /// The first row whose finite value breaks `allowed`, as an error naming it.
-    fn first_violation(
-        &self,
-        argument: &'static str,
-        rows: usize,
-        allowed: impl Fn(f64) -> bool,
-        described: &'static str,
-    ) -> Option<CoreError> {
-        let bad = |v: f64| v.is_finite() & !allowed(v);
+    /// The first row whose finite value is outside `domain`, as an error naming it.
+    fn first_violation(&self, argument: &'static str, rows: usize, domain: Domain) -> Option<CoreError> {
         let (row, value) = match self {
-            Column::Scalar(v) => (rows > 0 && bad(*v)).then_some((0, *v)),
-            Column::Values(values) => values.iter().position(|&v| bad(v)).map(|row| (row, values[row])),
+            Column::Scalar(v) => (rows > 0 && domain.excludes(*v)).then_some((0, *v)),
+            Column::Values(values) => values.iter().position(|&v| domain.excludes(v)).map(|row| (row, values[row])),
         }?;
-        Some(CoreError::Domain { argument, row, value, allowed: described })
+        Some(CoreError::Domain { argument, row, value, allowed: domain.described() })
+    }
+}
+
+/// The values an argument allows (NaN and ±∞ aside: they give a NaN row).
+#[derive(Clone, Copy)]
+enum Domain {
+    Positive,
+    NonNegative,
+}
+
+impl Domain {
+    /// Whether a finite `v` is outside the domain; every domain allows +∞, so "finite and not
+    /// allowed" is "not allowed and above −∞" (two comparisons).
+    #[inline(always)]
+    fn excludes(self, v: f64) -> bool {
+        let allowed = match self {
+            Domain::Positive => v > 0.0,
+            Domain::NonNegative => v >= 0.0,
+        };
+        (v > f64::NEG_INFINITY) & !allowed
+    }
+
+    fn described(self) -> &'static str {
+        match self {
+            Domain::Positive => "> 0 (NaN or infinity gives a NaN row)",
+            Domain::NonNegative => ">= 0 (NaN or infinity gives a NaN row)",
+        }
     }
 }
 
@@ -117,9 +135,6 @@ pub struct OptionInputs<'a> {
     pub is_call: Flags<'a>,
 }
 
-const POSITIVE: &str = "> 0 (NaN or infinity gives a NaN row)";
-const NON_NEGATIVE: &str = ">= 0 (NaN or infinity gives a NaN row)";
-
 impl OptionInputs<'_> {
     pub(crate) fn check_lengths(&self, rows: usize, with_vol: bool) -> Result<(), CoreError> {
         self.underlying.check_length("underlying", rows)?;
@@ -142,20 +157,20 @@ impl OptionInputs<'_> {
     /// before anything is written: one parallel, branch-free pass over the chunks, then the serial
     /// search for the row only when some argument is out of its domain.
     pub(crate) fn first_domain_error(&self, rows: usize, with_vol: bool) -> Option<CoreError> {
+        let domains = [
+            ("underlying", &self.underlying, Domain::Positive),
+            ("strike", &self.strike, Domain::Positive),
+            ("time_to_expiry", &self.time_to_expiry, Domain::NonNegative),
+            ("vol", &self.vol, Domain::NonNegative),
+        ];
+        let checked = &domains[..if with_vol { 4 } else { 3 }];
         let broken = map_chunks(rows, (), &|range: Range<usize>, ()| {
-            self.underlying.violates(range.clone(), |v| v > 0.0)
-                | self.strike.violates(range.clone(), |v| v > 0.0)
-                | self.time_to_expiry.violates(range.clone(), |v| v >= 0.0)
-                | (with_vol && self.vol.violates(range, |v| v >= 0.0))
+            checked.iter().fold(false, |seen, (_, column, domain)| seen | column.violates(range.clone(), *domain))
         });
         if !broken.contains(&true) {
             return None;
         }
-        self.underlying
-            .first_violation("underlying", rows, |v| v > 0.0, POSITIVE)
-            .or_else(|| self.strike.first_violation("strike", rows, |v| v > 0.0, POSITIVE))
-            .or_else(|| self.time_to_expiry.first_violation("time_to_expiry", rows, |v| v >= 0.0, NON_NEGATIVE))
-            .or_else(|| with_vol.then(|| self.vol.first_violation("vol", rows, |v| v >= 0.0, NON_NEGATIVE)).flatten())
+        checked.iter().find_map(|(argument, column, domain)| column.first_violation(argument, rows, *domain))
     }
 }
 
