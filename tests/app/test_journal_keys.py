@@ -99,3 +99,13 @@ def test_history_of_an_unknown_book_says_so(tmp_path: Path) -> None:
     Journal(empty).close()
     result = runner.invoke(app, ["history", str(empty)])
     assert result.exit_code == 0 and " ".join(result.stderr.split()) == f"no report in {empty}: the journal is empty"
+
+
+def test_history_png_of_no_report_writes_no_plot_and_exits_0(tmp_path: Path) -> None:
+    path, png = tmp_path / "j.db", tmp_path / "trend.png"
+    with Journal(path) as journal:
+        journal.append(make_report(0, book="core book"))
+    result = CliRunner().invoke(app, ["history", str(path), "--book", "nosuch", "--png", str(png)])
+    assert result.exit_code == 0, result.stderr
+    assert f"no trend plot written to {png}: nothing to plot" in " ".join(result.stderr.split())
+    assert not png.exists()

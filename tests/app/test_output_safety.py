@@ -250,6 +250,26 @@ def test_greeks_csv_escapes_a_hostile_layer_name(runner: CliRunner, tmp_path: Pa
     assert layers == {"'" + HOSTILE}
 
 
+def test_greeks_of_a_file_without_legs_is_refused_and_writes_nothing(runner: CliRunner, tmp_path: Path) -> None:
+    legs, out = tmp_path / "legs.csv", tmp_path / "g.parquet"
+    make_legs(1).iloc[:0].to_csv(legs, index=False)  # the header only
+    result = invoke(runner, ["greeks", legs, "-m", MARKET, "-o", out], code=1)
+    assert f"{legs}: no legs to value" in " ".join(result.stderr.split())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["legs.csv"]
+
+
+def test_a_report_whose_plots_fail_is_not_journalled(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> list[Path]:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cli, "_report_plots", broken)
+    journal = tmp_path / "risk.db"
+    invoke(runner, ["report", BOOK, "-m", MARKET, "--plots", tmp_path / "plots", "--journal", journal], code=1)
+    assert not journal.exists()
+
+
 def test_interrupted_greeks_leave_no_partial_output(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -198,18 +198,19 @@ def report(
                 theta_ratio=theta_ratio,
             )
         data = result.to_dict()
-        if journal is not None:
-            with Journal(journal) as db:
-                report_id = db.append(data)
         if json_out:
             _print_json(data)
         else:
             _print_report(result)
-            if journal is not None:
-                console.print(f"The journal {journal} holds this report as report {report_id}.", style="dim")
         if plots is not None:
             paths = _report_plots(result, plots)
             (errors if json_out else console).print(f"Plots written to {plots}/: " + ", ".join(p.name for p in paths))
+        if journal is not None:  # last: a report whose plots failed or were interrupted is not journalled
+            with Journal(journal) as db:
+                report_id = db.append(data)
+            (errors if json_out else console).print(
+                f"The journal {journal} holds this report as report {report_id}.", style="dim"
+            )
     if fail_on_breach and any(r.status is RuleStatus.BREACH for r in result.decision.rules):
         raise typer.Exit(EXIT_BREACH)
 
@@ -367,6 +368,8 @@ def greeks(
         with ExitStack() as stack:
             partial = None if output is None else stack.enter_context(atomic(output))
             stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=partial)
+            if stream.total_rows == 0:  # an empty or header-only file would give an output without a table
+                raise ConfigError(f"{legs}: no legs to value (the file holds no rows)")
             progress = stack.enter_context(progress_bar("legs"))
             task = progress.add_task("legs", total=stream.total_rows)
             # closed on the way out: an interrupted loop still ends the stream, which removes its own
@@ -479,7 +482,9 @@ def history(
             sys.stdout.write(trend.to_json(orient="records", date_format="iso") + "\n")
         else:
             console.print(history_table(trend))
-        if png is not None:
+        if png is not None and trend.empty:
+            errors.print(f"no trend plot written to {png}: nothing to plot", markup=False, highlight=False)
+        elif png is not None:
             with atomic(png) as partial:
                 timelines.journal_trend(trend, partial)
             (errors if json_out else console).print(f"Trend plot written to {png}.")

@@ -43,7 +43,7 @@ def new_figure_grid(nrows: int, ncols: int) -> tuple[Figure, list[list[Axes]]]:
 
 
 def new_figure() -> Figure:
-    from matplotlib.figure import Figure  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+    from matplotlib.figure import Figure  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
 
     return Figure(figsize=_SIZE_INCHES, dpi=_DPI, layout="constrained")
 
@@ -69,7 +69,7 @@ def short_money(value: float) -> str:
 
 
 def money_formatter() -> Formatter:
-    from matplotlib.ticker import StrMethodFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+    from matplotlib.ticker import StrMethodFormatter  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
 
     return StrMethodFormatter("{x:,.0f}")
 

@@ -4,7 +4,9 @@ for writing.
 * **Reading never creates or changes a file**: a missing file is an error, and a reader issues
   no statement that writes (its connection is opened read-write all the same, so that SQLite
   removes the ``-wal`` and ``-shm`` files when it closes; SQLite opens a write-protected file
-  read-only instead). A journal in a folder that cannot be written is read as immutable.
+  read-only instead). One exception: a ``-wal`` left by a writer that crashed is folded into the
+  file when the reader closes it (committed reports only). A journal in a folder that cannot be
+  written is read as immutable.
 * **Writing creates a journal only where no file exists**: it is built in a temporary file
   beside ``path`` and hard-linked into place, which fails if a file appeared meanwhile (another
   writer's new journal, opened next), so no half-made journal is ever visible and no file is

@@ -32,6 +32,17 @@ ANY = ()
 """Formats (file name extensions) of an output option; ``ANY``: any name (the journal)."""
 
 
+def _read_umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it: done once, at import
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+"""The process's umask, which the outputs' permissions follow (mkstemp's 0600 would make them
+private to the user)."""
+
+
 def check_outputs(
     inputs: Mapping[str, Path | None],
     files: Mapping[str, tuple[Path | None, tuple[str, ...]]],
@@ -111,7 +122,7 @@ def atomic(path: Path) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would make outputs private to the user
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -128,7 +139,7 @@ def atomic_folder(folder: Path) -> Iterator[Path]:
     try:
         yield temporary
         for written in sorted(temporary.iterdir()):
-            os.chmod(written, 0o666 & ~_umask())
+            os.chmod(written, 0o666 & ~_UMASK)
             os.replace(written, folder / written.name)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
@@ -141,9 +152,3 @@ def write_table(frame: pd.DataFrame, path: Path, *, index: bool) -> None:
             frame.to_parquet(temporary, index=index)
         else:
             formula_safe(frame).to_csv(temporary, index=index)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -90,7 +90,7 @@ def scenario_heatmap(
     if vix_levels is not None:
         what += f", VIX {vix_levels[level]:g}"
 
-    from matplotlib.colors import Normalize  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+    from matplotlib.colors import Normalize  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
 
     figure, ax = new_axes()
     finite = np.abs(pnl[np.isfinite(pnl)])

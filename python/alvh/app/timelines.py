@@ -47,8 +47,8 @@ def journal_trend(history: pd.DataFrame, path: str | Path) -> Path:
         raise InputError("history is empty: the journal holds no report to plot")
     frame = history.assign(as_of=pd.to_datetime(history["as_of"])).sort_values("as_of", kind="stable")
 
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
-    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
 
     figure, axes = new_figure_grid(2, 2)
     panels: list[tuple[Axes, str, str, str]] = [
@@ -111,8 +111,8 @@ def equity_curves(result: BacktestResult, path: str | Path) -> Path:
 
     ``result`` is :func:`alvh.backtest.run_backtest`'s result.
     """
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (optional, loaded on use)
-    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 (matplotlib is optional and loaded on use)
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
+    from matplotlib.ticker import PercentFormatter  # noqa: PLC0415 (matplotlib is loaded on use: its import is slow)
 
     from alvh.backtest.results import STRESS_DAYS  # noqa: PLC0415 (the backtest loads the decision engine)
 
