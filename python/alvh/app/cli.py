@@ -366,8 +366,8 @@ def greeks(
         check_outputs({"LEGS": legs, "--market": market}, {"--output": (output, TABLE)})
         snapshot = _load_market(market)
         with ExitStack() as stack:
-            partial = None if output is None else stack.enter_context(atomic(output))
-            stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=partial)
+            # the stream writes its output atomically itself (a hidden partial file, renamed when done)
+            stream = LegStream(existing(legs, "legs"), snapshot, chunk_size=chunk_size, output=output)
             if stream.total_rows == 0:  # an empty or header-only file would give an output without a table
                 raise ConfigError(f"{legs}: no legs to value (the file holds no rows)")
             progress = stack.enter_context(progress_bar("legs"))
