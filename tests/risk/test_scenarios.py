@@ -576,6 +576,9 @@ def test_worst_is_the_cell_with_the_books_largest_loss() -> None:
     }
     assert worst["pnl"] == grid.book.min() < 0
     assert "vix_level" not in scenario_grid(BOOK, MARKET).worst()
+    cells = grid.worst_cells(5)
+    assert cells[0] == worst and [c["pnl"] for c in cells] == sorted(frame["book"])[:5]
+    assert {c["vix_level"] for c in grid.worst_cells(grid.book.size)} == {12.0, 30.0}
 
 
 def test_hedge_offset_is_the_share_of_the_core_loss_the_hedges_offset_and_nan_where_the_core_does_not_lose() -> None:

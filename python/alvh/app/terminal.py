@@ -8,7 +8,6 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Group, RenderableType
@@ -188,17 +187,18 @@ def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None
 def worst_cells_table(grid: ScenarioGrid, *, count: int) -> Table:
     """The ``count`` scenarios with the book's largest losses, worst first (a grid too large for
     :func:`grid_table`)."""
-    book = grid.book[..., 0]
-    order = np.argsort(book, axis=None, kind="stable")[:count]
-    table = Table(title=f"{min(count, book.size)} worst of {book.size:,}")
-    for heading in ("spot", "SPX vol", "horizon", "book P&L $"):
+    cells = grid.worst_cells(count)
+    table = Table(title=f"{len(cells)} worst of {grid.book.size:,}")
+    vix = grid.vix_levels is not None
+    for heading in ("spot", "SPX vol", "horizon", *(["VIX"] if vix else []), "book P&L $"):
         table.add_column(heading, justify="right", no_wrap=True)
-    for i, j, h in zip(*np.unravel_index(order, book.shape), strict=True):
+    for cell in cells:
         table.add_row(
-            f"{100 * grid.spot_shocks[i]:+g}%",
-            f"{grid.vol_shifts[j]:+g} pts",
-            f"+{grid.horizons[h]:g} d",
-            _signed(float(book[i, j, h])),
+            f"{100 * cell['spot_shock']:+g}%",
+            f"{cell['vol_shift']:+g} pts",
+            f"+{cell['horizon_days']:g} d",
+            *([f"{cell['vix_level']:g}"] if vix else []),
+            _signed(cell["pnl"]),
         )
     return table
 

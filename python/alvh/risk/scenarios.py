@@ -131,16 +131,25 @@ class ScenarioGrid:
 
     def worst(self) -> dict[str, float]:
         """The cell with the book's largest loss: its P&L and coordinates."""
-        index = np.unravel_index(int(np.argmin(self.book)), self.book.shape)
-        cell = {
-            "pnl": float(self.book[index]),
-            "spot_shock": float(self.spot_shocks[index[0]]),
-            "vol_shift": float(self.vol_shifts[index[1]]),
-            "horizon_days": float(self.horizons[index[2]]),
-        }
-        if self.vix_levels is not None:
-            cell["vix_level"] = float(self.vix_levels[index[3]])
-        return cell
+        return self.worst_cells(1)[0]
+
+    def worst_cells(self, count: int) -> list[dict[str, float]]:
+        """The ``count`` cells with the book's largest losses, worst first (ties in grid order):
+        each one's P&L and coordinates (``vix_level`` when the grid has explicit VIX levels)."""
+        book = self.book
+        cells = []
+        for flat in np.argsort(book, axis=None, kind="stable")[:count]:
+            index = np.unravel_index(int(flat), book.shape)
+            cell = {
+                "pnl": float(book[index]),
+                "spot_shock": float(self.spot_shocks[index[0]]),
+                "vol_shift": float(self.vol_shifts[index[1]]),
+                "horizon_days": float(self.horizons[index[2]]),
+            }
+            if self.vix_levels is not None:
+                cell["vix_level"] = float(self.vix_levels[index[3]])
+            cells.append(cell)
+        return cells
 
     @property
     def floored_scenarios(self) -> int:
