@@ -1,0 +1,44 @@
+"""Option-chain and VIX futures quotes from files: Cboe's delayed-quotes download, the common
+end-of-day vendor format and a futures price list, read into one neutral table
+(:mod:`alvh.market.quotes.table`) for the calibration."""
+
+from pathlib import Path
+
+from alvh.exceptions import InputError
+from alvh.market.quotes.cboe import UNDERLYING, read_cboe_chain
+from alvh.market.quotes.futures import read_vix_futures
+from alvh.market.quotes.table import CHAIN_COLUMNS, REJECT_COLUMNS, ChainQuotes, OnInvalid, read_rows
+from alvh.market.quotes.vendor import read_vendor_chain
+
+__all__ = [
+    "CHAIN_COLUMNS",
+    "REJECT_COLUMNS",
+    "ChainQuotes",
+    "read_cboe_chain",
+    "read_chain",
+    "read_vendor_chain",
+    "read_vix_futures",
+]
+
+
+def read_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> ChainQuotes:
+    """Read an option-chain file in either format, told apart by its first line: a Cboe
+    delayed-quotes download (:func:`read_cboe_chain`) starts with its underlying
+    (``SPX (S&P 500 INDEX),…``), a vendor file (:func:`read_vendor_chain`) with its header.
+
+    Raises
+    ------
+    InputError
+        A file in neither format (naming its first line), or whatever the reader raises.
+    """
+    rows = read_rows(Path(path))
+    first = rows[0][1] if rows else []
+    if first and UNDERLYING.match(first[0]):
+        return read_cboe_chain(path, on_invalid=on_invalid)
+    if {"underlying", "optionroot"} <= set(first):
+        return read_vendor_chain(path, on_invalid=on_invalid)
+    raise InputError(
+        f"{path}: line {rows[0][0] if rows else 1} = {','.join(first)!r} is not allowed: a chain file must be "
+        "Cboe's delayed-quotes download (line 1 like 'SPX (S&P 500 INDEX),5912.17,-10.20') or the vendor "
+        "format (a header with underlying, optionroot, …)"
+    )
