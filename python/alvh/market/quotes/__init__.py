@@ -7,7 +7,7 @@ from pathlib import Path
 from alvh.exceptions import InputError
 from alvh.market.quotes.cboe import UNDERLYING, read_cboe_chain
 from alvh.market.quotes.futures import read_vix_futures
-from alvh.market.quotes.table import CHAIN_COLUMNS, REJECT_COLUMNS, ChainQuotes, OnInvalid, read_rows
+from alvh.market.quotes.table import CHAIN_COLUMNS, REJECT_COLUMNS, ChainQuotes, OnInvalid, first_row
 from alvh.market.quotes.vendor import read_vendor_chain
 
 __all__ = [
@@ -31,14 +31,13 @@ def read_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> ChainQuo
     InputError
         A file in neither format (naming its first line), or whatever the reader raises.
     """
-    rows = read_rows(Path(path))
-    first = rows[0][1] if rows else []
+    line, first = first_row(Path(path)) or (1, [])
     if first and UNDERLYING.match(first[0]):
         return read_cboe_chain(path, on_invalid=on_invalid)
     if {"underlying", "optionroot"} <= set(first):
         return read_vendor_chain(path, on_invalid=on_invalid)
     raise InputError(
-        f"{path}: line {rows[0][0] if rows else 1} = {','.join(first)!r} is not allowed: a chain file must be "
-        "Cboe's delayed-quotes download (line 1 like 'SPX (S&P 500 INDEX),5912.17,-10.20') or the vendor "
-        "format (a header with underlying, optionroot, …)"
+        f"{path}: line {line}: {','.join(first)!r} is not allowed: a chain file must start like Cboe's "
+        "delayed-quotes download ('SPX (S&P 500 INDEX),5912.17,-10.20') or with the vendor format's header "
+        "(underlying,underlying_last,…,optionroot,…)"
     )

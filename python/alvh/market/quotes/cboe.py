@@ -48,6 +48,7 @@ from alvh.market.quotes.table import (
     check_on_invalid,
     header_error,
     read_rows,
+    to_dates,
 )
 
 __all__ = ["NEW_HEADER", "OLD_HEADER", "read_cboe_chain"]
@@ -56,8 +57,11 @@ _OLD_SIDE = ("Last Sale", "Net", "Bid", "Ask", "Vol", "Open Int")
 _NEW_SIDE = ("Last Sale", "Net", "Bid", "Ask", "Vol", "IV", "Delta", "Gamma", "Open Int")
 OLD_HEADER = ("Calls", *_OLD_SIDE, "Puts", *_OLD_SIDE)
 NEW_HEADER = ("Expiration Date", "Calls", *_NEW_SIDE, "Strike", "Puts", *_NEW_SIDE)
+_READ = ("Last Sale", "Bid", "Ask", "Vol", "Open Int", "IV")
+"""The cells of one side that are read (Net, Delta and Gamma are not)."""
 UNDERLYING = re.compile(r"^\^?(?P<name>[A-Z]+) \(.*\)$")
 """Line 1's first cell: ``SPX (S&P 500 INDEX)`` or ``^SPX (S&P 500 INDEX)``."""
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 TIME_FORMAT = "%b %d %Y @ %H:%M ET"
 OLD_CELL = re.compile(
     r"^(?P<text_date>\d{4} [A-Z][a-z]{2} \d{1,2}) (?P<text_strike>\d+(?:\.\d+)?) "
@@ -173,13 +177,13 @@ def _quote_time(source: str, line: int, cells: list[str]) -> dt.datetime:
 def _long(wide: pd.DataFrame, header: tuple[str, ...]) -> pd.DataFrame:
     """The wide rows as one row per quote, calls before puts on each line: the text cells of the
     side (``symbol`` for its Calls or Puts cell) and the shared ones, with ``side`` and ``line``."""
-    shared = {name: wide[header.index(name)] for name in ("Expiration Date", "Strike") if name in header}
+    shared: dict[str, pd.Series] = {n: wide[header.index(n)] for n in ("Expiration Date", "Strike") if n in header}
     sides = []
     for side in ("Calls", "Puts"):
         start = header.index(side)
-        cells = {name: wide[header.index(name, start)] for name in ("Last Sale", "Bid", "Ask", "Vol", "Open Int")}
-        iv = {"IV": wide[header.index("IV", start)]} if "IV" in header else {}
-        sides.append(pd.DataFrame({"symbol": wide[start], **cells, **iv, **shared, "side": side, "line": wide["line"]}))
+        cells = {name: wide[header.index(name, start)] for name in _READ if name in header}
+        columns: dict[str, object] = {"symbol": wide[start], **cells, **shared, "side": side, "line": wide["line"]}
+        sides.append(pd.DataFrame(columns))
     return pd.concat(sides).sort_values("line", kind="stable").reset_index(drop=True)
 
 
@@ -190,13 +194,11 @@ def _old_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
     parts = symbol.str.extract(OLD_CELL)
     matched = parts["root"].notna().to_numpy()
     checks.flag(~matched, side, symbol, OLD_CELL_FORM)
-    text_date = pd.to_datetime(parts["text_date"], format="%Y %b %d", errors="coerce").astype("datetime64[ns]")
+    text_date = to_dates(parts["text_date"], "%Y %b %d")
     letter = parts["letter"].fillna("A").map(ord).to_numpy() - ord("A")
-    code_date = pd.to_datetime(
-        "20" + parts["year"] + "-" + pd.Series(letter % 12 + 1, dtype=str) + "-" + parts["day"],
-        format="%Y-%m-%d",
-        errors="coerce",
-    ).astype("datetime64[ns]")
+    code_date = to_dates(
+        "20" + parts["year"] + "-" + pd.Series(letter % 12 + 1, dtype=str) + "-" + parts["day"], "%Y-%m-%d"
+    )
     checks.flag(matched & (text_date.isna() | code_date.isna()).to_numpy(), side, symbol, OLD_CELL_FORM)
     is_call = (side == "Calls").to_numpy()
     checks.flag(
@@ -210,9 +212,11 @@ def _old_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
         dated & (text_date != code_date).to_numpy(),
         side,
         symbol,
-        "must name one expiry: the date in the text is not the code's ("
-        + code_date.dt.strftime("%Y-%m-%d").fillna("")
-        + ")",
+        lambda: (
+            "must name one expiry: the date in the text is not the code's ("
+            + code_date.dt.strftime("%Y-%m-%d").fillna("")
+            + ")"
+        ),
     )
     strike = pd.to_numeric(parts["text_strike"]).to_numpy(np.float64)
     code_strike = pd.to_numeric(parts["code_strike"]).to_numpy(np.float64)
@@ -221,7 +225,9 @@ def _old_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
         matched & (strike > 0) & (strike != code_strike),
         side,
         symbol,
-        "must name one strike: the strike in the text is not the code's (" + parts["code_strike"].fillna("") + ")",
+        lambda: (
+            "must name one strike: the strike in the text is not the code's (" + parts["code_strike"].fillna("") + ")"
+        ),
     )
     return parts["root"], text_date, pd.Series(strike)
 
@@ -231,12 +237,12 @@ def _new_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
     the symbol checked against the other two and against its side."""
     text = quotes["Expiration Date"]
     expiry = checks.dates(text, "Expiration Date", {"%a %b %d %Y": "'Fri Nov 27 2026'"})
-    weekday = expiry.dt.strftime("%a")
+    weekday = pd.Series(np.array(WEEKDAYS)[expiry.dt.day_of_week.fillna(0).astype(int)], index=text.index)
     checks.flag(
         (expiry.notna() & (weekday != text.str[:3])).to_numpy(),
         "Expiration Date",
         text,
-        "must name the date's own weekday (" + weekday.fillna("") + ")",
+        "must name the date's own weekday (" + weekday + ")",
     )
     strike = checks.number(quotes["Strike"], "Strike", reason="must be a number > 0 (index points)", positive=True)
     side, symbol = quotes["side"], quotes["symbol"]
@@ -252,12 +258,12 @@ def _new_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
         (parsed["expiry"].notna() & expiry.notna() & (parsed["expiry"] != expiry)).to_numpy(),
         side,
         symbol,
-        "must expire on the row's Expiration Date (" + expiry.dt.strftime("%Y-%m-%d").fillna("") + ")",
+        lambda: "must expire on the row's Expiration Date (" + expiry.dt.strftime("%Y-%m-%d").fillna("") + ")",
     )
     checks.flag(
         parsed["strike"].notna().to_numpy() & np.isfinite(strike) & (parsed["strike"].to_numpy() != strike),
         side,
         symbol,
-        "must have the row's Strike (" + quotes["Strike"] + ")",
+        lambda: "must have the row's Strike (" + quotes["Strike"] + ")",
     )
     return parsed["root"], expiry, pd.Series(strike)

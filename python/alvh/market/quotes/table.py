@@ -32,6 +32,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, get_args
@@ -43,7 +44,7 @@ from numpy.typing import NDArray
 from alvh._config import _not_utf8
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
-from alvh.market.quotes.symbols import parse_occ
+from alvh.market.quotes.symbols import OptionSymbol, parse_occ
 
 __all__ = [
     "CHAIN_COLUMNS",
@@ -54,8 +55,10 @@ __all__ = [
     "RowChecks",
     "chain_table",
     "check_on_invalid",
+    "first_row",
     "header_error",
     "read_rows",
+    "to_dates",
 ]
 
 CHAIN_COLUMNS = (
@@ -129,6 +132,15 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """The CSV rows of a file, each with its 1-based line number and its cells stripped of blanks;
     lines without a non-blank cell are left out (they hold no quote). An InputError names a file
     that is missing or not UTF-8 text."""
+    return list(_rows(path))
+
+
+def first_row(path: Path) -> tuple[int, list[str]] | None:
+    """The first row of :func:`read_rows` (None for a file without one), the rest left unparsed."""
+    return next(_rows(path), None)
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
@@ -136,12 +148,8 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     except UnicodeDecodeError:
         raise _not_utf8(path) from None
     reader = csv.reader(io.StringIO(text))
-    rows = []
-    for cells in reader:
-        stripped = [cell.strip() for cell in cells]
-        if any(stripped):
-            rows.append((reader.line_num, stripped))
-    return rows
+    stripped = (list(map(str.strip, cells)) for cells in reader)
+    return ((reader.line_num, cells) for cells in stripped if any(cells))
 
 
 def header_error(source: str, line: int, found: list[str], expected: str) -> InputError:
@@ -170,10 +178,10 @@ class RowChecks:
     def table(self, rows: list[tuple[int, list[str]]], width: int, row_name: str) -> pd.DataFrame:
         """The rows with ``width`` cells (more only if the extra cells are blank) as a frame of text
         with integer column labels and a ``line`` column; other rows are flagged as ``row_name``."""
-        good = [
-            (line, cells[:width]) for line, cells in rows if len(cells) >= width and not any(cells[width:])
-        ]
-        bad = [(line, cells) for line, cells in rows if len(cells) < width or any(cells[width:])]
+        fits = [len(cells) == width or (len(cells) > width and not any(cells[width:])) for _, cells in rows]
+        good = [cells[:width] for (_, cells), fit in zip(rows, fits, strict=True) if fit]
+        lines = [line for (line, _), fit in zip(rows, fits, strict=True) if fit]
+        bad = [row for row, fit in zip(rows, fits, strict=True) if not fit]
         if bad:
             self._found.append(
                 pd.DataFrame(
@@ -186,17 +194,20 @@ class RowChecks:
                     }
                 )
             )
-        frame = pd.DataFrame([cells for _, cells in good], columns=range(width), dtype=str)
-        frame["line"] = np.array([line for line, _ in good], dtype=np.int64)
+        frame = pd.DataFrame(good, columns=range(width), dtype=object)  # numpy text: faster to parse than arrow
+        frame["line"] = np.array(lines, dtype=np.int64)
         return frame
 
-    def flag(self, bad: NDArray[np.bool_], field: Field, text: pd.Series, reason: Field) -> None:
+    def flag(self, bad: NDArray[np.bool_], field: Field, text: pd.Series, reason: Field | Callable[[], Field]) -> None:
         """Flag the quotes where ``bad`` holds: their cell ``text`` of ``field`` is not allowed, and
         ``reason`` says what is (``must be …``). Each of ``field`` and ``reason`` is one text or
-        one per quote; everything is aligned with :attr:`lines`."""
+        one per quote (``reason`` may be a function giving it, called only if a quote is bad);
+        everything is aligned with :attr:`lines`."""
         rows = np.flatnonzero(bad)
         if len(rows) == 0:
             return
+        if callable(reason):
+            reason = reason()
         self._found.append(
             pd.DataFrame(
                 {
@@ -237,34 +248,28 @@ class RowChecks:
     def dates(self, text: pd.Series, field: Field, formats: dict[str, str]) -> pd.Series:
         """The dates of a text column in any of ``formats`` (strptime format → how the message shows
         it); a cell that is none of them is flagged and NaT."""
-        parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
-        for form in formats:
-            missing = parsed.isna()
-            parsed[missing] = pd.to_datetime(text[missing], format=form, errors="coerce").astype("datetime64[ns]")
+        parsed = to_dates(text, *formats)
         self.flag(parsed.isna().to_numpy(), field, text, f"must be a date like {' or '.join(formats.values())}")
         return parsed
 
     def symbols(self, text: pd.Series, field: Field) -> pd.DataFrame:
         """The OCC option symbols of a text column (padded or not) as columns root, expiry, right,
         strike; a cell that is not one is flagged (and its row holds missing values)."""
-        cells = pd.Index(text.unique())
-        parsed: list[tuple[object, object, object, float]] = []
-        for cell in cells:
+        cells = pd.Index(pd.unique(text.to_numpy()))
+        parsed: list[OptionSymbol | None] = []
+        for cell in cells.to_numpy():
             try:
-                symbol = parse_occ(cell)
+                parsed.append(parse_occ(cell))
             except InputError as e:
                 self.flag((text == cell).to_numpy(), field, text, f"must be an OCC option symbol ({e})")
-                parsed.append((None, pd.NaT, None, np.nan))
-            else:
-                parsed.append((symbol.root, pd.Timestamp(symbol.expiry), symbol.right, symbol.strike))
+                parsed.append(None)
         at = cells.get_indexer(text)
-        root, expiry, right, strike = (np.array(column, dtype=object)[at] for column in zip(*parsed, strict=True))
         return pd.DataFrame(
             {
-                "root": root,
-                "expiry": pd.to_datetime(expiry).astype("datetime64[ns]"),
-                "right": right,
-                "strike": strike.astype(np.float64),
+                "root": np.array([s.root if s else None for s in parsed], dtype=object)[at],
+                "expiry": np.array([s.expiry if s else None for s in parsed], dtype="datetime64[ns]")[at],
+                "right": np.array([s.right if s else None for s in parsed], dtype=object)[at],
+                "strike": np.array([s.strike if s else np.nan for s in parsed], dtype=np.float64)[at],
             }
         )
 
@@ -307,10 +312,24 @@ def _no_rejects() -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(dtype=np.int64 if name == "line" else str) for name in REJECT_COLUMNS})
 
 
+def to_dates(text: pd.Series, *formats: str) -> pd.Series:
+    """The dates of a text column in the first of ``formats`` that reads each (NaT where none
+    does), parsed once per distinct text: a chain repeats a few dates thousands of times, and
+    pandas parses formats other than ISO one by one."""
+    codes, distinct = pd.factorize(text, use_na_sentinel=False)
+    parsed = pd.Series(pd.NaT, index=range(len(distinct)), dtype="datetime64[ns]")
+    for form in formats:
+        missing = parsed.isna()
+        parsed[missing] = pd.to_datetime(distinct[missing], format=form, errors="coerce").astype("datetime64[ns]")
+    return pd.Series(parsed.to_numpy()[codes], index=text.index)
+
+
 def chain_table(quote_time: dt.datetime, columns: dict[str, object]) -> pd.DataFrame:
     """The chain table of the parsed columns (all of :data:`CHAIN_COLUMNS` but ``quote_time``), in
     that order and with its dtypes."""
     frame = pd.DataFrame(columns).loc[:, list(CHAIN_COLUMNS[1:])]
     frame.insert(0, "quote_time", pd.Timestamp(quote_time))
     numbers = {name: np.float64 for name in ("strike", *CHAIN_COLUMNS[5:])}
-    return frame.astype({"quote_time": "datetime64[ns]", "root": str, "expiry": "datetime64[ns]", "right": str, **numbers})
+    return frame.astype(
+        {"quote_time": "datetime64[ns]", "root": str, "expiry": "datetime64[ns]", "right": str, **numbers}
+    )

@@ -202,17 +202,17 @@ def _agree(
         parsed & expiry.notna().to_numpy() & (symbol["expiry"] != expiry).to_numpy(),
         "optionroot",
         text,
-        "must expire on the row's expiration (" + table["expiration"] + ")",
+        lambda: "must expire on the row's expiration (" + table["expiration"] + ")",
     )
     checks.flag(
         parsed & np.isfinite(strike) & (symbol["strike"].to_numpy() != strike),
         "optionroot",
         text,
-        "must have the row's strike (" + table["strike"] + ")",
+        lambda: "must have the row's strike (" + table["strike"] + ")",
     )
     checks.flag(
         parsed & right.isin(["call", "put"]).to_numpy() & (symbol["right"] != right).to_numpy(),
         "optionroot",
         text,
-        "must be of the row's type (" + table["type"] + ")",
+        lambda: "must be of the row's type (" + table["type"] + ")",
     )
