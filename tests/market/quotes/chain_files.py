@@ -1,6 +1,6 @@
-"""Writers of chain files in each format the readers take, from a chain table (one call and one put
-per root, expiry and strike, calls first): the round-trip tests write a generated chain with these
-and read it back."""
+"""Chain files for the reader tests: writers of each format the readers take, from a chain table
+(one call and one put per root, expiry and strike, calls first), for the round trips; the samples
+and variants of them; the expected table of a few rows."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from alvh.market.quotes import CHAIN_COLUMNS
 from alvh.market.quotes.symbols import OptionSymbol, format_occ
 from alvh.market.quotes.table import chain_table
 from alvh.market.quotes.vendor import VENDOR_COLUMNS
 
+SAMPLES = Path(__file__).parent / "samples"
 QUOTE_TIME = dt.datetime(2026, 11, 20, 16, 0)
 LINE_1 = {"SPX": "SPX (S&P 500 INDEX)", "VIX": "VIX (CBOE VOLATILITY INDEX)"}
 
@@ -27,6 +29,21 @@ def cell(value: float) -> str:
 def occ(row: pd.Series, *, padded: bool) -> str:
     symbol = format_occ(OptionSymbol(row["root"], row["expiry"].date(), row["right"], row["strike"]))
     return symbol if padded else symbol.replace(" ", "")
+
+
+def expected(quote_time: dt.datetime, rows: list[tuple[object, ...]]) -> pd.DataFrame:
+    names = CHAIN_COLUMNS[1:]
+    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
+    return chain_table(quote_time, {**columns, "expiry": pd.to_datetime(columns["expiry"])})
+
+
+def variant(tmp_path: Path, sample: str, old: str, new: str, *, count: int = 1) -> Path:
+    """The sample with ``old`` replaced by ``new`` (``old`` must occur ``count`` times)."""
+    text = (SAMPLES / sample).read_text()
+    assert text.count(old) == count, f"{old!r} occurs {text.count(old)} times in {sample}"
+    path = tmp_path / sample
+    path.write_text(text.replace(old, new))
+    return path
 
 
 def _pairs(quotes: pd.DataFrame) -> list[tuple[pd.Series, pd.Series]]:

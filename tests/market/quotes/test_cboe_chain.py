@@ -12,26 +12,10 @@ import pandas as pd
 import pytest
 
 from alvh.exceptions import InputError
-from alvh.market.quotes import CHAIN_COLUMNS, REJECT_COLUMNS, read_cboe_chain
-from alvh.market.quotes.table import chain_table
+from alvh.market.quotes import REJECT_COLUMNS, read_cboe_chain
+from tests.market.quotes.chain_files import SAMPLES, expected, variant
 
-SAMPLES = Path(__file__).parent / "samples"
 NAN = np.nan
-
-
-def expected(quote_time: dt.datetime, rows: list[tuple[object, ...]]) -> pd.DataFrame:
-    names = CHAIN_COLUMNS[1:]
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
-    return chain_table(quote_time, {**columns, "expiry": pd.to_datetime(columns["expiry"])})
-
-
-def variant(tmp_path: Path, sample: str, old: str, new: str, *, count: int = 1) -> Path:
-    """The sample with ``old`` replaced by ``new`` (``old`` must occur ``count`` times)."""
-    text = (SAMPLES / sample).read_text()
-    assert text.count(old) == count, f"{old!r} occurs {text.count(old)} times in {sample}"
-    path = tmp_path / sample
-    path.write_text(text.replace(old, new))
-    return path
 
 
 def test_the_old_layout_sample() -> None:
@@ -340,3 +324,14 @@ def test_a_leading_caret_a_byte_order_mark_and_padded_symbols(tmp_path: Path) ->
     path = tmp_path / "c.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     pd.testing.assert_frame_equal(read_cboe_chain(path).quotes, read_cboe_chain(SAMPLES / NEW).quotes)
+
+
+def test_a_bad_header_lists_both_layouts(tmp_path: Path) -> None:
+    path = variant(tmp_path, NEW, "Expiration Date,Calls", "Expiry,Calls")
+    with pytest.raises(InputError) as error:
+        read_cboe_chain(path)
+    assert str(error.value).endswith(
+        "is not allowed: must be 'Expiration Date,Calls,Last Sale,Net,Bid,Ask,Vol,IV,Delta,Gamma,Open Int,Strike,"
+        "Puts,Last Sale,Net,Bid,Ask,Vol,IV,Delta,Gamma,Open Int' or (old layout) "
+        "'Calls,Last Sale,Net,Bid,Ask,Vol,Open Int,Puts,Last Sale,Net,Bid,Ask,Vol,Open Int'"
+    )

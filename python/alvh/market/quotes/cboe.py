@@ -111,7 +111,9 @@ def read_cboe_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> Cha
     header_line, header = rows[2]
     named = tuple(header[: len(header) - (header[-1] == "")])
     if named not in (OLD_HEADER, NEW_HEADER):
-        raise header_error(source, header_line, header, f"{','.join(NEW_HEADER)!r} or (old) {','.join(OLD_HEADER)!r}")
+        raise header_error(
+            source, header_line, header, f"must be {','.join(NEW_HEADER)!r} or (old layout) {','.join(OLD_HEADER)!r}"
+        )
     checks = RowChecks(source, mode)
     wide = checks.table(rows[3:], len(named), "row")
     quotes = _long(wide, named)

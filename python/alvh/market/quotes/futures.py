@@ -57,7 +57,7 @@ def read_vix_futures(path: str | Path, *, as_of: dt.date) -> pd.DataFrame:
         raise InputError(f"{source}: empty file: VIX futures need a header row, expiry,price or symbol,price")
     header_line, header = rows[0]
     if header not in (["expiry", "price"], ["symbol", "price"]):
-        raise header_error(source, header_line, header, "'expiry,price' or 'symbol,price'")
+        raise header_error(source, header_line, header, "must be 'expiry,price' or 'symbol,price'")
     if len(rows) == 1:
         raise InputError(f"{source}: no prices after the header")
     key_field = header[0]

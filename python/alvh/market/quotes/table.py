@@ -152,9 +152,9 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     return ((reader.line_num, cells) for cells in stripped if any(cells))
 
 
-def header_error(source: str, line: int, found: list[str], expected: str) -> InputError:
-    """The error for a header row that is not the expected one."""
-    return InputError(f"{source}: line {line}: header = {','.join(found)!r} is not allowed: expected {expected}")
+def header_error(source: str, line: int, found: list[str], reason: str) -> InputError:
+    """The error for a header row that is not the expected one, ``reason`` saying why."""
+    return InputError(f"{source}: line {line}: header = {','.join(found)!r} is not allowed: {reason}")
 
 
 class RowChecks:

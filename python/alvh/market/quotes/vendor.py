@@ -118,6 +118,8 @@ def read_vendor_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> C
     checks = RowChecks(source, mode)
     table = checks.table(rows[1:], len(header), "row").rename(columns=dict(enumerate(header)))
     checks.lines = table["line"].to_numpy()
+    if table.empty:
+        checks.finish(table)  # raises: no quote to read
     underlying_text = table["underlying"]
     named = underlying_text.str.removeprefix("^")
     checks.flag(
