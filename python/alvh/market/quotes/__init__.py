@@ -1,0 +1,2 @@
+"""Quotes in: option chains and futures quotes read into neutral tables, and the symbols that
+name options and futures."""
