@@ -1,6 +1,6 @@
-"""Option-chain and VIX futures quotes from files: Cboe's delayed-quotes download, the common
-end-of-day vendor format and a futures price list, read into one neutral table
-(:mod:`alvh.market.quotes.table`) for the calibration."""
+"""Quotes in: option chains (Cboe's delayed-quotes download, the common end-of-day vendor format)
+read into one neutral table (:mod:`alvh.market.quotes.table`), VIX futures prices, and the
+symbols that name options and futures (:mod:`alvh.market.quotes.symbols`)."""
 
 from pathlib import Path
 
