@@ -157,6 +157,12 @@ def test_a_bad_file_head_always_raises(tmp_path: Path, sample: str, old: str, ne
         ),
         (
             NEW,
+            "SPXW261127C05950000",
+            "SPXW261131C05950000",
+            "line 5: Calls = 'SPXW261131C05950000' is not allowed: must be an OCC option symbol: 261131 is not a date",
+        ),
+        (
+            NEW,
             "SPX261218P05900000",
             "VIX261218P05900000",
             "line 6: Puts = 'VIX261218P05900000' is not allowed: must be an option on SPX: roots SPX, SPXW",

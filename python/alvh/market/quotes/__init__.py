@@ -7,13 +7,29 @@ from pathlib import Path
 from alvh.exceptions import InputError
 from alvh.market.quotes.cboe import UNDERLYING, read_cboe_chain
 from alvh.market.quotes.futures import read_vix_futures
+from alvh.market.quotes.symbols import (
+    MONTH_CODES,
+    FutureSymbol,
+    OptionSymbol,
+    format_future,
+    format_occ,
+    parse_future,
+    parse_occ,
+)
 from alvh.market.quotes.table import CHAIN_COLUMNS, REJECT_COLUMNS, ChainQuotes, OnInvalid, first_row
 from alvh.market.quotes.vendor import read_vendor_chain
 
 __all__ = [
     "CHAIN_COLUMNS",
+    "MONTH_CODES",
     "REJECT_COLUMNS",
     "ChainQuotes",
+    "FutureSymbol",
+    "OptionSymbol",
+    "format_future",
+    "format_occ",
+    "parse_future",
+    "parse_occ",
     "read_cboe_chain",
     "read_chain",
     "read_vendor_chain",

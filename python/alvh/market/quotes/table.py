@@ -261,7 +261,8 @@ class RowChecks:
             try:
                 parsed.append(parse_occ(cell))
             except InputError as e:
-                self.flag((text == cell).to_numpy(), field, text, f"must be an OCC option symbol ({e})")
+                why = str(e).split(": ", 1)[-1]  # without parse_occ's own "'text' is not an OCC option symbol"
+                self.flag((text == cell).to_numpy(), field, text, f"must be an OCC option symbol: {why}")
                 parsed.append(None)
         at = cells.get_indexer(text)
         return pd.DataFrame(
