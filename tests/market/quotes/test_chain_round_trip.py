@@ -84,3 +84,29 @@ def test_a_vendor_file_reads_back_to_its_chain(
         tmp_path_factory.mktemp("vendor") / "v.csv", quotes, underlying=underlying, level=123.45, columns=columns
     )
     check_read(path, quotes, underlying)
+
+
+@given(chains(), st.sampled_from(["cboe", "vendor"]), st.data())
+def test_skip_leaves_out_exactly_the_bad_quotes(  # type: ignore[no-untyped-def]
+    tmp_path_factory, chain: tuple[str, pd.DataFrame], form: str, data: st.DataObject
+) -> None:
+    underlying, quotes = chain
+    bad = sorted(data.draw(st.sets(st.integers(0, len(quotes) - 1), max_size=len(quotes) - 1)))
+    corrupted = quotes.copy()
+    corrupted.loc[bad, "bid"] = -1.0
+    folder = tmp_path_factory.mktemp(form)
+    if form == "cboe":
+        path = write_cboe(folder / "c.csv", corrupted, layout="new", underlying=underlying, level=123.45)
+        lines = [4 + row // 2 for row in bad]  # a call and a put per line, after 3 lines of head
+        fields = [f"Bid ({'Calls' if row % 2 == 0 else 'Puts'})" for row in bad]
+    else:
+        path = write_vendor(
+            folder / "v.csv", corrupted, underlying=underlying, level=123.45, columns=list(VENDOR_COLUMNS)
+        )
+        lines, fields = [2 + row for row in bad], ["bid"] * len(bad)
+    chain_read = read_chain(path, on_invalid="skip")
+    pd.testing.assert_frame_equal(chain_read.quotes, quotes.drop(index=bad).reset_index(drop=True))
+    rejects = chain_read.rejects
+    assert rejects["line"].tolist() == lines
+    assert rejects["field"].tolist() == fields
+    assert (rejects["value"] == "-1.0").all()

@@ -78,7 +78,7 @@ REJECT_COLUMNS = ("source", "line", "field", "value", "reason")
 
 OnInvalid = Literal["raise", "skip"]
 
-Field = str | pd.Series | NDArray[np.str_]
+Field = str | pd.Series | NDArray[np.str_] | NDArray[np.object_]
 """A field's name (or a reason) in messages: one, or one per quote (``Bid (Calls)`` and
 ``Bid (Puts)``)."""
 
@@ -257,14 +257,17 @@ class RowChecks:
         strike; a cell that is not one is flagged (and its row holds missing values)."""
         cells = pd.Index(pd.unique(text.to_numpy()))
         parsed: list[OptionSymbol | None] = []
+        reasons = []
         for cell in cells.to_numpy():
             try:
                 parsed.append(parse_occ(cell))
+                reasons.append("")
             except InputError as e:
-                why = str(e).split(": ", 1)[-1]  # without parse_occ's own "'text' is not an OCC option symbol"
-                self.flag((text == cell).to_numpy(), field, text, f"must be an OCC option symbol: {why}")
                 parsed.append(None)
+                why = str(e).split(": ", 1)[-1]  # without parse_occ's own "'text' is not an OCC option symbol"
+                reasons.append(f"must be an OCC option symbol: {why}")
         at = cells.get_indexer(text)
+        self.flag(np.array([s is None for s in parsed])[at], field, text, lambda: np.array(reasons, dtype=object)[at])
         return pd.DataFrame(
             {
                 "root": np.array([s.root if s else None for s in parsed], dtype=object)[at],
