@@ -64,7 +64,11 @@ def test_rows_are_sorted_by_expiry(tmp_path: Path) -> None:
             "line 3: symbol = 'VXMZ26' is not allowed: must be one row per expiry: "
             "line 2 has the same expiry 2026-12-16",
         ),
-        ("expiry,price\n2026-12-16,17\n\n12/16/2026,17\n", "line 4: expiry = '12/16/2026' is not allowed: must be one"),
+        ("expiry,price\n2026-12-16,17\n\n2026-12-16,17\n", "line 4: expiry = '2026-12-16' is not allowed: must be one"),
+        (
+            "expiry,price\n12/16/2026,17\n",
+            "line 2: expiry = '12/16/2026' is not allowed: must be a date like 2026-12-16",
+        ),
     ],
 )
 def test_a_bad_file_names_the_line_and_field(tmp_path: Path, text: str, message: str) -> None:

@@ -2,8 +2,8 @@
 
 A header row, then one row per contract, in either of two forms:
 
-* ``expiry,price``: the expiry date (``2026-12-16`` or ``12/16/2026``) and the price; the root is
-  taken to be ``VX``;
+* ``expiry,price``: the expiry date (ISO, ``2026-12-16``, like every CSV file alvh defines) and
+  the price; the root is taken to be ``VX``;
 * ``symbol,price``: a VX or VXM code (``VXF7``, ``VXF27``, ``VXF2027``, ``/VXMF27``); a one-digit
   year is the first such contract not expired on ``as_of``.
 
@@ -27,7 +27,6 @@ from alvh.market.quotes.table import header_error, read_rows
 __all__ = ["FUTURES_ROOTS", "read_vix_futures"]
 
 FUTURES_ROOTS = ("VX", "VXM")
-DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
 
 
 def read_vix_futures(path: str | Path, *, as_of: dt.date) -> pd.DataFrame:
@@ -90,9 +89,10 @@ def _row(source: str, line: int, cells: list[str], key_field: str, as_of: dt.dat
         raise bad("row", ",".join(cells), f"must be a row of 2 cells (this one has {len(cells)})")
     key, text = cells
     if key_field == "expiry":
-        expiry, root = _date(key), "VX"
-        if expiry is None:
-            raise bad("expiry", key, "must be a date like 2026-12-16 or 12/16/2026")
+        try:
+            expiry, root = dt.date.fromisoformat(key), "VX"
+        except ValueError:
+            raise bad("expiry", key, "must be a date like 2026-12-16 (YYYY-MM-DD)") from None
     else:
         try:
             symbol = parse_future(key, as_of=as_of)
@@ -110,12 +110,3 @@ def _row(source: str, line: int, cells: list[str], key_field: str, as_of: dt.dat
     if not (np.isfinite(price) and price > 0):
         raise bad("price", text, "must be a number > 0 (index points)")
     return expiry, price, root
-
-
-def _date(text: str) -> dt.date | None:
-    for form in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, form).date()
-        except ValueError:
-            continue
-    return None
