@@ -179,7 +179,9 @@ class RowChecks:
         """The rows with ``width`` cells (more only if the extra cells are blank) as a frame of text
         with integer column labels and a ``line`` column; other rows are flagged as ``row_name``."""
         fits = [len(cells) == width or (len(cells) > width and not any(cells[width:])) for _, cells in rows]
-        good = [cells[:width] for (_, cells), fit in zip(rows, fits, strict=True) if fit]
+        good = [
+            cells[:width] if len(cells) > width else cells for (_, cells), fit in zip(rows, fits, strict=True) if fit
+        ]
         lines = [line for (line, _), fit in zip(rows, fits, strict=True) if fit]
         bad = [row for row, fit in zip(rows, fits, strict=True) if not fit]
         if bad:
