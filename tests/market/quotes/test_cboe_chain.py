@@ -341,3 +341,22 @@ def test_a_bad_header_lists_both_layouts(tmp_path: Path) -> None:
         "Puts,Last Sale,Net,Bid,Ask,Vol,IV,Delta,Gamma,Open Int' or (old layout) "
         "'Calls,Last Sale,Net,Bid,Ask,Vol,Open Int,Puts,Last Sale,Net,Bid,Ask,Vol,Open Int'"
     )
+
+
+def test_an_option_quoted_twice(tmp_path: Path) -> None:
+    lines = (SAMPLES / NEW).read_text().splitlines(keepends=True)
+    path = tmp_path / "c.csv"
+    path.write_text("".join([*lines, lines[3]]))  # line 7 repeats line 4
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"{path}: line 7: Calls = 'SPXW261127C05900000' is not allowed: must quote each option once: line 4"
+        ),
+    ):
+        read_cboe_chain(path)
+    chain = read_cboe_chain(path, on_invalid="skip")
+    assert chain.rejects[["line", "field", "reason"]].to_numpy().tolist() == [
+        [7, "Calls", "must quote each option once: line 4 quotes it"],
+        [7, "Puts", "must quote each option once: line 4 quotes it"],
+    ]
+    pd.testing.assert_frame_equal(chain.quotes, read_cboe_chain(SAMPLES / NEW).quotes)

@@ -150,3 +150,16 @@ def test_an_empty_file_or_a_header_alone(tmp_path: Path) -> None:
     alone.write_text(HEADER + "\n")
     with pytest.raises(InputError, match=re.escape(f"{alone}: no quotes after the header")):
         read_vendor_chain(alone)
+
+
+def test_an_option_quoted_twice(tmp_path: Path) -> None:
+    lines = (SAMPLES / SAMPLE).read_text().splitlines(keepends=True)
+    path = tmp_path / "v.csv"
+    path.write_text("".join([*lines, lines[2].replace("SPXW  261127P05900000", "SPXW261127P05900000")]))
+    with pytest.raises(
+        InputError,
+        match=re.escape(
+            f"{path}: line 6: optionroot = 'SPXW261127P05900000' is not allowed: must quote each option once: line 3"
+        ),
+    ):
+        read_vendor_chain(path)

@@ -124,13 +124,17 @@ def read_cboe_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> Cha
     else:
         root, expiry, strike = _new_cells(checks, quotes)
     checks.roots(root, side, quotes["symbol"], underlying)
+    right = pd.Series(np.where(side == "Calls", "call", "put"))
+    checks.once(
+        pd.DataFrame({"root": root, "expiry": expiry, "strike": strike, "right": right}), side, quotes["symbol"]
+    )
     table = chain_table(
         quote_time,
         {
             "root": root,
             "expiry": expiry,
             "strike": strike,
-            "right": np.where(side == "Calls", "call", "put"),
+            "right": right,
             **{
                 column: checks.number(quotes[name], name + " (" + side + ")", reason=PRICE)
                 for column, name in (("bid", "Bid"), ("ask", "Ask"), ("last", "Last Sale"))

@@ -19,7 +19,8 @@ iv             the file's own implied vol as a decimal (0.1432), NaN where it ha
 
 A crossed quote (bid > ask) is not a reader error: filtering quotes is the calibration's business.
 A bad cell is: a number that does not parse, a negative price or count, a strike <= 0, a date that
-does not parse, an unknown right or root, a symbol that disagrees with its row. With
+does not parse, an unknown right or root, a symbol that disagrees with its row, an option quoted on
+an earlier line already. With
 ``on_invalid="raise"`` the first bad row in the file raises an :class:`~alvh.exceptions.InputError`
 naming the file, the line, the field, the value and what is allowed; with ``on_invalid="skip"``
 every bad quote is left out of the table and listed in ``rejects`` (:data:`REJECT_COLUMNS`), never
@@ -284,6 +285,15 @@ class RowChecks:
         allowed = ROOTS[underlying]
         wrong = (roots.notna() & ~roots.isin(allowed)).to_numpy()
         self.flag(wrong, field, text, f"must be an option on {underlying}: roots {', '.join(allowed)}")
+
+    def once(self, options: pd.DataFrame, field: Field, text: pd.Series) -> None:
+        """Flag the quotes whose option (the columns of ``options``: root, expiry, strike, right) an
+        earlier line already quotes; rows where one of them did not parse are left alone."""
+        repeated = options.notna().all(axis=1).to_numpy() & options.duplicated(keep="first").to_numpy()
+        first = pd.Series(self.lines).groupby([options[name] for name in options], dropna=False).transform("first")
+        self.flag(
+            repeated, field, text, lambda: "must quote each option once: line " + first.astype(str) + " quotes it"
+        )
 
     def finish(self, quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The good quotes (``quotes`` without the flagged rows, re-indexed from 0) and the rejects

@@ -138,6 +138,7 @@ def read_vendor_chain(path: str | Path, *, on_invalid: OnInvalid = "raise") -> C
     symbol = checks.symbols(table["optionroot"], "optionroot")
     _agree(checks, table, symbol, expiry, strike, right)
     checks.roots(symbol["root"], "optionroot", table["optionroot"], underlying)
+    checks.once(symbol, "optionroot", table["optionroot"])
     quotes = chain_table(
         quote_time,
         {
