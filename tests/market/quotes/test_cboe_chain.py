@@ -267,6 +267,7 @@ def test_skip_lists_every_bad_quote_and_keeps_the_rest(tmp_path: Path) -> None:
     rejects = chain.rejects
     assert list(rejects.columns) == list(REJECT_COLUMNS)
     assert (rejects["source"] == str(path)).all()
+    assert rejects["line"].dtype == np.int64
     assert rejects[["line", "field", "value"]].to_numpy().tolist() == [
         [4, "Bid (Calls)", "-61.8"],
         [5, "Calls", "SPXW261127C05950000"],
