@@ -59,6 +59,7 @@ def group_legs(legs: pd.DataFrame) -> Grouping:
     """
     group = legs["group"].to_numpy(object).copy()
     given = ~pd.isna(group)
+    group[~given] = None  # None where there is no group, whether the table held None or NaN
     rule = np.where(given, "group given", "no group: not an option").astype(object)
     options = instrument_mask(legs["instrument"].to_numpy(object), lambda i: i.is_option) & ~given
     taken = {str(g) for g in group[given]}

@@ -20,7 +20,8 @@ Layer rules: SPX and SPXW options → ``core``; VIX calls (single or in spreads)
 (``L1_theta_anchor``); VX and VXM futures → ``L2`` (``L2_delta_overlay``); VIX puts → ``L3``
 (``L3_adaptive``). A ``layer`` cell takes the role from the line's ``role`` cell, else from the
 rule layer of that name (``core``, ``L1``, ``L2``, ``L3``), else from the name when it is a role's
-value (``custom``, ``outer``…); every line of a layer must agree on its role. Legs without a
+value (``custom``, ``outer``…); a role given once serves the layer's later lines, and every line
+of a layer must agree on its role. Legs without a
 ``group`` are grouped by expiry and strikes (:mod:`alvh.book.grouping`: condors, credit spreads,
 broken-wing butterflies in the core, VIX debit spreads in the hedges).
 """
@@ -65,8 +66,8 @@ class PositionsImport:
     report: pd.DataFrame
     """One row per line of the file that is not blank (columns :data:`REPORT_COLUMNS`): its
     line number, symbol and quantity as written, the instrument, layer, role and group it was
-    given, and the rule that gave them, or why it was not imported (then layer, role and group
-    are None)."""
+    given, and the rule that gave them, or why it was not imported (then instrument, layer, role
+    and group are None)."""
 
 
 class _RefusedError(Exception):
@@ -105,14 +106,15 @@ def import_positions(
     if on_invalid not in ("raise", "skip"):
         raise InputError(f"on_invalid = {on_invalid!r} is not allowed: 'raise' or 'skip'")
     path = Path(path)
-    frame = read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False)
+    # no header row for pandas: it would take a line with one field too many as an index
+    frame = read_csv(path, header=None, dtype=str, keep_default_na=False, skip_blank_lines=False)
     cells = _columns(frame, path)
     records: list[dict[str, Any]] = []
     report: list[dict[str, Any]] = []
     roles: dict[str, tuple[Role, int]] = {}  # layer → its role and the line that set it
     seen: dict[tuple[Any, ...], int] = {}  # contract → the line that holds it
-    for i in range(len(frame)):
-        line = i + 2  # the header is line 1
+    for i in range(1, len(frame)):
+        line = i + 1
         row = {column: values[i].strip() for column, values in cells.items()}
         if not any(row.values()):
             continue  # a blank line holds no position
@@ -162,7 +164,7 @@ def import_positions(
 
 def _columns(frame: pd.DataFrame, path: Path) -> dict[str, list[str]]:
     """The file's cells by column name (missing optional columns: blank cells)."""
-    names = [str(c).strip().lower() for c in frame.columns]
+    names = [str(c).strip().lower() for c in frame.iloc[0]]
     for name in names:
         if name not in POSITION_COLUMNS:
             raise InputError(f"{path}: line 1: unknown column {name!r}; allowed: {', '.join(POSITION_COLUMNS)}")
@@ -230,8 +232,9 @@ def _layer(row: dict[str, str], what: str, line: int, roles: dict[str, tuple[Rol
         except ValueError:
             raise _RefusedError(f"role = {named!r} is not allowed: one of {', '.join(r.value for r in Role)}") from None
         rule = "layer and role columns"
-    elif layer in RULE_LAYERS or layer in {r.value for r in Role}:
-        role, rule = RULE_LAYERS.get(layer) or Role(layer), "layer column"
+    elif layer in roles or layer in RULE_LAYERS or layer in {r.value for r in Role}:
+        role = roles[layer][0] if layer in roles else RULE_LAYERS.get(layer) or Role(layer)
+        rule = "layer column"
     else:
         raise _RefusedError(
             f"layer = {layer!r} is not allowed without a role: add a role column (one of "
