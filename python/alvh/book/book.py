@@ -3,8 +3,10 @@
 A :class:`Book` keeps its legs as one validated pandas DataFrame (struct-of-arrays, so that a book
 of millions of legs is valued by the Rust kernels without a Python loop per leg), plus its layers'
 names and roles. Build one from :class:`Leg` objects (``Book.from_layers``, the builders in
-:mod:`alvh.book.builders`), from a DataFrame of bulk legs (``Book.from_frame``), or from a file
-(:func:`load_book`: TOML with layers of legs, or CSV/Parquet with one leg per row).
+:mod:`alvh.book.builders`), from a DataFrame of bulk legs (``Book.from_frame``), from a file
+(:func:`load_book`: TOML with layers of legs, or CSV/Parquet with one leg per row), or from broker
+positions (:func:`alvh.book.import_positions`). A table or file of legs states each layer's role
+and each core condor's group, or asks for the grouping by strikes: nothing is guessed silently.
 """
 
 from __future__ import annotations
@@ -86,10 +88,11 @@ class Book:
         column (one value per layer), else from the layer's name when it is a role's value
         (``core``, ``L1_theta_anchor``…, ``custom``); a layer with none of these is an error.
 
-        A core layer's SPX and SPXW legs need a ``group`` (the position id: its condor metrics
-        and units are per group). ``group="auto"`` groups the option legs that have none by
-        expiry and strikes (:func:`alvh.book.grouping.group_legs`, whose rules and report it
-        follows); ``"given"`` (the default) refuses a core SPX leg without one.
+        A core layer's SPX and SPXW legs need a ``group`` (the position id: condor metrics and
+        condor units are per group). ``group="given"`` (the default) refuses a core SPX leg
+        without one; ``group="auto"`` gives every option leg without a group the one
+        :func:`alvh.book.group_legs` finds by expiry and strikes (call that function on the legs
+        for the reason per leg).
         """
         missing = [c for c in ("layer", "instrument", "expiry", "quantity") if c not in frame.columns]
         if missing:
