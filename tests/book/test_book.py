@@ -472,10 +472,7 @@ def test_csv_layer_roles_come_from_roles_the_role_column_or_the_name(tmp_path: P
         "overlay": Role.CUSTOM,
     }
     assert load_book(path, roles={"hedges": "L1_theta_anchor"}).layers == book.layers
-    with pytest.raises(
-        ConfigError, match=r"roles\['hedges'\] = 'outer' disagrees with the role column \('L1_theta_anchor'\)$"
-    ):
-        load_book(path, roles={"hedges": Role.OUTER})
+    assert load_book(path, roles={"hedges": Role.OUTER}).layers[1] == LayerSpec("hedges", Role.OUTER)  # roles= first
     with pytest.raises(ConfigError, match=r"roles\['hedges'\] = 'hedge' is not allowed: use one of core"):
         load_book(path, roles={"hedges": "hedge"})
 

@@ -84,9 +84,10 @@ class Book:
         """A book from a legs table (bulk legs). Layers are the distinct values of ``layer``, in
         order of appearance.
 
-        Each layer's role comes from ``roles`` (layer name → role), else from the table's ``role``
-        column (one value per layer), else from the layer's name when it is a role's value
-        (``core``, ``L1_theta_anchor``…, ``custom``); a layer with none of these is an error.
+        Each layer's role comes from ``roles`` (layer name → role; it takes precedence), else from
+        the table's ``role`` column (one value per layer), else from the layer's name when it is a
+        role's value (``core``, ``L1_theta_anchor``…, ``custom``); a layer with none of these is an
+        error, never a silent ``custom``.
 
         A core layer's SPX and SPXW legs need a ``group`` (the position id: condor metrics and
         condor units are per group). ``group="given"`` (the default) refuses a core SPX leg
@@ -212,12 +213,8 @@ def _layer_roles(legs: pd.DataFrame, roles: Mapping[str, Role | str], source: st
                 f"{source}: {legs['source'].loc[row]}.role = {values[1]!r} is not allowed: layer {layer!r} already "
                 f"has role {values[0]!r} (one role per layer)"
             )
-        if layer in roles:
+        if layer in roles:  # the caller's word over the table's (bulk Greeks value every layer as custom)
             role = _role(roles[layer], f"roles[{layer!r}]")
-            if values and values[0] != role.value:
-                raise ConfigError(
-                    f"{source}: roles[{layer!r}] = {role.value!r} disagrees with the role column ({values[0]!r})"
-                )
         elif values:
             role = _role(values[0], f"{source}: layer {layer!r}: role")
         elif layer in {r.value for r in Role}:
