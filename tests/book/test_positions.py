@@ -5,6 +5,7 @@ file, line, field, value and what is allowed (or, in skip mode, reported as not 
 from __future__ import annotations
 
 import datetime as dt
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -82,7 +83,7 @@ def test_the_report_says_how_each_line_was_read() -> None:
 
 
 def test_the_bundled_example_positions_are_the_sample() -> None:
-    bundled = Path(__import__("alvh.data").data.__file__).parent / "example_positions.csv"
+    bundled = resources.files("alvh.data") / "example_positions.csv"
     assert bundled.read_bytes() == SAMPLE.read_bytes()
 
 
