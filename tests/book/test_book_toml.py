@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from alvh.book import Book, Layer, LayerSpec, Leg, Role, book_toml, import_positions, load_book
-from alvh.data import example_book, example_market
+from alvh.data import example_book, example_market, example_positions_path
 from tests.helpers import random_legs
 
 if sys.version_info >= (3, 11):
@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SAMPLE = Path(__file__).parent / "samples" / "positions.csv"
+SAMPLE = example_positions_path()
 MARKET = example_market()
 
 

@@ -5,18 +5,17 @@ file, line, field, value and what is allowed (or, in skip mode, reported as not 
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from alvh.book import LEG_COLUMNS, Role, import_positions
-from alvh.data import example_book, example_market
+from alvh.data import example_book, example_market, example_positions_path
 from alvh.exceptions import ConfigError, InputError
 from alvh.risk.valuation import value_book
 
-SAMPLE = Path(__file__).parent / "samples" / "positions.csv"
+SAMPLE = example_positions_path()
 AS_OF = dt.date(2026, 11, 20)
 HEADER = "symbol,quantity,average_price"
 KEY = ["layer", "instrument", "expiry", "right", "strike"]
@@ -31,7 +30,7 @@ def write(tmp_path: Path, *lines: str, header: str = HEADER) -> Path:
 def test_the_sample_imports_as_the_example_book() -> None:
     imported = import_positions(SAMPLE, as_of=AS_OF)
     book, example = imported.book, example_book()
-    assert book.name == "positions"
+    assert book.name == "example_positions"  # the file name
     assert book.layers == example.layers  # core, L1, L2, L3 with the method's roles
     columns = [c for c in LEG_COLUMNS if c != "group"]
     got = book.legs[columns].sort_values(KEY, ignore_index=True)
@@ -80,11 +79,6 @@ def test_the_report_says_how_each_line_was_read() -> None:
         "VXM future → L2; no group: not an option",
     )
     assert pd.isna(future["group"])
-
-
-def test_the_bundled_example_positions_are_the_sample() -> None:
-    bundled = resources.files("alvh.data") / "example_positions.csv"
-    assert bundled.read_bytes() == SAMPLE.read_bytes()
 
 
 def test_symbols_in_every_accepted_form(tmp_path: Path) -> None:
