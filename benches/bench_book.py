@@ -34,9 +34,10 @@ def _big_book() -> tuple[dict[str, object], object]:
             "right": rng.choice(["call", "put"], LEGS),
             "strike": np.round(market.spx.spot * rng.uniform(0.8, 1.2, LEGS) / 5) * 5,
             "quantity": rng.choice([-10.0, -5.0, 5.0, 10.0], LEGS),
+            "group": np.arange(LEGS).astype(str),  # each leg a position of its own
         }
     )
-    book = Book.from_frame(frame, roles={"layer0": "core"})
+    book = Book.from_frame(frame, roles={"layer0": "core"} | {f"layer{i}": "custom" for i in range(1, LAYERS)})
     return leg_arrays(book, market), market
 
 

@@ -47,6 +47,7 @@ def mixed_book(legs: int, market: Market, seed: int = 7) -> Book:
                     "right": rng.choice(["call", "put"], spx),
                     "strike": np.round(market.spx.spot * rng.uniform(0.8, 1.2, spx) / 5) * 5,
                     "quantity": rng.choice([-10.0, -5.0, 5.0, 10.0], spx),
+                    "group": [f"leg {i + 1}" for i in range(spx)],  # each core leg a position of its own
                 }
             ),
             pd.DataFrame(

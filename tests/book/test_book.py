@@ -459,17 +459,96 @@ def test_bulk_parquet_book_values_like_the_same_leg_objects(tmp_path: Path) -> N
     _same_valuation(book, _from_leg_objects(frame))
 
 
-def test_csv_layers_default_to_core_and_custom(tmp_path: Path) -> None:
+def test_csv_layer_roles_come_from_roles_the_role_column_or_the_name(tmp_path: Path) -> None:
     path = tmp_path / "legs.csv"
-    random_legs(50, seed=1).to_csv(path, index=False)
-    book = load_book(path)
+    frame = random_legs(50, seed=1)
+    frame.assign(role=frame["layer"].map({"core": None, "hedges": "L1_theta_anchor", "overlay": "custom"})).to_csv(
+        path, index=False
+    )
+    book = load_book(path)  # core by its name, the others by the role column
     assert {layer.name: layer.role for layer in book.layers} == {
         "core": Role.CORE,
-        "hedges": Role.CUSTOM,
+        "hedges": Role.THETA_ANCHOR,
         "overlay": Role.CUSTOM,
     }
+    assert load_book(path, roles={"hedges": "L1_theta_anchor"}).layers == book.layers
+    assert load_book(path, roles={"hedges": Role.OUTER}).layers[1] == LayerSpec("hedges", Role.OUTER)  # roles= first
     with pytest.raises(ConfigError, match=r"roles\['hedges'\] = 'hedge' is not allowed: use one of core"):
         load_book(path, roles={"hedges": "hedge"})
+
+
+def test_a_csv_layer_without_a_role_is_refused_not_made_custom(tmp_path: Path) -> None:
+    path = tmp_path / "legs.csv"
+    random_legs(50, seed=1).to_csv(path, index=False)
+    with pytest.raises(ConfigError) as info:
+        load_book(path)
+    assert str(info.value) == (
+        f"{path}: layer 'hedges' has no role: give it in a role column or roles= (one of core, L1_theta_anchor, "
+        "L2_delta_overlay, L3_adaptive, intermediate, outer, custom; custom for none of the method's), or name the "
+        "layer after its role"
+    )
+    assert [layer.role for layer in load_book(path, roles=ROLES).layers] == list(ROLES.values())
+
+
+@pytest.mark.parametrize(
+    ("roles", "message"),
+    [
+        (["core", "core", "outer"], r"row 3\.role = 'outer' is not allowed: layer 'core' already has role 'core'"),
+        (["hedge", "hedge", "hedge"], r"layer 'core': role = 'hedge' is not allowed: use one of core, L1_theta"),
+    ],
+)
+def test_a_role_column_names_one_valid_role_per_layer(roles: list[str], message: str) -> None:
+    frame = CSV.assign(role=roles, group="g")
+    with pytest.raises(ConfigError, match=f"^legs: {message}"):
+        Book.from_frame(frame)
+
+
+def _example_legs_csv(tmp_path: Path, columns: list[str]) -> Path:
+    legs = example_book().legs
+    path = tmp_path / "example.csv"
+    legs[columns].assign(expiry=legs["expiry"].dt.strftime("%Y-%m-%d")).to_csv(path, index=False)
+    return path
+
+
+EXAMPLE_ROLES = {layer.name: layer.role for layer in example_book().layers}
+
+
+def test_a_csv_of_the_example_book_without_groups_is_refused(tmp_path: Path) -> None:
+    # issue 13: this file loaded as 120 one-leg condor units (instead of 30): a $35M margin
+    path = _example_legs_csv(tmp_path, [c for c in LEG_COLUMNS if c not in ("group", "start", "realized_vol")])
+    with pytest.raises(ConfigError) as info:
+        load_book(path, roles=EXAMPLE_ROLES)
+    assert str(info.value) == (
+        f"{path}: row 1.group is missing: the SPX options of core layer 'core' need the id of their position "
+        "(condor metrics are per group); add a group column, load with group='auto' to group them by expiry and "
+        "strikes, or import broker positions with `alvh book import`"
+    )
+
+
+def test_group_auto_groups_the_example_books_condors_as_written(tmp_path: Path) -> None:
+    path = _example_legs_csv(tmp_path, [c for c in LEG_COLUMNS if c not in ("group", "start", "realized_vol")])
+    book = load_book(path, roles=EXAMPLE_ROLES, group="auto")
+    example = example_book()
+    assert value_book(book, MARKET).core_units == value_book(example, MARKET).core_units == 30.0
+    # the same partition of the legs into positions, under ids that name the strikes
+    assert (
+        book.legs.groupby("group", sort=False).size().tolist()
+        == example.legs.groupby("group", sort=False).size().tolist()
+    )
+    assert book.legs["group"].iloc[:4].unique().tolist() == ["IC-SPXW-2026-11-27-5705-5755-6010-6060"]
+    assert book.legs.loc[book.legs["layer"] == "L2", "group"].isna().all()  # a future has no group
+    pd.testing.assert_frame_equal(
+        value_book(book, MARKET).condors.reset_index(drop=True),
+        value_book(example, MARKET).condors.reset_index(drop=True),
+    )
+
+
+def test_group_auto_keeps_given_groups_and_refuses_other_words(tmp_path: Path) -> None:
+    path = _example_legs_csv(tmp_path, [c for c in LEG_COLUMNS if c not in ("start", "realized_vol")])
+    given = load_book(path, roles=EXAMPLE_ROLES, group="auto")
+    assert given.legs["group"].fillna("").tolist() == example_book().legs["group"].fillna("").tolist()
+    with pytest.raises(ConfigError, match=r"^group = 'strikes' is not allowed: 'given' or 'auto'$"):
+        load_book(path, roles=EXAMPLE_ROLES, group="strikes")  # type: ignore[arg-type]
 
 
 def _csv(tmp_path: Path, frame: pd.DataFrame) -> Path:

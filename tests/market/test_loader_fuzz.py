@@ -85,7 +85,7 @@ class Loader:
 
 def _book_csv() -> bytes:
     legs = example_book().legs
-    return legs[[c for c in LEG_COLUMNS if legs[c].notna().any()]].to_csv(index=False).encode()
+    return legs[[*(c for c in LEG_COLUMNS if legs[c].notna().any()), "role"]].to_csv(index=False).encode()
 
 
 LOADERS = {

@@ -628,7 +628,8 @@ market = example_market()
 n = 4_000
 frame = random_legs(market, n, seed=11, layers=["core", "a", "b", "c"], kind_weights=[0.2, 0.45, 0.2, 0.05, 0.05, 0.05],
                     entry_prices=False)
-book = Book.from_frame(frame)
+# each core leg a position of its own; the other layers without a role in the method
+book = Book.from_frame(frame.assign(group=[f"leg {i + 1}" for i in range(n)]), roles=dict.fromkeys("abc", "custom"))
 axes = dict(spot_shocks=np.linspace(-0.15, 0.1, 8), vol_shifts=[-5.0, 0.0, 3.0, 8.0, 15.0, 30.0],
             horizons=[0.0, 1.0, 9.5, 25.75, 40.0])
 one = scenario_grid(book, market, **axes, dynamics="sticky_moneyness", vol_shift_scaling="sqrt_time",
@@ -685,8 +686,9 @@ right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
 right[kind == "VXM"] = None
 frame = pd.DataFrame({"layer": rng.choice(["core", "h1", "h2"], n), "instrument": kind, "expiry": expiry,
                       "right": right, "strike": strike,
-                      "quantity": rng.integers(1, 20, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0)})
-book = Book.from_frame(frame)
+                      "quantity": rng.integers(1, 20, n) * np.where(rng.random(n) < 0.5, -1.0, 1.0),
+                      "group": [f"leg {i + 1}" for i in range(n)]})
+book = Book.from_frame(frame, roles={"h1": "custom", "h2": "custom"})
 axes = dict(spot_shocks=np.linspace(-0.2, 0.2, 20), vol_shifts=np.linspace(-5, 15, 10), horizons=np.arange(10.0))
 cache = ValuationCache()  # the warm-up works out the leg arrays (and starts the threads) once
 scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=[0.0], horizons=[0.0], cache=cache)

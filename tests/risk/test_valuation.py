@@ -571,7 +571,7 @@ market = example_market()
 n = 60_000
 frame = random_legs(market, n, seed=5, layers=["a", "b", "c", "d"], kind_weights=[0.3, 0.3, 0.25, 0.05, 0.05, 0.05],
                     entry_prices=True)
-risk = value_book(Book.from_frame(frame), market)
+risk = value_book(Book.from_frame(frame, roles=dict.fromkeys("abcd", "custom")), market)
 np.save(sys.argv[1], np.vstack([risk.legs[risk.legs.columns[-18:]].to_numpy(float).T,
                                 np.resize(risk.layers.drop(columns="role").to_numpy(float).ravel(), n)]))
 print(json.dumps({"threads": alvh.thread_count(), "legs": n}))

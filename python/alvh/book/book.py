@@ -3,8 +3,10 @@
 A :class:`Book` keeps its legs as one validated pandas DataFrame (struct-of-arrays, so that a book
 of millions of legs is valued by the Rust kernels without a Python loop per leg), plus its layers'
 names and roles. Build one from :class:`Leg` objects (``Book.from_layers``, the builders in
-:mod:`alvh.book.builders`), from a DataFrame of bulk legs (``Book.from_frame``), or from a file
-(:func:`load_book`: TOML with layers of legs, or CSV/Parquet with one leg per row).
+:mod:`alvh.book.builders`), from a DataFrame of bulk legs (``Book.from_frame``), from a file
+(:func:`load_book`: TOML with layers of legs, or CSV/Parquet with one leg per row), or from broker
+positions (:func:`alvh.book.import_positions`). A table or file of legs states each layer's role
+and each core condor's group, or asks for the grouping by strikes: nothing is guessed silently.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -21,6 +24,8 @@ from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh._config import config_error, read_csv, read_parquet, read_toml
+from alvh.book.grouping import group_legs
+from alvh.book.instruments import instrument_mask
 from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.exceptions import ConfigError
@@ -72,33 +77,56 @@ class Book:
         frame: pd.DataFrame,
         *,
         name: str = "book",
-        roles: dict[str, Role | str] | None = None,
+        roles: Mapping[str, Role | str] | None = None,
         source: str = "legs",
+        group: Literal["given", "auto"] = "given",
     ) -> Book:
         """A book from a legs table (bulk legs). Layers are the distinct values of ``layer``, in
-        order of appearance; ``roles`` maps layer names to roles (a layer called ``core`` is the
-        core by default, any other layer ``custom``)."""
+        order of appearance.
+
+        Each layer's role comes from ``roles`` (layer name → role; it takes precedence), else from
+        the table's ``role`` column (one value per layer), else from the layer's name when it is a
+        role's value (``core``, ``L1_theta_anchor``…, ``custom``); a layer with none of these is an
+        error, never a silent ``custom``.
+
+        A core layer's SPX and SPXW legs need a ``group`` (the position id: condor metrics and
+        condor units are per group). ``group="given"`` (the default) refuses a core SPX leg
+        without one; ``group="auto"`` gives every option leg without a group the one
+        :func:`alvh.book.group_legs` finds by expiry and strikes (call that function on the legs
+        for the reason per leg).
+        """
         missing = [c for c in ("layer", "instrument", "expiry", "quantity") if c not in frame.columns]
         if missing:
             raise ConfigError(f"{source}: missing column {missing[0]!r} (need layer, instrument, expiry, quantity)")
         unknown = sorted(set(frame.columns) - set(LEG_COLUMNS) - {"source", "role"})
         if unknown:
-            raise ConfigError(f"{source}: unknown column {unknown[0]!r}; allowed: {', '.join(LEG_COLUMNS)}")
-        unnamed = frame["layer"].isna().to_numpy() | (frame["layer"].astype(str).str.strip() == "").to_numpy()
-        if unnamed.any():
-            row = int(np.flatnonzero(unnamed)[0])
-            where = frame["source"].iloc[row] if "source" in frame.columns else f"row {row + 1}"
-            raise ConfigError(f"{source}: {where}.layer is missing: every leg needs the name of its layer")
-        roles = roles or {}
-        layer_names = list(dict.fromkeys(frame["layer"].astype(str)))
-        specs = [
-            LayerSpec(n, _role(roles.get(n, Role.CORE if n == "core" else Role.CUSTOM), f"roles[{n!r}]"))
-            for n in layer_names
-        ]
+            raise ConfigError(f"{source}: unknown column {unknown[0]!r}; allowed: {', '.join(LEG_COLUMNS)}, role")
         legs = frame.copy()
         if "source" not in legs.columns:
             legs["source"] = [f"row {i + 1}" for i in range(len(legs))]
-        return cls(name, specs, legs, source=source)
+        unnamed = legs["layer"].isna().to_numpy() | (legs["layer"].astype(str).str.strip() == "").to_numpy()
+        if unnamed.any():
+            where = legs["source"].iloc[int(np.flatnonzero(unnamed)[0])]
+            raise ConfigError(f"{source}: {where}.layer is missing: every leg needs the name of its layer")
+        book = cls(name, _layer_roles(legs, roles or {}, source), legs, source=source)
+        if group == "auto":
+            book.legs["group"] = group_legs(book.legs).group
+        elif group != "given":
+            raise ConfigError(f"group = {group!r} is not allowed: 'given' or 'auto'")
+        ungrouped = (
+            (book.legs["role"].to_numpy(object) == Role.CORE.value)
+            & instrument_mask(book.legs["instrument"].to_numpy(object), lambda i: i.is_spx_option)
+            & pd.isna(book.legs["group"].to_numpy(object))
+        )
+        if ungrouped.any():
+            row = int(np.flatnonzero(ungrouped)[0])
+            layer, where = book.legs["layer"].iloc[row], book.legs["source"].iloc[row]
+            raise ConfigError(
+                f"{source}: {where}.group is missing: the SPX options of core layer {layer!r} need the id of their "
+                "position (condor metrics are per group); add a group column, load with group='auto' to group them "
+                "by expiry and strikes, or import broker positions with `alvh book import`"
+            )
+        return book
 
     # --- views ------------------------------------------------------------------------------
 
@@ -167,6 +195,40 @@ def _role(value: Role | str, where: str) -> Role:
         raise ConfigError(f"{where} = {value!r} is not allowed: use one of {allowed}") from None
 
 
+def _layer_roles(legs: pd.DataFrame, roles: Mapping[str, Role | str], source: str) -> list[LayerSpec]:
+    """Each layer's name and role (the order of :meth:`Book.from_frame`'s docstring)."""
+    names = legs["layer"].astype(str)
+    column = pd.Series(dtype=object)
+    if "role" in legs.columns:
+        text = legs["role"].astype("string").str.strip()
+        column = text[text.notna() & (text != "")]
+    # one pass over the legs: books may have thousands of layers
+    stated = column.groupby(names[column.index], sort=False).unique() if len(column) else pd.Series(dtype=object)
+    specs = []
+    for layer in dict.fromkeys(names):
+        values = list(stated.get(layer, []))
+        if len(values) > 1:
+            row = column.index[(names[column.index] == layer) & (column != values[0])][0]
+            raise ConfigError(
+                f"{source}: {legs['source'].loc[row]}.role = {values[1]!r} is not allowed: layer {layer!r} already "
+                f"has role {values[0]!r} (one role per layer)"
+            )
+        if layer in roles:  # the caller's word over the table's (bulk Greeks value every layer as custom)
+            role = _role(roles[layer], f"roles[{layer!r}]")
+        elif values:
+            role = _role(values[0], f"{source}: layer {layer!r}: role")
+        elif layer in {r.value for r in Role}:
+            role = Role(layer)
+        else:
+            allowed = ", ".join(r.value for r in Role)
+            raise ConfigError(
+                f"{source}: layer {layer!r} has no role: give it in a role column or roles= (one of {allowed}; "
+                "custom for none of the method's), or name the layer after its role"
+            )
+        specs.append(LayerSpec(layer, role))
+    return specs
+
+
 # --- files ------------------------------------------------------------------------------------
 
 
@@ -199,10 +261,17 @@ class _BookFile(BaseModel):
     layers: list[_LayerFile] = Field(min_length=1)
 
 
-def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -> Book:
+def load_book(
+    path: str | Path,
+    *,
+    roles: Mapping[str, Role | str] | None = None,
+    group: Literal["given", "auto"] = "given",
+) -> Book:
     """Read and validate a book: TOML (layers of legs, see ``alvh/data/example_book.toml``), or CSV
-    or Parquet with one leg per row (columns :data:`LEG_COLUMNS`; ``roles`` names the layers'
-    roles)."""
+    or Parquet with one leg per row (columns :data:`LEG_COLUMNS` and an optional ``role``;
+    ``roles`` and ``group`` as in :meth:`Book.from_frame`: a layer's role must be given, and a
+    core layer's SPX legs need a group unless ``group="auto"``). For TOML books ``roles`` and
+    ``group`` do not apply: every layer states its role and every leg is as written."""
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: no such file")
@@ -221,7 +290,7 @@ def load_book(path: str | Path, *, roles: dict[str, Role | str] | None = None) -
         frame = read_parquet(path)
     else:
         raise ConfigError(f"{path}: unknown book format {suffix!r}; use .toml, .csv or .parquet")
-    return Book.from_frame(frame, name=path.stem, roles=roles, source=str(path))
+    return Book.from_frame(frame, name=path.stem, roles=roles, source=str(path), group=group)
 
 
 def _file_leg(leg: _LegFile) -> Leg:

@@ -19,6 +19,7 @@ __all__ = [
     "example_history_path",
     "example_market",
     "example_market_path",
+    "example_positions_path",
 ]
 
 
@@ -30,6 +31,12 @@ def example_book_path() -> Path:
 def example_market_path() -> Path:
     """Path of the example market snapshot TOML."""
     return Path(str(resources.files("alvh.data") / "example_market.toml"))
+
+
+def example_positions_path() -> Path:
+    """Path of the example book's positions as a broker exports them (``symbol,quantity,average_price``;
+    :func:`alvh.book.import_positions` reads it)."""
+    return Path(str(resources.files("alvh.data") / "example_positions.csv"))
 
 
 def example_book() -> Book:
