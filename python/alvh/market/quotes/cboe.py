@@ -248,7 +248,7 @@ def _new_cells(checks: RowChecks, quotes: pd.DataFrame) -> tuple[pd.Series, pd.S
         (expiry.notna() & (weekday != text.str[:3])).to_numpy(),
         "Expiration Date",
         text,
-        "must name the date's own weekday (" + weekday + ")",
+        lambda: "must name the date's own weekday (" + weekday + ")",
     )
     strike = checks.number(quotes["Strike"], "Strike", reason="must be a number > 0 (index points)", positive=True)
     side, symbol = quotes["side"], quotes["symbol"]
