@@ -274,7 +274,9 @@ class RowChecks:
         return pd.DataFrame(
             {
                 "root": np.array([s.root if s else None for s in parsed], dtype=object)[at],
-                "expiry": np.array([s.expiry if s else None for s in parsed], dtype="datetime64[ns]")[at],
+                "expiry": pd.to_datetime(pd.Series([s.expiry if s else None for s in parsed], dtype=object)).to_numpy(
+                    "datetime64[ns]"
+                )[at],
                 "right": np.array([s.right if s else None for s in parsed], dtype=object)[at],
                 "strike": np.array([s.strike if s else np.nan for s in parsed], dtype=np.float64)[at],
             }
