@@ -1,0 +1,293 @@
+"""Raw SVI smiles fitted to total implied variance, and the Gatheral–Jacquier butterfly density.
+
+Raw SVI (docs/method.md, Models) in total variance w = σ_impl²·T at log-moneyness k = ln(K/F):
+
+    w(k) = a + b·(ρ·(k − m) + √((k − m)² + σ²)),   b ≥ 0, |ρ| < 1, σ > 0, a + b·σ·√(1 − ρ²) ≥ 0
+
+(the last is the minimum of w over k, so variance is never negative).
+
+The fit is the quasi-explicit method of Zeliade Systems ("Quasi-explicit calibration of Gatheral's
+SVI model", 2009). With y = (k − m)/σ, c = b·σ and d = ρ·b·σ the smile is linear in (a, d, c):
+
+    w = a + d·y + c·√(y² + 1)
+
+so for fixed (m, σ) the weighted least squares in (a, d, c) is a 3-parameter problem, solved here
+in closed form for many (m, σ) at once. The constraints become the convex cone
+
+    c ≥ 0,   |d| ≤ ρ_max·c,   a ≥ −√(c² − d²)
+
+(b ≥ 0 and |ρ| ≤ ρ_max, and a + b·σ·√(1 − ρ²) = a + √(c² − d²) ≥ 0). Zeliade use the stricter
+a ≥ 0, which would refuse the negative ``a`` of steep short-dated skews. The constrained
+optimum is the best feasible one of: the unconstrained solution; the solutions on the planes
+d = ±ρ_max·c; the zero-minimum surface a = −√(c² − d²), where w = c·(ρ·y + √(y² + 1) − √(1 − ρ²))
+leaves one scale c per ρ, searched over ρ; and c = d = 0 (a flat smile). The outer search over
+(m, ln σ) starts from the best point of a coarse grid and is polished by Nelder–Mead.
+
+The butterfly density g(k) is Gatheral & Jacquier ("Arbitrage-free SVI volatility surfaces",
+Quantitative Finance 14, 2014, eq. 2.1); the smile is free of butterfly arbitrage where g ≥ 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import minimize
+
+from alvh._typing import FloatArray
+from alvh.exceptions import DomainError, InputError
+from alvh.market.snapshot import SviSmile
+
+__all__ = ["RHO_MAX", "SIGMA_MIN", "SviParams", "butterfly_g", "fit_svi"]
+
+RHO_MAX = 0.999
+"""The fit keeps |ρ| <= RHO_MAX: ρ = ±1 is a smile with one flat wing, at the edge of the model."""
+
+SIGMA_MIN = 1e-4
+"""The fit keeps σ >= SIGMA_MIN (log-moneyness): σ → 0 is a kinked smile."""
+
+_MIN_POINTS = 5  # five parameters
+_RHO_GRID = np.cos(np.linspace(np.arccos(RHO_MAX), np.arccos(-RHO_MAX), 65))  # dense near ±1
+
+
+@dataclass(frozen=True)
+class SviParams:
+    """Raw SVI parameters of one smile in total variance (``a`` in years of variance, ``m`` and
+    ``sigma`` in log-moneyness, ``b`` in variance per unit of log-moneyness, ``rho`` unitless)."""
+
+    a: float
+    b: float
+    rho: float
+    m: float
+    sigma: float
+
+    def total_variance(self, k: ArrayLike) -> FloatArray:
+        """w(k), the total implied variance at log-moneyness ``k`` (not clipped to any range)."""
+        return self.derivatives(k)[0]
+
+    def derivatives(self, k: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """w(k) and its first and second derivatives in k."""
+        d = np.asarray(k, dtype=np.float64) - self.m
+        root = np.sqrt(d * d + self.sigma**2)
+        w = self.a + self.b * (self.rho * d + root)
+        first = self.b * (self.rho + d / root)
+        second = self.b * self.sigma**2 / root**3
+        return w, first, second
+
+    def minimum_variance(self) -> float:
+        """The minimum of w over all k: a + b·σ·√(1 − ρ²) (years of variance)."""
+        return float(self.a + self.b * self.sigma * np.sqrt(1 - self.rho**2))
+
+    def smile(self, expiry: dt.date) -> SviSmile:
+        """The smile of ``expiry`` as a market snapshot's :class:`~alvh.market.snapshot.SviSmile`."""
+        return SviSmile(expiry=expiry, a=self.a, b=self.b, rho=self.rho, m=self.m, sigma=self.sigma)
+
+
+def butterfly_g(params: SviParams, k: ArrayLike) -> FloatArray:
+    """Gatheral & Jacquier's g(k) = (1 − k·w′/(2w))² − (w′²/4)·(1/w + 1/4) + w″/2 (unitless).
+
+    The risk-neutral density is g(k)/√(2πw)·exp(−d₋²/2), so a smile is free of butterfly
+    arbitrage exactly where g >= 0 (and w > 0).
+    """
+    k = np.asarray(k, dtype=np.float64)
+    w, first, second = params.derivatives(k)
+    g: FloatArray = (1 - k * first / (2 * w)) ** 2 - first**2 / 4 * (1 / w + 0.25) + second / 2
+    return g
+
+
+def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviParams:
+    """The raw SVI smile closest to ``total_variance`` at ``k`` in weighted least squares.
+
+    Parameters
+    ----------
+    k : array_like, shape (n,)
+        Log-moneyness ln(K/F) of each point.
+    total_variance : array_like, shape (n,)
+        Total implied variance σ²T of each point (years of variance, > 0).
+    weights : array_like, shape (n,)
+        Weight of each point's squared error (>= 0; only their ratios matter; a zero weight
+        leaves the point out). At least 5 distinct ``k`` need a positive weight.
+
+    Returns
+    -------
+    SviParams
+        With b >= 0, |ρ| <= RHO_MAX, σ >= SIGMA_MIN and a + b·σ·√(1 − ρ²) >= 0.
+
+    Raises
+    ------
+    InputError
+        Arrays of different shapes or not 1-D, or fewer than 5 distinct weighted points.
+    DomainError
+        A value that is not finite, a total variance <= 0 or a negative weight.
+    """
+    k_, v, wt = _checked(k, total_variance, weights)
+    data = _Data(k_, v, wt / wt.sum())
+    span = float(k_.max() - k_.min())
+    lower = np.array([k_.min() - span, np.log(SIGMA_MIN)])
+    upper = np.array([k_.max() + span, np.log(10 * span)])
+    # A coarse grid over (m, ln σ), evaluated in one batch, gives Nelder–Mead its start and the
+    # size of its first simplex (one grid step along each axis).
+    m_axis = np.linspace(lower[0], upper[0], 25)
+    log_sigma_axis = np.linspace(max(np.log(span / 200), lower[1]), np.log(2 * span), 12)
+    m_grid, log_sigma_grid = np.meshgrid(m_axis, log_sigma_axis)
+    grid_sse = _inner(m_grid.ravel(), np.exp(log_sigma_grid.ravel()), data)[3]
+    start = np.array([m_grid.flat[np.argmin(grid_sse)], log_sigma_grid.flat[np.argmin(grid_sse)]])
+    steps = np.array([m_axis[1] - m_axis[0], log_sigma_axis[1] - log_sigma_axis[0]])
+    simplex = np.clip(start + np.vstack([np.zeros(2), np.diag(steps)]), lower, upper)
+    result = minimize(
+        lambda x: float(_inner(x[:1], np.exp(x[1:]), data)[3][0]),
+        start,
+        method="Nelder-Mead",
+        bounds=list(zip(lower, upper, strict=True)),
+        options={"xatol": 1e-9, "fatol": 1e-18 * data.scale, "maxiter": 2000, "initial_simplex": simplex},
+    )
+    m, sigma = float(result.x[0]), float(np.exp(result.x[1]))
+    a, d, c, _ = (float(x[0]) for x in _inner(np.array([m]), np.array([sigma]), data))
+    return SviParams(a=a, b=c / sigma, rho=d / c if c > 0 else 0.0, m=m, sigma=sigma)
+
+
+def _checked(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The fit's inputs as float64 arrays, restricted to the points of positive weight."""
+    arrays = {}
+    for name, values in (("k", k), ("total_variance", total_variance), ("weights", weights)):
+        try:
+            array = np.asarray(values, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InputError(f"fit_svi: {name} must be a 1-D array of numbers, got {values!r}") from None
+        if array.ndim != 1:
+            raise InputError(f"fit_svi: {name} must be 1-D, got shape {array.shape}")
+        arrays[name] = array
+    if len({a.size for a in arrays.values()}) != 1:
+        sizes = ", ".join(f"{name} {a.size}" for name, a in arrays.items())
+        raise InputError(f"fit_svi: k, total_variance and weights must have the same length, got {sizes}")
+    for name, array in arrays.items():
+        _refuse(name, array, ~np.isfinite(array), "finite")
+    _refuse("total_variance", arrays["total_variance"], arrays["total_variance"] <= 0, "> 0 (years of variance)")
+    _refuse("weights", arrays["weights"], arrays["weights"] < 0, ">= 0")
+    used = arrays["weights"] > 0
+    distinct = np.unique(arrays["k"][used]).size
+    if distinct < _MIN_POINTS:
+        raise InputError(
+            f"fit_svi: {distinct} distinct k with a positive weight is not enough: "
+            f"SVI has 5 parameters, give at least {_MIN_POINTS}"
+        )
+    return arrays["k"][used], arrays["total_variance"][used], arrays["weights"][used]
+
+
+def _refuse(name: str, array: FloatArray, bad: FloatArray, allowed: str) -> None:
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise DomainError(f"fit_svi: {name}[{i}] = {float(array[i])!r} is not allowed: must be {allowed}")
+
+
+@dataclass(frozen=True)
+class _Data:
+    """The fit's points with weights summing to 1."""
+
+    k: FloatArray
+    v: FloatArray
+    weight: FloatArray
+
+    @property
+    def scale(self) -> float:
+        """The weighted mean square of the data (years of variance squared)."""
+        return float(self.weight @ (self.v * self.v))
+
+
+def _inner(m: FloatArray, sigma: FloatArray, data: _Data) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """For each (m, σ) of a batch, shape (M,): the constrained least-squares (a, d, c) and the
+    weighted sum of squared errors, each shape (M,)."""
+    y = (data.k - m[:, None]) / sigma[:, None]
+    z = np.sqrt(y * y + 1)
+    wy, wz = y * data.weight, z * data.weight
+    moments = _Moments(
+        sy=wy.sum(axis=1),
+        sz=wz.sum(axis=1),
+        syy=(wy * y).sum(axis=1),
+        syz=(wy * z).sum(axis=1),
+        sv=float(data.weight @ data.v),
+        syv=wy @ data.v,
+        szv=wz @ data.v,
+    )
+    best = moments.unconstrained()
+    outside = ~_feasible(best)
+    if outside.any():  # the problem is convex: a feasible unconstrained solution is the optimum
+        beta = np.stack(
+            [best, moments.on_plane(RHO_MAX), moments.on_plane(-RHO_MAX), moments.on_zero_minimum(), moments.flat()]
+        )  # (5, M, 3): the candidates of each (m, σ)
+        objective = np.where(_feasible(beta), moments.objective(beta), np.inf)
+        best = np.where(outside[:, None], beta[np.argmin(objective, axis=0), np.arange(m.size)], best)
+    residual = best[:, :1] + best[:, 1:2] * y + best[:, 2:] * z - data.v
+    return best[:, 0], best[:, 1], best[:, 2], (residual * residual) @ data.weight
+
+
+def _feasible(beta: FloatArray) -> NDArray[np.bool_]:
+    """Whether each (a, d, c) of shape (..., 3) lies in the cone of valid SVI parameters."""
+    a, d, c = beta[..., 0], beta[..., 1], beta[..., 2]
+    slack = 1e-12 * (np.abs(a) + c)  # rounding of the plane and surface candidates
+    inside: NDArray[np.bool_] = (c >= 0) & (np.abs(d) <= RHO_MAX * c + slack)
+    return inside & (a + np.sqrt(np.maximum(c * c - d * d, 0)) >= -slack)
+
+
+@dataclass(frozen=True)
+class _Moments:
+    """Weighted sums (the weights sum to 1) of y = (k − m)/σ, z = √(y² + 1) and the data v, one
+    per (m, σ) of a batch, shape (M,): everything the least squares in (a, d, c) needs."""
+
+    sy: FloatArray
+    sz: FloatArray
+    syy: FloatArray
+    syz: FloatArray
+    sv: float
+    syv: FloatArray
+    szv: FloatArray
+
+    @property
+    def szz(self) -> FloatArray:
+        return self.syy + 1  # z² = y² + 1
+
+    def objective(self, beta: FloatArray) -> FloatArray:
+        """β'Gβ − 2β'r for β = (a, d, c) of shape (..., M, 3): the squared error less Σw·v²."""
+        a, d, c = beta[..., 0], beta[..., 1], beta[..., 2]
+        quad = a * a + d * d * self.syy + c * c * self.szz + 2 * (a * d * self.sy + a * c * self.sz + d * c * self.syz)
+        result: FloatArray = quad - 2 * (a * self.sv + d * self.syv + c * self.szv)
+        return result
+
+    def unconstrained(self) -> FloatArray:
+        """The solution of each 3×3 normal equation (Cramer's rule on the symmetric Gram matrix)."""
+        sy, sz, syy, syz, szz = self.sy, self.sz, self.syy, self.syz, self.szz
+        c00, c01, c02 = syy * szz - syz * syz, sz * syz - sy * szz, sy * syz - syy * sz
+        c11, c12, c22 = szz - sz * sz, sy * sz - syz, syy - sy * sy
+        det = c00 + sy * c01 + sz * c02
+        r0, r1, r2 = self.sv, self.syv, self.szv
+        return np.stack(
+            [(c00 * r0 + c01 * r1 + c02 * r2), (c01 * r0 + c11 * r1 + c12 * r2), (c02 * r0 + c12 * r1 + c22 * r2)], -1
+        ) / det[:, None]
+
+    def on_plane(self, rho: float) -> FloatArray:
+        """The least squares on the plane d = ρ·c, where w = a + c·h with h = ρ·y + z."""
+        sh = rho * self.sy + self.sz
+        shh = rho * rho * self.syy + 2 * rho * self.syz + self.szz
+        shv = rho * self.syv + self.szv
+        c = (shv - sh * self.sv) / (shh - sh * sh)
+        return np.stack([self.sv - c * sh, rho * c, c], -1)
+
+    def on_zero_minimum(self) -> FloatArray:
+        """The least squares on the surface a = −√(c² − d²), over a grid of ρ."""
+        rho = _RHO_GRID[:, None]
+        root = np.sqrt(1 - rho * rho)
+        # w = c·h with h = ρ·y + z − √(1 − ρ²): the best c is <h, v>/<h, h> (>= 0)
+        hv = rho * self.syv + self.szv - root * self.sv
+        hh = rho * rho * self.syy + self.szz + root * root
+        hh = hh + 2 * rho * self.syz - 2 * rho * root * self.sy - 2 * root * self.sz
+        c = np.maximum(hv, 0) / hh
+        best = np.argmax(c * hv, axis=0)  # the largest fall in the squared error
+        c_best, rho_best = c[best, np.arange(self.sy.size)], _RHO_GRID[best]
+        return np.stack([-c_best * np.sqrt(1 - rho_best**2), rho_best * c_best, c_best], -1)
+
+    def flat(self) -> FloatArray:
+        """c = d = 0: the flat smile at the mean variance."""
+        zeros = np.zeros_like(self.sy)
+        return np.stack([zeros + self.sv, zeros, zeros], -1)
