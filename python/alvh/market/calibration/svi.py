@@ -122,7 +122,7 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     DomainError
         A value that is not finite, a total variance <= 0 or a negative weight.
     """
-    k_, v, wt = _checked(k, total_variance, weights)
+    k_, v, wt = fit_inputs(k, total_variance, weights, caller="fit_svi")
     data = _Data(k_, v, wt / wt.sum())
     span = float(k_.max() - k_.min())
     lower = np.array([k_.min() - span, np.log(SIGMA_MIN)])
@@ -148,24 +148,28 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     return SviParams(a=a, b=c / sigma, rho=d / c if c > 0 else 0.0, m=m, sigma=sigma)
 
 
-def _checked(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The fit's inputs as float64 arrays, restricted to the points of positive weight."""
+def fit_inputs(
+    k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike, *, caller: str
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A fit's inputs as float64 arrays, restricted to the points of positive weight (errors name
+    ``caller``)."""
     arrays = {}
     for name, values in (("k", k), ("total_variance", total_variance), ("weights", weights)):
         try:
             array = np.asarray(values, dtype=np.float64)
         except (TypeError, ValueError):
-            raise InputError(f"fit_svi: {name} must be a 1-D array of numbers, got {values!r}") from None
+            raise InputError(f"{caller}: {name} must be a 1-D array of numbers, got {values!r}") from None
         if array.ndim != 1:
-            raise InputError(f"fit_svi: {name} must be 1-D, got shape {array.shape}")
+            raise InputError(f"{caller}: {name} must be 1-D, got shape {array.shape}")
         arrays[name] = array
     if len({a.size for a in arrays.values()}) != 1:
         sizes = ", ".join(f"{name} {a.size}" for name, a in arrays.items())
-        raise InputError(f"fit_svi: k, total_variance and weights must have the same length, got {sizes}")
+        raise InputError(f"{caller}: k, total_variance and weights must have the same length, got {sizes}")
     for name, array in arrays.items():
-        _refuse(name, array, ~np.isfinite(array), "finite")
-    _refuse("total_variance", arrays["total_variance"], arrays["total_variance"] <= 0, "> 0 (years of variance)")
-    _refuse("weights", arrays["weights"], arrays["weights"] < 0, ">= 0")
+        _refuse(caller, name, array, ~np.isfinite(array), "finite")
+    variance, weight = arrays["total_variance"], arrays["weights"]
+    _refuse(caller, "total_variance", variance, variance <= 0, "> 0 (years of variance)")
+    _refuse(caller, "weights", weight, weight < 0, ">= 0")
     used = arrays["weights"] > 0
     distinct = np.unique(arrays["k"][used]).size
     if distinct < _MIN_POINTS:
@@ -176,10 +180,10 @@ def _checked(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> tup
     return arrays["k"][used], arrays["total_variance"][used], arrays["weights"][used]
 
 
-def _refuse(name: str, array: FloatArray, bad: FloatArray, allowed: str) -> None:
+def _refuse(caller: str, name: str, array: FloatArray, bad: NDArray[np.bool_], allowed: str) -> None:
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise DomainError(f"fit_svi: {name}[{i}] = {float(array[i])!r} is not allowed: must be {allowed}")
+        raise DomainError(f"{caller}: {name}[{i}] = {float(array[i])!r} is not allowed: must be {allowed}")
 
 
 @dataclass(frozen=True)
