@@ -49,7 +49,9 @@ SIGMA_MIN = 1e-4
 """The fit keeps σ >= SIGMA_MIN (log-moneyness): σ → 0 is a kinked smile."""
 
 _MIN_POINTS = 5  # five parameters
-_RHO_GRID = np.cos(np.linspace(np.arccos(RHO_MAX), np.arccos(-RHO_MAX), 65))  # dense near ±1
+# The zero-minimum surface is searched in θ = arccos ρ (dense near ρ = ±1), then refined by a parabola.
+_THETA_GRID = np.linspace(np.arccos(RHO_MAX), np.arccos(-RHO_MAX), 65)
+_PARABOLA_STEPS = 12
 
 
 @dataclass(frozen=True)
@@ -141,11 +143,13 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
         start,
         method="Nelder-Mead",
         bounds=list(zip(lower, upper, strict=True)),
-        options={"xatol": 1e-9, "fatol": 1e-18 * data.scale, "maxiter": 2000, "initial_simplex": simplex},
+        # converged when the simplex is 1e-9 wide (fatol=inf: at a bound the values keep differing)
+        options={"xatol": 1e-9, "fatol": np.inf, "maxiter": 500, "initial_simplex": simplex},
     )
     m, sigma = float(result.x[0]), float(np.exp(result.x[1]))
     a, d, c, _ = (float(x[0]) for x in _inner(np.array([m]), np.array([sigma]), data))
-    return SviParams(a=a, b=c / sigma, rho=d / c if c > 0 else 0.0, m=m, sigma=sigma)
+    rho = float(np.clip(d / c, -RHO_MAX, RHO_MAX)) if c > 0 else 0.0  # d/c rounds past ±RHO_MAX on its plane
+    return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma)
 
 
 def fit_inputs(
@@ -279,17 +283,47 @@ class _Moments:
         return np.stack([self.sv - c * sh, rho * c, c], -1)
 
     def on_zero_minimum(self) -> FloatArray:
-        """The least squares on the surface a = −√(c² − d²), over a grid of ρ."""
-        rho = _RHO_GRID[:, None]
-        root = np.sqrt(1 - rho * rho)
-        # w = c·h with h = ρ·y + z − √(1 − ρ²): the best c is <h, v>/<h, h> (>= 0)
+        """The least squares on the surface a = −√(c² − d²): the best ρ = cos θ on a grid of θ,
+        refined by successive parabolic interpolation inside the bracket of its neighbours."""
+        j = np.clip(np.argmax(self._zero_minimum(_THETA_GRID[:, None])[1], axis=0), 1, _THETA_GRID.size - 2)
+        bracket = [_THETA_GRID[j - 1], _THETA_GRID[j], _THETA_GRID[j + 1]]  # low, best, high
+        gains = [self._zero_minimum(t)[1] for t in bracket]
+        for _ in range(_PARABOLA_STEPS):
+            (low, best, high), (f_low, f_best, f_high) = bracket, gains
+            numerator = (best - low) ** 2 * (f_best - f_high) - (best - high) ** 2 * (f_best - f_low)
+            denominator = (best - low) * (f_best - f_high) - (best - high) * (f_best - f_low)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                vertex = best - 0.5 * numerator / denominator
+            # a vertex outside the bracket (or none) falls back to the middle of the larger half
+            middle = np.where(high - best > best - low, (best + high) / 2, (low + best) / 2)
+            inside = np.isfinite(vertex) & (vertex > low) & (vertex < high) & (vertex != best)
+            trial = np.where(inside, vertex, middle)
+            f_trial = self._zero_minimum(trial)[1]
+            better, right = f_trial > f_best, trial > best
+            bracket = [
+                np.where(better, np.where(right, best, low), np.where(right, low, trial)),
+                np.where(better, trial, best),
+                np.where(better, np.where(right, high, best), np.where(right, trial, high)),
+            ]
+            gains = [
+                np.where(better, np.where(right, f_best, f_low), np.where(right, f_low, f_trial)),
+                np.where(better, f_trial, f_best),
+                np.where(better, np.where(right, f_high, f_best), np.where(right, f_trial, f_high)),
+            ]
+        theta = bracket[1]
+        c = self._zero_minimum(theta)[0]
+        return np.stack([-c * np.sin(theta), np.cos(theta) * c, c], -1)
+
+    def _zero_minimum(self, theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """On the zero-minimum surface at ρ = cos θ, shape (G, M): the best scale c and the fall
+        it gives in the squared error. There w = c·h with h = ρ·y + z − √(1 − ρ²), so
+        c = <h, v>/<h, h> (>= 0) and the fall is c·<h, v>."""
+        rho, root = np.cos(theta), np.sin(theta)
         hv = rho * self.syv + self.szv - root * self.sv
         hh = rho * rho * self.syy + self.szz + root * root
         hh = hh + 2 * rho * self.syz - 2 * rho * root * self.sy - 2 * root * self.sz
         c = np.maximum(hv, 0) / hh
-        best = np.argmax(c * hv, axis=0)  # the largest fall in the squared error
-        c_best, rho_best = c[best, np.arange(self.sy.size)], _RHO_GRID[best]
-        return np.stack([-c_best * np.sqrt(1 - rho_best**2), rho_best * c_best, c_best], -1)
+        return c, c * hv
 
     def flat(self) -> FloatArray:
         """c = d = 0: the flat smile at the mean variance."""
