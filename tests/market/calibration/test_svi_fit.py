@@ -162,17 +162,6 @@ def test_the_fit_keeps_its_constraints(data: tuple[np.ndarray, np.ndarray, np.nd
     assert np.isfinite([fitted.a, fitted.b, fitted.rho, fitted.m, fitted.sigma]).all()
 
 
-def test_a_smile_that_wants_negative_variance_stops_at_zero() -> None:
-    # A steep left wing falling to almost nothing and a flat right wing: the unconstrained optimum
-    # dips below zero, so the fit lies on the zero-minimum surface a + b·σ·√(1 − ρ²) = 0.
-    k = np.linspace(-0.3, 0.3, 40)
-    v = np.where(k < 0, -0.2 * k, 0.0) + 1e-7
-    v[-5:] = 0.004
-    fitted = fit_svi(k, v, np.ones_like(k))
-    assert fitted.minimum_variance() == pytest.approx(0, abs=1e-12)
-    assert (fitted.total_variance(np.linspace(-2, 2, 401)) >= -1e-12).all()
-
-
 def test_a_one_sided_smile_stops_at_the_largest_rho() -> None:
     k = np.linspace(-0.3, 0.3, 40)
     v = 0.01 + 0.2 * np.maximum(k, 0)  # a flat left wing and a straight right wing
@@ -238,7 +227,9 @@ def test_vogt_has_negative_g_where_the_paper_shows_it() -> None:
 def test_total_variance_is_raw_svi_without_clipping() -> None:
     params = SHAPES["equity one year"]
     for k in (-3.0, 0.0, 2.5):
-        assert float(params.total_variance(k)) == pytest.approx(float(ref.total_variance((0.04, 0.4, -0.4, 0.05, 0.1), k)))
+        assert float(params.total_variance(k)) == pytest.approx(
+            float(ref.total_variance((0.04, 0.4, -0.4, 0.05, 0.1), k))
+        )
 
 
 def test_smile_is_the_markets_svi_smile() -> None:

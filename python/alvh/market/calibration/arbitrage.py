@@ -15,6 +15,7 @@ repair that cannot remove every violation says so in its ``after`` check rather 
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -152,7 +153,7 @@ def calendar_violations(slices: Sequence[tuple[float, SviParams]], k_grid: Array
                 f"slices[{i}]: time {times[i]!r} is not allowed: slices must be in increasing time "
                 f"(slices[{i - 1}] has {times[i - 1]!r})"
             )
-    return tuple(_calendar(earlier, later, k) for (_, earlier), (_, later) in zip(slices, slices[1:], strict=False))
+    return tuple(_calendar(earlier, later, k) for (_, earlier), (_, later) in itertools.pairwise(slices))
 
 
 def repair_butterfly(
@@ -177,13 +178,12 @@ def repair_butterfly(
     """
     grid = _grid(k_grid)
     before = butterfly_violations(params, grid)
+    unchanged = Repair(params, before, before)
     if before.ok:
-        return Repair(params, before, before)
+        return unchanged
     refit = _refit(params, fit_inputs(k, total_variance, weights, caller="repair_butterfly"), grid, floor=None)
-    after = butterfly_violations(refit, grid)
-    if after.count > before.count or (after.count == before.count and after.worst_g <= before.worst_g):
-        return Repair(params, before, before)
-    return Repair(refit, before, after)
+    repaired = Repair(refit, before, butterfly_violations(refit, grid))
+    return repaired if _badness(repaired) < _badness(unchanged) else unchanged
 
 
 def repair_calendar(
@@ -216,21 +216,23 @@ def repair_calendar(
         ``params`` unchanged when there is nothing to repair.
     """
     grid = _grid(k_grid)
-    before = (butterfly_violations(params, grid), _calendar(earlier, params, grid))
-    if before[0].ok and before[1].ok:
-        return Repair(params, *before, *before)
+    butterfly, calendar = butterfly_violations(params, grid), _calendar(earlier, params, grid)
+    unchanged = Repair(params, butterfly, butterfly, calendar, calendar)
+    if butterfly.ok and calendar.ok:
+        return unchanged
     data = fit_inputs(k, total_variance, weights, caller="repair_calendar")
     refit = _refit(params, data, grid, floor=earlier.total_variance(grid))
-    after = (butterfly_violations(refit, grid), _calendar(earlier, refit, grid))
-    if _badness(after) >= _badness(before):
-        return Repair(params, before[0], before[0], before[1], before[1])
-    return Repair(refit, before[0], after[0], before[1], after[1])
+    repaired = Repair(refit, butterfly, butterfly_violations(refit, grid), calendar, _calendar(earlier, refit, grid))
+    return repaired if _badness(repaired) < _badness(unchanged) else unchanged
 
 
-def _badness(checks: tuple[ButterflyCheck, CalendarCheck]) -> tuple[int, float]:
-    """Fewer violating points first, then the smaller worst violation."""
-    butterfly, calendar = checks
-    return butterfly.count + calendar.count, max(-butterfly.worst_g, 0.0) + calendar.worst_drop
+def _badness(repair: Repair) -> tuple[int, float]:
+    """How much arbitrage is left: violating points first, then the worst violations."""
+    butterfly, calendar = repair.butterfly_after, repair.calendar_after
+    count, size = butterfly.count, max(-butterfly.worst_g, 0.0)
+    if calendar is not None:
+        count, size = count + calendar.count, size + calendar.worst_drop
+    return count, size
 
 
 def _calendar(earlier: SviParams, later: SviParams, k: FloatArray) -> CalendarCheck:

@@ -270,9 +270,8 @@ class _Moments:
         c11, c12, c22 = szz - sz * sz, sy * sz - syz, syy - sy * sy
         det = c00 + sy * c01 + sz * c02
         r0, r1, r2 = self.sv, self.syv, self.szv
-        return np.stack(
-            [(c00 * r0 + c01 * r1 + c02 * r2), (c01 * r0 + c11 * r1 + c12 * r2), (c02 * r0 + c12 * r1 + c22 * r2)], -1
-        ) / det[:, None]
+        solution = [c00 * r0 + c01 * r1 + c02 * r2, c01 * r0 + c11 * r1 + c12 * r2, c02 * r0 + c12 * r1 + c22 * r2]
+        return np.stack(solution, -1) / det[:, None]
 
     def on_plane(self, rho: float) -> FloatArray:
         """The least squares on the plane d = ρ·c, where w = a + c·h with h = ρ·y + z."""
