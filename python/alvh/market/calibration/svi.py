@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize
+from scipy.optimize import least_squares
 
 from alvh._typing import FloatArray
 from alvh.exceptions import DomainError, InputError
@@ -129,25 +129,24 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     span = float(k_.max() - k_.min())
     lower = np.array([k_.min() - span, np.log(SIGMA_MIN)])
     upper = np.array([k_.max() + span, np.log(10 * span)])
-    # A coarse grid over (m, ln σ), evaluated in one batch, gives Nelder–Mead its start and the
-    # size of its first simplex (one grid step along each axis).
-    m_axis = np.linspace(lower[0], upper[0], 25)
-    log_sigma_axis = np.linspace(max(np.log(span / 200), lower[1]), np.log(2 * span), 12)
-    m_grid, log_sigma_grid = np.meshgrid(m_axis, log_sigma_axis)
-    grid_sse = _inner(m_grid.ravel(), np.exp(log_sigma_grid.ravel()), data)[3]
-    start = np.array([m_grid.flat[np.argmin(grid_sse)], log_sigma_grid.flat[np.argmin(grid_sse)]])
-    steps = np.array([m_axis[1] - m_axis[0], log_sigma_axis[1] - log_sigma_axis[0]])
-    simplex = np.clip(start + np.vstack([np.zeros(2), np.diag(steps)]), lower, upper)
-    result = minimize(
-        lambda x: float(_inner(x[:1], np.exp(x[1:]), data)[3][0]),
-        start,
-        method="Nelder-Mead",
-        bounds=list(zip(lower, upper, strict=True)),
-        # converged when the simplex is 1e-9 wide (fatol=inf: at a bound the values keep differing)
-        options={"xatol": 1e-9, "fatol": np.inf, "maxiter": 500, "initial_simplex": simplex},
+    # A coarse grid over (m, ln σ), evaluated in one batch, gives the start.
+    m_grid, log_sigma_grid = np.meshgrid(
+        np.linspace(lower[0], upper[0], 25), np.linspace(max(np.log(span / 200), lower[1]), np.log(2 * span), 12)
+    )
+    error = _inner(m_grid.ravel(), np.exp(log_sigma_grid.ravel()), data)[1]
+    best = int(np.argmin((error * error) @ data.weight))
+    start = np.array([m_grid.flat[best], log_sigma_grid.flat[best]])
+    root_weight = np.sqrt(data.weight)
+    result = least_squares(
+        lambda x: root_weight * _inner(x[:1], np.exp(x[1:]), data)[1][0],
+        np.clip(start, lower + 1e-12, upper - 1e-12),
+        bounds=(lower, upper),
+        xtol=1e-12,
+        ftol=1e-14,
+        gtol=1e-14,
     )
     m, sigma = float(result.x[0]), float(np.exp(result.x[1]))
-    a, d, c, _ = (float(x[0]) for x in _inner(np.array([m]), np.array([sigma]), data))
+    a, d, c = (float(x) for x in _inner(np.array([m]), np.array([sigma]), data)[0][0])
     rho = float(np.clip(d / c, -RHO_MAX, RHO_MAX)) if c > 0 else 0.0  # d/c rounds past ±RHO_MAX on its plane
     return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma)
 
@@ -204,9 +203,9 @@ class _Data:
         return float(self.weight @ (self.v * self.v))
 
 
-def _inner(m: FloatArray, sigma: FloatArray, data: _Data) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """For each (m, σ) of a batch, shape (M,): the constrained least-squares (a, d, c) and the
-    weighted sum of squared errors, each shape (M,)."""
+def _inner(m: FloatArray, sigma: FloatArray, data: _Data) -> tuple[FloatArray, FloatArray]:
+    """For each (m, σ) of a batch, shape (M,): the constrained least-squares (a, d, c), shape
+    (M, 3), and its errors w(k) − v at the data's points, shape (M, n)."""
     y = (data.k - m[:, None]) / sigma[:, None]
     z = np.sqrt(y * y + 1)
     wy, wz = y * data.weight, z * data.weight
@@ -220,15 +219,13 @@ def _inner(m: FloatArray, sigma: FloatArray, data: _Data) -> tuple[FloatArray, F
         szv=wz @ data.v,
     )
     best = moments.unconstrained()
-    outside = ~_feasible(best)
-    if outside.any():  # the problem is convex: a feasible unconstrained solution is the optimum
-        beta = np.stack(
-            [best, moments.on_plane(RHO_MAX), moments.on_plane(-RHO_MAX), moments.on_zero_minimum(), moments.flat()]
-        )  # (5, M, 3): the candidates of each (m, σ)
-        objective = np.where(_feasible(beta), moments.objective(beta), np.inf)
-        best = np.where(outside[:, None], beta[np.argmin(objective, axis=0), np.arange(m.size)], best)
-    residual = best[:, :1] + best[:, 1:2] * y + best[:, 2:] * z - data.v
-    return best[:, 0], best[:, 1], best[:, 2], (residual * residual) @ data.weight
+    outside = np.flatnonzero(~_feasible(best))
+    if outside.size:  # the problem is convex: a feasible unconstrained solution is the optimum
+        edge = moments.rows(outside)
+        beta = np.stack([edge.on_plane(RHO_MAX), edge.on_plane(-RHO_MAX), edge.on_zero_minimum(), edge.flat()])
+        objective = np.where(_feasible(beta), edge.objective(beta), np.inf)  # (4, rows): the boundary's candidates
+        best[outside] = beta[np.argmin(objective, axis=0), np.arange(outside.size)]
+    return best, best[:, :1] + best[:, 1:2] * y + best[:, 2:] * z - data.v
 
 
 def _feasible(beta: FloatArray) -> NDArray[np.bool_]:
@@ -251,6 +248,18 @@ class _Moments:
     sv: float
     syv: FloatArray
     szv: FloatArray
+
+    def rows(self, index: NDArray[np.intp]) -> _Moments:
+        """The moments of the (m, σ) at ``index`` only."""
+        return _Moments(
+            sy=self.sy[index],
+            sz=self.sz[index],
+            syy=self.syy[index],
+            syz=self.syz[index],
+            sv=self.sv,
+            syv=self.syv[index],
+            szv=self.szv[index],
+        )
 
     @property
     def szz(self) -> FloatArray:
