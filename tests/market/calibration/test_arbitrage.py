@@ -180,3 +180,20 @@ def test_repair_names_itself_in_errors() -> None:
         "repair_butterfly: k, total_variance and weights must have the same length, "
         "got k 61, total_variance 61, weights 3"
     )
+
+
+def test_a_repair_adds_the_grid_points_that_still_violate(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Constraining only the grid's two ends first leaves violations in between: later rounds add them.
+    monkeypatch.setattr(arbitrage, "_STRIDE", GRID.size)
+    repair = repair_butterfly(VOGT, K, VOGT.total_variance(K), np.ones_like(K), k_grid=GRID)
+    assert repair.ok and (butterfly_g(repair.params, GRID) >= 0).all()
+
+
+def test_what_the_rounds_cannot_repair_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One round on the two ends only: the refit improves but is not free of arbitrage, and says so.
+    monkeypatch.setattr(arbitrage, "_STRIDE", GRID.size)
+    monkeypatch.setattr(arbitrage, "_ROUNDS", 1)
+    repair = repair_butterfly(VOGT, K, VOGT.total_variance(K), np.ones_like(K), k_grid=GRID)
+    assert not repair.ok
+    assert repair.butterfly_after == butterfly_violations(repair.params, GRID)
+    assert 0 < repair.butterfly_after.count

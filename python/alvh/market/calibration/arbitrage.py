@@ -39,6 +39,8 @@ __all__ = [
 
 _G_MARGIN = 1e-6  # g >= this after a repair (g is unitless, O(1) near the money)
 _W_MARGIN = 1e-9  # w_later - w_earlier >= this times the data's mean total variance
+_STRIDE = 5  # a repair constrains every 5th grid point first ...
+_ROUNDS = 4  # ... then adds the violating ones, at most this many times
 
 
 @dataclass(frozen=True)
@@ -260,14 +262,39 @@ def _grid(k_grid: ArrayLike) -> FloatArray:
 def _refit(
     params: SviParams, data: tuple[FloatArray, FloatArray, FloatArray], grid: FloatArray, *, floor: FloatArray | None
 ) -> SviParams:
-    """The weighted least-squares SVI fit under g >= 0 (and w >= ``floor``) on ``grid``, by SLSQP
-    from ``params``."""
+    """The weighted least-squares SVI fit under g >= 0 (and w >= ``floor``) on ``grid``.
+
+    SLSQP's cost grows with the number of constraints, so it works on every ``_STRIDE``-th grid
+    point first, then adds the points of the full grid that still violate, until none does (or
+    after ``_ROUNDS`` rounds: the caller's check reports what is left).
+    """
+    active = np.union1d(np.arange(0, grid.size, _STRIDE), [grid.size - 1])
+    for _ in range(_ROUNDS):
+        params = _constrained_fit(params, data, grid[active], None if floor is None else floor[active])
+        violating = ~(butterfly_g(params, grid) >= _G_MARGIN / 2)
+        if floor is not None:
+            violating |= ~(params.total_variance(grid) > floor)
+        if not violating.any():
+            break
+        active = np.union1d(active, np.flatnonzero(violating))
+    return params
+
+
+def _constrained_fit(
+    params: SviParams, data: tuple[FloatArray, FloatArray, FloatArray], grid: FloatArray, floor: FloatArray | None
+) -> SviParams:
+    """SLSQP from ``params``: the weighted least-squares fit under g >= 0 (and w >= ``floor``) on
+    ``grid``, each with a small margin."""
     k, v, weight = data
-    scale = float(weight @ v) / weight.sum()  # mean total variance: makes every term O(1)
-    weight = weight / (weight.sum() * scale * scale)
+    # Scaled parameters make every variable and every term O(1): a and b in units of the mean
+    # total variance (b over the strikes' span), m and σ in units of that span.
+    level = float(weight @ v) / weight.sum()
+    span = float(k.max() - k.min())
+    units = np.array([level, level / span, 1.0, span, span])
+    weight = weight / (weight.sum() * level * level)
 
     def unpack(x: FloatArray) -> SviParams:
-        return SviParams(*(float(value) for value in x))
+        return SviParams(*(float(value) for value in x * units))
 
     def objective(x: FloatArray) -> float:
         residual = unpack(x).total_variance(k) - v
@@ -275,21 +302,21 @@ def _refit(
 
     constraints: list[dict[str, object]] = [
         {"type": "ineq", "fun": lambda x: butterfly_g(unpack(x), grid) - _G_MARGIN},
-        {"type": "ineq", "fun": lambda x: np.atleast_1d(unpack(x).minimum_variance() / scale - _W_MARGIN)},
+        {"type": "ineq", "fun": lambda x: np.atleast_1d(unpack(x).minimum_variance() / level - _W_MARGIN)},
     ]
     if floor is not None:
         minimum = floor
 
         def above(x: FloatArray) -> FloatArray:
-            excess: FloatArray = (unpack(x).total_variance(grid) - minimum) / scale - _W_MARGIN
+            excess: FloatArray = (unpack(x).total_variance(grid) - minimum) / level - _W_MARGIN
             return excess
 
         constraints.append({"type": "ineq", "fun": above})
     result = minimize(
         objective,
-        np.array([params.a, params.b, params.rho, params.m, params.sigma]),
+        np.array([params.a, params.b, params.rho, params.m, params.sigma]) / units,
         method="SLSQP",
-        bounds=[(None, None), (0, None), (-RHO_MAX, RHO_MAX), (None, None), (SIGMA_MIN, None)],
+        bounds=[(None, None), (0, None), (-RHO_MAX, RHO_MAX), (None, None), (SIGMA_MIN / span, None)],
         constraints=constraints,
         options={"maxiter": 500, "ftol": 1e-14},
     )

@@ -21,7 +21,8 @@ a ≥ 0, which would refuse the negative ``a`` of steep short-dated skews. The c
 optimum is the best feasible one of: the unconstrained solution; the solutions on the planes
 d = ±ρ_max·c; the zero-minimum surface a = −√(c² − d²), where w = c·(ρ·y + √(y² + 1) − √(1 − ρ²))
 leaves one scale c per ρ, searched over ρ; and c = d = 0 (a flat smile). The outer search over
-(m, ln σ) starts from the best point of a coarse grid and is polished by Nelder–Mead.
+(m, ln σ) starts from the best point of a coarse grid and is polished by least squares on the
+inner solution's errors (variable projection: Golub & Pereyra, SIAM J. Numer. Anal. 10, 1973).
 
 The butterfly density g(k) is Gatheral & Jacquier ("Arbitrage-free SVI volatility surfaces",
 Quantitative Finance 14, 2014, eq. 2.1); the smile is free of butterfly arbitrage where g ≥ 0.
@@ -49,7 +50,8 @@ SIGMA_MIN = 1e-4
 """The fit keeps σ >= SIGMA_MIN (log-moneyness): σ → 0 is a kinked smile."""
 
 _MIN_POINTS = 5  # five parameters
-# The zero-minimum surface is searched in θ = arccos ρ (dense near ρ = ±1), then refined by a parabola.
+# The zero-minimum surface is searched in θ = arccos ρ (dense near ρ = ±1), then refined by
+# successive parabolic interpolation.
 _THETA_GRID = np.linspace(np.arccos(RHO_MAX), np.arccos(-RHO_MAX), 65)
 _PARABOLA_STEPS = 12
 
@@ -128,11 +130,11 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     data = _Data(k_, v, wt / wt.sum())
     span = float(k_.max() - k_.min())
     lower = np.array([k_.min() - span, np.log(SIGMA_MIN)])
-    upper = np.array([k_.max() + span, np.log(10 * span)])
-    # A coarse grid over (m, ln σ), evaluated in one batch, gives the start.
-    m_grid, log_sigma_grid = np.meshgrid(
-        np.linspace(lower[0], upper[0], 25), np.linspace(max(np.log(span / 200), lower[1]), np.log(2 * span), 12)
-    )
+    upper = np.array([k_.max() + span, np.log(max(10 * span, 1.0))])
+    # A coarse grid over (m, ln σ), evaluated in one batch, gives the start: σ from a 200th of
+    # the strikes' span (a kink) to twice it (a parabola).
+    sigma_axis = np.geomspace(max(span / 200, SIGMA_MIN), max(2 * span, 2 * SIGMA_MIN), 12)
+    m_grid, log_sigma_grid = np.meshgrid(np.linspace(lower[0], upper[0], 25), np.log(sigma_axis))
     error = _inner(m_grid.ravel(), np.exp(log_sigma_grid.ravel()), data)[1]
     best = int(np.argmin((error * error) @ data.weight))
     start = np.array([m_grid.flat[best], log_sigma_grid.flat[best]])
