@@ -197,3 +197,13 @@ def test_what_the_rounds_cannot_repair_is_reported(monkeypatch: pytest.MonkeyPat
     assert not repair.ok
     assert repair.butterfly_after == butterfly_violations(repair.params, GRID)
     assert repair.butterfly_after.count > 0
+
+
+def test_negative_variance_counts_as_butterfly_arbitrage() -> None:
+    negative = SviParams(a=-0.05, b=0.1, rho=0.0, m=0.0, sigma=0.1)  # w < 0 for |k| < 0.47
+    grid = np.array([-3.0, -0.2, 0.0, 0.2, 3.0])
+    check = butterfly_violations(negative, grid)
+    assert (butterfly_g(negative, grid)[1:4] > 0).all()  # g alone would not see it
+    assert (check.count, check.k_low, check.k_high) == (3, -0.2, 0.2)
+    zero = SviParams(a=-0.25, b=0.5, rho=0.0, m=0.0, sigma=0.5)  # w(0) = 0 exactly
+    assert butterfly_violations(zero, np.array([0.0])).count == 1

@@ -99,8 +99,9 @@ class CalendarCheck:
 class Repair:
     """The outcome of a repair: the parameters to use and the checks before and after.
 
-    ``params`` is the refit when it has fewer violations than the original fit, else the original
-    (so a failed refit never makes things worse); ``after`` describes ``params``. The calendar
+    ``params`` is the refit when it leaves less arbitrage than the original fit (fewer violating
+    grid points, then smaller worst violations), else the original, so a failed refit never makes
+    things worse; the ``after`` checks describe ``params``. The calendar
     checks are None for a butterfly repair.
     """
 
@@ -117,10 +118,11 @@ class Repair:
 
 
 def butterfly_violations(params: SviParams, k_grid: ArrayLike) -> ButterflyCheck:
-    """Where the smile ``params`` has g(k) < 0 on ``k_grid`` (log-moneyness, 1-D, finite)."""
+    """Where the smile ``params`` has g(k) < 0, or no positive variance, on ``k_grid``
+    (log-moneyness, 1-D, finite)."""
     k = _grid(k_grid)
     g = butterfly_g(params, k)
-    bad = ~(g >= 0)  # NaN (w <= 0) counts as a violation
+    bad = ~(g >= 0) | ~(params.total_variance(k) > 0)
     worst = int(np.nanargmin(g)) if np.isfinite(g).any() else 0
     return ButterflyCheck(
         count=int(bad.sum()),

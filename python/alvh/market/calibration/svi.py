@@ -97,7 +97,8 @@ def butterfly_g(params: SviParams, k: ArrayLike) -> FloatArray:
     """
     k = np.asarray(k, dtype=np.float64)
     w, first, second = params.derivatives(k)
-    g: FloatArray = (1 - k * first / (2 * w)) ** 2 - first**2 / 4 * (1 / w + 0.25) + second / 2
+    with np.errstate(divide="ignore", invalid="ignore"):  # w = 0: no density, g is not finite
+        g: FloatArray = (1 - k * first / (2 * w)) ** 2 - first**2 / 4 * (1 / w + 0.25) + second / 2
     return g
 
 
