@@ -50,9 +50,9 @@ SIGMA_MIN = 1e-4
 """The fit keeps σ >= SIGMA_MIN (log-moneyness): σ → 0 is a kinked smile."""
 
 _MIN_POINTS = 5  # five parameters
-# The zero-minimum surface is searched in θ = arccos ρ (dense near ρ = ±1), then refined by
-# successive parabolic interpolation.
-_THETA_GRID = np.linspace(np.arccos(RHO_MAX), np.arccos(-RHO_MAX), 65)
+# The zero-minimum surface is searched in θ = arccos ρ on a grid clustered at both ends (the
+# optimum there is sharp when ρ is near ±1), then refined by successive parabolic interpolation.
+_THETA_GRID = np.arccos(RHO_MAX) + (np.pi - 2 * np.arccos(RHO_MAX)) * (1 - np.cos(np.linspace(0, np.pi, 65))) / 2
 _PARABOLA_STEPS = 12
 
 
@@ -180,7 +180,7 @@ def fit_inputs(
     distinct = np.unique(arrays["k"][used]).size
     if distinct < _MIN_POINTS:
         raise InputError(
-            f"fit_svi: {distinct} distinct k with a positive weight is not enough: "
+            f"{caller}: {distinct} distinct k with a positive weight is not enough: "
             f"SVI has 5 parameters, give at least {_MIN_POINTS}"
         )
     return arrays["k"][used], arrays["total_variance"][used], arrays["weights"][used]
@@ -200,34 +200,35 @@ class _Data:
     v: FloatArray
     weight: FloatArray
 
-    @property
-    def scale(self) -> float:
-        """The weighted mean square of the data (years of variance squared)."""
-        return float(self.weight @ (self.v * self.v))
-
 
 def _inner(m: FloatArray, sigma: FloatArray, data: _Data) -> tuple[FloatArray, FloatArray]:
     """For each (m, σ) of a batch, shape (M,): the constrained least-squares (a, d, c), shape
     (M, 3), and its errors w(k) − v at the data's points, shape (M, n)."""
     y = (data.k - m[:, None]) / sigma[:, None]
     z = np.sqrt(y * y + 1)
-    wy, wz = y * data.weight, z * data.weight
+    mean_y, mean_z = y @ data.weight, z @ data.weight
+    # centred: y and z are nearly collinear when every strike lies on one wing
+    wy, wz = (y - mean_y[:, None]) * data.weight, (z - mean_z[:, None]) * data.weight
     moments = _Moments(
-        sy=wy.sum(axis=1),
-        sz=wz.sum(axis=1),
-        syy=(wy * y).sum(axis=1),
-        syz=(wy * z).sum(axis=1),
-        sv=float(data.weight @ data.v),
-        syv=wy @ data.v,
-        szv=wz @ data.v,
+        mean_y=mean_y,
+        mean_z=mean_z,
+        mean_v=float(data.weight @ data.v),
+        cyy=(wy * y).sum(axis=1),
+        cyz=(wy * z).sum(axis=1),
+        czz=(wz * z).sum(axis=1),
+        cyv=wy @ data.v,
+        czv=wz @ data.v,
     )
-    best = moments.unconstrained()
-    outside = np.flatnonzero(~_feasible(best))
-    if outside.size:  # the problem is convex: a feasible unconstrained solution is the optimum
-        edge = moments.rows(outside)
-        beta = np.stack([edge.on_plane(RHO_MAX), edge.on_plane(-RHO_MAX), edge.on_zero_minimum(), edge.flat()])
-        objective = np.where(_feasible(beta), edge.objective(beta), np.inf)  # (4, rows): the boundary's candidates
-        best[outside] = beta[np.argmin(objective, axis=0), np.arange(outside.size)]
+    # A (nearly) singular system, at a σ far too small or too large for the data, gives
+    # non-finite candidates: they count as infeasible.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        best = moments.unconstrained()
+        outside = np.flatnonzero(~_feasible(best))
+        if outside.size:  # the problem is convex: a feasible unconstrained solution is the optimum
+            edge = moments.rows(outside)
+            beta = np.stack([edge.on_plane(RHO_MAX), edge.on_plane(-RHO_MAX), edge.on_zero_minimum(), edge.flat()])
+            objective = np.where(_feasible(beta), edge.objective(beta), np.inf)  # (4, rows): the boundary's
+            best[outside] = beta[np.argmin(objective, axis=0), np.arange(outside.size)]
     return best, best[:, :1] + best[:, 1:2] * y + best[:, 2:] * z - data.v
 
 
@@ -235,63 +236,59 @@ def _feasible(beta: FloatArray) -> NDArray[np.bool_]:
     """Whether each (a, d, c) of shape (..., 3) lies in the cone of valid SVI parameters."""
     a, d, c = beta[..., 0], beta[..., 1], beta[..., 2]
     slack = 1e-12 * (np.abs(a) + c)  # rounding of the plane and surface candidates
-    inside: NDArray[np.bool_] = (c >= 0) & (np.abs(d) <= RHO_MAX * c + slack)
+    inside: NDArray[np.bool_] = np.isfinite(beta).all(axis=-1) & (c >= 0) & (np.abs(d) <= RHO_MAX * c + slack)
     return inside & (a + np.sqrt(np.maximum(c * c - d * d, 0)) >= -slack)
 
 
 @dataclass(frozen=True)
 class _Moments:
-    """Weighted sums (the weights sum to 1) of y = (k − m)/σ, z = √(y² + 1) and the data v, one
-    per (m, σ) of a batch, shape (M,): everything the least squares in (a, d, c) needs."""
+    """Weighted means (the weights sum to 1) of y = (k − m)/σ, z = √(y² + 1) and the data v, and
+    the weighted (co)variances among them, one per (m, σ) of a batch, shape (M,): everything the
+    least squares in (a, d, c) needs."""
 
-    sy: FloatArray
-    sz: FloatArray
-    syy: FloatArray
-    syz: FloatArray
-    sv: float
-    syv: FloatArray
-    szv: FloatArray
+    mean_y: FloatArray
+    mean_z: FloatArray
+    mean_v: float
+    cyy: FloatArray
+    cyz: FloatArray
+    czz: FloatArray
+    cyv: FloatArray
+    czv: FloatArray
 
     def rows(self, index: NDArray[np.intp]) -> _Moments:
         """The moments of the (m, σ) at ``index`` only."""
         return _Moments(
-            sy=self.sy[index],
-            sz=self.sz[index],
-            syy=self.syy[index],
-            syz=self.syz[index],
-            sv=self.sv,
-            syv=self.syv[index],
-            szv=self.szv[index],
+            mean_y=self.mean_y[index],
+            mean_z=self.mean_z[index],
+            mean_v=self.mean_v,
+            cyy=self.cyy[index],
+            cyz=self.cyz[index],
+            czz=self.czz[index],
+            cyv=self.cyv[index],
+            czv=self.czv[index],
         )
 
-    @property
-    def szz(self) -> FloatArray:
-        return self.syy + 1  # z² = y² + 1
-
     def objective(self, beta: FloatArray) -> FloatArray:
-        """β'Gβ − 2β'r for β = (a, d, c) of shape (..., M, 3): the squared error less Σw·v²."""
+        """The squared error of β = (a, d, c), shape (..., M, 3), less the variance of v: the
+        squared mean error plus the error's variance."""
         a, d, c = beta[..., 0], beta[..., 1], beta[..., 2]
-        quad = a * a + d * d * self.syy + c * c * self.szz + 2 * (a * d * self.sy + a * c * self.sz + d * c * self.syz)
-        result: FloatArray = quad - 2 * (a * self.sv + d * self.syv + c * self.szv)
+        mean_error = a + d * self.mean_y + c * self.mean_z - self.mean_v
+        spread = d * d * self.cyy + 2 * d * c * self.cyz + c * c * self.czz - 2 * (d * self.cyv + c * self.czv)
+        result: FloatArray = mean_error * mean_error + spread
         return result
 
     def unconstrained(self) -> FloatArray:
-        """The solution of each 3×3 normal equation (Cramer's rule on the symmetric Gram matrix)."""
-        sy, sz, syy, syz, szz = self.sy, self.sz, self.syy, self.syz, self.szz
-        c00, c01, c02 = syy * szz - syz * syz, sz * syz - sy * szz, sy * syz - syy * sz
-        c11, c12, c22 = szz - sz * sz, sy * sz - syz, syy - sy * sy
-        det = c00 + sy * c01 + sz * c02
-        r0, r1, r2 = self.sv, self.syv, self.szv
-        solution = [c00 * r0 + c01 * r1 + c02 * r2, c01 * r0 + c11 * r1 + c12 * r2, c02 * r0 + c12 * r1 + c22 * r2]
-        return np.stack(solution, -1) / det[:, None]
+        """The solution of each normal equation: (d, c) from the 2×2 covariance system, then a
+        from the means."""
+        det = self.cyy * self.czz - self.cyz * self.cyz
+        d = (self.czz * self.cyv - self.cyz * self.czv) / det
+        c = (self.cyy * self.czv - self.cyz * self.cyv) / det
+        return np.stack([self.mean_v - d * self.mean_y - c * self.mean_z, d, c], -1)
 
     def on_plane(self, rho: float) -> FloatArray:
         """The least squares on the plane d = ρ·c, where w = a + c·h with h = ρ·y + z."""
-        sh = rho * self.sy + self.sz
-        shh = rho * rho * self.syy + 2 * rho * self.syz + self.szz
-        shv = rho * self.syv + self.szv
-        c = (shv - sh * self.sv) / (shh - sh * sh)
-        return np.stack([self.sv - c * sh, rho * c, c], -1)
+        c = (rho * self.cyv + self.czv) / (rho * rho * self.cyy + 2 * rho * self.cyz + self.czz)
+        return np.stack([self.mean_v - c * (rho * self.mean_y + self.mean_z), rho * c, c], -1)
 
     def on_zero_minimum(self) -> FloatArray:
         """The least squares on the surface a = −√(c² − d²): the best ρ = cos θ on a grid of θ,
@@ -329,14 +326,14 @@ class _Moments:
         """On the zero-minimum surface at ρ = cos θ, shape (G, M): the best scale c and the fall
         it gives in the squared error. There w = c·h with h = ρ·y + z − √(1 − ρ²), so
         c = <h, v>/<h, h> (>= 0) and the fall is c·<h, v>."""
-        rho, root = np.cos(theta), np.sin(theta)
-        hv = rho * self.syv + self.szv - root * self.sv
-        hh = rho * rho * self.syy + self.szz + root * root
-        hh = hh + 2 * rho * self.syz - 2 * rho * root * self.sy - 2 * root * self.sz
+        rho = np.cos(theta)
+        mean_h = rho * self.mean_y + self.mean_z - np.sin(theta)
+        hv = rho * self.cyv + self.czv + mean_h * self.mean_v
+        hh = rho * rho * self.cyy + 2 * rho * self.cyz + self.czz + mean_h * mean_h
         c = np.maximum(hv, 0) / hh
         return c, c * hv
 
     def flat(self) -> FloatArray:
         """c = d = 0: the flat smile at the mean variance."""
-        zeros = np.zeros_like(self.sy)
-        return np.stack([zeros + self.sv, zeros, zeros], -1)
+        zeros = np.zeros_like(self.mean_y)
+        return np.stack([zeros + self.mean_v, zeros, zeros], -1)
