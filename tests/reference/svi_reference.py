@@ -6,7 +6,7 @@ implied variance at log-moneyness k:
     w(k) = a + b·(ρ·(k − m) + √((k − m)² + σ²))
 
 Gatheral & Jacquier ("Arbitrage-free SVI volatility surfaces", Quantitative Finance 14, 2014,
-eq. 2.1), the density factor whose sign decides butterfly arbitrage:
+§2), the density factor whose sign decides butterfly arbitrage:
 
     g(k) = (1 − k·w′/(2w))² − (w′²/4)·(1/w + 1/4) + w″/2
 

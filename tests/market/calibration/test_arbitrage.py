@@ -22,7 +22,7 @@ from alvh.market.calibration import (
 )
 from tests.reference import svi_reference as ref
 
-# Axel Vogt's slice, T = 1 (Gatheral & Jacquier 2014, Example 3.1): butterfly arbitrage near k = 1
+# Axel Vogt's slice, T = 1 (Gatheral & Jacquier 2014, §3): butterfly arbitrage near k = 1
 VOGT = SviParams(a=-0.0410, b=0.1331, rho=0.3060, m=0.3586, sigma=0.4153)
 GRID = np.linspace(-1.5, 1.5, 301)
 K = np.linspace(-1.5, 1.5, 61)

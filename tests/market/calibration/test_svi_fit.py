@@ -20,7 +20,7 @@ from tests.reference import svi_reference as ref
 
 # Shapes a fit must recover exactly (total variance; T in years where it matters).
 SHAPES = {
-    # Axel Vogt's slice, T = 1 (Gatheral & Jacquier 2014, Example 3.1): negative a, with butterfly arbitrage
+    # Axel Vogt's slice, T = 1 (Gatheral & Jacquier 2014, §3): negative a, with butterfly arbitrage
     "vogt": SviParams(a=-0.0410, b=0.1331, rho=0.3060, m=0.3586, sigma=0.4153),
     "equity one year": SviParams(a=0.04, b=0.4, rho=-0.4, m=0.05, sigma=0.1),
     "equity three months": SviParams(a=0.01, b=0.1, rho=-0.7, m=0.0, sigma=0.05),
@@ -228,7 +228,7 @@ def test_g_matches_the_reference(a: float, b: float, rho: float, m: float, sigma
 
 
 def test_vogt_has_negative_g_where_the_paper_shows_it() -> None:
-    # Gatheral & Jacquier 2014, Figure 1: g < 0 on a band of positive k near 1.
+    # As Gatheral & Jacquier 2014 show for this slice: g < 0 on a band of positive k near 1.
     g = butterfly_g(SHAPES["vogt"], np.array([0.0, 0.9, 1.5]))
     assert g[0] > 0 and g[1] < 0 and g[2] > 0
 

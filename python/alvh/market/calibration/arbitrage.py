@@ -3,7 +3,7 @@ calendar (total variance falling with expiry at fixed moneyness), their checks a
 
 * Butterfly (Gatheral & Jacquier, "Arbitrage-free SVI volatility surfaces", 2014, §2): a smile is
   free of butterfly arbitrage where g(k) >= 0 (:func:`~alvh.market.calibration.svi.butterfly_g`).
-* Calendar (same paper, Lemma 2.1): the surface is free of calendar arbitrage when total variance
+* Calendar (same paper, §2): the surface is free of calendar arbitrage when total variance
   w(k, T) is non-decreasing in T at every fixed k = ln(K/F_T).
 
 A repair refits the slice's own data (weighted least squares in total variance, as

@@ -25,7 +25,7 @@ leaves one scale c per ρ, searched over ρ; and c = d = 0 (a flat smile). The o
 inner solution's errors (variable projection: Golub & Pereyra, SIAM J. Numer. Anal. 10, 1973).
 
 The butterfly density g(k) is Gatheral & Jacquier ("Arbitrage-free SVI volatility surfaces",
-Quantitative Finance 14, 2014, eq. 2.1); the smile is free of butterfly arbitrage where g ≥ 0.
+Quantitative Finance 14, 2014, §2); the smile is free of butterfly arbitrage where g ≥ 0.
 """
 
 from __future__ import annotations
