@@ -244,7 +244,7 @@ def _parity(
     table = table[two_sided]
     calls = table[table["call"]].drop_duplicates("strike").set_index("strike")
     puts = table[~table["call"]].drop_duplicates("strike").set_index("strike")
-    pairs = calls.join(puts, lsuffix="_call", rsuffix="_put", how="inner").sort_index()
+    pairs = calls.add_suffix("_call").join(puts.add_suffix("_put"), how="inner").sort_index()
     return fit_parity(
         pairs.index.to_numpy(np.float64),
         pairs["mid_call"].to_numpy(np.float64),
