@@ -90,7 +90,12 @@ def spx_chain(
         vol = np.sqrt(smile.total_variance(np.log(grid / forward), years) / years)
         for right in ("call", "put"):
             true_price = price(
-                model="black76", underlying=forward, strike=grid, time_to_expiry=years, vol=vol, rate=RATE,
+                model="black76",
+                underlying=forward,
+                strike=grid,
+                time_to_expiry=years,
+                vol=vol,
+                rate=RATE,
                 is_call=right == "call",
             )
             bid, ask = quote(true_price, rng)
@@ -148,7 +153,12 @@ def vix_chain(*, seed: int = 3, extra_expiry: dt.date | None = None) -> ChainQuo
         vol = level + skew * k + curvature * k * k
         for right in ("call", "put"):
             true_price = price(
-                model="black76", underlying=future, strike=strikes, time_to_expiry=years, vol=vol, rate=RATE,
+                model="black76",
+                underlying=future,
+                strike=strikes,
+                time_to_expiry=years,
+                vol=vol,
+                rate=RATE,
                 is_call=right == "call",
             )
             spread = np.maximum(0.05, 0.02 * true_price)

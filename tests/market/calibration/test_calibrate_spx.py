@@ -54,7 +54,17 @@ def test_points_hold_every_quote_with_its_reason(fit) -> None:  # type: ignore[n
     points = fit.points
     assert len(points) == len(sc.spx_chain(8, 60).quotes)
     assert list(points.columns[:11]) == [
-        "expiry", "settlement", "strike", "right", "k", "mid_iv", "bid_iv", "ask_iv", "fitted_iv", "used", "reason",
+        "expiry",
+        "settlement",
+        "strike",
+        "right",
+        "k",
+        "mid_iv",
+        "bid_iv",
+        "ask_iv",
+        "fitted_iv",
+        "used",
+        "reason",
     ]
     assert (points["used"] == (points["reason"] == "")).all()
     assert set(points.loc[points["used"], "iv_status"]) == {"ok"}
@@ -107,7 +117,9 @@ def test_an_expired_expiry_is_reported() -> None:
 def test_an_unknown_root_or_a_missing_level_is_an_error() -> None:
     chain = sc.spx_chain(1, 20)
     chain.quotes.loc[0, "root"] = "NDX"
-    with pytest.raises(InputError, match=r"^synthetic-spx\.csv: root = 'NDX' is not allowed in an SPX chain: use SPX, SPXW$"):
+    with pytest.raises(
+        InputError, match=r"^synthetic-spx\.csv: root = 'NDX' is not allowed in an SPX chain: use SPX, SPXW$"
+    ):
         calibrate_spx(chain)
     no_level = dataclasses.replace(sc.spx_chain(1, 20), underlying_last=None)
     with pytest.raises(InputError, match=r"^synthetic-spx\.csv: underlying_last = None is not allowed: the SPX level"):
