@@ -6,10 +6,11 @@ this file once those parts are merged."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sys
 import types
-from pathlib import Path
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,6 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 import alvh
-
 from alvh.market.expiries import Settlement
 from alvh.market.smiles import SviSmile
 
@@ -84,7 +84,7 @@ def repair_butterfly(params: SviParams, k: Any, w: Any, weights: Any) -> SviPara
 
 def calendar_violations(slices: Any, k_grid: Any) -> int:
     ws = [p.total_variance(k_grid) for _, p in sorted(slices, key=lambda s: s[0])]
-    return int(sum(np.sum(b < a - 1e-12) for a, b in zip(ws, ws[1:], strict=False)))
+    return int(sum(np.sum(b < a - 1e-12) for a, b in itertools.pairwise(ws)))
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 
 from alvh.exceptions import InputError
 from alvh.market.calibration import calibrate_spx
-from alvh.market.calibration.svi import butterfly_g
+from alvh.market.calibration.svi import SviParams, butterfly_g
 from alvh.market.expiries import Settlement
 from alvh.market.smiles import SviSmile
 from tests.market.calibration import synthetic_chain as sc
@@ -89,9 +89,7 @@ def test_an_injected_butterfly_arbitrage_is_flagged_and_repaired() -> None:
     assert row["repaired"]
 
 
-def _as_params(smile: SviSmile):  # type: ignore[no-untyped-def]
-    from alvh.market.calibration.svi import SviParams
-
+def _as_params(smile: SviSmile) -> SviParams:
     return SviParams(a=smile.a, b=smile.b, rho=smile.rho, m=smile.m, sigma=smile.sigma)
 
 

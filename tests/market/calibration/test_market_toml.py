@@ -4,6 +4,7 @@ TOML that load_market reads back to an equal Market."""
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,7 @@ from alvh.exceptions import InputError
 from alvh.market.calibration import calibrate_market, market_toml
 from alvh.market.expiries import Settlement
 from alvh.market.smiles import VixSmile
-from alvh.market.snapshot import Market, load_market
+from alvh.market.snapshot import load_market
 from tests.market.calibration import synthetic_chain as sc
 
 
@@ -66,23 +67,22 @@ def test_the_example_market_round_trips_through_toml(tmp_path: Path) -> None:
     skew=st.floats(-0.2, 0.2),
     curvature=st.floats(0.0, 1.0),
     rate=st.floats(-0.05, 0.25),
+    settlement=st.sampled_from(Settlement),
 )
-def test_any_vix_smile_round_trips(price: float, vol: float, skew: float, curvature: float, rate: float) -> None:
-    import tempfile
-
+def test_any_market_round_trips(
+    price: float, vol: float, skew: float, curvature: float, rate: float, settlement: Settlement
+) -> None:
     base = example_market()
-    futures = [
-        f.model_copy(update={"price": price, "option_vol": vol, "smile": VixSmile(skew=skew, curvature=curvature)})
-        for f in base.vix.futures
-    ]
-    market = Market.model_validate(
-        {
-            **base.model_dump(),
-            "vix": {"spot": base.vix.spot, "futures": [f.model_dump() for f in futures]},
-            "spx": {**base.spx.model_dump(), "rate": rate},
+    smile = VixSmile(skew=skew, curvature=curvature)
+    futures = [f.model_copy(update={"price": price, "option_vol": vol, "smile": smile}) for f in base.vix.futures]
+    smiles = [s.model_copy(update={"settlement": settlement}) for s in base.spx.smiles]
+    market = base.model_copy(
+        update={
+            "spx": base.spx.model_copy(update={"rate": rate, "smiles": smiles}),
+            "vix": base.vix.model_copy(update={"futures": futures}),
         }
     )
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:  # hypothesis reuses one tmp_path across examples
         path = Path(folder) / "market.toml"
         path.write_text(market_toml(market))
         assert load_market(path) == market

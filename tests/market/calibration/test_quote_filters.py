@@ -12,11 +12,11 @@ from alvh.market.calibration.filters import quote_rejections, rejection_counts
 from tests.market.calibration import synthetic_chain as sc
 
 
-def _reasons(filters: QuoteFilters = QuoteFilters(), **quote: float) -> str:
+def _reasons(filters: QuoteFilters | None = None, **quote: float) -> str:
     q = {"bid": 1.0, "ask": 1.2, "volume": 10.0, "k": 0.0, "years": 0.25, "otm": True, **quote}
     return str(
         quote_rejections(
-            filters,
+            filters or QuoteFilters(),
             bid=np.array([q["bid"]]),
             ask=np.array([q["ask"]]),
             volume=np.array([q["volume"]]),
