@@ -53,15 +53,35 @@ def quote_vols(
     ``forward`` is each quote's own expiry's forward (SPX) or future (VIX), ``rate`` its expiry's
     continuous discount rate; all arrays of one length.
     """
-    common = {"underlying": forward, "strike": strike, "time_to_expiry": years, "rate": rate, "is_call": is_call}
-    mid, status = implied_vol(model="black76", price=(bid + ask) / 2, return_status=True, **common)
-    bid_vol = implied_vol(model="black76", price=np.nan_to_num(bid, nan=-1.0), **common)  # no bid: no IV
-    ask_vol = implied_vol(model="black76", price=np.nan_to_num(ask, nan=-1.0), **common)
+
+    def solve(prices: FloatArray) -> tuple[FloatArray, NDArray[np.uint8]]:
+        vols, status = implied_vol(
+            model="black76",
+            price=prices,
+            underlying=forward,
+            strike=strike,
+            time_to_expiry=years,
+            rate=rate,
+            is_call=is_call,
+            return_status=True,
+        )
+        return vols, status
+
+    mid, status = solve((bid + ask) / 2)
+    bid_vol = solve(np.nan_to_num(bid, nan=-1.0))[0]  # no bid (NaN): no IV
+    ask_vol = solve(np.nan_to_num(ask, nan=-1.0))[0]
     solved = status == IVStatus.OK
     vega = np.zeros(len(mid))
     if solved.any():
-        at = {k: np.asarray(v)[solved] if np.ndim(v) else v for k, v in common.items()}
-        vega[solved] = greeks(model="black76", vol=mid[solved], **at).vega
+        vega[solved] = greeks(
+            model="black76",
+            underlying=forward[solved],
+            strike=strike[solved],
+            time_to_expiry=years[solved],
+            vol=mid[solved],
+            rate=rate[solved],
+            is_call=is_call[solved],
+        ).vega
     return QuoteVols(mid=mid, bid=bid_vol, ask=ask_vol, status=status, vega=vega)
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -221,9 +221,10 @@ def _spot(chain: ChainQuotes) -> float:
 def _slices(quotes: pd.DataFrame, quote_time: dt.datetime) -> list[_Expiry]:
     """The (root, expiry) slices of the chain, with their settlement and time to it."""
     slices = []
-    for (root, expiry), rows in quotes.groupby(["root", "expiry"], sort=True).indices.items():
+    groups = cast(dict[tuple[str, pd.Timestamp], np.ndarray], quotes.groupby(["root", "expiry"], sort=True).indices)
+    for (root, expiry), rows in groups.items():
         settlement = SETTLEMENTS[root]
-        day = pd.Timestamp(expiry).date()
+        day = expiry.date()
         seconds = (dt.datetime.combine(day, settlement.time) - quote_time).total_seconds()
         slices.append(_Expiry(root, day, settlement, max(seconds / SECONDS_PER_YEAR, 0.0), np.asarray(rows)))
     return slices

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -54,7 +54,7 @@ def futures_curve(futures: pd.DataFrame, *, as_of: dt.datetime) -> tuple[dict[dt
     prices: dict[dt.date, float] = {}
     notes: dict[dt.date, str] = {}
     for expiry, group in futures.groupby("expiry", sort=True):
-        day = pd.Timestamp(expiry).date()
+        day = cast(pd.Timestamp, expiry).date()
         if settlement_time(day, Settlement.AM) <= as_of:
             notes[day] = "future settled by the quote time: left out"
             continue
@@ -153,7 +153,7 @@ def _points(
     bid, ask = quotes["bid"].to_numpy(np.float64), quotes["ask"].to_numpy(np.float64)
     is_call = quotes["right"].to_numpy(object) == "call"
     settle = quotes["expiry"] + pd.Timedelta(hours=Settlement.AM.time.hour, minutes=Settlement.AM.time.minute)
-    years = ((settle - pd.Timestamp(as_of)).dt.total_seconds() / SECONDS_PER_YEAR).to_numpy(np.float64)
+    years: FloatArray = np.asarray((settle - pd.Timestamp(as_of)).dt.total_seconds() / SECONDS_PER_YEAR, np.float64)
     k = np.log(strike / future)
     reason = quote_rejections(
         filters,
