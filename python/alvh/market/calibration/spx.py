@@ -241,16 +241,15 @@ def _parity(
 ) -> ParityFit | None:
     """Put–call parity on the strikes of one slice with a two-sided call and put quote."""
     two_sided = (bid > 0) & (ask >= bid)
-    table = pd.DataFrame({"strike": strike, "call": is_call, "mid": (bid + ask) / 2, "spread": ask - bid})
-    table = table[two_sided]
-    calls = table[table["call"]].drop_duplicates("strike").set_index("strike")
-    puts = table[~table["call"]].drop_duplicates("strike").set_index("strike")
-    pairs = calls.add_suffix("_call").join(puts.add_suffix("_put"), how="inner").sort_index()
+    calls, puts = np.flatnonzero(two_sided & is_call), np.flatnonzero(two_sided & ~is_call)
+    pair_strikes, c, p = np.intersect1d(strike[calls], strike[puts], assume_unique=False, return_indices=True)
+    c, p = calls[c], puts[p]
+    mid = (bid + ask) / 2
     return fit_parity(
-        pairs.index.to_numpy(np.float64),
-        pairs["mid_call"].to_numpy(np.float64),
-        pairs["mid_put"].to_numpy(np.float64),
-        (pairs["spread_call"] + pairs["spread_put"]).to_numpy(np.float64),
+        pair_strikes,
+        mid[c],
+        mid[p],
+        (ask[c] - bid[c]) + (ask[p] - bid[p]),
         years=years,
         spot=spot,
         strikes_used=filters.parity_strikes,
