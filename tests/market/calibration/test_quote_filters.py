@@ -23,6 +23,7 @@ def _reasons(filters: QuoteFilters | None = None, **quote: float) -> str:
             log_moneyness=np.array([q["k"]]),
             years=np.array([q["years"]]),
             out_of_the_money=np.array([bool(q["otm"])]),
+            k_range=0.6,
         )[0]
     )
 
@@ -41,6 +42,8 @@ def _reasons(filters: QuoteFilters | None = None, **quote: float) -> str:
         ({"volume": 0.0, "k": 0.35}, "zero-volume wing"),  # |k|/√T = 0.7 > 0.6
         ({"volume": np.nan, "k": 0.35}, ""),  # unknown volume is not zero volume
         ({"volume": 0.0, "k": 0.25}, ""),  # 0.5: not far enough out
+        ({"k": 0.65}, "beyond the smile range"),
+        ({"k": -0.65, "otm": False}, "beyond the smile range"),
         ({"otm": False}, "in the money"),
     ],
 )
@@ -86,3 +89,29 @@ def test_a_chain_counts_each_refusal_per_expiry() -> None:
     assert row["used"] == base_row["used"] - 4
     assert row["quotes"] == row["used"] + row["rejected"]
     assert row["rejected"] == sum(row[r.replace(" ", "_").replace("-", "_")] for r in REASONS)
+
+
+def test_an_unsolvable_mid_is_refused_with_its_status() -> None:
+    chain = sc.spx_chain(2, 40)
+    quotes = chain.quotes
+    first = quotes["expiry"] == quotes["expiry"].min()
+    row = quotes.index[first & (quotes["right"] == "put") & (quotes["strike"] < 5800)][-1]
+    quotes.loc[row, ["bid", "ask"]] = [6000.0, 6001.0]  # above the strike: no vol reaches it
+    point = calibrate_spx(chain).points.loc[row]
+    assert point["reason"] == "no implied vol" and point["iv_status"] == "above_maximum"
+    assert not point["used"] and np.isnan(point["mid_iv"])
+
+
+def test_an_expiry_with_too_few_quotes_gets_no_smile() -> None:
+    chain = sc.spx_chain(2, 40)
+    quotes = chain.quotes
+    last = quotes["expiry"] == quotes["expiry"].max()
+    strikes = np.sort(quotes.loc[last, "strike"].unique())
+    central = strikes[np.argsort(np.abs(strikes - 5905.0))[:6]]  # six pairs: enough for parity
+    quotes.loc[last & ~quotes["strike"].isin(central), "bid"] = np.nan
+    fit = calibrate_spx(chain)
+    row = fit.report[fit.report["expiry"] == quotes["expiry"].max().date()].iloc[0]
+    assert row["parity_pairs"] == 6
+    assert row["used"] == 0 and row["too_few_quotes"] == 6  # one out-of-the-money quote per strike
+    assert row["note"] == "6 usable quotes, fewer than 8: no smile"
+    assert [s.expiry for s in fit.smiles] == [quotes["expiry"].min().date()]

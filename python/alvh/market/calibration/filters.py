@@ -27,16 +27,19 @@ REASONS = (
     "below minimum price",
     "too wide",
     "zero-volume wing",
+    "beyond the smile range",
     "in the money",
     "no implied vol",
     "too few quotes",
 )
 """Every reason a quote is refused, in the order they are tested (the first that applies is
 reported). ``expired``: the expiry has settled by the quote time; ``no forward``: put–call parity
-gave no forward for the expiry (too few pairs); ``in the money``: the out-of-the-money side of
-the strike is used instead; ``no implied vol``: the IV kernel has no solution for the mid (its
-status is kept beside); ``too few quotes``: the expiry has fewer usable quotes than an SVI fit
-needs (``QuoteFilters.min_svi_quotes``), so it gets no smile."""
+gave no forward for the expiry (too few pairs), or (VIX) no future of that expiry is quoted;
+``beyond the smile range``: |ln(K/F)| beyond the range the market holds its smiles on (flat
+further out), so no smile can match it there; ``in the money``: the out-of-the-money side of the
+strike is used instead; ``no implied vol``: the IV kernel has no solution for the mid (its status
+is kept beside); ``too few quotes``: the expiry has fewer usable quotes than a smile needs
+(``QuoteFilters.min_svi_quotes``), so it gets none."""
 
 
 class QuoteFilters(BaseModel):
@@ -71,10 +74,12 @@ def quote_rejections(
     log_moneyness: FloatArray,
     years: FloatArray,
     out_of_the_money: NDArray[np.bool_],
+    k_range: float,
 ) -> NDArray[np.str_]:
     """The reason each quote is refused by the price filters ("" when it passes): no bid (NaN or
-    0), no ask, crossed, below minimum price, too wide, zero-volume wing, in the money, in that
-    order. Arrays of one length; ``years`` > 0 (expired quotes are refused before)."""
+    0), no ask, crossed, below minimum price, too wide, zero-volume wing, beyond the smile range
+    (|k| > ``k_range``), in the money, in that order. Arrays of one length; ``years`` > 0
+    (expired quotes are refused before)."""
     mid = (bid + ask) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         relative_spread = (ask - bid) / mid
@@ -86,9 +91,19 @@ def quote_rejections(
         mid < filters.min_price,
         (relative_spread > filters.max_relative_spread) & (mid >= filters.tiny_price),
         (volume == 0) & (standardised > filters.wing_moneyness),  # NaN volume: unknown, kept
+        np.abs(log_moneyness) > k_range,
         ~out_of_the_money,
     ]
-    choices = ["no bid", "no ask", "crossed", "below minimum price", "too wide", "zero-volume wing", "in the money"]
+    choices = [
+        "no bid",
+        "no ask",
+        "crossed",
+        "below minimum price",
+        "too wide",
+        "zero-volume wing",
+        "beyond the smile range",
+        "in the money",
+    ]
     reasons: NDArray[np.str_] = np.select(conditions, choices, default="").astype(np.str_)
     return reasons
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
@@ -34,6 +35,7 @@ from alvh.market.calibration.svi import SviParams, fit_svi
 from alvh.market.expiries import SECONDS_PER_YEAR, Settlement
 from alvh.market.smiles import K_RANGE, SviSmile
 from alvh.market.snapshot import SpxForward
+from alvh.pricing import IVStatus
 
 if TYPE_CHECKING:  # the chain table (alvh.market.quotes) is only read here
     from alvh.market.quotes import ChainQuotes
@@ -66,8 +68,11 @@ class _Expiry:
     expiry: dt.date
     settlement: Settlement
     years: float
-    rows: np.ndarray
+    rows: NDArray[np.intp]
+    """Its quotes' positions in the chain."""
     parity: ParityFit | None = None
+    fit_data: tuple[FloatArray, FloatArray, FloatArray] | None = None
+    """The used quotes' k, total variance and weights (normalised to mean 1)."""
     params: SviParams | None = None
     butterfly: tuple[int, int] = (0, 0)
     calendar: tuple[int, int] = (0, 0)
@@ -94,7 +99,8 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
         used quotes whose fitted IV lies in the bid–ask IV band), butterfly_before/after and
         calendar_before/after (violating points of the check grid), repaired, note.
         ``points`` columns: expiry, settlement, strike, right, k, mid_iv, bid_iv, ask_iv,
-        fitted_iv (decimal vols), used, reason ("" if used), root, iv_status.
+        fitted_iv (decimal vols), used, reason ("" if used), root, iv_status (the mid's IVStatus,
+        lower case), weight (its weight in the fit, before normalising).
     """
     filters = filters or QuoteFilters()
     quotes = chain.quotes.reset_index(drop=True)
@@ -104,14 +110,37 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
         raise InputError(
             f"{chain.source}: root = {unknown[0]!r} is not allowed in an SPX chain: use {', '.join(SETTLEMENTS)}"
         )
+    slices = _slices(quotes, chain.quote_time)
+    points = _points(quotes, slices, spot, filters)
+    for s in slices:
+        _fit(s, points, filters)
+    _calendar(slices)
+    k, fitted_iv = points["k"].to_numpy(np.float64), np.full(len(points), np.nan)
+    for s in slices:
+        if s.params is not None:
+            w = s.params.total_variance(np.clip(k[s.rows], -K_RANGE, K_RANGE))  # flat beyond, as the market
+            fitted_iv[s.rows] = np.sqrt(np.maximum(w, 0.0) / s.years)
+            s.note = _arbitrage_note(s)
+    points["fitted_iv"] = fitted_iv
+    fitted = [(s, s.params, s.parity) for s in slices if s.params is not None and s.parity is not None]
+    return SpxCalibration(
+        smiles=[params.smile(s.expiry, s.settlement) for s, params, _ in fitted],
+        forwards=[SpxForward(expiry=s.expiry, forward=p.forward, settlement=s.settlement) for s, _, p in fitted],
+        report=_report(slices, points),
+        points=points,
+    )
+
+
+def _points(quotes: pd.DataFrame, slices: list[_Expiry], spot: float, filters: QuoteFilters) -> pd.DataFrame:
+    """Each quote with its log-moneyness, IVs, fit weight and the reason it is refused ("" if
+    used); sets each slice's parity (and its note where there is none)."""
     strike = quotes["strike"].to_numpy(np.float64)
     bid, ask = quotes["bid"].to_numpy(np.float64), quotes["ask"].to_numpy(np.float64)
+    volume = quotes["volume"].to_numpy(np.float64)
     is_call = quotes["right"].to_numpy(object) == "call"
     n = len(quotes)
     reason = np.full(n, "", dtype=object)
     forward, years, rate, k = np.full(n, np.nan), np.zeros(n), np.zeros(n), np.full(n, np.nan)
-
-    slices = _slices(quotes, chain.quote_time)
     for s in slices:
         rows = s.rows
         years[rows] = s.years
@@ -130,12 +159,12 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
             filters,
             bid=bid[rows],
             ask=ask[rows],
-            volume=quotes["volume"].to_numpy(np.float64)[rows],
+            volume=volume[rows],
             log_moneyness=k[rows],
-            years=np.full(len(rows), s.years),
+            years=years[rows],
             out_of_the_money=is_call[rows] == (strike[rows] >= s.parity.forward),
+            k_range=K_RANGE,
         )
-
     priced = np.flatnonzero(reason == "")
     vols = quote_vols(
         bid=bid[priced],
@@ -146,40 +175,15 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
         rate=rate[priced],
         is_call=is_call[priced],
     )
-    mid_iv, bid_iv, ask_iv = (np.full(n, np.nan) for _ in range(3))
+    mid_iv, bid_iv, ask_iv, weight = (np.full(n, np.nan) for _ in range(4))
     mid_iv[priced], bid_iv[priced], ask_iv[priced] = vols.mid, vols.bid, vols.ask
     status = np.full(n, "", dtype=object)
     status[priced] = vols.status_names()
-    reason[priced[vols.status != 0]] = "no implied vol"
-    weight = np.zeros(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        weight[priced] = (
-            vols.vega / (vols.mid * years[priced] * np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD))
-        ) ** 2
-
-    for s in slices:
-        used = s.rows[reason[s.rows] == ""]
-        if s.parity is None or s.years <= 0:
-            continue
-        if len(used) < filters.min_svi_quotes:
-            reason[used] = "too few quotes"
-            s.note = f"{len(used)} usable quotes, fewer than {filters.min_svi_quotes}: no smile"
-            continue
-        w = mid_iv[used] ** 2 * s.years
-        s.params = fit_svi(k[used], w, weight[used] / weight[used].mean())
-        before = int(butterfly_violations(s.params, CHECK_GRID))
-        if before:
-            s.params = repair_butterfly(s.params, k[used], w, weight[used] / weight[used].mean())
-        s.butterfly = (before, int(butterfly_violations(s.params, CHECK_GRID)))
-    _calendar(slices, k, mid_iv, weight, reason)
-
-    fitted = np.full(n, np.nan)
-    for s in slices:
-        if s.params is not None:
-            w = s.params.total_variance(np.clip(k[s.rows], -K_RANGE, K_RANGE))  # held flat beyond, as the market
-            fitted[s.rows] = np.sqrt(np.maximum(w, 0.0) / s.years)
-            s.note = _arbitrage_note(s)
-    points = pd.DataFrame(
+    reason[priced[vols.status != IVStatus.OK]] = "no implied vol"
+    spread = np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no IV: NaN weight, never used
+        weight[priced] = (vols.vega / (vols.mid * years[priced] * spread)) ** 2
+    return pd.DataFrame(
         {
             "expiry": quotes["expiry"],
             "settlement": quotes["root"].map({root: s.value for root, s in SETTLEMENTS.items()}),
@@ -189,24 +193,36 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
             "mid_iv": mid_iv,
             "bid_iv": bid_iv,
             "ask_iv": ask_iv,
-            "fitted_iv": fitted,
+            "fitted_iv": np.nan,
             "used": reason == "",
             "reason": reason.astype(str),
             "root": quotes["root"],
             "iv_status": status.astype(str),
+            "weight": weight,
         }
     )
-    fitted_slices = [s for s in slices if s.params is not None]
-    return SpxCalibration(
-        smiles=[s.params.smile(s.expiry, s.settlement) for s in fitted_slices if s.params is not None],
-        forwards=[
-            SpxForward(expiry=s.expiry, forward=s.parity.forward, settlement=s.settlement)
-            for s in fitted_slices
-            if s.parity is not None
-        ],
-        report=_report(slices, points),
-        points=points,
-    )
+
+
+def _fit(s: _Expiry, points: pd.DataFrame, filters: QuoteFilters) -> None:
+    """The SVI fit of one slice from its used quotes, with the butterfly check and repair."""
+    if s.parity is None:
+        return
+    p = points.iloc[s.rows]
+    used = p[p["used"]]
+    if len(used) < filters.min_svi_quotes:
+        refused = points.index.isin(used.index)
+        points.loc[refused, "used"] = False
+        points.loc[refused, "reason"] = "too few quotes"
+        s.note = f"{len(used)} usable quotes, fewer than {filters.min_svi_quotes}: no smile"
+        return
+    weight = used["weight"].to_numpy(np.float64)
+    k, w = used["k"].to_numpy(np.float64), used["mid_iv"].to_numpy(np.float64) ** 2 * s.years
+    s.fit_data = (k, w, weight / weight.mean())
+    s.params = fit_svi(*s.fit_data)
+    before = int(butterfly_violations(s.params, CHECK_GRID))
+    if before:
+        s.params = repair_butterfly(s.params, *s.fit_data)
+    s.butterfly = (before, int(butterfly_violations(s.params, CHECK_GRID)))
 
 
 def _spot(chain: ChainQuotes) -> float:
@@ -226,7 +242,7 @@ def _slices(quotes: pd.DataFrame, quote_time: dt.datetime) -> list[_Expiry]:
         settlement = SETTLEMENTS[root]
         day = expiry.date()
         seconds = (dt.datetime.combine(day, settlement.time) - quote_time).total_seconds()
-        slices.append(_Expiry(root, day, settlement, max(seconds / SECONDS_PER_YEAR, 0.0), np.asarray(rows)))
+        slices.append(_Expiry(root, day, settlement, max(seconds / SECONDS_PER_YEAR, 0.0), np.asarray(rows, np.intp)))
     return slices
 
 
@@ -234,7 +250,7 @@ def _parity(
     strike: FloatArray,
     bid: FloatArray,
     ask: FloatArray,
-    is_call: np.ndarray,
+    is_call: NDArray[np.bool_],
     years: float,
     spot: float,
     filters: QuoteFilters,
@@ -257,17 +273,15 @@ def _parity(
     )
 
 
-def _calendar(slices: list[_Expiry], k: FloatArray, mid_iv: FloatArray, weight: FloatArray, reason: np.ndarray) -> None:
+def _calendar(slices: list[_Expiry]) -> None:
     """The calendar check and repair, in order of time: a smile whose total variance falls below
     the previous one's somewhere on the grid is refitted with the previous one as a floor."""
     fitted = sorted((s for s in slices if s.params is not None), key=lambda s: s.years)
     for previous, s in itertools.pairwise(fitted):
-        assert previous.params is not None and s.params is not None  # fitted only
+        assert previous.params is not None and s.params is not None and s.fit_data is not None  # fitted only
         before = int(calendar_violations([(previous.years, previous.params), (s.years, s.params)], CHECK_GRID))
         if before:
-            used = s.rows[reason[s.rows] == ""]
-            floor = (CHECK_GRID, previous.params.total_variance(CHECK_GRID))
-            s.params = fit_svi(k[used], mid_iv[used] ** 2 * s.years, weight[used] / weight[used].mean(), floor=floor)
+            s.params = fit_svi(*s.fit_data, floor=(CHECK_GRID, previous.params.total_variance(CHECK_GRID)))
             s.butterfly = (s.butterfly[0], int(butterfly_violations(s.params, CHECK_GRID)))
         after = int(calendar_violations([(previous.years, previous.params), (s.years, s.params)], CHECK_GRID))
         s.calendar = (before, after)

@@ -25,7 +25,7 @@ from alvh.exceptions import InputError
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
 from alvh.market.calibration.ivs import LOCKED_SPREAD, fit_quality, quote_vols
 from alvh.market.expiries import SECONDS_PER_YEAR, Settlement, settlement_time
-from alvh.market.smiles import VixSmile
+from alvh.market.smiles import VIX_K_RANGE, VixSmile
 from alvh.market.snapshot import VixFuture
 
 if TYPE_CHECKING:  # the chain table (alvh.market.quotes) is only read here
@@ -163,6 +163,7 @@ def _points(
         log_moneyness=k,
         years=np.maximum(years, 1e-12),
         out_of_the_money=is_call == (strike >= future),
+        k_range=VIX_K_RANGE,
     ).astype(object)
     reason[np.isnan(future)] = "no forward"
     reason[years <= 0] = "expired"
