@@ -93,7 +93,8 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
     -------
     SpxCalibration
         ``report`` columns: expiry, root, settlement ("am"/"pm"), years, forward, discount, rate
-        and div_yield (decimal per year, from parity), parity_pairs, quotes, used, rejected, one
+        and div_yield (decimal per year, from parity), parity_pairs, parity_residual (robust
+        scale of the parity fit's residuals, index points), quotes, used, rejected, one
         count per reason of :data:`~.filters.REASONS` (spaces and dashes as underscores),
         rmse_vol_points (fitted − mid IV over used quotes, vol points), inside_band (share of
         used quotes whose fitted IV lies in the bid–ask IV band), butterfly_before/after and
@@ -305,6 +306,7 @@ def _report(slices: list[_Expiry], points: pd.DataFrame) -> pd.DataFrame:
                 "rate": parity.rate if parity else np.nan,
                 "div_yield": parity.div_yield if parity else np.nan,
                 "parity_pairs": parity.pairs if parity else 0,
+                "parity_residual": parity.residual if parity else np.nan,
                 "quotes": len(p),
                 "used": len(used),
                 "rejected": len(p) - len(used),
