@@ -30,7 +30,8 @@ def test_the_known_surface_calibrates_back(fit) -> None:  # type: ignore[no-unty
     assert (report["butterfly_before"] == 0).all() and (report["butterfly_after"] == 0).all()
     true_forward = sc.SPOT * np.exp((sc.RATE - sc.DIV_YIELD) * report["years"])
     assert np.abs(report["forward"] / true_forward - 1).max() < 1e-4
-    assert (report["parity_pairs"] == 20).all() and (report["parity_residual"] < 1.0).all()
+    assert (report["parity_pairs"] == 20).all()
+    assert (report["parity_residual"] < 2.2).all()  # noise inside the spreads: at most a pair's combined spread
     long = report[report["years"] > 0.1]
     assert np.abs(long["rate"] - sc.RATE).max() < 0.01
     assert np.abs(long["div_yield"] - sc.DIV_YIELD).max() < 0.01
