@@ -1,12 +1,11 @@
 """TEMPORARY stand-ins, installed by conftest.py only while the modules they stand for are not in
-the tree: part B1's ``alvh.market.calibration.svi``/``arbitrage`` and part A's
-``alvh.market.quotes`` (the contract's names and signatures, minimal bodies). The lead deletes
+the tree: part B1's ``alvh.market.calibration.svi``/``arbitrage`` (the names and signatures of
+B1's branch as of this commit, minimal bodies) and part A's ``alvh.market.quotes``. The lead deletes
 this file once those parts are merged."""
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import sys
 import types
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 import alvh
-from alvh.market.expiries import Settlement
 from alvh.market.smiles import SviSmile
 
 
@@ -34,10 +32,8 @@ class SviParams:
         d = np.asarray(k, dtype=np.float64) - self.m
         return self.a + self.b * (self.rho * d + np.sqrt(d * d + self.sigma**2))
 
-    def smile(self, expiry: dt.date, settlement: Settlement) -> SviSmile:
-        return SviSmile(
-            expiry=expiry, a=self.a, b=self.b, rho=self.rho, m=self.m, sigma=self.sigma, settlement=settlement
-        )
+    def smile(self, expiry: dt.date) -> SviSmile:
+        return SviSmile(expiry=expiry, a=self.a, b=self.b, rho=self.rho, m=self.m, sigma=self.sigma)
 
 
 def butterfly_g(p: SviParams, k: Any) -> Any:
@@ -63,28 +59,58 @@ def _fit(k: Any, w: Any, weights: Any, penalty: Any) -> SviParams:
     return SviParams(*map(float, x))
 
 
-def fit_svi(k: Any, total_variance: Any, weights: Any, *, floor: Any = None) -> SviParams:
+def fit_svi(k: Any, total_variance: Any, weights: Any) -> SviParams:
+    return _fit(k, total_variance, weights, lambda p: np.zeros(1))
+
+
+@dataclass(frozen=True)
+class Check:
+    count: int
+
+
+@dataclass(frozen=True)
+class Repair:
+    params: SviParams
+    butterfly_before: Check
+    butterfly_after: Check
+    calendar_before: Check | None = None
+    calendar_after: Check | None = None
+
+
+def _butterfly(params: SviParams, grid: Any) -> Check:
+    return Check(int(np.sum(~(butterfly_g(params, grid) >= 0))))
+
+
+def _calendar(earlier: SviParams, later: SviParams, grid: Any) -> Check:
+    return Check(int(np.sum(earlier.total_variance(grid) - later.total_variance(grid) > 0)))
+
+
+def repair_butterfly(params: SviParams, k: Any, w: Any, weights: Any, *, k_grid: Any) -> Repair:
+    before = _butterfly(params, k_grid)
+    if not before.count:
+        return Repair(params, before, before)
+    refit = _fit(k, w, weights, lambda p: 100 * np.minimum(butterfly_g(p, k_grid) - 1e-4, 0.0))
+    return Repair(refit, before, _butterfly(refit, k_grid))
+
+
+def repair_calendar(earlier: SviParams, params: SviParams, k: Any, w: Any, weights: Any, *, k_grid: Any) -> Repair:
+    butterfly, calendar = _butterfly(params, k_grid), _calendar(earlier, params, k_grid)
+    if not (butterfly.count or calendar.count):
+        return Repair(params, butterfly, butterfly, calendar, calendar)
+    low = earlier.total_variance(k_grid) * (1 + 1e-3)
+
     def penalty(p: SviParams) -> Any:
-        if floor is None:
-            return np.zeros(1)
-        grid, low = floor
-        return 100 * np.minimum(p.total_variance(grid) - low, 0.0) / max(np.mean(low), 1e-12)
+        return np.concatenate(
+            [
+                1e4 * np.minimum(p.total_variance(k_grid) - low, 0.0) / max(np.mean(low), 1e-12),
+                100 * np.minimum(butterfly_g(p, k_grid) - 1e-4, 0.0),
+            ]
+        )
 
-    return _fit(k, total_variance, weights, penalty)
-
-
-def butterfly_violations(params: SviParams, k_grid: Any) -> int:
-    return int(np.sum(butterfly_g(params, k_grid) < 0))
-
-
-def repair_butterfly(params: SviParams, k: Any, w: Any, weights: Any) -> SviParams:
-    grid = np.linspace(-0.6, 0.6, 121)
-    return _fit(k, w, weights, lambda p: 100 * np.minimum(butterfly_g(p, grid) - 1e-4, 0.0))
-
-
-def calendar_violations(slices: Any, k_grid: Any) -> int:
-    ws = [p.total_variance(k_grid) for _, p in sorted(slices, key=lambda s: s[0])]
-    return int(sum(np.sum(b < a - 1e-12) for a, b in itertools.pairwise(ws)))
+    shifted = SviParams(earlier.a + 1e-3 * float(np.mean(low)), earlier.b, earlier.rho, earlier.m, earlier.sigma)
+    candidates = [_fit(k, w, weights, penalty), shifted]  # the earlier smile a little higher: always free
+    refit = min(candidates, key=lambda p: _butterfly(p, k_grid).count + _calendar(earlier, p, k_grid).count)
+    return Repair(refit, butterfly, _butterfly(refit, k_grid), calendar, _calendar(earlier, refit, k_grid))
 
 
 @dataclass(frozen=True)
@@ -109,11 +135,7 @@ def install() -> None:
         (
             "alvh.market.calibration.arbitrage",
             "market/calibration/arbitrage.py",
-            {
-                "butterfly_violations": butterfly_violations,
-                "repair_butterfly": repair_butterfly,
-                "calendar_violations": calendar_violations,
-            },
+            {"repair_butterfly": repair_butterfly, "repair_calendar": repair_calendar},
         ),
         ("alvh.market.quotes", "market/quotes/__init__.py", {"ChainQuotes": ChainQuotes}),
     ):

@@ -28,6 +28,7 @@ def test_the_known_surface_calibrates_back(fit) -> None:  # type: ignore[no-unty
     assert (report["inside_band"] == 1.0).all(), report[["expiry", "root", "inside_band"]]
     assert (report["rmse_vol_points"] < 0.2).all()
     assert (report["butterfly_before"] == 0).all() and (report["butterfly_after"] == 0).all()
+    assert (report["calendar_after"] == 0).all() and (report["note"] == "").all()  # no arbitrage left
     true_forward = sc.SPOT * np.exp((sc.RATE - sc.DIV_YIELD) * report["years"])
     assert np.abs(report["forward"] / true_forward - 1).max() < 1e-4
     assert (report["parity_pairs"] == 20).all()
@@ -124,3 +125,18 @@ def test_an_unknown_root_or_a_missing_level_is_an_error() -> None:
     no_level = dataclasses.replace(sc.spx_chain(1, 20), underlying_last=None)
     with pytest.raises(InputError, match=r"^synthetic-spx\.csv: underlying_last = None is not allowed: the SPX level"):
         calibrate_spx(no_level)
+
+
+def test_an_injected_calendar_arbitrage_is_flagged_and_repaired() -> None:
+    expiries = sc.spx_expiries(4)
+    earlier, later = expiries[2][1], expiries[3][1]
+    # the later expiry quoted with half the earlier one's total variance: w falls with time
+    low = sc.true_smile(later, Settlement.PM, sc.years_to(earlier, Settlement.PM) / 2)
+    fit = calibrate_spx(sc.spx_chain(4, 60, smiles={later: low}))
+    row = fit.report[fit.report["expiry"] == later].iloc[0]
+    assert row["calendar_before"] > 0
+    assert row["calendar_after"] == 0 and row["butterfly_after"] == 0
+    assert row["repaired"] and row["note"] == ""
+    smiles = {s.expiry: s for s in fit.smiles}
+    grid = np.linspace(-0.6, 0.6, 121)
+    assert (_as_params(smiles[later]).total_variance(grid) >= _as_params(smiles[earlier]).total_variance(grid)).all()

@@ -7,11 +7,13 @@ expiry's time runs from the chain's quote time to its own settlement:
 2. the quote filters (:mod:`.filters`), every refusal counted by reason;
 3. the out-of-the-money mids (calls at K >= F, puts below) to IVs with alvh's own kernel, bid and
    ask IVs beside (:mod:`.ivs`);
-4. a raw-SVI fit in total variance w = σ²T at k = ln(K/F), weighted by the inverse variance of
-   each quote's total variance, (vega / (σ·T·spread))²; then the butterfly check
-   (Gatheral–Jacquier g(k) >= 0 on |k| <= K_RANGE) and its repair;
+4. a raw-SVI fit in total variance w = σ²T at k = ln(K/F) (:func:`~.svi.fit_svi`), weighted by
+   the inverse variance of each quote's total variance, (vega / (σ·T·spread))²; then the
+   butterfly check (Gatheral–Jacquier g(k) >= 0 on |k| <= K_RANGE) and its repair
+   (:func:`~.arbitrage.repair_butterfly`);
 5. across expiries in order of time, the calendar check (w non-decreasing in T at fixed k) and
-   its repair: a smile below the previous one is refitted with the previous one as a floor.
+   its repair (:func:`~.arbitrage.repair_calendar`): a smile below the previous (repaired) one
+   is refitted with it as a floor.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
-from alvh.market.calibration.arbitrage import butterfly_violations, calendar_violations, repair_butterfly
+from alvh.market.calibration.arbitrage import repair_butterfly, repair_calendar
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
 from alvh.market.calibration.ivs import LOCKED_SPREAD, fit_quality, quote_vols
 from alvh.market.calibration.parity import ParityFit, fit_parity
@@ -125,7 +127,7 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
     points["fitted_iv"] = fitted_iv
     fitted = [(s, s.params, s.parity) for s in slices if s.params is not None and s.parity is not None]
     return SpxCalibration(
-        smiles=[params.smile(s.expiry, s.settlement) for s, params, _ in fitted],
+        smiles=[params.smile(s.expiry).model_copy(update={"settlement": s.settlement}) for s, params, _ in fitted],
         forwards=[SpxForward(expiry=s.expiry, forward=p.forward, settlement=s.settlement) for s, _, p in fitted],
         report=_report(slices, points),
         points=points,
@@ -219,11 +221,9 @@ def _fit(s: _Expiry, points: pd.DataFrame, filters: QuoteFilters) -> None:
     weight = used["weight"].to_numpy(np.float64)
     k, w = used["k"].to_numpy(np.float64), used["mid_iv"].to_numpy(np.float64) ** 2 * s.years
     s.fit_data = (k, w, weight / weight.mean())
-    s.params = fit_svi(*s.fit_data)
-    before = int(butterfly_violations(s.params, CHECK_GRID))
-    if before:
-        s.params = repair_butterfly(s.params, *s.fit_data)
-    s.butterfly = (before, int(butterfly_violations(s.params, CHECK_GRID)))
+    repair = repair_butterfly(fit_svi(*s.fit_data), *s.fit_data, k_grid=CHECK_GRID)  # unchanged when free
+    s.params = repair.params
+    s.butterfly = (repair.butterfly_before.count, repair.butterfly_after.count)
 
 
 def _spot(chain: ChainQuotes) -> float:
@@ -276,16 +276,15 @@ def _parity(
 
 def _calendar(slices: list[_Expiry]) -> None:
     """The calendar check and repair, in order of time: a smile whose total variance falls below
-    the previous one's somewhere on the grid is refitted with the previous one as a floor."""
+    the previous (repaired) one's somewhere on the grid is refitted with it as a floor."""
     fitted = sorted((s for s in slices if s.params is not None), key=lambda s: s.years)
     for previous, s in itertools.pairwise(fitted):
         assert previous.params is not None and s.params is not None and s.fit_data is not None  # fitted only
-        before = int(calendar_violations([(previous.years, previous.params), (s.years, s.params)], CHECK_GRID))
-        if before:
-            s.params = fit_svi(*s.fit_data, floor=(CHECK_GRID, previous.params.total_variance(CHECK_GRID)))
-            s.butterfly = (s.butterfly[0], int(butterfly_violations(s.params, CHECK_GRID)))
-        after = int(calendar_violations([(previous.years, previous.params), (s.years, s.params)], CHECK_GRID))
-        s.calendar = (before, after)
+        repair = repair_calendar(previous.params, s.params, *s.fit_data, k_grid=CHECK_GRID)
+        assert repair.calendar_before is not None and repair.calendar_after is not None  # a calendar repair
+        s.params = repair.params
+        s.calendar = (repair.calendar_before.count, repair.calendar_after.count)
+        s.butterfly = (s.butterfly[0], repair.butterfly_after.count)
 
 
 def _report(slices: list[_Expiry], points: pd.DataFrame) -> pd.DataFrame:
