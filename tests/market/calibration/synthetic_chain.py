@@ -171,7 +171,7 @@ def vix_chain(*, seed: int = 3, extra_expiry: dt.date | None = None) -> ChainQuo
                         "expiry": pd.Timestamp(expiry),
                         "strike": strikes,
                         "right": right,
-                        "bid": np.round(centre - spread / 2, 4),
+                        "bid": np.maximum(np.round(centre - spread / 2, 4), 0.0),  # a bid is never negative
                         "ask": np.round(centre + spread / 2, 4),
                         "last": np.nan,
                         "volume": 100.0,

@@ -140,3 +140,10 @@ def test_an_injected_calendar_arbitrage_is_flagged_and_repaired() -> None:
     smiles = {s.expiry: s for s in fit.smiles}
     grid = np.linspace(-0.6, 0.6, 121)
     assert (_as_params(smiles[later]).total_variance(grid) >= _as_params(smiles[earlier]).total_variance(grid)).all()
+
+
+def test_the_synthetic_chains_hold_plausible_quotes() -> None:
+    for chain in (sc.spx_chain(8, 60), sc.vix_chain(extra_expiry=sc.dt.date(2027, 2, 17))):
+        quotes = chain.quotes
+        assert (quotes["bid"] >= 0).all() and (quotes["bid"] <= quotes["ask"]).all()
+        assert not quotes.duplicated(["root", "expiry", "strike", "right"]).any()
