@@ -8,12 +8,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from alvh.data import example_market
-from alvh.exceptions import InputError
+from alvh.exceptions import ConfigError, InputError
 from alvh.market.calibration import calibrate_market, market_toml
 from alvh.market.expiries import Settlement
 from alvh.market.smiles import VixSmile
@@ -97,3 +98,23 @@ def test_vix_data_is_required() -> None:
     no_level = dataclasses.replace(sc.vix_chain(), underlying_last=None)
     with pytest.raises(InputError, match=r"^vix_chain with the VIX index level"):
         calibrate_market(chain, vix_chain=no_level, vix_futures=sc.vix_futures())
+
+
+def test_a_market_needs_a_calibrated_expiry_and_a_live_future() -> None:
+    chain = sc.spx_chain(2, 30)
+    no_pairs = dataclasses.replace(chain, quotes=chain.quotes[chain.quotes["right"] == "call"])
+    with pytest.raises(InputError, match=r"^synthetic-spx\.csv: no expiry could be calibrated \(see the report's"):
+        calibrate_market(no_pairs, vix_chain=sc.vix_chain(), vix_futures=sc.vix_futures())
+    settled = sc.vix_futures().assign(expiry=pd.to_datetime(["2026-11-18", "2026-11-19"]))
+    with pytest.raises(InputError, match=r"^no VIX future left after the quote time: a market needs at least one$"):
+        calibrate_market(chain, vix_chain=sc.vix_chain(), vix_futures=settled)
+
+
+def test_calibrated_numbers_outside_the_bounds_are_refused() -> None:
+    chain = sc.spx_chain(2, 30)
+    cents = chain.quotes.assign(bid=chain.quotes["bid"] * 100, ask=chain.quotes["ask"] * 100)  # a unit slip
+    # parity then gives D ≈ 100: an absurd negative rate, refused with its unit
+    with pytest.raises(ConfigError, match=r"^synthetic-spx\.csv: spx\.rate = -\d+\.\d+: a decimal rate per year"):
+        calibrate_market(
+            dataclasses.replace(chain, quotes=cents), vix_chain=sc.vix_chain(), vix_futures=sc.vix_futures()
+        )

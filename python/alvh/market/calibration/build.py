@@ -57,20 +57,27 @@ def calibrate_market(
     filters: QuoteFilters | None = None,
     link: VixLink | None = None,
 ) -> Calibration:
-    """Calibrate a market snapshot from an SPX chain, VIX futures and (optionally) a VIX chain.
+    """Calibrate a market snapshot from an SPX chain, a VIX chain and VIX futures.
 
     Parameters
     ----------
     spx : ChainQuotes
         The SPX/SPXW option chain (its quote time is the market's ``as_of``).
-    vix_chain : ChainQuotes, optional
-        VIX option quotes: spot VIX (its ``underlying_last``) and the VIX option vols and smiles.
+    vix_chain : ChainQuotes
+        VIX option quotes: spot VIX (its ``underlying_last``), and the VIX option vols and smiles
+        of the expiries it quotes. Required: a market needs spot VIX.
     vix_futures : DataFrame
         VIX futures quotes (expiry, price, root): the curve. Required: a market needs it.
     filters : QuoteFilters, optional
         The quote filters (default :class:`QuoteFilters`).
     link : VixLink, optional
         The SPX↔VIX link (default :class:`VixLink`); not calibrated from quotes.
+
+    Raises
+    ------
+    InputError
+        A VIX input missing, no SPX expiry calibrated, no VIX future after the quote time, or a
+        calibrated number outside the market bounds (:data:`alvh.market.bounds.BOUNDS`).
     """
     filters = filters or QuoteFilters()
     if vix_futures is None:
