@@ -117,7 +117,7 @@ def market_toml(market: Market) -> str:
     """The market as TOML that :func:`~alvh.market.snapshot.load_market` reads back to an equal
     market (floats written with Python's shortest round-trip repr)."""
     data = market.model_dump(mode="python", exclude_none=True)
-    lines = ["# Market snapshot written by alvh (calibrated from quotes). Times US/Eastern, vols decimal."]
+    lines = ["# Market snapshot written by alvh (market_toml). Times US/Eastern, vols decimal, prices index points."]
     lines += _table([], data)
     return "\n".join(lines) + "\n"
 
