@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
+from scipy.optimize import least_squares, minimize
 
 import alvh
 from alvh.market.smiles import SviSmile
@@ -46,16 +46,16 @@ def butterfly_g(p: SviParams, k: Any) -> Any:
     return (1 - k * w1 / (2 * w)) ** 2 - w1**2 / 4 * (1 / w + 0.25) + w2 / 2
 
 
-def _fit(k: Any, w: Any, weights: Any, penalty: Any) -> SviParams:
+def _fit(k: Any, w: Any, weights: Any, penalty: Any, start: SviParams | None = None) -> SviParams:
     k, w, sw = np.asarray(k), np.asarray(w), np.sqrt(np.asarray(weights))
 
     def residuals(x: Any) -> Any:
         p = SviParams(*x)
         return np.concatenate([sw * (p.total_variance(k) - w) / max(w.mean(), 1e-12), penalty(p)])
 
-    x0 = [w.min() * 0.5, 0.1, -0.5, 0.0, 0.1]
     lower, upper = [-1.0, 0.0, -0.999, -1.0, 1e-4], [1.0, 5.0, 0.999, 1.0, 2.0]
-    x = least_squares(residuals, x0, bounds=(lower, upper)).x
+    x0 = [w.min() * 0.5, 0.1, -0.5, 0.0, 0.1] if start is None else [start.a, start.b, start.rho, start.m, start.sigma]
+    x = least_squares(residuals, np.clip(x0, lower, upper), bounds=(lower, upper)).x
     return SviParams(*map(float, x))
 
 
@@ -97,19 +97,22 @@ def repair_calendar(earlier: SviParams, params: SviParams, k: Any, w: Any, weigh
     butterfly, calendar = _butterfly(params, k_grid), _calendar(earlier, params, k_grid)
     if not (butterfly.count or calendar.count):
         return Repair(params, butterfly, butterfly, calendar, calendar)
-    low = earlier.total_variance(k_grid) * (1 + 1e-3)
+    k, w, weights = (np.asarray(x, dtype=np.float64) for x in (k, w, weights))
+    floor, scale = earlier.total_variance(k_grid), float(np.mean(w))
 
-    def penalty(p: SviParams) -> Any:
-        return np.concatenate(
-            [
-                1e4 * np.minimum(p.total_variance(k_grid) - low, 0.0) / max(np.mean(low), 1e-12),
-                100 * np.minimum(butterfly_g(p, k_grid) - 1e-4, 0.0),
-            ]
-        )
+    def misfit(x: Any) -> float:
+        return float(np.sum(weights * (SviParams(*x).total_variance(k) - w) ** 2)) / scale**2
 
-    shifted = SviParams(earlier.a + 1e-3 * float(np.mean(low)), earlier.b, earlier.rho, earlier.m, earlier.sigma)
-    candidates = [_fit(k, w, weights, penalty), shifted]  # the earlier smile a little higher: always free
-    refit = min(candidates, key=lambda p: _butterfly(p, k_grid).count + _calendar(earlier, p, k_grid).count)
+    constraints = [
+        {"type": "ineq", "fun": lambda x: (SviParams(*x).total_variance(k_grid) - floor) / scale},
+        {"type": "ineq", "fun": lambda x: butterfly_g(SviParams(*x), k_grid) - 1e-6},
+    ]
+    bounds = [(-1.0, 1.0), (0.0, 5.0), (-0.999, 0.999), (-1.0, 1.0), (1e-4, 2.0)]
+    # from the fit raised by its worst shortfall: above the floor everywhere, a feasible start
+    start = [params.a + max(float(np.max(floor - params.total_variance(k_grid))), 0.0), params.b, params.rho]
+    start += [params.m, params.sigma]
+    x = minimize(misfit, start, method="SLSQP", bounds=bounds, constraints=constraints, options={"maxiter": 500}).x
+    refit = SviParams(*map(float, x))
     return Repair(refit, butterfly, _butterfly(refit, k_grid), calendar, _calendar(earlier, refit, k_grid))
 
 
