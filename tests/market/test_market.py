@@ -307,7 +307,11 @@ def _bad(data: dict[str, Any], where: str, value: Any) -> dict[str, Any]:
         ("vix.futures[0].option_vol", 0.0, r"vix\.futures\[0\]\.option_vol = 0\.0: Input should be greater than 0"),
         ("vix.futures[0].expiry", dt.date(2026, 11, 18), r"vix\.futures\[0\]\.expiry = 2026-11-18 is before as_of"),
         ("spx.smiles[0].expiry", dt.date(2026, 11, 20), r"spx\.smiles\[0\]\.expiry = 2026-11-20 has settled"),
-        ("spx.smiles[1].expiry", dt.date(2026, 11, 27), r"spx: smiles: expiry 2026-11-27 appears more than once"),
+        (
+            "spx.smiles[1].expiry",
+            dt.date(2026, 11, 27),
+            r"spx: smiles: expiry 2026-11-27 \(pm settlement\) appears more than once",
+        ),
         ("spx.smiles[0].model", "sabr", r"spx\.smiles\[0\].*'svi', 'quadratic'"),
         ("link.correlation", -1.5, r"link\.correlation = -1\.5: Input should be greater than or equal to -1"),
         ("spx.smiles[6].vol", 0.2, r"spx\.smiles\[6\]\.vol = 0\.2: unknown field; allowed: model, expiry, atm_vol, "),

@@ -51,15 +51,12 @@ def _option_greeks(
             f"market's as_of ({market.as_of})"
         )
     if instrument is Instrument.VIX:
-        quote = market.vix_future(expiry)
-        if quote.option_vol is None:
-            raise InputError(f"the market has no VIX option vol for expiry {expiry}")
         return greeks(
             model="black76",
-            underlying=quote.price,
+            underlying=market.vix_future(expiry).price,
             strike=strikes,
             time_to_expiry=years,
-            vol=quote.option_vol,
+            vol=market.vix_option_vol(expiry, strikes),
             rate=market.spx.rate,
             is_call=right == "call",
         )
@@ -68,9 +65,9 @@ def _option_greeks(
         underlying=market.spx.spot,
         strike=strikes,
         time_to_expiry=years,
-        vol=market.spx_vol(strikes, expiry, years),
+        vol=market.spx_vol(strikes, expiry, years, instrument.settlement),
         rate=market.spx.rate,
-        div_yield=market.div_yield(expiry, years),
+        div_yield=market.div_yield(expiry, years, instrument.settlement),
         is_call=right == "call",
     )
 

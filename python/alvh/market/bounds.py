@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from alvh.exceptions import ConfigError
-from alvh.market.expiries import Settlement
 
 if TYPE_CHECKING:  # the snapshot's loader applies these bounds
     from alvh.market.snapshot import Market
@@ -79,7 +78,7 @@ def _fields(market: Market) -> Iterator[tuple[str, str, float]]:
         if smile.model == "quadratic":
             yield "spx.smiles[].atm_vol", f"spx.smiles[{i}].atm_vol", smile.atm_vol
         else:
-            years = market.years_to(smile.expiry, Settlement.PM)
+            years = market.years_to(smile.expiry, smile.settlement)
             with np.errstate(over="ignore", invalid="ignore"):  # huge parameters: inf, refused below
                 variance = float(smile.total_variance(np.zeros(1), years)[0])
             yield "spx.smiles[] ATM vol (SVI)", f"spx.smiles[{i}] ATM vol", math.sqrt(max(variance, 0.0) / years)

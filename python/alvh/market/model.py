@@ -43,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.market.expiries import MARKET_CLOSE, Settlement, eastern, settlement_time, vix_expiry, year_fraction
-from alvh.market.snapshot import Market, Smile, SpxMarket, SviSmile, VixFuture, VixLink, VixMarket
+from alvh.market.smiles import Smile, SviSmile
+from alvh.market.snapshot import Market, SpxMarket, VixFuture, VixLink, VixMarket
 
 __all__ = [
     "ModelParams",

@@ -5,14 +5,15 @@ Conventions (docs/method.md, Models):
 
 * SPX legs are priced with BSM on spot with a flat rate and dividend yield; a forward quoted for
   an expiry overrides the dividend yield there (q = r − ln(F/S)/T).
-* The smile of an expiry is a function of log-moneyness k = ln(K/F): raw SVI in total variance,
+* The smile of an expiry and settlement (SPX AM, SPXW PM; its time is its own settlement's) is a
+  function of log-moneyness k = ln(K/F): raw SVI in total variance,
   w(k) = a + b·(ρ·(k − m) + √((k − m)² + σ²)), or a quadratic in vol,
-  vol(k) = atm_vol + skew·k + curvature·k². Between quoted expiries total variance is
+  vol(k) = atm_vol + skew·k + curvature·k². Between quoted times total variance is
   interpolated linearly in time at constant k; before the first and after the last, vol is held.
-  Outside |k| ≤ ``K_RANGE`` the smile is held flat at its edge.
+  Outside |k| ≤ ``K_RANGE`` the smile is held flat at its edge (:mod:`alvh.market.smiles`).
 * VIX options are priced with Black-76 on the VIX future *of the same expiry* (never spot VIX),
-  with that expiry's option vol. For scenarios, a future of tenor τ moves by β(τ)·ΔVIX with
-  β(τ) = (1 + τ/τ₀)^(−p), τ₀ = 0.02 y and p = ½ by default.
+  with that expiry's option vol, or its vol-of-vol smile in ln(K/F) on that future. For
+  scenarios, a future of tenor τ moves by β(τ)·ΔVIX with β(τ) = (1 + τ/τ₀)^(−p), τ₀ = 0.02 y and p = ½ by default.
 * SPX↔VIX: VIX ≈ 100 × the 30-day SPX implied vol; a spot move moves VIX by a log-beta,
   ln(VIX′/VIX) = β·ln(S′/S), β = −5 by default (:func:`estimate_vix_link` measures it).
 """
@@ -24,18 +25,29 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from alvh._config import config_error, read_toml
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.market.bounds import check_plausible
 from alvh.market.expiries import Settlement, eastern, settlement_time, year_fraction
+from alvh.market.smiles import (
+    K_RANGE,
+    FiniteFloat,
+    FrozenModel,
+    PositiveFloat,
+    QuadraticSmile,
+    SettlementField,
+    Smile,
+    SviSmile,
+    VixSmile,
+)
 
 __all__ = [
     "K_RANGE",
@@ -47,124 +59,61 @@ __all__ = [
     "VixLink",
     "VixLinkEstimate",
     "VixMarket",
+    "VixSmile",
     "estimate_vix_link",
     "load_market",
 ]
 
-K_RANGE = 0.6
-"""Smiles are validated on, and extrapolated flat beyond, log-moneyness |k| <= K_RANGE."""
 
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
-
-
-class SviSmile(_Model):
-    """Raw SVI (Gatheral 2004) in total variance: w(k) = a + b·(ρ(k − m) + √((k − m)² + σ²))."""
-
-    model: Literal["svi"] = "svi"
-    expiry: dt.date
-    a: FiniteFloat
-    b: Annotated[float, Field(ge=0, allow_inf_nan=False)]
-    rho: Annotated[float, Field(gt=-1, lt=1)]
-    m: FiniteFloat
-    sigma: PositiveFloat
-
-    @model_validator(mode="after")
-    def _non_negative_variance(self) -> SviSmile:
-        # The minimum of raw SVI over all k is a + b·σ·√(1 − ρ²) (Gatheral & Jacquier 2014).
-        minimum = self.a + self.b * self.sigma * np.sqrt(1 - self.rho**2)
-        if minimum < 0:
-            raise ValueError(
-                f"gives negative variance (minimum total variance {minimum:.3g}): need a + b·sigma·sqrt(1 - rho²) >= 0"
-            )
-        return self
-
-    def total_variance(self, k: FloatArray, years: float) -> FloatArray:
-        """w(k), the total implied variance σ²T at log-moneyness k (``years`` unused)."""
-        k = np.clip(k, -K_RANGE, K_RANGE)
-        d = k - self.m
-        # np.square: a huge σ overflows to inf (refused by the bounds), not to Python's OverflowError
-        w: FloatArray = self.a + self.b * (self.rho * d + np.sqrt(d * d + np.square(self.sigma)))
-        return w
-
-
-class QuadraticSmile(_Model):
-    """A quadratic in vol: vol(k) = atm_vol + skew·k + curvature·k² (decimal vol)."""
-
-    model: Literal["quadratic"] = "quadratic"
-    expiry: dt.date
-    atm_vol: PositiveFloat
-    skew: FiniteFloat
-    curvature: FiniteFloat
-
-    @model_validator(mode="after")
-    def _positive_vol(self) -> QuadraticSmile:
-        candidates = [-K_RANGE, K_RANGE]
-        if self.curvature > 0:
-            vertex = -self.skew / (2 * self.curvature)
-            if abs(vertex) <= K_RANGE:
-                candidates.append(vertex)
-        worst = min(candidates, key=lambda k: self._vol(np.array(k)))
-        if self._vol(np.array(worst)) <= 0:
-            raise ValueError(
-                f"gives vol {self._vol(np.array(worst)):.3g} <= 0 at log-moneyness k = {worst:.3g}: "
-                f"vol must be positive for |k| <= {K_RANGE}"
-            )
-        return self
-
-    def _vol(self, k: FloatArray) -> FloatArray:
-        v: FloatArray = self.atm_vol + self.skew * k + self.curvature * k * k
-        return v
-
-    def total_variance(self, k: FloatArray, years: float) -> FloatArray:
-        """w(k) = vol(k)²·T at the smile's own expiry (``years``)."""
-        v = self._vol(np.clip(k, -K_RANGE, K_RANGE))
-        w: FloatArray = v * v * years
-        return w
-
-
-Smile = Annotated[SviSmile | QuadraticSmile, Field(discriminator="model")]
-
-
-class SpxForward(_Model):
-    """A quoted SPX forward for one expiry (overrides the dividend yield there)."""
+class SpxForward(FrozenModel):
+    """A quoted SPX forward for one expiry and settlement (overrides the dividend yield there)."""
 
     expiry: dt.date
     forward: PositiveFloat
+    settlement: SettlementField = Settlement.PM
 
 
-class SpxMarket(_Model):
+class SpxMarket(FrozenModel):
     """SPX spot, carry and smiles."""
 
     spot: PositiveFloat
     rate: FiniteFloat
     div_yield: FiniteFloat = 0.0
-    forwards: list[SpxForward] = []
+    forwards: list[SpxForward] = Field(default_factory=list)
     smiles: list[Smile] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _unique_expiries(self) -> SpxMarket:
         for name, items in (("smiles", self.smiles), ("forwards", self.forwards)):
-            duplicates = sorted(e for e, n in Counter(s.expiry for s in items).items() if n > 1)
+            keys: list[tuple[dt.date, Settlement]] = [(s.expiry, s.settlement) for s in items]
+            duplicates = sorted(key for key, n in Counter(keys).items() if n > 1)
             if duplicates:
-                raise ValueError(f"{name}: expiry {duplicates[0]} appears more than once")
+                expiry, settlement = duplicates[0]
+                raise ValueError(f"{name}: expiry {expiry} ({settlement.value} settlement) appears more than once")
         return self
 
 
-class VixFuture(_Model):
-    """A VIX futures quote and, optionally, the implied vol of VIX options of the same expiry."""
+class VixFuture(FrozenModel):
+    """A VIX futures quote and, optionally, the implied vol of VIX options of the same expiry: at
+    the money (``option_vol``) and, optionally, its smile in log-moneyness on this future."""
 
     expiry: dt.date
     price: PositiveFloat
     option_vol: PositiveFloat | None = None
+    smile: VixSmile | None = None
+
+    @model_validator(mode="after")
+    def _smile_around_option_vol(self) -> VixFuture:
+        if self.smile is not None:
+            if self.option_vol is None:
+                raise ValueError("smile needs option_vol (its at-the-money vol)")
+            problem = self.smile.problem(self.option_vol)
+            if problem:
+                raise ValueError(f"smile {problem}")
+        return self
 
 
-class VixMarket(_Model):
+class VixMarket(FrozenModel):
     """Spot VIX (index points) and the futures curve."""
 
     spot: PositiveFloat
@@ -178,7 +127,7 @@ class VixMarket(_Model):
         return self
 
 
-class VixLink(_Model):
+class VixLink(FrozenModel):
     """How VIX and its futures move with SPX (docs/method.md, Models)."""
 
     log_beta: FiniteFloat = -5.0
@@ -199,7 +148,7 @@ class VixLink(_Model):
         return beta
 
 
-class Market(_Model):
+class Market(FrozenModel):
     """One market snapshot. Load from TOML with :func:`load_market`."""
 
     as_of: dt.datetime
@@ -223,10 +172,10 @@ class Market(_Model):
                 if item.expiry < self.as_of.date():
                     raise ValueError(f"{name}[{i}].expiry = {item.expiry} is before as_of ({self.as_of})")
         for i, smile in enumerate(self.spx.smiles):
-            if settlement_time(smile.expiry, Settlement.PM) <= self.as_of:
+            if settlement_time(smile.expiry, smile.settlement) <= self.as_of:
                 raise ValueError(
-                    f"spx.smiles[{i}].expiry = {smile.expiry} has settled (16:00) by as_of ({self.as_of}): "
-                    "a smile needs time to expiry"
+                    f"spx.smiles[{i}].expiry = {smile.expiry} has settled ({smile.settlement.time:%H:%M}) by "
+                    f"as_of ({self.as_of}): a smile needs time to expiry"
                 )
         return self
 
@@ -238,20 +187,24 @@ class Market(_Model):
 
     # --- SPX ------------------------------------------------------------------------------
 
-    def div_yield(self, expiry: dt.date, years: float) -> float:
-        """The dividend yield for an expiry: implied by a quoted forward, else the flat one."""
-        for f in self.spx.forwards:
-            if f.expiry == expiry and years > 0:
-                return float(self.spx.rate - np.log(f.forward / self.spx.spot) / years)
+    def div_yield(self, expiry: dt.date, years: float, settlement: Settlement = Settlement.PM) -> float:
+        """The dividend yield for an expiry: implied by the forward quoted for that expiry and
+        settlement (else for the other settlement of the same day), else the flat one."""
+        quoted = [f for f in self.spx.forwards if f.expiry == expiry]
+        quoted.sort(key=lambda f: f.settlement is not settlement)  # the same settlement first
+        if quoted and years > 0:
+            return float(self.spx.rate - np.log(quoted[0].forward / self.spx.spot) / years)
         return self.spx.div_yield
 
-    def forward(self, expiry: dt.date, years: float) -> float:
-        """The SPX forward to an expiry."""
-        return float(self.spx.spot * np.exp((self.spx.rate - self.div_yield(expiry, years)) * years))
+    def forward(self, expiry: dt.date, years: float, settlement: Settlement = Settlement.PM) -> float:
+        """The SPX forward to an expiry (and settlement)."""
+        return float(self.spx.spot * np.exp((self.spx.rate - self.div_yield(expiry, years, settlement)) * years))
 
-    def spx_vol(self, strike: ArrayLike, expiry: dt.date, years: float) -> FloatArray:
+    def spx_vol(
+        self, strike: ArrayLike, expiry: dt.date, years: float, settlement: Settlement = Settlement.PM
+    ) -> FloatArray:
         """Implied vol (decimal) of SPX options at ``strike`` for one expiry, from the smiles."""
-        k = np.log(np.asarray(strike, dtype=np.float64) / self.forward(expiry, years))
+        k = np.log(np.asarray(strike, dtype=np.float64) / self.forward(expiry, years, settlement))
         return self.smile_vol(k, years)
 
     def smile_vol(self, log_moneyness: ArrayLike, years: float) -> FloatArray:
@@ -273,7 +226,7 @@ class Market(_Model):
         return vol
 
     def smile_table(self) -> tuple[NDArray[np.uint8], FloatArray]:
-        """The quoted smiles, sorted by expiry, as the Rust scenario kernel takes them: model codes
+        """The quoted smiles, sorted by time to expiry, as the Rust scenario kernel takes them: model codes
         (0 SVI, 1 quadratic) and five parameters each — SVI (a, b, ρ, m, σ); quadratic (atm_vol,
         skew, curvature, T, 0) with T the quote's time, so that w = vol²·T."""
         smiles, times = self._sorted_smiles()
@@ -309,9 +262,8 @@ class Market(_Model):
         }
 
     def _sorted_smiles(self) -> tuple[list[Smile], list[float]]:
-        """The smiles sorted by expiry and their times (smiles are quoted for SPXW (PM) expiries,
-        whose settlement defines their time); every valuation reads them, so a snapshot sorts its
-        smiles once."""
+        """The smiles sorted by time to expiry and those times (each smile's own settlement);
+        every valuation reads them, so a snapshot sorts its smiles once."""
         order = self._smile_order
         if not order.fits(self):  # model_copy(update=...) copies the cached order with the fields
             self.__dict__.pop("_smile_order")
@@ -320,8 +272,8 @@ class Market(_Model):
 
     @functools.cached_property
     def _smile_order(self) -> _SmileOrder:
-        smiles = sorted(self.spx.smiles, key=lambda s: s.expiry)
-        times = [self.years_to(s.expiry, Settlement.PM) for s in smiles]
+        smiles = sorted(self.spx.smiles, key=lambda s: settlement_time(s.expiry, s.settlement))
+        times = [self.years_to(s.expiry, s.settlement) for s in smiles]
         return _SmileOrder(self.as_of, self.spx.smiles, len(self.spx.smiles), smiles, times)
 
     def atm_vol(self, years: float) -> float:
@@ -338,6 +290,17 @@ class Market(_Model):
         quoted = ", ".join(str(f.expiry) for f in sorted(self.vix.futures, key=lambda f: f.expiry))
         raise InputError(f"no VIX future expiring {expiry} on the curve (quoted: {quoted})")
 
+    def vix_option_vol(self, expiry: dt.date, strike: ArrayLike) -> FloatArray:
+        """The implied vol (decimal) of VIX options expiring on ``expiry`` at ``strike`` (index
+        points): the future's vol-of-vol smile at ln(K/F), or its flat ``option_vol``."""
+        quote = self.vix_future(expiry)
+        strikes = np.asarray(strike, dtype=np.float64)
+        if quote.option_vol is None:
+            raise InputError(f"the market has no VIX option vol for expiry {expiry} (vix.futures option_vol)")
+        if quote.smile is None:
+            return np.full(strikes.shape, quote.option_vol)
+        return quote.smile.vol(quote.option_vol, np.log(strikes / quote.price))
+
     def vix_curve(self, tenor: ArrayLike) -> FloatArray:
         """The VIX futures curve at tenors (years), linear in tenor between spot VIX at 0 and the
         quotes, flat beyond the last quote."""
@@ -350,7 +313,7 @@ class Market(_Model):
 
 @dataclass(frozen=True)
 class _SmileOrder:
-    """A snapshot's smiles sorted by expiry and their times, with what they were computed from."""
+    """A snapshot's smiles sorted by time to expiry and those times, with what they were computed from."""
 
     as_of: dt.datetime
     quoted: list[Smile]

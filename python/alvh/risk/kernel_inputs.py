@@ -121,11 +121,11 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
         rows = np.flatnonzero(expiry == value)
         day = value.astype(dt.date)
         spx = rows[spx_rows[rows]]
-        for settled in (spx[pm[spx]], spx[~pm[spx]]):
+        for settled, settlement in ((spx[pm[spx]], Settlement.PM), (spx[~pm[spx]], Settlement.AM)):
             if len(settled):
                 t = float(years[settled[0]])
-                out["div_yield"][settled] = market.div_yield(day, t)
-                out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t)
+                out["div_yield"][settled] = market.div_yield(day, t, settlement)
+                out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t, settlement)
         vix = rows[vix_rows[rows]]
         if len(vix):
             try:
@@ -136,12 +136,10 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
             out["term_beta"][vix] = market.link.term_beta(years[vix])
             options = vix[kind[vix] == LegKind.VIX_OPTION]
             if len(options):
-                if quote.option_vol is None:
-                    raise ConfigError(
-                        f"{name}: {legs['source'].iloc[int(options[0])]}: the market has no VIX option vol "
-                        f"for expiry {day} (vix.futures option_vol)"
-                    )
-                out["vol"][options] = quote.option_vol
+                try:
+                    out["vol"][options] = market.vix_option_vol(day, out["strike"][options])
+                except InputError as e:
+                    raise ConfigError(f"{name}: {legs['source'].iloc[int(options[0])]}: {e}") from None
         swaps = rows[kind[rows] == LegKind.VARIANCE_SWAP]
         if len(swaps):
             _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)
