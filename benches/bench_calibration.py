@@ -3,13 +3,9 @@ strikes × 2 rights in <= 2 s), with its result checked: every expiry fitted ins
 no butterfly arbitrage left. No ratio gate: nothing in the same run does comparable work (the
 SVI fits dominate, and no peer library is installed); the time is reported."""
 
+from alvh.market.calibration import calibrate_market
 from benches.conftest import CI
-from tests.market.calibration.stand_ins import install
-
-install()  # TEMPORARY: stand-ins for parts A and B1 until they are merged (the lead removes this)
-
-from alvh.market.calibration import calibrate_market  # noqa: E402
-from tests.market.calibration import synthetic_chain as sc  # noqa: E402
+from tests.market.calibration import synthetic_chain as sc
 
 EXPIRIES, STRIKES = (10, 60) if CI else (40, 200)
 

@@ -127,7 +127,7 @@ def calibrate_spx(chain: ChainQuotes, filters: QuoteFilters | None = None) -> Sp
     points["fitted_iv"] = fitted_iv
     fitted = [(s, s.params, s.parity) for s in slices if s.params is not None and s.parity is not None]
     return SpxCalibration(
-        smiles=[params.smile(s.expiry).model_copy(update={"settlement": s.settlement}) for s, params, _ in fitted],
+        smiles=[params.smile(s.expiry, s.settlement) for s, params, _ in fitted],
         forwards=[SpxForward(expiry=s.expiry, forward=p.forward, settlement=s.settlement) for s, _, p in fitted],
         report=_report(slices, points),
         points=points,

@@ -39,6 +39,7 @@ from scipy.optimize import least_squares
 
 from alvh._typing import FloatArray
 from alvh.exceptions import DomainError, InputError
+from alvh.market.expiries import Settlement
 from alvh.market.snapshot import SviSmile
 
 __all__ = ["RHO_MAX", "SIGMA_MIN", "SviParams", "butterfly_g", "fit_svi"]
@@ -84,9 +85,12 @@ class SviParams:
         """The minimum of w over all k: a + b·σ·√(1 − ρ²) (years of variance)."""
         return float(self.a + self.b * self.sigma * np.sqrt(1 - self.rho**2))
 
-    def smile(self, expiry: dt.date) -> SviSmile:
-        """The smile of ``expiry`` as a market snapshot's :class:`~alvh.market.snapshot.SviSmile`."""
-        return SviSmile(expiry=expiry, a=self.a, b=self.b, rho=self.rho, m=self.m, sigma=self.sigma)
+    def smile(self, expiry: dt.date, settlement: Settlement = Settlement.PM) -> SviSmile:
+        """The smile of ``expiry`` (and its settlement) as a market snapshot's
+        :class:`~alvh.market.snapshot.SviSmile`."""
+        return SviSmile(
+            expiry=expiry, settlement=settlement, a=self.a, b=self.b, rho=self.rho, m=self.m, sigma=self.sigma
+        )
 
 
 def butterfly_g(params: SviParams, k: ArrayLike) -> FloatArray:
