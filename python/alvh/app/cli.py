@@ -42,7 +42,17 @@ from alvh.app.console import (
     native_output_silenced,
     progress_bar,
 )
+from alvh.app.book_commands import book_app
 from alvh.app.journal import Journal
+from alvh.app.market_commands import (
+    ChainOptions,
+    SkipOption,
+    SpxChainOption,
+    VixChainOption,
+    VixFuturesOption,
+    market_app,
+    market_from,
+)
 from alvh.app.output import ANY, CSV, PARQUET, PNG, TABLE, atomic, atomic_folder, check_outputs, write_table
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.terminal import (
@@ -71,6 +81,8 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+app.add_typer(market_app)
+app.add_typer(book_app)
 
 
 def _version(value: bool) -> None:
@@ -108,9 +120,8 @@ EventsOption = Annotated[
 
 
 def _load_inputs(
-    book_path: Path, market_path: Path, rules_path: Path | None, history_path: Path | None, events_path: Path | None
+    book_path: Path, market: Market, rules_path: Path | None, history_path: Path | None, events_path: Path | None
 ) -> dict[str, Any]:
-    market = load_market(existing(market_path, "market"))
     history = None
     if history_path is not None:
         history = load_history(existing(history_path, "signals"))
@@ -161,7 +172,14 @@ def demo(
 @app.command()
 def report(
     book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML (layers of legs), CSV or Parquet.")],
-    market: MarketOption,
+    market: Annotated[
+        Path | None,
+        typer.Option("--market", "-m", metavar="MARKET", help="Market snapshot TOML (or the chain options)."),
+    ] = None,
+    spx_chain: SpxChainOption = None,
+    vix_chain: VixChainOption = None,
+    vix_futures: VixFuturesOption = None,
+    skip_invalid: SkipOption = False,
     rules: RulesOption = None,
     signals: HistoryOption = None,
     events: EventsOption = None,
@@ -177,17 +195,27 @@ def report(
     ] = False,
 ) -> None:
     """The daily risk report of your book: Greeks by layer, rules, actions, scenarios and stresses.
+    The market is a snapshot TOML, or calibrated here from option chains (as alvh market build does).
 
     [bold]Example[/bold]: alvh report book.toml --market market.toml --signals closes.csv --journal risk.db
     """
 
+    chains = ChainOptions(spx_chain, vix_chain, vix_futures, skip_invalid=skip_invalid)
     with alvh_errors():
         check_outputs(
-            {"BOOK": book, "--market": market, "--rules": rules, "--signals": signals, "--events": events},
+            {
+                "BOOK": book,
+                "--market": market,
+                **chains.inputs(),
+                "--rules": rules,
+                "--signals": signals,
+                "--events": events,
+            },
             {"--journal": (journal, ANY)},
             {"--plots": plots},
         )
-        inputs = _load_inputs(book, market, rules, signals, events)
+        snapshot = market_from(market, chains, quiet=json_out)
+        inputs = _load_inputs(book, snapshot, rules, signals, events)
         with native_output_silenced():
             result = risk_report(
                 inputs["book"],
