@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,11 +26,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 import alvh.data
 from alvh._jsonable import jsonable
-from alvh.app.cli import app, parse_axis
+from alvh.app.cli import parse_axis
 from alvh.app.console import native_output_silenced
 from alvh.app.journal import Journal
 from alvh.app.report import risk_report
@@ -42,6 +41,7 @@ from alvh.market.history import load_history
 from alvh.market.snapshot import load_market
 from alvh.method.rules import RuleStatus, load_rules
 from alvh.risk.scenarios import scenario_grid
+from tests.app.cli_runs import as_json, cells, console_script, flat, invoke, run_alvh
 from tests.helpers import assert_png
 from tests.risk.test_bulk import assert_legs_output, make_legs, whole_file_risk
 
@@ -58,59 +58,6 @@ REPORT_PLOTS = {
     "vega_buckets.png",
 }
 SUBPROCESS_ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-
-
-# --- helpers -------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    # wide tables: no cell of interest is cut short
-    return CliRunner(env={"COLUMNS": "200"})
-
-
-def invoke(runner: CliRunner, args: Sequence[str], *, code: int = 0) -> Result:
-    """Run ``alvh ARGS`` in-process and check the exit code; an exception other than the
-    command's own exit (a traceback for the user) fails the test."""
-    result = runner.invoke(app, [str(a) for a in args])
-    assert isinstance(result.exception, (SystemExit, type(None))), (
-        f"alvh {' '.join(map(str, args))} raised {result.exception!r}\n{result.output}"
-    )
-    assert result.exit_code == code, f"exit {result.exit_code}, expected {code}\n{result.output}"
-    return result
-
-
-def flat(text: str) -> str:
-    """Text without rich's panel borders and line wrapping, for checking messages."""
-    for border in "│╭╮╰╯─":
-        text = text.replace(border, " ")
-    return " ".join(text.split())
-
-
-def cells(line: str) -> list[str]:
-    """The cells of one row of a rich table."""
-    return [cell.strip() for cell in line.strip().strip("│").split("│")]
-
-
-def run_alvh(
-    args: Sequence[str], *, script: str | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``alvh ARGS`` in a subprocess: the console script ``script`` or ``python -m alvh``."""
-    command = [script] if script else [sys.executable, "-m", "alvh"]
-    return subprocess.run(
-        [*command, *map(str, args)], capture_output=True, text=True, env=SUBPROCESS_ENV, timeout=timeout, check=False
-    )
-
-
-def as_json(data: dict[str, Any]) -> Any:
-    """What a JSON reader gets back from ``data`` (strict JSON, as the CLI prints it)."""
-    return json.loads(json.dumps(data, allow_nan=False))
-
-
-def console_script() -> str | None:
-    """The installed ``alvh`` console script next to this Python, if there is one."""
-    return shutil.which("alvh", path=str(Path(sys.executable).parent))
-
 
 # --- the library's results for the same inputs --------------------------------------------------
 

@@ -12,7 +12,7 @@ import typer
 from alvh.app.console import alvh_errors, console, existing
 from alvh.app.output import TABLE, TOML, atomic, check_outputs, write_table
 from alvh.app.terminal import import_table
-from alvh.book.positions import book_toml, import_positions
+from alvh.book import book_toml, import_positions
 
 __all__ = ["book_app"]
 

@@ -33,6 +33,7 @@ import alvh.data
 from alvh._config import config_error
 from alvh._jsonable import jsonable
 from alvh.app import plots, timelines
+from alvh.app.book_commands import book_app
 from alvh.app.console import (
     EXIT_BREACH,
     alvh_errors,
@@ -42,7 +43,6 @@ from alvh.app.console import (
     native_output_silenced,
     progress_bar,
 )
-from alvh.app.book_commands import book_app
 from alvh.app.journal import Journal
 from alvh.app.market_commands import (
     ChainOptions,

@@ -7,6 +7,7 @@ with units, a title saying what and as of when.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -18,12 +19,12 @@ from alvh.market.calibration import Calibration
 __all__ = ["atm_term_structure", "calibration_plots", "smile_fit"]
 
 
-def smile_fit(calibration: Calibration, expiry: pd.Timestamp, settlement: str, path: str | Path) -> Path:
-    """The fitted smile of one expiry (line, vol points over log-moneyness ln(K/F)) over the
-    bid–ask IV bar of every quote it was fitted to (used: blue; filtered out: grey, not fitted)."""
-    points = calibration.points
-    rows = points[(points["expiry"] == expiry) & (points["settlement"] == settlement)]
-    report = calibration.report
+def smile_fit(calibration: Calibration, expiry: dt.date, settlement: str, path: str | Path) -> Path:
+    """The fitted smile of one SPX expiry and settlement (``"am"``/``"pm"``): the fitted raw SVI
+    (line, vol points over log-moneyness ln(K/F)) over the bid–ask IV bar of every quote (fitted:
+    blue; filtered out: grey)."""
+    points, report = calibration.points, calibration.report
+    rows = points[(points["expiry"] == pd.Timestamp(expiry)) & (points["settlement"] == settlement)]
     line = report[(report["expiry"] == expiry) & (report["settlement"] == settlement)].iloc[0]
     figure, ax = new_axes()
     for used, colour, label in ((True, "tab:blue", "bid–ask IV (fitted)"), (False, "0.7", "bid–ask IV (filtered)")):
@@ -38,9 +39,9 @@ def smile_fit(calibration: Calibration, expiry: pd.Timestamp, settlement: str, p
     ax.set_ylabel("implied vol (vol points)")
     ax.legend(loc="upper right")
     ax.set_title(
-        f"SPX smile {expiry:%Y-%m-%d} ({settlement}), as of {eastern_time(calibration.market.as_of)}\n"
-        f"RMSE {line['rmse_vol_points']:.2f} vol points, {100 * line['inside_band_share']:.0f} % of fitted IVs "
-        "inside the bid–ask IV band"
+        f"{line['root']} smile {expiry:%Y-%m-%d} ({settlement.upper()}-settled), as of "
+        f"{eastern_time(calibration.market.as_of)}\nRMSE {line['rmse_vol_points']:.2f} vol points, "
+        f"{100 * line['inside_band']:.0f} % of fitted IVs inside the bid–ask IV band"
     )
     return save_png(figure, path)
 

@@ -15,11 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from alvh.app.report import Report
+from alvh.market.calibration import Calibration
 from alvh.method.decisions import Action
 from alvh.method.rules import RuleResult, RuleStatus
 from alvh.risk.scenarios import ScenarioGrid, describe_dynamics
 
-__all__ = ["grid_table", "history_table", "report_tables", "worst_cells_table"]
+__all__ = ["calibration_table", "grid_table", "history_table", "import_table", "report_tables", "worst_cells_table"]
 
 _STATUS_STYLE = {
     RuleStatus.OK: "green",
@@ -332,4 +333,79 @@ def backtest_table(summary: pd.DataFrame) -> Table:
     }
     for label, column, kind in [*_BACKTEST_ROWS[:9], *stresses, *_BACKTEST_ROWS[9:]]:
         table.add_row(label, *(render[kind](summary.loc[name, column]) for name in summary.index))
+    return table
+
+
+def calibration_table(calibration: Calibration) -> RenderableType:
+    """How a market was calibrated from chains: per SPX expiry the parity forward, rate and
+    dividend yield, the quotes used and rejected, the fit's error and the arbitrage found before
+    and left after the repairs; per VIX expiry the future and the vol-of-vol smile."""
+    market = calibration.market
+    spx = Table(
+        title=f"SPX smiles calibrated from quotes, as of {market.as_of:%Y-%m-%d %H:%M} ET "
+        f"(SPX {market.spx.spot:,.2f}; flat rate {market.spx.rate:.3%}, div yield {market.spx.div_yield:.3%})",
+        caption="r, q: implied by put–call parity; RMSE: fitted − mid IV (vol points); in band: share of fitted "
+        "IVs inside the bid–ask IV band; butterfly, calendar: violating grid points before → after repair",
+    )
+    for name in ("expiry", "DTE", "forward", "r", "q", "used", "rejected", "RMSE", "in band", "butterfly", "calendar"):
+        spx.add_column(name, justify="left" if name == "expiry" else "right", no_wrap=True)
+    spx.add_column("note", overflow="fold")
+    for row in calibration.report.sort_values("years").to_dict("records"):
+        spx.add_row(
+            f"{row['expiry']:%Y-%m-%d} {row['root']} {row['settlement'].upper()}",
+            f"{365 * row['years']:.1f}",
+            _money(row["forward"], 2),
+            _rate(row["rate"]),
+            _rate(row["div_yield"]),
+            f"{row['used']}/{row['quotes']}",
+            str(row["rejected"]),
+            "—" if not math.isfinite(row["rmse_vol_points"]) else f"{row['rmse_vol_points']:.2f}",
+            _share(row["inside_band"]),
+            f"{row['butterfly_before']} → {row['butterfly_after']}",
+            f"{row['calendar_before']} → {row['calendar_after']}",
+            "" if pd.isna(row["note"]) else str(row["note"]),
+            style="yellow" if row["butterfly_after"] or row["calendar_after"] or row["inside_band"] < 0.9 else None,
+        )
+    vix = Table(
+        title=f"VIX futures and option vols (Black-76 on each expiry's own future; VIX {market.vix.spot:.2f})",
+        caption="vol(k) = ATM + skew·k + curvature·k², k = ln(K/F) on the future",
+    )
+    for name in ("expiry", "future", "ATM vol", "skew", "curvature", "used", "RMSE", "in band"):
+        vix.add_column(name, justify="left" if name == "expiry" else "right", no_wrap=True)
+    vix.add_column("note", overflow="fold")
+    for row in calibration.vix_report.to_dict("records"):
+        vix.add_row(
+            f"{row['expiry']:%Y-%m-%d}",
+            _money(row["future"], 2),
+            "—" if not math.isfinite(row["option_vol"]) else f"{100 * row['option_vol']:.1f}",
+            _signed(row["skew"], 3),
+            _signed(row["curvature"], 3),
+            f"{row['used']}/{row['quotes']}",
+            "—" if not math.isfinite(row["rmse_vol_points"]) else f"{row['rmse_vol_points']:.2f}",
+            _share(row["inside_band"]),
+            "" if pd.isna(row["note"]) else str(row["note"]),
+        )
+    return Group(spx, vix)
+
+
+def _rate(value: float) -> str:
+    return "—" if value is None or not math.isfinite(value) else f"{value:.2%}"
+
+
+def import_table(report: pd.DataFrame) -> Table:
+    """How each line of a positions file was read (:func:`alvh.book.import_positions`'s report)."""
+    table = Table(title="Positions imported: layer, group and the rule that gave them")
+    for name in ("line", "symbol", "qty", "layer", "group", "rule"):
+        table.add_column(name, justify="right" if name in ("line", "qty") else "left", overflow="fold")
+    for row in report.to_dict("records"):
+        missing = pd.isna(row["layer"])
+        table.add_row(
+            str(row["line"]),
+            str(row["symbol"]),
+            _signed(row["quantity"]),
+            "—" if missing else str(row["layer"]),
+            "" if pd.isna(row["group"]) else str(row["group"]),
+            str(row["rule"]),
+            style="yellow" if missing else None,
+        )
     return table

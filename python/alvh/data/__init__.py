@@ -1,5 +1,6 @@
-"""Example data shipped with alvh: a book, a market snapshot and the daily history before it (used
-by ``alvh demo``, the docs and the tests). All three are illustrative, not market records."""
+"""Example data shipped with alvh: a book, a market snapshot and the daily history before it, and the
+same book and market as a broker and an exchange would give them — positions and option chains (used
+by ``alvh demo``, the docs and the tests). All are illustrative, not market records."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ __all__ = [
     "example_market",
     "example_market_path",
     "example_positions_path",
+    "example_spx_chain_path",
+    "example_vix_chain_path",
+    "example_vix_futures_path",
 ]
 
 
@@ -37,6 +41,23 @@ def example_positions_path() -> Path:
     """Path of the example book's positions as a broker exports them (``symbol,quantity,average_price``;
     :func:`alvh.book.import_positions` reads it)."""
     return Path(str(resources.files("alvh.data") / "example_positions.csv"))
+
+
+def example_spx_chain_path() -> Path:
+    """Path of the example SPX option chain (Cboe delayed-quotes layout), priced from the example
+    market (written by ``scripts/make_example_chains.py``)."""
+    return Path(str(resources.files("alvh.data") / "example_spx_chain.csv"))
+
+
+def example_vix_chain_path() -> Path:
+    """Path of the example VIX option chain (Cboe delayed-quotes layout): Black-76 on each
+    expiry's future with a vol-of-vol smile."""
+    return Path(str(resources.files("alvh.data") / "example_vix_chain.csv"))
+
+
+def example_vix_futures_path() -> Path:
+    """Path of the example VIX futures quotes (``symbol,price``)."""
+    return Path(str(resources.files("alvh.data") / "example_vix_futures.csv"))
 
 
 def example_book() -> Book:
