@@ -55,3 +55,14 @@ def test_quoted_actions(namespace: dict[str, Any]) -> None:
 
 def test_iv_example_round_trips(namespace: dict[str, Any]) -> None:
     np.testing.assert_allclose(namespace["vols"], [0.19, 0.145, 0.125], rtol=1e-12)
+
+
+def test_real_data_example(namespace: dict[str, Any]) -> None:
+    """The walkthrough's calibration and import: the numbers its prose quotes."""
+    report, risk = namespace["fit"].report.sort_values("years"), namespace["chain_risk"]
+    assert (risk.core_units, round(risk.delta_per_condor, 3)) == (30, -0.039)
+    assert report["rmse_vol_points"].iloc[:6].between(0.005, 0.025).all()  # "within 0.01–0.02 vol points"
+    assert report["calendar_before"].iloc[-2:].tolist() == [33, 92]
+    march = report.iloc[-1]
+    assert (round(100 * march["inside_band"]), round(march["rmse_vol_points"], 2)) == (9, 0.93)
+    assert (report["butterfly_after"] == 0).all() and (report["calendar_after"] == 0).all()

@@ -12,18 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from alvh.app.cli import app
 
 SUBPROCESS_ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-
-
-@pytest.fixture(scope="module")
-def runner() -> CliRunner:
-    # wide tables: no cell of interest is cut short
-    return CliRunner(env={"COLUMNS": "200"})
 
 
 def invoke(runner: CliRunner, args: Sequence[str], *, code: int = 0) -> Result:

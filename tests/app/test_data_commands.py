@@ -17,7 +17,7 @@ from alvh.book import book_toml, import_positions, load_book
 from alvh.market.calibration import calibrate_market, market_toml
 from alvh.market.quotes import read_chain, read_vix_futures
 from alvh.market.snapshot import load_market
-from tests.app.cli_runs import as_json, flat, invoke, runner
+from tests.app.cli_runs import as_json, flat, invoke
 from tests.helpers import assert_png
 
 SPX = alvh.data.example_spx_chain_path()
@@ -26,8 +26,6 @@ FUTURES = alvh.data.example_vix_futures_path()
 POSITIONS = alvh.data.example_positions_path()
 CHAINS = ["--spx-chain", SPX, "--vix-chain", VIX, "--vix-futures", FUTURES]
 AS_OF = "2026-11-20"
-
-__all__ = ["runner"]
 
 
 @pytest.fixture(scope="module")
