@@ -30,8 +30,8 @@ from typer.testing import CliRunner
 
 import alvh.data
 from alvh._jsonable import jsonable
-from alvh.app.cli import parse_axis
 from alvh.app.console import native_output_silenced
+from alvh.app.grid_command import parse_axis
 from alvh.app.journal import Journal
 from alvh.app.report import risk_report
 from alvh.backtest import BacktestConfig, run_backtest
@@ -41,7 +41,7 @@ from alvh.market.history import load_history
 from alvh.market.snapshot import load_market
 from alvh.method.rules import RuleStatus, load_rules
 from alvh.risk.scenarios import scenario_grid
-from tests.app.cli_runs import as_json, cells, console_script, flat, invoke, run_alvh
+from tests.app.cli_runs import SUBPROCESS_ENV, as_json, cells, console_script, flat, invoke, run_alvh
 from tests.helpers import assert_png
 from tests.risk.test_bulk import assert_legs_output, make_legs, whole_file_risk
 
@@ -57,7 +57,6 @@ REPORT_PLOTS = {
     "risk_profile.png",
     "vega_buckets.png",
 }
-SUBPROCESS_ENV = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
 
 # --- the library's results for the same inputs --------------------------------------------------
 

@@ -18,7 +18,7 @@ from typer.testing import CliRunner, Result
 
 import alvh.data
 from alvh._csv import formula_safe
-from alvh.app import cli, output
+from alvh.app import book_commands, cli, grid_command, market_commands, output
 from alvh.app.cli import app
 from tests.risk.test_bulk import make_legs
 
@@ -66,8 +66,16 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def work(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the command started its work before refusing its outputs")
 
-    for name in ("scenario_grid", "risk_report", "run_backtest", "LegStream", "load_history"):
-        monkeypatch.setattr(cli, name, work)
+    for module, name in (
+        (grid_command, "scenario_grid"),
+        (cli, "risk_report"),
+        (cli, "run_backtest"),
+        (cli, "LegStream"),
+        (cli, "load_history"),
+        (market_commands, "calibrate_market"),
+        (book_commands, "import_positions"),
+    ):
+        monkeypatch.setattr(module, name, work)
 
 
 # --- never onto an input -------------------------------------------------------------------------
@@ -235,7 +243,7 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_partial_one(
         Path(path).write_bytes(b"\x89PNG half")
         raise error(28, "No space left on device") if error is OSError else error()
 
-    monkeypatch.setattr(cli.plots, "scenario_heatmap", half_written)
+    monkeypatch.setattr(grid_command.plots, "scenario_heatmap", half_written)
     result = invoke(runner, ["grid", BOOK, "-m", MARKET, "--png", old], code=130 if error is KeyboardInterrupt else 1)
     assert result.stderr.count("\n") == 1, result.stderr
     assert old.read_bytes() == b"the previous plot"

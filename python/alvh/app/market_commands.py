@@ -23,6 +23,7 @@ market_app = typer.Typer(name="market", help="Market snapshots from quotes.", no
 
 OnInvalid = Literal["raise", "skip"]
 
+MarketOption = Annotated[Path, typer.Option("--market", "-m", metavar="MARKET", help="Market snapshot TOML.")]
 SpxChainOption = Annotated[
     Path | None,
     typer.Option("--spx-chain", help="SPX option chain: Cboe delayed-quotes download or end-of-day vendor CSV."),

@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 from alvh._typing import FloatArray
 from alvh.pricing import IVStatus, greeks, implied_vol
 
-__all__ = ["LOCKED_SPREAD", "QuoteVols", "fit_quality", "quote_vols"]
+__all__ = ["LOCKED_SPREAD", "QuoteVols", "fit_quality", "quote_points", "quote_vols"]
 
 LOCKED_SPREAD = 0.01
 """A locked quote (bid = ask) weighs as if one cent wide (index points): finite weights."""
@@ -83,6 +83,68 @@ def quote_vols(
             is_call=is_call[solved],
         ).vega
     return QuoteVols(mid=mid, bid=bid_vol, ask=ask_vol, status=status, vega=vega)
+
+
+def quote_points(
+    quotes: pd.DataFrame,
+    reason: NDArray[np.object_],
+    *,
+    forward: FloatArray,
+    years: FloatArray,
+    rate: FloatArray,
+    log_moneyness: FloatArray,
+    in_total_variance: bool,
+) -> pd.DataFrame:
+    """Each quote (a chain table's rows) with its IVs, fit weight and the reason it is refused
+    ("" if used): the quotes not yet refused (``reason`` "") are priced by :func:`quote_vols` on
+    their ``forward``, and refused as "no implied vol" where the mid has none.
+
+    Weights: the inverse variance of the fitted quantity from a price error of one spread —
+    (vega/spread)² for a fit in vol, (vega/(σ·T·spread))² for a fit in total variance σ²T
+    (``in_total_variance``), a locked quote counting as :data:`LOCKED_SPREAD` wide.
+
+    Columns: expiry, strike, right, k, mid_iv, bid_iv, ask_iv, fitted_iv (NaN: the caller fits),
+    used, reason, root, iv_status (the mid's IVStatus, lower case, "" if not priced), weight.
+    """
+    strike = quotes["strike"].to_numpy(np.float64)
+    bid, ask = quotes["bid"].to_numpy(np.float64), quotes["ask"].to_numpy(np.float64)
+    priced = np.flatnonzero(reason == "")
+    vols = quote_vols(
+        bid=bid[priced],
+        ask=ask[priced],
+        forward=forward[priced],
+        strike=strike[priced],
+        years=years[priced],
+        rate=rate[priced],
+        is_call=quotes["right"].to_numpy(object)[priced] == "call",
+    )
+    n = len(quotes)
+    mid_iv, bid_iv, ask_iv, weight = (np.full(n, np.nan) for _ in range(4))
+    mid_iv[priced], bid_iv[priced], ask_iv[priced] = vols.mid, vols.bid, vols.ask
+    status = np.full(n, "", dtype=object)
+    status[priced] = vols.status_names()
+    reason[priced[vols.status != IVStatus.OK]] = "no implied vol"
+    spread = np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD)
+    scale = vols.mid * years[priced] if in_total_variance else 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):  # no IV: NaN weight, never used
+        weight[priced] = (vols.vega / (scale * spread)) ** 2
+    return pd.DataFrame(
+        {
+            "expiry": quotes["expiry"],
+            "strike": strike,
+            "right": quotes["right"],
+            "k": log_moneyness,
+            "mid_iv": mid_iv,
+            "bid_iv": bid_iv,
+            "ask_iv": ask_iv,
+            "fitted_iv": np.nan,
+            "used": reason == "",
+            "reason": reason.astype(str),
+            "root": quotes["root"],
+            "iv_status": status.astype(str),
+            "weight": weight,
+        }
+    )
 
 
 def fit_quality(used: pd.DataFrame) -> dict[str, float]:

@@ -31,13 +31,12 @@ from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.market.calibration.arbitrage import repair_butterfly, repair_calendar
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
-from alvh.market.calibration.ivs import LOCKED_SPREAD, fit_quality, quote_vols
+from alvh.market.calibration.ivs import fit_quality, quote_points
 from alvh.market.calibration.parity import ParityFit, fit_parity
 from alvh.market.calibration.svi import SviParams, fit_svi
 from alvh.market.expiries import SECONDS_PER_YEAR, Settlement
 from alvh.market.smiles import K_RANGE, SviSmile
 from alvh.market.snapshot import SpxForward
-from alvh.pricing import IVStatus
 
 if TYPE_CHECKING:  # the chain table (alvh.market.quotes) is only read here
     from alvh.market.quotes import ChainQuotes
@@ -168,42 +167,11 @@ def _points(quotes: pd.DataFrame, slices: list[_Expiry], spot: float, filters: Q
             out_of_the_money=is_call[rows] == (strike[rows] >= s.parity.forward),
             k_range=K_RANGE,
         )
-    priced = np.flatnonzero(reason == "")
-    vols = quote_vols(
-        bid=bid[priced],
-        ask=ask[priced],
-        forward=forward[priced],
-        strike=strike[priced],
-        years=years[priced],
-        rate=rate[priced],
-        is_call=is_call[priced],
+    points = quote_points(
+        quotes, reason, forward=forward, years=years, rate=rate, log_moneyness=k, in_total_variance=True
     )
-    mid_iv, bid_iv, ask_iv, weight = (np.full(n, np.nan) for _ in range(4))
-    mid_iv[priced], bid_iv[priced], ask_iv[priced] = vols.mid, vols.bid, vols.ask
-    status = np.full(n, "", dtype=object)
-    status[priced] = vols.status_names()
-    reason[priced[vols.status != IVStatus.OK]] = "no implied vol"
-    spread = np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD)
-    with np.errstate(divide="ignore", invalid="ignore"):  # no IV: NaN weight, never used
-        weight[priced] = (vols.vega / (vols.mid * years[priced] * spread)) ** 2
-    return pd.DataFrame(
-        {
-            "expiry": quotes["expiry"],
-            "settlement": quotes["root"].map({root: s.value for root, s in SETTLEMENTS.items()}),
-            "strike": strike,
-            "right": quotes["right"],
-            "k": k,
-            "mid_iv": mid_iv,
-            "bid_iv": bid_iv,
-            "ask_iv": ask_iv,
-            "fitted_iv": np.nan,
-            "used": reason == "",
-            "reason": reason.astype(str),
-            "root": quotes["root"],
-            "iv_status": status.astype(str),
-            "weight": weight,
-        }
-    )
+    points.insert(1, "settlement", quotes["root"].map({root: s.value for root, s in SETTLEMENTS.items()}))
+    return points
 
 
 def _fit(s: _Expiry, points: pd.DataFrame, filters: QuoteFilters) -> None:

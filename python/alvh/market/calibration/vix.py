@@ -23,7 +23,7 @@ import pandas as pd
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
-from alvh.market.calibration.ivs import LOCKED_SPREAD, fit_quality, quote_vols
+from alvh.market.calibration.ivs import fit_quality, quote_points
 from alvh.market.expiries import SECONDS_PER_YEAR, Settlement, settlement_time
 from alvh.market.smiles import VIX_K_RANGE, VixSmile
 from alvh.market.snapshot import VixFuture
@@ -167,41 +167,17 @@ def _points(
     ).astype(object)
     reason[np.isnan(future)] = "no forward"
     reason[years <= 0] = "expired"
-    priced = np.flatnonzero(reason == "")
-    n = len(quotes)
-    vols = quote_vols(
-        bid=bid[priced],
-        ask=ask[priced],
-        forward=future[priced],
-        strike=strike[priced],
-        years=years[priced],
-        rate=np.full(len(priced), rate),
-        is_call=is_call[priced],
+    points = quote_points(
+        quotes,
+        reason,
+        forward=future,
+        years=years,
+        rate=np.full(len(quotes), rate),
+        log_moneyness=k,
+        in_total_variance=False,
     )
-    mid_iv, bid_iv, ask_iv, weight = (np.full(n, np.nan) for _ in range(4))
-    mid_iv[priced], bid_iv[priced], ask_iv[priced] = vols.mid, vols.bid, vols.ask
-    weight[priced] = (vols.vega / np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD)) ** 2
-    status = np.full(n, "", dtype=object)
-    status[priced] = vols.status_names()
-    reason[priced[vols.status != 0]] = "no implied vol"
-    return pd.DataFrame(
-        {
-            "expiry": quotes["expiry"],
-            "strike": strike,
-            "right": quotes["right"],
-            "k": k,
-            "mid_iv": mid_iv,
-            "bid_iv": bid_iv,
-            "ask_iv": ask_iv,
-            "fitted_iv": np.nan,
-            "used": reason == "",
-            "reason": reason.astype(str),
-            "root": quotes["root"],
-            "iv_status": status.astype(str),
-            "future": future,
-            "weight": weight,
-        }
-    )
+    points.insert(len(points.columns) - 1, "future", future)
+    return points
 
 
 def _smile(points: pd.DataFrame) -> tuple[float | None, VixSmile | None, str]:
