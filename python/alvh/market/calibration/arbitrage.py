@@ -44,20 +44,11 @@ _ROUNDS = 4  # ... then adds the violating ones, at most this many times
 
 
 @dataclass(frozen=True)
-class ButterflyCheck:
-    """Where g(k) < 0 on a grid of log-moneyness.
-
-    ``count`` grid points of ``points`` violate; ``worst_g`` is the smallest g on the grid (>= 0
-    when none violates) at ``worst_k``; ``k_low``…``k_high`` spans the violating points (NaN when
-    none).
-    """
+class _GridCheck:
+    """``count`` of ``points`` grid points violate."""
 
     count: int
     points: int
-    worst_g: float
-    worst_k: float
-    k_low: float
-    k_high: float
 
     @property
     def share(self) -> float:
@@ -71,7 +62,22 @@ class ButterflyCheck:
 
 
 @dataclass(frozen=True)
-class CalendarCheck:
+class ButterflyCheck(_GridCheck):
+    """Where g(k) < 0 on a grid of log-moneyness.
+
+    ``count`` grid points of ``points`` violate; ``worst_g`` is the smallest g on the grid (>= 0
+    when none violates) at ``worst_k``; ``k_low``…``k_high`` spans the violating points (NaN when
+    none).
+    """
+
+    worst_g: float
+    worst_k: float
+    k_low: float
+    k_high: float
+
+
+@dataclass(frozen=True)
+class CalendarCheck(_GridCheck):
     """Where the later of two slices has less total variance than the earlier on a grid.
 
     ``count`` grid points of ``points`` violate; ``worst_drop`` is the largest
@@ -79,20 +85,8 @@ class CalendarCheck:
     none).
     """
 
-    count: int
-    points: int
     worst_drop: float
     worst_k: float
-
-    @property
-    def share(self) -> float:
-        """The share of grid points that violate (0…1)."""
-        return self.count / self.points
-
-    @property
-    def ok(self) -> bool:
-        """No violation on the grid."""
-        return self.count == 0
 
 
 @dataclass(frozen=True)

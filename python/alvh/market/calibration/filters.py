@@ -94,16 +94,7 @@ def quote_rejections(
         np.abs(log_moneyness) > k_range,
         ~out_of_the_money,
     ]
-    choices = [
-        "no bid",
-        "no ask",
-        "crossed",
-        "below minimum price",
-        "too wide",
-        "zero-volume wing",
-        "beyond the smile range",
-        "in the money",
-    ]
+    choices = list(REASONS[REASONS.index("no bid") : REASONS.index("in the money") + 1])  # in the same order
     reasons: NDArray[np.str_] = np.select(conditions, choices, default="").astype(np.str_)
     return reasons
 
