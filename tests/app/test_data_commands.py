@@ -82,7 +82,8 @@ def test_book_import_writes_the_imported_book(runner: CliRunner, tmp_path: Path)
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["market", "build", "-o", "m.toml"], "--spx-chain is needed to calibrate a market"),
+        (["market", "build", "-o", "m.toml"], "--spx-chain, --vix-chain, --vix-futures: needed to calibrate a market"),
+        (["market", "build", "--spx-chain", SPX, "-o", "m.toml"], "--vix-chain, --vix-futures: needed to calibrate"),
         (["market", "build", *CHAINS, "-o", SPX], "is the same file as --spx-chain"),
         (["market", "build", *CHAINS, "-o", "m.json"], "alvh cannot write a '.json' file here; use .toml"),
         (["report", "book.toml"], "give either --market MARKET.toml or --spx-chain FILE"),
@@ -119,8 +120,9 @@ def test_a_bad_chain_line_is_named(runner: CliRunner, tmp_path: Path) -> None:
     text = flat(invoke(runner, args, code=1).output)
     assert f"{bad}: line 6: Calls" in text
     assert not (tmp_path / "m.toml").exists()
-    invoke(runner, [*args, "--skip-invalid"])  # that one line left out (and listed), the rest calibrates
+    skipped = invoke(runner, [*args, "--skip-invalid"])  # that line left out and listed, the rest calibrates
     assert (tmp_path / "m.toml").exists()
+    assert f"{bad}: 1 quote(s) left out (--skip-invalid): line 6: Calls = 'SPXW261127X" in flat(skipped.stderr)
 
 
 def test_a_refused_position_is_named(runner: CliRunner, tmp_path: Path) -> None:

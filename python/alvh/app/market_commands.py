@@ -14,7 +14,7 @@ from alvh.app.output import TABLE, TOML, atomic, atomic_folder, check_outputs, w
 from alvh.app.terminal import calibration_table
 from alvh.exceptions import ConfigError
 from alvh.market.calibration import Calibration, calibrate_market, market_toml
-from alvh.market.quotes import read_chain, read_vix_futures
+from alvh.market.quotes import ChainQuotes, read_chain, read_vix_futures
 from alvh.market.snapshot import Market, load_market
 
 __all__ = ["ChainOptions", "market_app", "market_from"]
@@ -50,15 +50,17 @@ class ChainOptions:
         return {"--spx-chain": self.spx, "--vix-chain": self.vix, "--vix-futures": self.futures}
 
     def calibrate(self) -> Calibration:
-        if self.spx is None:
-            raise ConfigError("--spx-chain is needed to calibrate a market")
+        if self.spx is None or self.vix is None or self.futures is None:
+            # a market needs SPX smiles, spot VIX (the VIX chain's level) and the futures curve
+            missing = [option for option, path in self.inputs().items() if path is None]
+            raise ConfigError(
+                f"{', '.join(missing)}: needed to calibrate a market (SPX smiles, spot VIX, the VIX futures)"
+            )
         spx = read_chain(existing(self.spx, "SPX chain"), on_invalid=self.on_invalid)
-        vix = read_chain(existing(self.vix, "VIX chain"), on_invalid=self.on_invalid) if self.vix else None
-        futures = (
-            read_vix_futures(existing(self.futures, "VIX futures"), as_of=spx.quote_time.date())
-            if self.futures
-            else None
-        )
+        vix = read_chain(existing(self.vix, "VIX chain"), on_invalid=self.on_invalid)
+        for chain in (spx, vix):
+            _print_rejects(chain)
+        futures = read_vix_futures(existing(self.futures, "VIX futures"), as_of=spx.quote_time.date())
         return calibrate_market(spx, vix_chain=vix, vix_futures=futures)
 
 
@@ -120,3 +122,20 @@ def build(
             written.append(f"Plots written to {plots}/: {len(paths)} PNG files.")
         for line in written:
             console.print(line, style="dim")
+
+
+SHOWN_REJECTS = 10
+
+
+def _print_rejects(chain: ChainQuotes) -> None:
+    """Say on stderr which quotes ``--skip-invalid`` left out (never silently)."""
+    rejects = chain.rejects
+    if rejects.empty:
+        return
+    errors.print(f"{chain.source}: {len(rejects)} quote(s) left out (--skip-invalid):", markup=False, highlight=False)
+    for row in rejects.head(SHOWN_REJECTS).to_dict("records"):
+        errors.print(
+            f"  line {row['line']}: {row['field']} = {row['value']!r}: {row['reason']}", markup=False, highlight=False
+        )
+    if len(rejects) > SHOWN_REJECTS:
+        errors.print(f"  … and {len(rejects) - SHOWN_REJECTS} more", markup=False, highlight=False)
