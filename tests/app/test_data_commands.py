@@ -80,22 +80,27 @@ def test_book_import_writes_the_imported_book(runner: CliRunner, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (["market", "build", "-o", "m.toml"], "--spx-chain, --vix-chain, --vix-futures: needed to calibrate a market"),
-        (["market", "build", "--spx-chain", SPX, "-o", "m.toml"], "--vix-chain, --vix-futures: needed to calibrate"),
-        (["market", "build", *CHAINS, "-o", SPX], "is the same file as --spx-chain"),
-        (["market", "build", *CHAINS, "-o", "m.json"], "alvh cannot write a '.json' file here; use .toml"),
-        (["report", "book.toml"], "give either --market MARKET.toml or --spx-chain FILE"),
-        (["book", "import", POSITIONS, "--as-of", AS_OF, "-o", POSITIONS], "is the same file as POSITIONS"),
+        (
+            ["market", "build", "-o", "m.toml"],
+            2,
+            "--spx-chain, --vix-chain, --vix-futures: needed to",
+        ),
+        (["market", "build", "--spx-chain", SPX, "-o", "m.toml"], 2, "--vix-chain, --vix-futures: needed to calibrate"),
+        (["market", "build", *CHAINS, "-o", SPX], 1, "is the same file as --spx-chain"),
+        (["market", "build", *CHAINS, "-o", "m.json"], 1, "alvh cannot write a '.json' file here; use .toml"),
+        (["report", "book.toml"], 2, "give either --market MARKET.toml or --spx-chain FILE"),
+        (["report", "book.toml", "-m", "m.toml", "--vix-chain", VIX], 2, "--vix-chain and --vix-futures go with"),
+        (["book", "import", POSITIONS, "--as-of", AS_OF, "-o", POSITIONS], 1, "is the same file as POSITIONS"),
     ],
 )
 def test_refusals(
-    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[object], message: str
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[object], code: int, message: str
 ) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "book.toml").write_text(alvh.data.example_book_path().read_text())
-    result = invoke(runner, args, code=1)
+    result = invoke(runner, args, code=code)  # 2: a usage error, 1: an input error
     assert message in flat(result.output)
     assert not (tmp_path / "m.toml").exists()
 

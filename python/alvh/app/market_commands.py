@@ -12,7 +12,6 @@ from alvh.app.console import alvh_errors, console, errors, existing
 from alvh.app.fit_plots import calibration_plots
 from alvh.app.output import TABLE, TOML, atomic, atomic_folder, check_outputs, write_table
 from alvh.app.terminal import calibration_table
-from alvh.exceptions import ConfigError
 from alvh.market.calibration import Calibration, calibrate_market, market_toml
 from alvh.market.quotes import ChainQuotes, read_chain, read_vix_futures
 from alvh.market.snapshot import Market, load_market
@@ -53,7 +52,7 @@ class ChainOptions:
         if self.spx is None or self.vix is None or self.futures is None:
             # a market needs SPX smiles, spot VIX (the VIX chain's level) and the futures curve
             missing = [option for option, path in self.inputs().items() if path is None]
-            raise ConfigError(
+            raise typer.BadParameter(
                 f"{', '.join(missing)}: needed to calibrate a market (SPX smiles, spot VIX, the VIX futures)"
             )
         spx = read_chain(existing(self.spx, "SPX chain"), on_invalid=self.on_invalid)
@@ -68,10 +67,12 @@ def market_from(market: Path | None, chains: ChainOptions, *, quiet: bool) -> Ma
     """The market of a command that takes ``--market`` or the chain options (exactly one); the fit
     report of a calibrated one goes to stdout, or to stderr when ``quiet`` (stdout holds JSON)."""
     if (market is None) == (chains.spx is None):
-        raise ConfigError("give either --market MARKET.toml or --spx-chain FILE (with --vix-chain/--vix-futures)")
+        raise typer.BadParameter(
+            "give either --market MARKET.toml or --spx-chain FILE (with --vix-chain/--vix-futures)"
+        )
     if market is not None:
         if chains.vix or chains.futures:
-            raise ConfigError("--vix-chain and --vix-futures go with --spx-chain, not with --market")
+            raise typer.BadParameter("--vix-chain and --vix-futures go with --spx-chain, not with --market")
         return load_market(existing(market, "market"))
     calibration = chains.calibrate()
     (errors if quiet else console).print(calibration_table(calibration))
