@@ -298,3 +298,16 @@ def test_bad_inputs_are_named(k: object, v: object, weights: object, error: type
         fit_svi(k, v, weights)  # type: ignore[arg-type]
     assert str(raised.value) == message
     assert type(raised.value) is error
+
+
+def test_admissible_lifts_a_rounded_minimum_onto_the_bound() -> None:
+    # A fit at the zero-minimum bound (a = −b·σ·√(1 − ρ²)) may round a hair below it; the market
+    # snapshot refuses a smile whose minimum variance is negative, even by 1e-20.
+    b, sigma, rho = 0.37, 0.013, 0.4
+    bound = -(b * sigma * np.sqrt(1 - rho**2))
+    below = SviParams(a=float(np.nextafter(np.nextafter(bound, -1), -1)), b=b, rho=rho, m=0.01, sigma=sigma)
+    assert below.minimum_variance() < 0
+    lifted = below.admissible()
+    assert lifted.minimum_variance() >= 0 and lifted.a == pytest.approx(below.a, abs=1e-15)
+    lifted.smile(dt.date(2026, 11, 27))  # the market's own check passes
+    assert SviParams(a=0.01, b=b, rho=1.0, m=0.0, sigma=sigma).admissible().rho == RHO_MAX

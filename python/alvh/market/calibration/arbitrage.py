@@ -316,4 +316,4 @@ def _constrained_fit(
         constraints=constraints,
         options={"maxiter": 500, "ftol": 1e-14},
     )
-    return unpack(result.x)
+    return unpack(result.x).admissible()  # SLSQP may end a hair outside the zero-minimum bound

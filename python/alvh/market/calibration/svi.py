@@ -31,7 +31,7 @@ Quantitative Finance 14, 2014, §2); the smile is free of butterfly arbitrage wh
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -84,6 +84,13 @@ class SviParams:
     def minimum_variance(self) -> float:
         """The minimum of w over all k: a + b·σ·√(1 − ρ²) (years of variance)."""
         return float(self.a + self.b * self.sigma * np.sqrt(1 - self.rho**2))
+
+    def admissible(self) -> SviParams:
+        """These parameters with ρ inside ±RHO_MAX and ``a`` lifted onto the zero-minimum bound
+        where rounding left the minimum variance a hair below 0 (a smile the market refuses)."""
+        rho = float(np.clip(self.rho, -RHO_MAX, RHO_MAX))
+        bound = -(self.b * self.sigma * np.sqrt(1 - rho**2))  # the market's own check, negated
+        return replace(self, a=max(self.a, float(bound)), rho=rho)
 
     def smile(self, expiry: dt.date, settlement: Settlement = Settlement.PM) -> SviSmile:
         """The smile of ``expiry`` (and its settlement) as a market snapshot's
@@ -154,8 +161,8 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     )
     m, sigma = float(result.x[0]), float(np.exp(result.x[1]))
     a, d, c = (float(x) for x in _inner(np.array([m]), np.array([sigma]), data)[0][0])
-    rho = float(np.clip(d / c, -RHO_MAX, RHO_MAX)) if c > 0 else 0.0  # d/c rounds past ±RHO_MAX on its plane
-    return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma)
+    rho = d / c if c > 0 else 0.0  # d/c may round past ±RHO_MAX on its plane: admissible() clips it
+    return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma).admissible()
 
 
 def fit_inputs(
