@@ -127,7 +127,9 @@ def test_a_bad_chain_line_is_named(runner: CliRunner, tmp_path: Path) -> None:
     assert not (tmp_path / "m.toml").exists()
     skipped = invoke(runner, [*args, "--skip-invalid"])  # that line left out and listed, the rest calibrates
     assert (tmp_path / "m.toml").exists()
-    assert f"{bad}: 1 quote(s) left out (--skip-invalid): line 6: Calls = 'SPXW261127X" in flat(skipped.stderr)
+    assert f"{bad}: 1 line(s) with 1 problem(s) left out (--skip-invalid): line 6: Calls = 'SPXW261127X" in flat(
+        skipped.stderr
+    )
 
 
 def test_a_refused_position_is_named(runner: CliRunner, tmp_path: Path) -> None:

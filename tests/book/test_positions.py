@@ -157,9 +157,9 @@ LINE_ERRORS = [
     ("NQZ6,1,1", "symbol: 'NQZ6' is not a futures code: need a root (VX, VXM, ES, MES), a month letter "
      "(FGHJKMNQUVXZ) and a year in 1, 2 or 4 digits, e.g. 'VXF7' or 'ESZ26'"),
     ("ESZ6,1,6000", "symbol = 'ESZ6' is not allowed: a book has no ES futures instrument yet (only SPX, SPXW and VIX "
-     "options, VX and VXM futures); leave the line out or import with on_invalid='skip'"),
+     "options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"),
     ("MESH7,-2,6000", "symbol = 'MESH7' is not allowed: a book has no MES futures instrument yet (only SPX, SPXW and "
-     "VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip'"),
+     "VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"),
     (",1,1", "symbol is missing: an OCC option symbol or a futures code"),
     ("SPXW  261113P05700000,1,1", "symbol = 'SPXW  261113P05700000' is not allowed: it expired on 2026-11-13, before "
      "as_of (2026-11-20)"),

@@ -133,7 +133,12 @@ def _print_rejects(chain: ChainQuotes) -> None:
     rejects = chain.rejects
     if rejects.empty:
         return
-    errors.print(f"{chain.source}: {len(rejects)} quote(s) left out (--skip-invalid):", markup=False, highlight=False)
+    lines = rejects["line"].nunique()  # one bad line may hold several problems
+    errors.print(
+        f"{chain.source}: {lines} line(s) with {len(rejects)} problem(s) left out (--skip-invalid):",
+        markup=False,
+        highlight=False,
+    )
     for row in rejects.head(SHOWN_REJECTS).to_dict("records"):
         errors.print(
             f"  line {row['line']}: {row['field']} = {row['value']!r}: {row['reason']}", markup=False, highlight=False

@@ -198,7 +198,7 @@ def _leg(row: dict[str, str], as_of: dt.date) -> tuple[dict[str, Any], str]:
     if instrument in ("ES", "MES"):
         raise _RefusedError(
             f"symbol = {text!r} is not allowed: a book has no {instrument} futures instrument yet (only SPX, SPXW "
-            "and VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip'"
+            "and VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"
         )
     if right is not None:
         if instrument not in _OPTION_ROOTS:

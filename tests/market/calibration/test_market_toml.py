@@ -103,11 +103,22 @@ def test_vix_data_is_required() -> None:
 def test_a_market_needs_a_calibrated_expiry_and_a_live_future() -> None:
     chain = sc.spx_chain(2, 30)
     no_pairs = dataclasses.replace(chain, quotes=chain.quotes[chain.quotes["right"] == "call"])
-    with pytest.raises(InputError, match=r"^synthetic-spx\.csv: no expiry could be calibrated \(see the report's"):
+    with pytest.raises(
+        InputError,
+        match=r"^synthetic-spx\.csv: no expiry could be calibrated, so no market; 2026-\d\d-\d\d: fewer than",
+    ):
         calibrate_market(no_pairs, vix_chain=sc.vix_chain(), vix_futures=sc.vix_futures())
     settled = sc.vix_futures().assign(expiry=pd.to_datetime(["2026-11-18", "2026-11-19"]))
     with pytest.raises(InputError, match=r"^no VIX future left after the quote time: a market needs at least one$"):
         calibrate_market(chain, vix_chain=sc.vix_chain(), vix_futures=settled)
+
+
+def test_a_vix_chain_of_another_day_is_refused() -> None:
+    chain = sc.spx_chain(2, 30)
+    vix = sc.vix_chain()
+    stale = dataclasses.replace(vix, quote_time=vix.quote_time - pd.Timedelta(days=7))
+    with pytest.raises(InputError, match=r"quoted 2026-11-13 .*, not on the day of synthetic-spx\.csv \(2026-11-20"):
+        calibrate_market(chain, vix_chain=stale, vix_futures=sc.vix_futures())
 
 
 def test_calibrated_numbers_outside_the_bounds_are_refused() -> None:

@@ -84,10 +84,17 @@ def calibrate_market(
         raise InputError("vix_futures is required: a market needs the VIX futures curve (expiry, price)")
     if vix_chain is None or vix_chain.underlying_last is None:
         raise InputError("vix_chain with the VIX index level (underlying_last) is required: a market needs spot VIX")
+    if vix_chain.quote_time.date() != spx.quote_time.date():  # one snapshot: spot VIX and its vols of that day
+        raise InputError(
+            f"{vix_chain.source}: quoted {vix_chain.quote_time:%Y-%m-%d %H:%M}, not on the day of {spx.source} "
+            f"({spx.quote_time:%Y-%m-%d %H:%M}): a market is one day's snapshot"
+        )
     as_of = spx.quote_time
     fit = calibrate_spx(spx, filters)
     if not fit.smiles:
-        raise InputError(f"{spx.source}: no expiry could be calibrated (see the report's notes): no market")
+        notes = fit.report.dropna(subset=["note"])
+        why = f"; {notes['expiry'].iloc[0]}: {notes['note'].iloc[0]}" if len(notes) else ""
+        raise InputError(f"{spx.source}: no expiry could be calibrated, so no market{why}")
     calibrated = fit.report[fit.report["used"] > 0].dropna(subset=["rate"])
     long = calibrated[calibrated["years"] >= RATE_MIN_YEARS]
     carry = long if len(long) else calibrated
