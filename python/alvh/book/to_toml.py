@@ -7,24 +7,23 @@ from typing import Any
 
 import pandas as pd
 
+from alvh._toml import toml_string, toml_value
 from alvh.book.book import Book
 
 __all__ = ["book_toml"]
 
 _FIELDS = ("instrument", "expiry", "right", "strike", "quantity", "entry_price", "group", "start", "realized_vol")
 _DATES = ("expiry", "start")
-# the control characters TOML's basic strings may not hold as they are (a tab may stay)
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 
 def book_toml(book: Book) -> str:
     """The book as TOML that :func:`alvh.book.load_book` reads back to the same layers (names and
     roles, in order) and legs (every field, in order; numbers exactly: floats are written with
     Python's shortest round-trip repr). A layer without legs is written without them."""
-    lines = [f"name = {_string(book.name)}"]
+    lines = [f"name = {toml_string(book.name)}"]
     by_layer = dict(tuple(book.legs[["layer", *_FIELDS]].groupby("layer", sort=False)))
     for layer in book.layers:
-        lines += ["", "[[layers]]", f"name = {_string(layer.name)}", f"role = {_string(layer.role.value)}"]
+        lines += ["", "[[layers]]", f"name = {toml_string(layer.name)}", f"role = {toml_string(layer.role.value)}"]
         legs = by_layer.get(layer.name, book.legs.iloc[:0])
         for record in legs[list(_FIELDS)].to_dict("records"):
             lines += ["", "[[layers.legs]]"]
@@ -41,19 +40,4 @@ def _missing(value: Any) -> bool:
 def _value(field: str, value: Any) -> str:
     if field in _DATES:
         return pd.Timestamp(value).date().isoformat()
-    if isinstance(value, str):
-        return _string(value)
-    return repr(float(value))  # a book's numbers are finite
-
-
-def _string(text: str) -> str:
-    """A TOML basic string."""
-    out = []
-    for char in text:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif (ord(char) < 0x20 and char != "\t") or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return toml_value(value if isinstance(value, str) else float(value))  # a book's numbers are finite

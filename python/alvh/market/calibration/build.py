@@ -10,14 +10,13 @@ parity forward is written as a quoted forward, so valuation reproduces it exactl
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from alvh._toml import toml_value
 from alvh.exceptions import InputError
 from alvh.market.bounds import check_plausible
 from alvh.market.calibration.filters import QuoteFilters
@@ -131,7 +130,7 @@ def market_toml(market: Market) -> str:
 
 def _table(path: list[str], data: dict[str, Any]) -> list[str]:
     """TOML lines of one table: its plain keys, then its sub-tables and arrays of tables."""
-    lines = [f"{key} = {_value(value)}" for key, value in data.items() if not _nested(value)]
+    lines = [f"{key} = {toml_value(value)}" for key, value in data.items() if not _nested(value)]
     for key, value in data.items():
         if isinstance(value, dict):
             lines += ["", f"[{'.'.join([*path, key])}]", *_table([*path, key], value)]
@@ -143,23 +142,3 @@ def _table(path: list[str], data: dict[str, Any]) -> list[str]:
 
 def _nested(value: Any) -> bool:
     return isinstance(value, dict) or (isinstance(value, list) and bool(value) and isinstance(value[0], dict))
-
-
-def _value(value: Any) -> str:
-    """One TOML value: booleans, numbers (shortest round-trip repr), dates and times (ISO),
-    strings and string enums (quoted), lists of those."""
-    if isinstance(value, Enum):
-        value = value.value
-    if isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, int | float):
-        text = repr(value)
-    elif isinstance(value, dt.date):  # datetimes too
-        text = value.isoformat()
-    elif isinstance(value, str):
-        text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    elif isinstance(value, list):
-        text = "[" + ", ".join(_value(v) for v in value) + "]"
-    else:
-        raise InputError(f"market_toml: {value!r} ({type(value).__name__}) has no TOML form")
-    return text
