@@ -4,7 +4,7 @@ options ``alvh report`` takes in place of a market TOML (README, "Real market da
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -13,14 +13,12 @@ from alvh.app.fit_plots import calibration_plots
 from alvh.app.output import TABLE, TOML, atomic, atomic_folder, check_outputs, write_table
 from alvh.app.terminal import calibration_table
 from alvh.market.calibration import Calibration, calibrate_market, market_toml
-from alvh.market.quotes import ChainQuotes, read_chain, read_vix_futures
+from alvh.market.quotes import ChainQuotes, OnInvalid, read_chain, read_vix_futures
 from alvh.market.snapshot import Market, load_market
 
 __all__ = ["ChainOptions", "market_app", "market_from"]
 
 market_app = typer.Typer(name="market", help="Market snapshots from quotes.", no_args_is_help=True)
-
-OnInvalid = Literal["raise", "skip"]
 
 MarketOption = Annotated[Path, typer.Option("--market", "-m", metavar="MARKET", help="Market snapshot TOML.")]
 SpxChainOption = Annotated[

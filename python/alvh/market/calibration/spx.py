@@ -34,7 +34,7 @@ from alvh.market.calibration.filters import QuoteFilters, quote_rejections, reje
 from alvh.market.calibration.ivs import fit_quality, quote_points
 from alvh.market.calibration.parity import ParityFit, fit_parity
 from alvh.market.calibration.svi import SviParams, fit_svi
-from alvh.market.expiries import SECONDS_PER_YEAR, Settlement
+from alvh.market.expiries import Settlement, settlement_time, year_fraction
 from alvh.market.smiles import K_RANGE, SviSmile
 from alvh.market.snapshot import SpxForward
 
@@ -210,8 +210,8 @@ def _slices(quotes: pd.DataFrame, quote_time: dt.datetime) -> list[_Expiry]:
     for (root, expiry), rows in groups.items():
         settlement = SETTLEMENTS[root]
         day = expiry.date()
-        seconds = (dt.datetime.combine(day, settlement.time) - quote_time).total_seconds()
-        slices.append(_Expiry(root, day, settlement, max(seconds / SECONDS_PER_YEAR, 0.0), np.asarray(rows, np.intp)))
+        years = max(year_fraction(quote_time, settlement_time(day, settlement)), 0.0)
+        slices.append(_Expiry(root, day, settlement, years, np.asarray(rows, np.intp)))
     return slices
 
 

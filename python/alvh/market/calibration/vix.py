@@ -24,7 +24,7 @@ from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
 from alvh.market.calibration.ivs import fit_quality, quote_points
-from alvh.market.expiries import SECONDS_PER_YEAR, Settlement, settlement_time
+from alvh.market.expiries import Settlement, settlement_time, year_fraction
 from alvh.market.smiles import VIX_K_RANGE, VixSmile
 from alvh.market.snapshot import VixFuture
 
@@ -126,7 +126,7 @@ def calibrate_vix(
             {
                 "expiry": day,
                 "future": prices.get(day, np.nan),
-                "years": (settlement_time(day, Settlement.AM) - as_of).total_seconds() / SECONDS_PER_YEAR,
+                "years": year_fraction(as_of, settlement_time(day, Settlement.AM)),
                 "quotes": len(p),
                 "used": int(p["used"].sum()) if len(p) else 0,
                 "rejected": int((~p["used"]).sum()) if len(p) else 0,
@@ -152,8 +152,8 @@ def _points(
     strike = quotes["strike"].to_numpy(np.float64)
     bid, ask = quotes["bid"].to_numpy(np.float64), quotes["ask"].to_numpy(np.float64)
     is_call = quotes["right"].to_numpy(object) == "call"
-    settle = quotes["expiry"] + pd.Timedelta(hours=Settlement.AM.time.hour, minutes=Settlement.AM.time.minute)
-    years: FloatArray = np.asarray((settle - pd.Timestamp(as_of)).dt.total_seconds() / SECONDS_PER_YEAR, np.float64)
+    to_settlement = {d: year_fraction(as_of, settlement_time(d, Settlement.AM)) for d in day.unique()}
+    years: FloatArray = day.map(to_settlement).to_numpy(np.float64)
     k = np.log(strike / future)
     reason = quote_rejections(
         filters,

@@ -24,6 +24,7 @@ __all__ = [
     "MONTH_CODES",
     "REJECT_COLUMNS",
     "ChainQuotes",
+    "OnInvalid",
     "FutureSymbol",
     "OptionSymbol",
     "format_future",

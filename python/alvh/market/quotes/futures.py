@@ -24,9 +24,9 @@ from alvh.exceptions import InputError
 from alvh.market.quotes.symbols import parse_future
 from alvh.market.quotes.table import header_error, read_rows
 
-__all__ = ["FUTURES_ROOTS", "read_vix_futures"]
+__all__ = ["VIX_FUTURE_ROOTS", "read_vix_futures"]
 
-FUTURES_ROOTS = ("VX", "VXM")
+VIX_FUTURE_ROOTS = ("VX", "VXM")
 
 
 def read_vix_futures(path: str | Path, *, as_of: dt.date) -> pd.DataFrame:
@@ -98,7 +98,7 @@ def _row(source: str, line: int, cells: list[str], key_field: str, as_of: dt.dat
             symbol = parse_future(key, as_of=as_of)
         except InputError as e:
             raise bad("symbol", key, f"must be a VX or VXM futures code like VXF27 ({e})") from None
-        if symbol.root not in FUTURES_ROOTS:
+        if symbol.root not in VIX_FUTURE_ROOTS:
             raise bad("symbol", key, "must be a VIX future: VX or VXM")
         expiry, root = symbol.expiry, symbol.root
     if expiry < as_of:
