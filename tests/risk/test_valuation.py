@@ -476,10 +476,13 @@ def test_the_example_book_matches_the_reference_implementation() -> None:
 # --- sums ----------------------------------------------------------------------------------------------
 
 
-def _close_to_sum(got: float, parts: np.ndarray, name: str) -> None:
-    """``got`` is the sum of ``parts`` up to the rounding of a sum in some order: n·ε·Σ|x|."""
+def _close_to_sum(got: float, parts: np.ndarray, name: str, *, terms: np.ndarray | None = None) -> None:
+    """``got`` is the sum of ``parts`` up to the rounding of a sum in some order: n·ε·Σ|x|, with
+    ``terms`` the numbers the parts themselves were summed from, when they are sums (their
+    rounding counts too)."""
     want = math.fsum(parts)
-    bound = len(parts) * np.finfo(float).eps * float(np.abs(parts).sum())
+    count, size = (len(parts), np.abs(parts).sum()) if terms is None else (len(parts) + len(terms), np.abs(terms).sum())
+    bound = count * np.finfo(float).eps * float(size)
     assert abs(got - want) <= bound, (name, got, want, bound)
 
 
@@ -502,7 +505,12 @@ def test_layer_sums_are_the_leg_sums_and_the_total_is_the_sum_of_layers(book: Bo
             _close_to_sum(
                 layers.loc[layer.name, label], mine.loc[_bucket(mine["dte"]) == label, "spx_vega"].to_numpy(), label
             )
-        _close_to_sum(layers.loc[layer.name, "spx_vega"], layers.loc[layer.name, BUCKETS].to_numpy(float), "buckets")
+        _close_to_sum(
+            layers.loc[layer.name, "spx_vega"],
+            layers.loc[layer.name, BUCKETS].to_numpy(float),
+            "buckets",
+            terms=mine["spx_vega"].to_numpy(),  # the layer and each bucket are sums of these, in other orders
+        )
     pd.testing.assert_frame_equal(risk.vega_by_bucket(), layers[BUCKETS])
     # the book total is the sum of the layers (a NaN layer makes the total NaN, never skipped)
     for name in [*TOTAL_METRICS, *BUCKETS]:
