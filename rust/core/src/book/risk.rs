@@ -15,8 +15,8 @@
 //!
 //! S&P 500 futures (ES/MES) are the SPX forward F = S·e^{(r−q)T} to their expiry: V = F (market
 //! value 0, margined daily), Δ = ∂F/∂S = e^{(r−q)T} (their own and their SPX delta), θ = ∂F/∂t =
-//! −(r−q)·F, ρ = ∂F/∂r = T·F, and gamma, vega, vanna, volga and charm 0 (charm is kept 0: the
-//! drift of e^{(r−q)T} is second order).
+//! −(r−q)·F, ρ = ∂F/∂r = T·F, and gamma, vega, vanna, volga and charm 0 (charm is kept 0 for
+//! simplicity: the delta's own drift, −(r−q)·e^{(r−q)T} per year, is a few 1e-5 a day).
 //!
 //! Per-layer sums ([`LayerTotals`]) are reduced per chunk and combined in chunk order, so they
 //! are bit-identical for any thread count.
