@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from alvh.app import plots
+from alvh.market.expiries import third_friday
 from alvh.market.snapshot import Market
 from alvh.method.signals import MacdTrend, Signals
 
-KINDS = ["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"]
+KINDS = ["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP", "ES", "MES"]
+"""The instruments of :func:`random_legs`; ``kind_weights`` may stop after ``VARSWAP`` (no S&P 500 futures)."""
 
 
 def quiet_signals(date: str | dt.date, **values: Any) -> Signals:
@@ -43,14 +45,16 @@ def quiet_signals(date: str | dt.date, **values: Any) -> Signals:
 def random_legs(
     market: Market, n: int, *, seed: int, layers: Sequence[str], kind_weights: Sequence[float], entry_prices: bool
 ) -> pd.DataFrame:
-    """``n`` random legs of every instrument (weights in :data:`KINDS` order) on the market's listed
-    expiries and a few others (today, 2, 9 and 33 days out), in the given layers: a legs table for
-    :meth:`alvh.book.book.Book.from_frame`."""
+    """``n`` random legs of every instrument (weights in :data:`KINDS` order, six or eight of them) on
+    the market's listed expiries and a few others (today, 2, 9 and 33 days out; ES/MES on the next
+    three quarterly expiries, in turn), in the given layers: a legs table for
+    :meth:`alvh.book.book.Book.from_frame`. With six weights (no S&P 500 futures) the legs are
+    those of the same seed before ES/MES were added."""
     rng = np.random.default_rng(seed)
     today = market.as_of.date()
     spx = [s.expiry for s in market.spx.smiles] + [today + dt.timedelta(days=d) for d in (0, 2, 9, 33)]
     vix = [f.expiry for f in market.vix.futures]
-    kind = rng.choice(KINDS, n, p=list(kind_weights))
+    kind = rng.choice(KINDS[: len(kind_weights)], n, p=list(kind_weights))
     is_vix, option, swap = np.isin(kind, ["VIX", "VX", "VXM"]), np.isin(kind, ["SPX", "SPXW", "VIX"]), kind == "VARSWAP"
     expiry = np.where(
         is_vix,
@@ -60,6 +64,15 @@ def random_legs(
     strike = np.where(kind == "VIX", rng.integers(10, 40, n), 5.0 * rng.integers(900, 1400, n)).astype(float)
     strike[swap] = rng.uniform(10, 30, swap.sum())
     strike[~(option | swap)] = np.nan
+    spx_future = np.isin(kind, ["ES", "MES"])
+    if spx_future.any():  # no draw from rng: the other legs stay those of the seed
+        quarterly = [
+            third_friday(year, month)
+            for year in (today.year, today.year + 1, today.year + 2)
+            for month in (3, 6, 9, 12)
+            if third_friday(year, month) > today
+        ][:3]
+        expiry[spx_future] = [quarterly[i % 3] for i in range(int(spx_future.sum()))]
     right = np.where(rng.random(n) < 0.5, "call", "put").astype(object)
     right[~option] = None
     start = np.full(n, None, dtype=object)

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, LayerSpec, Leg, Role, load_book
+from alvh.book.instruments import LegKind
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
@@ -25,7 +26,8 @@ AS_OF = MARKET.as_of.date()
 
 
 def test_multipliers_and_settlement_follow_the_contract_specs() -> None:
-    # docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's quantity is its notional
+    # docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100, ES 50, MES 5; a variance swap's quantity
+    # is its notional
     assert {i.value: i.multiplier for i in Instrument} == {
         "SPX": 100.0,
         "SPXW": 100.0,
@@ -33,6 +35,8 @@ def test_multipliers_and_settlement_follow_the_contract_specs() -> None:
         "VX": 1000.0,
         "VXM": 100.0,
         "VARSWAP": 1.0,
+        "ES": 50.0,
+        "MES": 5.0,
     }
     assert Instrument.SPX.settlement is Settlement.AM
     assert Instrument.SPXW.settlement is Settlement.PM
@@ -41,8 +45,15 @@ def test_multipliers_and_settlement_follow_the_contract_specs() -> None:
         Instrument.VIX,
         Instrument.VX,
         Instrument.VXM,
+        Instrument.ES,
+        Instrument.MES,
     }
     assert {i for i in Instrument if i.is_option} == {Instrument.SPX, Instrument.SPXW, Instrument.VIX}
+    # an S&P 500 future is not a VIX future: it takes none of the VIX-future paths
+    assert {i for i in Instrument if i.is_spx_future} == {Instrument.ES, Instrument.MES}
+    assert {i for i in Instrument if i.is_future} == {Instrument.VX, Instrument.VXM}
+    assert not any(i.is_vix for i in (Instrument.ES, Instrument.MES))
+    assert {i.leg_kind for i in (Instrument.ES, Instrument.MES)} == {LegKind.SPX_FUTURE}
     assert [r for r in Role if not r.is_hedge] == [Role.CORE]
 
 

@@ -81,6 +81,33 @@ def test_the_report_says_how_each_line_was_read() -> None:
     assert pd.isna(future["group"])
 
 
+def test_es_and_mes_futures_import_as_delta_overlay_legs(tmp_path: Path) -> None:
+    path = write(tmp_path, "ESZ6,-3,6010.25", "/MESH7,4,6055.5", "MESM27,1,")
+    imported = import_positions(path, as_of=AS_OF)
+    legs = imported.book.legs.set_index("source")
+    assert legs["instrument"].tolist() == ["ES", "MES", "MES"]
+    # the third Fridays of December 2026, March and June 2027
+    assert legs["expiry"].tolist() == [
+        pd.Timestamp("2026-12-18"),
+        pd.Timestamp("2027-03-19"),
+        pd.Timestamp("2027-06-18"),
+    ]
+    assert legs["quantity"].tolist() == [-3.0, 4.0, 1.0]
+    assert legs["entry_price"].tolist()[:2] == [6010.25, 6055.5]
+    assert pd.isna(legs.loc["line 4", "entry_price"])
+    assert legs["multiplier"].tolist() == [50.0, 5.0, 5.0]
+    assert legs["right"].isna().all() and legs["strike"].isna().all()
+    assert (legs["layer"] == "L2").all() and (legs["role"] == Role.DELTA_OVERLAY.value).all()
+    report = imported.report
+    assert report["rule"].tolist() == [
+        "ES future → L2; no group: not an option",
+        "MES future → L2; no group: not an option",
+        "MES future → L2; no group: not an option",
+    ]
+    assert report["role"].tolist() == ["L2_delta_overlay"] * 3
+    assert report["group"].isna().all()
+
+
 def test_symbols_in_every_accepted_form(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -156,10 +183,8 @@ LINE_ERRORS = [
      "P and the strike × 1000 in 8 digits, e.g. 'SPXW  261127P05600000'"),
     ("NQZ6,1,1", "symbol: 'NQZ6' is not a futures code: need a root (VX, VXM, ES, MES), a month letter "
      "(FGHJKMNQUVXZ) and a year in 1, 2 or 4 digits, e.g. 'VXF7' or 'ESZ26'"),
-    ("ESZ6,1,6000", "symbol = 'ESZ6' is not allowed: a book has no ES futures instrument yet (only SPX, SPXW and VIX "
-     "options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"),
-    ("MESH7,-2,6000", "symbol = 'MESH7' is not allowed: a book has no MES futures instrument yet (only SPX, SPXW and "
-     "VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"),
+    ("ESZ6,1,0", "average_price = '0' is not allowed: > 0 for futures"),
+    ("MESZ25,-2,6000", "symbol = 'MESZ25' is not allowed: it expired on 2025-12-19, before as_of (2026-11-20)"),
     (",1,1", "symbol is missing: an OCC option symbol or a futures code"),
     ("SPXW  261113P05700000,1,1", "symbol = 'SPXW  261113P05700000' is not allowed: it expired on 2026-11-13, before "
      "as_of (2026-11-20)"),
@@ -242,7 +267,7 @@ def test_skip_mode_imports_the_good_lines_and_reports_the_others(tmp_path: Path)
         tmp_path,
         "SPXW  261204P05700000,-1,3.0",
         "",  # a blank line: no position, no report row, line numbers kept
-        "ESZ6,1,6000",
+        "SPY   261204P00500000,1,1",
         "SPXW  261204P05650000,1,2.0",
         "VXMZ6,0,17",
     )
@@ -254,15 +279,15 @@ def test_skip_mode_imports_the_good_lines_and_reports_the_others(tmp_path: Path)
     refused = report[report["layer"].isna()]
     assert refused["line"].tolist() == [4, 6]
     assert refused["rule"].str.startswith("not imported: ").all()
-    assert refused["rule"].iloc[0].startswith("not imported: symbol = 'ESZ6' is not allowed: a book has no ES")
+    assert refused["rule"].iloc[0].startswith("not imported: symbol = 'SPY   261204P00500000' is not allowed: the root")
     assert refused[["instrument", "role", "group"]].isna().all().all()
     assert report.loc[report["line"] == 6, "quantity"].tolist() == [0.0]
 
 
 def test_skip_mode_with_nothing_importable_is_an_error_naming_the_first_reason(tmp_path: Path) -> None:
-    path = write(tmp_path, "ESZ6,1,6000", "MESZ6,1,6000")
+    path = write(tmp_path, "SPY   261204P00500000,1,1", "MESZ25,1,6000")
     with pytest.raises(InputError) as info:
         import_positions(path, as_of=AS_OF, on_invalid="skip")
     assert str(info.value).startswith(
-        f"{path}: no position to import (not imported: symbol = 'ESZ6' is not allowed: a book has no ES futures"
+        f"{path}: no position to import (not imported: symbol = 'SPY   261204P00500000' is not allowed: the root"
     )

@@ -49,9 +49,18 @@ METRICS = (
 BUCKETS = ((0, 7), (8, 21), (22, 45), (46, 90), (91, None))
 """Maturity buckets by whole days to expiry (docs/method.md, Models: 0–7, 8–21, 22–45, 46–90, 90+)."""
 
-MULTIPLIER = {"SPX": 100.0, "SPXW": 100.0, "VIX": 100.0, "VX": 1000.0, "VXM": 100.0, "VARSWAP": 1.0}
-"""Contract multipliers (docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100; a variance swap's
-quantity is its vega notional)."""
+MULTIPLIER = {
+    "SPX": 100.0,
+    "SPXW": 100.0,
+    "VIX": 100.0,
+    "VX": 1000.0,
+    "VXM": 100.0,
+    "VARSWAP": 1.0,
+    "ES": 50.0,
+    "MES": 5.0,
+}
+"""Contract multipliers (docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100, ES 50, MES 5; a
+variance swap's quantity is its vega notional)."""
 
 SETTLEMENT = {
     "SPX": dt.time(9, 30),  # AM-settled: the opening print of the expiry date
@@ -60,6 +69,8 @@ SETTLEMENT = {
     "VX": dt.time(9, 30),
     "VXM": dt.time(9, 30),
     "VARSWAP": dt.time(16, 0),  # the last close of the variance period
+    "ES": dt.time(9, 30),  # the Special Opening Quotation of the third Friday
+    "MES": dt.time(9, 30),
 }
 
 SECONDS_PER_YEAR = 365 * 24 * 3600  # ACT/365 (docs/method.md, Units)
@@ -72,7 +83,7 @@ class LegInputs:
     instrument: str
     quantity: float
     multiplier: float
-    underlying: float  # SPX spot, or the VIX future of the leg's expiry
+    underlying: float  # SPX spot (SPX options, S&P 500 futures), or the VIX future of the leg's expiry
     strike: float  # options: index points; variance swaps: decimal vol
     years: float
     dte: int
@@ -130,11 +141,15 @@ def leg_inputs(row: pd.Series, market: Market) -> LegInputs:
         "entry_price": entry,
     }
     spot = market.spx.spot
+    q = market.spx.div_yield
+    for quote in market.spx.forwards:
+        if quote.expiry == expiry and years > 0:
+            q = market.spx.rate - math.log(quote.forward / spot) / years
+    if instrument in ("ES", "MES"):
+        # the SPX forward to the future's expiry: spot and the dividend yield of that expiry
+        zeros = {"term_beta": 0.0, "remaining_fraction": 0.0, "accrued_variance": 0.0}
+        return LegInputs(**common, underlying=spot, strike=0.0, vol=0.0, div_yield=q, **zeros)
     if instrument in ("SPX", "SPXW"):
-        q = market.spx.div_yield
-        for quote in market.spx.forwards:
-            if quote.expiry == expiry and years > 0:
-                q = market.spx.rate - math.log(quote.forward / spot) / years
         forward = spot * math.exp((market.spx.rate - q) * years)
         vol = float(market.smile_vol(math.log(strike / forward), years))
         return LegInputs(
@@ -183,7 +198,9 @@ def raw_greeks(leg: LegInputs) -> dict[str, float]:
     per 1.00 of vol, charm = −∂Δ/∂T per year).
 
     SPX options: BSM on spot. VIX options: Black-76 on their future, rho = −T·V (the future held
-    fixed). VIX futures: V = F, Δ = 1, every other Greek 0. Variance swaps: see
+    fixed). VIX futures: V = F, Δ = 1, every other Greek 0. S&P 500 futures: V = F = S·e^{(r−q)T},
+    Δ = ∂F/∂S = e^{(r−q)T}, θ = −∂F/∂T = −(r−q)·F, ρ = ∂F/∂r = T·F, every other Greek 0 (docs/method.md,
+    Models: S&P 500 futures). Variance swaps: see
     :func:`variance_swap`.
     """
     if leg.instrument in ("SPX", "SPXW", "VIX"):
@@ -193,6 +210,11 @@ def raw_greeks(leg: LegInputs) -> dict[str, float]:
     zero = dict.fromkeys(bs.GREEKS, 0.0)
     if leg.instrument in ("VX", "VXM"):
         return {**zero, "price": leg.underlying, "delta": 1.0}
+    if leg.instrument in ("ES", "MES"):
+        carry = leg.rate - leg.div_yield
+        growth = math.exp(carry * leg.years)
+        forward = leg.underlying * growth
+        return {**zero, "price": forward, "delta": growth, "theta": -carry * forward, "rho": leg.years * forward}
     value, vega = variance_swap(leg)
     return {**zero, "price": value, "vega": vega, "rho": -leg.years * value}
 
@@ -235,7 +257,7 @@ def leg_metrics(leg: LegInputs, g: dict[str, float], market: Market) -> dict[str
     vix_leg = leg.instrument in ("VIX", "VX", "VXM")
     vega = size * g["vega"] if leg.instrument == "VARSWAP" else size * g["vega"] / 100.0
     out = {
-        "market_value": 0.0 if leg.instrument in ("VX", "VXM") else size * g["price"],
+        "market_value": 0.0 if leg.instrument in ("VX", "VXM", "ES", "MES") else size * g["price"],
         "delta": size * g["delta"],
         "dollar_delta": size * g["delta"] * u,
         "gamma": size * g["gamma"],

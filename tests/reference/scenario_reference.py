@@ -28,6 +28,7 @@ days, optionally an explicit VIX level), docs/method.md (Scenarios and stresses)
 * VIX futures: F′ = F + β(τ)·(VIX′ − VIX), β(τ) = (1 + τ/τ₀)^(−p), floored at 0.01; F′ = VIX′
   once the future has expired (T′ ≤ 0). VIX options: Black-76 on that F′ with vol
   σ·(VIX′/VIX)^vvol_beta.
+* S&P 500 futures (ES, MES): the SPX forward F′ = S′·e^{(r−q)T′} (S′ once settled, T′ ≤ 0); no vol.
 * Variance swaps (per 1 of vega notional N, strike K and vols in decimals): the implied vol σ′ is
   the fair vol shifted like an SPX vol; the remaining fraction falls to f′ = f·T′/T and the
   horizon's variance accrues at σ′, so V = e^{−rT′}·(A + (f − f′)·σ′² + f′·σ′² − K²)·100/(2K)
@@ -119,6 +120,8 @@ def leg_value(
     years = max(leg.years - moved.horizon_years, 0.0)
     scale = math.sqrt(30.0 / max(leg.dte, 1)) if sqrt_time else 1.0
     shift = 0.01 * scale * moved.vol_shift
+    if leg.instrument in ("ES", "MES"):
+        return moved.spot * math.exp((leg.rate - leg.div_yield) * years)
     if leg.instrument in ("SPX", "SPXW"):
         if sticky_moneyness:
             forward = moved.spot * math.exp((leg.rate - leg.div_yield) * years)
@@ -147,7 +150,7 @@ def leg_value(
 
 def _underlying(leg: LegInputs, moved: MovedMarket) -> float:
     """The leg's own underlying in the scenario, for the tolerance scale (0 for swaps)."""
-    if leg.instrument in ("SPX", "SPXW"):
+    if leg.instrument in ("SPX", "SPXW", "ES", "MES"):
         return moved.spot
     if leg.instrument == "VARSWAP":
         return 0.0
@@ -227,7 +230,7 @@ def numpy_grid(
     ----------
     legs
         The legs as the kernels take them: ``alvh.risk.valuation.leg_arrays(book, market)`` (keys
-        ``kind`` 0 SPX option / 1 VIX option / 2 VIX future / 3 variance swap, ``quantity``,
+        ``kind`` 0 SPX option / 1 VIX option / 2 VIX future / 3 variance swap / 4 S&P 500 future, ``quantity``,
         ``multiplier``, ``underlying``, ``strike``, ``time_to_expiry`` (years), ``vol`` (decimal),
         ``rate``, ``div_yield``, ``is_call``, ``dte``, ``term_beta``, ``remaining_fraction``,
         ``accrued_variance``, ``layer``).
@@ -248,7 +251,7 @@ def numpy_grid(
         derived) — the layout of :attr:`alvh.risk.scenarios.ScenarioGrid.pnl`.
     """
     kind = np.asarray(legs["kind"])
-    spx, future, swap = kind == 0, kind == 2, kind == 3  # 1: VIX options, the default branch
+    spx, future, swap, spx_future = kind == 0, kind == 2, kind == 3, kind == 4  # 1: VIX options, the default
     size = np.asarray(legs["quantity"], dtype=float) * np.asarray(legs["multiplier"], dtype=float)
     strike = np.asarray(legs["strike"], dtype=float)
     years = np.asarray(legs["time_to_expiry"], dtype=float)
@@ -289,7 +292,8 @@ def numpy_grid(
             # the horizon's variance accrues at σ′: (f − f′)·σ′² + f′·σ′² = f·σ′²
             swap_value = (accrued + remaining * sigma**2 - strike**2) * 100.0 / (2.0 * strike)
         option = discount * np.where(live, black, np.maximum(sign * (forward - strike), 0.0))
-        return np.where(future, fut, np.where(swap, discount * swap_value, option))
+        spx_forward = spot * np.exp((rate - div_yield) * time)
+        return np.where(future, fut, np.where(swap, discount * swap_value, np.where(spx_future, spx_forward, option)))
 
     value0 = values(spot0, 0.0, vix0, 0.0)
     vix_axis: list[float | None] = list(vix_levels) if vix_levels is not None else [None]

@@ -35,6 +35,7 @@ from alvh.book import LEG_COLUMNS, Book, Layer, LayerSpec, Leg, Role
 from alvh.book.instruments import LegKind
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
+from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import leg_arrays
 from alvh.risk.scenarios import (
@@ -135,7 +136,7 @@ quantities = st.integers(-40, 40).filter(bool).map(float)
 
 @st.composite
 def small_leg(draw: st.DrawFn) -> Leg:
-    kind = draw(st.sampled_from(["SPXW", "SPXW", "SPX", "VIX", "VIX", "VX", "VXM", "VARSWAP"]))
+    kind = draw(st.sampled_from(["SPXW", "SPXW", "SPX", "VIX", "VIX", "VX", "VXM", "VARSWAP", "ES", "MES"]))
     if kind in ("SPX", "SPXW"):
         expiry = draw(st.sampled_from(SPX_EXPIRIES))
         strike = 5.0 * draw(st.integers(960, 1300))  # 4800 ... 6500
@@ -147,6 +148,8 @@ def small_leg(draw: st.DrawFn) -> Leg:
         )
     if kind in ("VX", "VXM"):
         return Leg(kind, draw(st.sampled_from(VIX_EXPIRIES)), draw(quantities))
+    if kind in ("ES", "MES"):
+        return Leg(kind, draw(st.sampled_from([ES_DEC, ES_MAR])), draw(quantities))
     start = TODAY - dt.timedelta(days=draw(st.integers(0, 60)))
     return Leg(
         kind,
@@ -203,6 +206,7 @@ def test_random_books_match_the_reference_loop(book: Book, axes: dict[str, Any],
 
 DEC_VIX = dt.date(2026, 12, 16)
 JAN_VIX = dt.date(2027, 1, 20)
+ES_DEC, ES_MAR = dt.date(2026, 12, 18), dt.date(2027, 3, 19)  # third Fridays: quarterly ES/MES expiries
 
 
 def term_beta(expiry: dt.date) -> float:
@@ -228,6 +232,43 @@ def test_a_vix_future_past_its_expiry_settles_on_the_scenario_vix() -> None:
     before = 10 * 100 * term_beta(DEC_VIX) * (vix_after - VIX)  # 25 days: 17.5 hours before the SOQ
     after = 10 * 100 * (vix_after - 17.15)  # 26 days: settled at VIX′, the basis is gone
     assert grid.pnl[0, 0, :, 0, 0] == pytest.approx([before, after], rel=1e-13)
+
+
+def test_sp500_futures_move_with_the_spx_forward_and_settle_on_spot() -> None:
+    book = one_layer(Leg("ES", ES_MAR, -3), Leg("MES", ES_DEC, 8))
+    shocks, horizons = [-0.1, 0.04], [0.0, 5.0, 30.0]  # ES_DEC settles 28 days out
+    grid = scenario_grid(book, MARKET, spot_shocks=shocks, vol_shifts=[0.0, 9.0], horizons=horizons, explain=True)
+    assert grid.explain is not None
+    t_mar, t_dec = years(ES_MAR, dt.time(9, 30)), years(ES_DEC, dt.time(9, 30))
+    q_mar, q_dec = MARKET.div_yield(ES_MAR, t_mar, Settlement.AM), MARKET.div_yield(ES_DEC, t_dec, Settlement.AM)
+
+    def forward(spot: float, t: float, q: float) -> float:
+        return spot * math.exp((RATE - q) * max(t, 0.0))
+
+    for i, shock in enumerate(shocks):
+        moved = SPOT * (1 + shock)
+        for k, h in enumerate(horizons):
+            es = -3 * 50 * (forward(moved, t_mar - h / 365, q_mar) - forward(SPOT, t_mar, q_mar))
+            mes = 8 * 5 * (forward(moved, t_dec - h / 365, q_dec) - forward(SPOT, t_dec, q_dec))
+            if h == 30.0:  # settled at S′
+                assert forward(moved, t_dec - h / 365, q_dec) == moved
+            for j in range(2):  # no vol in a future
+                assert grid.pnl[i, j, k, 0, 0] == pytest.approx(es + mes, rel=1e-12)
+                terms = dict(zip(EXPLAIN_TERMS, grid.explain[i, j, k, 0], strict=True))
+                delta = (-150 * math.exp((RATE - q_mar) * t_mar) + 40 * math.exp((RATE - q_dec) * t_dec)) * (
+                    moved - SPOT
+                )
+                theta = (
+                    (
+                        -150 * forward(SPOT, t_mar, q_mar) * -(RATE - q_mar)
+                        + 40 * forward(SPOT, t_dec, q_dec) * -(RATE - q_dec)
+                    )
+                    * h
+                    / 365
+                )
+                assert terms["delta"] == pytest.approx(delta, rel=1e-12)
+                assert terms["theta"] == pytest.approx(theta, rel=1e-12, abs=1e-9)
+                assert [terms[t] for t in ("gamma", "vega", "vanna", "volga")] == [0.0] * 4
 
 
 def test_spx_option_expiring_inside_the_horizon_settles_at_intrinsic() -> None:
@@ -626,8 +667,8 @@ from tests.helpers import random_legs
 
 market = example_market()
 n = 4_000
-frame = random_legs(market, n, seed=11, layers=["core", "a", "b", "c"], kind_weights=[0.2, 0.45, 0.2, 0.05, 0.05, 0.05],
-                    entry_prices=False)
+frame = random_legs(market, n, seed=11, layers=["core", "a", "b", "c"],
+                    kind_weights=[0.2, 0.4, 0.2, 0.05, 0.05, 0.05, 0.03, 0.02], entry_prices=False)
 # each core leg a position of its own; the other layers without a role in the method
 book = Book.from_frame(frame.assign(group=[f"leg {i + 1}" for i in range(n)]), roles=dict.fromkeys("abc", "custom"))
 axes = dict(spot_shocks=np.linspace(-0.15, 0.1, 8), vol_shifts=[-5.0, 0.0, 3.0, 8.0, 15.0, 30.0],

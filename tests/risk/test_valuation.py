@@ -205,6 +205,51 @@ def test_vix_future_is_linear_with_its_multiplier(instrument: str, multiplier: f
     assert leg["unrealized_pnl"] == pytest.approx(385.0 * multiplier / 100.0, rel=1e-12)
 
 
+@pytest.mark.parametrize(("instrument", "multiplier"), [("ES", 50.0), ("MES", 5.0)])
+def test_sp500_future_is_the_spx_forward_to_its_expiry(instrument: str, multiplier: float) -> None:
+    expiry = dt.date(2027, 3, 19)  # the third Friday of March: settles at the 09:30 opening quotation
+    leg = one_leg(Leg(instrument, expiry, -4, entry_price=5900.0))
+    t = years(expiry, dt.time(9, 30))
+    q = MARKET.div_yield(expiry, t, Settlement.AM)
+    growth = math.exp((RATE - q) * t)
+    forward, size = SPOT * growth, -4 * multiplier
+    assert leg["years"] == pytest.approx(t, rel=1e-15)
+    assert leg["underlying"] == SPOT
+    expected = {
+        "market_value": 0.0,  # margined daily
+        "delta": size * growth,  # ∂F/∂S: SPX shares
+        "dollar_delta": size * growth * SPOT,
+        "gamma": 0.0,
+        "dollar_gamma": 0.0,
+        "vega": 0.0,
+        "theta": size * -(RATE - q) * forward / 365.0,  # ∂F/∂t per day
+        "rho": size * t * forward / 100.0,  # ∂F/∂r per 1 %
+        "vanna": 0.0,
+        "volga": 0.0,
+        "charm": 0.0,
+        "spx_delta": size * growth,
+        "spx_dollar_delta": size * growth * SPOT,
+        "spx_gamma": 0.0,
+        "spx_vega": 0.0,
+        "tw_vega": 0.0,
+        "unrealized_pnl": size * (forward - 5900.0),
+    }
+    for name, value in expected.items():
+        assert leg[name] == pytest.approx(value, rel=1e-13, abs=0.0), name
+    assert leg["price"] == pytest.approx(forward, rel=1e-14)
+
+
+@pytest.mark.parametrize("instrument", ["ES", "MES"])
+@pytest.mark.parametrize("expiry", [dt.date(2027, 3, 12), dt.date(2027, 2, 19), dt.date(2027, 3, 18)])
+def test_sp500_future_expiry_must_be_a_quarterly_third_friday(instrument: str, expiry: dt.date) -> None:
+    with pytest.raises(ConfigError) as info:
+        Book.from_layers("one", [Layer("x", Role.CUSTOM, (Leg(instrument, expiry, 1),))])
+    assert str(info.value) == (
+        f"one: layers[0].legs[0].expiry = '{expiry}' is not allowed: an ES/MES expiry: the third Friday of March, "
+        "June, September or December"
+    )
+
+
 def test_variance_swap_at_its_fair_strike_is_worth_zero_with_vega_of_its_notional() -> None:
     expiry = dt.date(2027, 1, 15)
     t = years(expiry, dt.time(16, 0))
@@ -331,13 +376,14 @@ SPX_EXPIRIES = sorted(
     {s.expiry for s in MARKET.spx.smiles} | {TODAY + dt.timedelta(days=d) for d in (0, 1, 3, 10, 40, 150, 400)}
 )
 VIX_EXPIRIES = [f.expiry for f in MARKET.vix.futures]
+ES_EXPIRIES = [dt.date(2026, 12, 18), dt.date(2027, 3, 19), dt.date(2027, 6, 18), dt.date(2027, 12, 17)]
 quantities = st.integers(-50, 50).filter(bool).map(float)
 entries = st.none() | st.floats(0.01, 400.0)
 
 
 @st.composite
 def random_leg(draw: st.DrawFn) -> Leg:
-    kind = draw(st.sampled_from(["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP"]))
+    kind = draw(st.sampled_from(["SPX", "SPXW", "VIX", "VX", "VXM", "VARSWAP", "ES", "MES"]))
     if kind in ("SPX", "SPXW"):
         return Leg(
             kind,
@@ -360,6 +406,13 @@ def random_leg(draw: st.DrawFn) -> Leg:
     if kind in ("VX", "VXM"):
         return Leg(
             kind, draw(st.sampled_from(VIX_EXPIRIES)), draw(quantities), entry_price=draw(st.none() | st.floats(5, 60))
+        )
+    if kind in ("ES", "MES"):
+        return Leg(
+            kind,
+            draw(st.sampled_from(ES_EXPIRIES)),
+            draw(quantities),
+            entry_price=draw(st.none() | st.floats(4000, 8000)),
         )
     expiry = draw(st.sampled_from([e for e in SPX_EXPIRIES if e > TODAY]))
     start = TODAY - dt.timedelta(days=draw(st.integers(0, 90)))
@@ -577,8 +630,8 @@ from tests.helpers import random_legs
 
 market = example_market()
 n = 60_000
-frame = random_legs(market, n, seed=5, layers=["a", "b", "c", "d"], kind_weights=[0.3, 0.3, 0.25, 0.05, 0.05, 0.05],
-                    entry_prices=True)
+frame = random_legs(market, n, seed=5, layers=["a", "b", "c", "d"],
+                    kind_weights=[0.3, 0.3, 0.2, 0.05, 0.05, 0.05, 0.03, 0.02], entry_prices=True)
 risk = value_book(Book.from_frame(frame, roles=dict.fromkeys("abcd", "custom")), market)
 np.save(sys.argv[1], np.vstack([risk.legs[risk.legs.columns[-18:]].to_numpy(float).T,
                                 np.resize(risk.layers.drop(columns="role").to_numpy(float).ravel(), n)]))

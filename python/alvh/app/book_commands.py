@@ -38,9 +38,9 @@ def import_(
         typer.Option("--skip-invalid", help="Leave out lines that cannot be imported (reported) instead of stopping."),
     ] = False,
 ) -> None:
-    """Import positions (OCC option symbols, VX/VXM futures codes) into a book: SPX/SPXW options form
-    the core, grouped into condors by expiry and strikes; VIX calls and call spreads go to L1, VIX
-    futures to L2, VIX puts to L3; a layer or group column overrides the rule.
+    """Import positions (OCC option symbols, VX/VXM and ES/MES futures codes) into a book: SPX/SPXW
+    options form the core, grouped into condors by expiry and strikes; VIX calls and call spreads go
+    to L1, VIX and S&P 500 futures to L2, VIX puts to L3; a layer or group column overrides the rule.
 
     [bold]Example[/bold]: alvh book import positions.csv --as-of 2026-11-20 -o book.toml
     """

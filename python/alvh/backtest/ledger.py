@@ -184,7 +184,8 @@ class Ledger:
         for key in [k for k in self.positions if k[2] <= when]:
             layer, instrument, expiry, right, strike, _ = key
             position = self.positions.pop(key)
-            level = spx_close(expiry) if Instrument(instrument).is_spx_option else vix_close(expiry)
+            on_spx = Instrument(instrument).is_spx_option or Instrument(instrument).is_spx_future
+            level = spx_close(expiry) if on_spx else vix_close(expiry)
             multiplier = Instrument(instrument).multiplier
             if strike is None:  # futures converge to the settlement value
                 value = (level - position.entry_price) * position.quantity * multiplier

@@ -28,6 +28,8 @@ class LegKind(IntEnum):
     """Linear in its own future."""
     VARIANCE_SWAP = 3
     """Replicated from the SPX smile."""
+    SPX_FUTURE = 4
+    """The SPX forward to its expiry (ES, MES)."""
 
 
 class Instrument(str, Enum):
@@ -39,15 +41,21 @@ class Instrument(str, Enum):
     VX = "VX"
     VXM = "VXM"
     VARSWAP = "VARSWAP"
+    ES = "ES"
+    MES = "MES"
 
     @property
     def multiplier(self) -> float:
-        """$ per point of the price: VX 1000, VXM and options 100, a variance swap 1 (its notional)."""
-        return {Instrument.VX: 1000.0, Instrument.VARSWAP: 1.0}.get(self, 100.0)
+        """$ per point of the price: VX 1000, VXM and options 100, ES 50, MES 5, a variance swap 1
+        (its notional)."""
+        return {Instrument.VX: 1000.0, Instrument.VARSWAP: 1.0, Instrument.ES: 50.0, Instrument.MES: 5.0}.get(
+            self, 100.0
+        )
 
     @property
     def settlement(self) -> Settlement:
-        """SPXW and variance swaps settle at the close of the expiry day, the others at the open."""
+        """SPXW and variance swaps settle at the close of the expiry day, the others (ES and MES at
+        the Special Opening Quotation) at the open."""
         return Settlement.PM if self in (Instrument.SPXW, Instrument.VARSWAP) else Settlement.AM
 
     @property
@@ -65,6 +73,12 @@ class Instrument(str, Enum):
         return self in (Instrument.VX, Instrument.VXM)
 
     @property
+    def is_spx_future(self) -> bool:
+        """An S&P 500 future (ES or micro MES): the SPX forward to its quarterly expiry. Not
+        :attr:`is_future`, which is a VIX future."""
+        return self in (Instrument.ES, Instrument.MES)
+
+    @property
     def is_vix(self) -> bool:
         return self in (Instrument.VIX, Instrument.VX, Instrument.VXM)
 
@@ -75,6 +89,8 @@ class Instrument(str, Enum):
             return LegKind.SPX_OPTION
         if self is Instrument.VIX:
             return LegKind.VIX_OPTION
+        if self.is_spx_future:
+            return LegKind.SPX_FUTURE
         return LegKind.VIX_FUTURE if self.is_future else LegKind.VARIANCE_SWAP
 
 

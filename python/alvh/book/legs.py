@@ -5,8 +5,10 @@ Leg fields (one row per leg):
 
 =============  ================================================================================
 instrument     ``SPX`` (AM-settled option), ``SPXW`` (PM-settled option), ``VIX`` (option on the
-               VIX future of its expiry), ``VX`` / ``VXM`` (VIX futures), ``VARSWAP``
-expiry         date (for VIX products the Wednesday settlement date)
+               VIX future of its expiry), ``VX`` / ``VXM`` (VIX futures), ``VARSWAP``, ``ES`` /
+               ``MES`` (S&P 500 futures)
+expiry         date (for VIX products the Wednesday settlement date; ES/MES: the third Friday of
+               March, June, September or December)
 right          ``call`` or ``put`` (options only)
 strike         option strike in index points; variance swaps: strike in vol points (20.0)
 quantity       signed contracts, |quantity| <= 1e6; variance swaps: signed vega notional ($ per
@@ -17,8 +19,8 @@ start          variance swaps: start date of the variance period
 realized_vol   variance swaps: realised vol so far in vol points (optional)
 =============  ================================================================================
 
-Multipliers: SPX, SPXW, VIX options and VXM 100; VX 1000; variance swaps 1 (the notional is the
-quantity).
+Multipliers: SPX, SPXW, VIX options and VXM 100; VX 1000; ES 50, MES 5; variance swaps 1 (the
+notional is the quantity).
 """
 
 from __future__ import annotations
@@ -173,7 +175,8 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
         out[column] = _numbers(legs, column, fail)
 
     option = instrument_mask(names, lambda i: i.is_option)
-    future = instrument_mask(names, lambda i: i.is_future)
+    spx_future = instrument_mask(names, lambda i: i.is_spx_future)
+    future = instrument_mask(names, lambda i: i.is_future) | spx_future
     swap = names == Instrument.VARSWAP.value
     quantity, strike, entry, rv = (
         out[c].to_numpy(np.float64) for c in ("quantity", "strike", "entry_price", "realized_vol")
@@ -182,6 +185,17 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
         check_sizes(source, sources, names, quantity, entry)
         fail((option | swap) & ~(strike > 0), "strike", "> 0 for options and variance swaps")
         fail(future & ~np.isnan(strike), "strike", "absent for futures")
+        if spx_future.any():
+            expiry = out["expiry"]
+            quarterly = (
+                expiry.dt.month.isin([3, 6, 9, 12]) & (expiry.dt.day_of_week == 4) & expiry.dt.day.between(15, 21)
+            ).to_numpy(bool)
+            fail(
+                spx_future & ~quarterly,
+                "expiry",
+                "an ES/MES expiry: the third Friday of March, June, September or December",
+                expiry.dt.strftime("%Y-%m-%d"),
+            )
         right = _text(legs["right"])
         right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
         rights = right.to_numpy(object)
@@ -218,7 +232,7 @@ def check_sizes(
     """Raise a ConfigError naming the first leg whose quantity or entry price is not allowed
     (``names``: the legs' instruments; ``sources``: where each leg came from; ``source``: the
     table's)."""
-    future = instrument_mask(names, lambda i: i.is_future)
+    future = instrument_mask(names, lambda i: i.is_future or i.is_spx_future)
     swap = names == Instrument.VARSWAP.value
     has_entry = ~np.isnan(entry)
     with np.errstate(invalid="ignore"):

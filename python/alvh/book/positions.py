@@ -6,8 +6,8 @@ columns, no others:
 
 =============  ===================================================================================
 symbol         an OCC option symbol, padded or not (``SPXW  261127P05600000``; roots SPX, SPXW,
-               VIX, VIXW) or a VIX futures code (``VXF7``, ``VXMF27``, ``/VXZ2026``). ES and MES
-               codes are read but refused: a book has no S&P 500 futures instrument yet.
+               VIX, VIXW), a VIX futures code (``VXF7``, ``VXMF27``, ``/VXZ2026``) or an S&P 500
+               futures code (``ESZ6``, ``MESH27``: quarterly months H, M, U, Z)
 quantity       signed whole contracts, negative = short, not zero
 average_price  the average entry price per unit: an option's premium or a future's price, in index
                points (>= 0; > 0 for futures); blank when unknown
@@ -17,7 +17,8 @@ group          optional: the position id, instead of the grouping's
 =============  ===================================================================================
 
 Layer rules: SPX and SPXW options → ``core``; VIX calls (single or in spreads) → ``L1``
-(``L1_theta_anchor``); VX and VXM futures → ``L2`` (``L2_delta_overlay``); VIX puts → ``L3``
+(``L1_theta_anchor``); VX and VXM futures and ES and MES futures → ``L2`` (``L2_delta_overlay``,
+the delta overlay); VIX puts → ``L3``
 (``L3_adaptive``). A ``layer`` cell takes the role from the line's ``role`` cell, else from the
 rule layer of that name (``core``, ``L1``, ``L2``, ``L3``), else from the name when it is a role's
 value (``custom``, ``outer``…); a role given once serves the layer's later lines, and every line
@@ -195,11 +196,6 @@ def _leg(row: dict[str, str], as_of: dt.date) -> tuple[dict[str, Any], str]:
             instrument, expiry, right, strike = option.root, option.expiry, option.right, option.strike
     except InputError as e:
         raise _RefusedError(f"symbol: {e}") from None
-    if instrument in ("ES", "MES"):
-        raise _RefusedError(
-            f"symbol = {text!r} is not allowed: a book has no {instrument} futures instrument yet (only SPX, SPXW "
-            "and VIX options, VX and VXM futures); leave the line out or import with on_invalid='skip' (--skip-invalid)"
-        )
     if right is not None:
         if instrument not in _OPTION_ROOTS:
             raise _RefusedError(
@@ -259,6 +255,8 @@ _RULES = {
     "VIX put": "L3",
     "VX future": "L2",
     "VXM future": "L2",
+    "ES future": "L2",
+    "MES future": "L2",
 }
 """The rule layer of each kind of leg (docs: the module docstring)."""
 

@@ -36,7 +36,7 @@ class Trade:
     def cost(self) -> float:
         """$ paid (negative: received): premium × quantity × multiplier; 0 for futures."""
         instrument = Instrument(self.instrument)
-        if instrument.is_future:
+        if instrument.is_future or instrument.is_spx_future:
             return 0.0
         return self.quantity * instrument.multiplier * self.price
 

@@ -1,5 +1,6 @@
 """The legs as the Rust kernels take them: one array per input, one entry per leg, with each leg's
-market inputs (time to settlement, underlying, vol, dividend yield, the VIX futures' term beta,
+market inputs (time to settlement, underlying, vol, dividend yield — for SPX options and S&P 500
+futures that of their expiry —, the VIX futures' term beta,
 a variance swap's fair strike and accrued variance) looked up in the market one expiry at a time
 (docs/method.md, Models)."""
 
@@ -117,6 +118,8 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
     }
     spx_rows = kind == LegKind.SPX_OPTION
     vix_rows = (kind == LegKind.VIX_OPTION) | (kind == LegKind.VIX_FUTURE)
+    # S&P 500 futures: SPX spot with the dividend yield of their expiry (their forward's), no vol
+    spx_future_rows = kind == LegKind.SPX_FUTURE
     for value in pd.unique(expiry):
         rows = np.flatnonzero(expiry == value)
         day = value.astype(dt.date)
@@ -126,6 +129,9 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
                 t = float(years[settled[0]])
                 out["div_yield"][settled] = market.div_yield(day, t, settlement)
                 out["vol"][settled] = market.spx_vol(out["strike"][settled], day, t, settlement)
+        futures = rows[spx_future_rows[rows]]
+        if len(futures):
+            out["div_yield"][futures] = market.div_yield(day, float(years[futures[0]]), Settlement.AM)
         vix = rows[vix_rows[rows]]
         if len(vix):
             try:

@@ -223,6 +223,9 @@ def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache
         full |= {name: per_leg_out[i] for i, name in enumerate(METRICS)}
         with np.errstate(invalid="ignore", divide="ignore"):
             price = per_leg_out[METRICS.index("market_value")] / (arrays["quantity"] * arrays["multiplier"])
+        # futures: their price (an S&P 500 future's the SPX forward to its expiry, as the kernel has it)
+        forward = arrays["underlying"] * np.exp((arrays["rate"] - arrays["div_yield"]) * arrays["time_to_expiry"])
+        price = np.where(arrays["kind"] == LegKind.SPX_FUTURE, forward, price)
         full["price"] = np.where(arrays["kind"] == LegKind.VIX_FUTURE, arrays["underlying"], price)
     leg_table = _with_columns(legs, full if per_leg else inputs)
     numbers = {**full, "quantity": arrays["quantity"], "multiplier": arrays["multiplier"], "strike": arrays["strike"]}

@@ -1,8 +1,10 @@
 //! Book legs in trader units, with VIX instruments mapped into SPX terms, summed per layer.
 //!
-//! Legs are a struct of arrays ([`LegInputs`]), one row per leg, of four kinds ([`LegKind`]):
+//! Legs are a struct of arrays ([`LegInputs`]), one row per leg, of five kinds ([`LegKind`]):
 //! SPX options (BSM on spot), VIX options (Black-76 on the VIX future of their expiry), VIX futures,
-//! and variance swaps. Each row gets the trader-unit metrics of [`Metric`] (docs/method.md, Units):
+//! variance swaps, and S&P 500 futures (ES/MES: the SPX forward F = S·e^{(r−q)T} to their expiry,
+//! so V = F, Δ = e^{(r−q)T} (also their SPX delta), θ = −(r−q)·F, ρ = T·F, every other Greek 0).
+//! Each row gets the trader-unit metrics of [`Metric`] (docs/method.md, Units):
 //!
 //! | metric | definition |
 //! |---|---|
@@ -36,6 +38,8 @@ pub enum LegKind {
     VixFuture = 2,
     /// A variance swap on SPX.
     VarianceSwap = 3,
+    /// An S&P 500 future (ES or MES): the SPX forward S·e^{(r−q)T} to its expiry.
+    SpxFuture = 4,
 }
 
 /// The per-leg metrics, in column order (see the module table).
@@ -144,7 +148,7 @@ pub struct LegInputs<'a> {
     pub quantity: &'a [f64],
     /// Contract multiplier (variance swaps: 1).
     pub multiplier: &'a [f64],
-    /// SPX spot (SPX options) or the leg's VIX future (VIX options and futures).
+    /// SPX spot (SPX options and futures) or the leg's VIX future (VIX options and futures).
     pub underlying: &'a [f64],
     /// Option strike; variance swap strike vol (decimal).
     pub strike: &'a [f64],
@@ -154,7 +158,7 @@ pub struct LegInputs<'a> {
     pub vol: &'a [f64],
     /// Rate.
     pub rate: Column<'a>,
-    /// SPX dividend yield (SPX options).
+    /// SPX dividend yield to the leg's expiry (SPX options and futures).
     pub div_yield: &'a [f64],
     /// Call (true) or put (options).
     pub is_call: &'a [bool],
@@ -209,12 +213,12 @@ impl LegInputs<'_> {
             }
         }
         self.rate.check_length("rate", rows)?;
-        if let Some(row) = self.kind.iter().position(|&k| k > LegKind::VarianceSwap as u8) {
+        if let Some(row) = self.kind.iter().position(|&k| k > LegKind::SpxFuture as u8) {
             return Err(CoreError::Domain {
                 argument: "kind",
                 row,
                 value: f64::from(self.kind[row]),
-                allowed: "a leg kind code 0 (SPX option), 1 (VIX option), 2 (VIX future) or 3 (variance swap)",
+                allowed: "a leg kind code 0 (SPX option), 1 (VIX option), 2 (VIX future), 3 (variance swap) or 4 (S&P 500 future)",
             });
         }
         if let Some(row) = self.layer.iter().position(|&l| l as usize >= layers) {
@@ -304,7 +308,9 @@ mod tests {
         assert_eq!(c.legs(false).check(2), Ok(2));
         assert_eq!(c.legs(true).check(2), Err(CoreError::Length { argument: "strike", length: 1, expected: 2 }));
         assert!(matches!(c.legs(false).check(1), Err(CoreError::Domain { argument: "layer", row: 1, .. })));
-        c.kind[1] = LegKind::VarianceSwap as u8 + 1;
-        assert!(matches!(c.legs(false).check(2), Err(CoreError::Domain { argument: "kind", row: 1, value: 4.0, .. })));
+        c.kind[1] = LegKind::SpxFuture as u8;
+        assert_eq!(c.legs(false).check(2), Ok(2));
+        c.kind[1] = LegKind::SpxFuture as u8 + 1;
+        assert!(matches!(c.legs(false).check(2), Err(CoreError::Domain { argument: "kind", row: 1, value: 5.0, .. })));
     }
 }

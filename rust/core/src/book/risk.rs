@@ -13,6 +13,11 @@
 //! (×10⁴) the mark-to-market is V = N/(2K)·e^{−rT}·(w_acc + f·σ² − K²)·100, and
 //! vega = N·σ/K·f·e^{−rT} per vol point.
 //!
+//! S&P 500 futures (ES/MES) are the SPX forward F = S·e^{(r−q)T} to their expiry: V = F (market
+//! value 0, margined daily), Δ = ∂F/∂S = e^{(r−q)T} (their own and their SPX delta), θ = ∂F/∂t =
+//! −(r−q)·F, ρ = ∂F/∂r = T·F, and gamma, vega, vanna, volga and charm 0 (charm is kept 0 for
+//! simplicity: the delta's own drift, −(r−q)·e^{(r−q)T} per year, is a few 1e-5 a day).
+//!
 //! Per-layer sums ([`LayerTotals`]) are reduced per chunk and combined in chunk order, so they
 //! are bit-identical for any thread count.
 
@@ -124,10 +129,11 @@ impl Kernel for RiskKernel<'_, '_> {
             let n = end - start;
             let kind = &legs.kind[start..end];
             // Black-76 on F is BSM on F with q = r; futures and variance swaps ride along and
-            // are overwritten below.
+            // are overwritten below (S&P 500 futures keep their q: their forward needs it).
             legs.rate.gather(start, &mut rate[..n]);
             for i in 0..n {
-                div_yield[i] = if kind[i] == LegKind::SpxOption as u8 { legs.div_yield[start + i] } else { rate[i] };
+                let on_spx = (kind[i] == LegKind::SpxOption as u8) | (kind[i] == LegKind::SpxFuture as u8);
+                div_yield[i] = if on_spx { legs.div_yield[start + i] } else { rate[i] };
             }
             let rows = Rows {
                 underlying: &legs.underlying[start..end],
@@ -143,6 +149,7 @@ impl Kernel for RiskKernel<'_, '_> {
                 block: LegBlock::new(legs, start..end),
                 link: self.link,
                 rate: &rate,
+                div_yield: &div_yield,
                 metrics: &mut metrics,
             };
             greeks_block::<A, _>(Model::Bsm, &rows, &mut scratch, &mut sink);
@@ -215,6 +222,7 @@ struct MetricSink<'a, 'b, A> {
     block: LegBlock<'a>,
     link: LinkInputs,
     rate: &'b [f64; BLOCK],
+    div_yield: &'b [f64; BLOCK],
     metrics: &'b mut [[f64; BLOCK]; Metric::COUNT],
 }
 
@@ -258,8 +266,12 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
     fn put(&mut self, i: usize, g: &Greeks) {
         let legs = &self.block;
         let kind = legs.kind[i];
-        let (is_vix_option, is_future, is_swap) =
-            (kind == LegKind::VixOption as u8, kind == LegKind::VixFuture as u8, kind == LegKind::VarianceSwap as u8);
+        let (is_vix_option, is_future, is_swap, is_spx_future) = (
+            kind == LegKind::VixOption as u8,
+            kind == LegKind::VixFuture as u8,
+            kind == LegKind::VarianceSwap as u8,
+            kind == LegKind::SpxFuture as u8,
+        );
         let size = legs.quantity[i] * legs.multiplier[i];
         let underlying = legs.underlying[i];
         let time = legs.time_to_expiry[i];
@@ -277,11 +289,18 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
             * 100.0;
         let swap_vega = implied / strike_vol * remaining * discount;
 
+        // S&P 500 future: the SPX forward F = S·e^{(r−q)T}.
+        let carry_rate = rate - self.div_yield[i];
+        let growth = exp::<A>(carry_rate * time);
+        let forward = underlying * growth;
+
         // Raw per-unit Greeks of the leg (futures: F itself, delta 1).
         let price = if is_future {
             underlying
         } else if is_swap {
             swap_value
+        } else if is_spx_future {
+            forward
         } else {
             g.price
         };
@@ -289,25 +308,29 @@ impl<A: Arith> GreeksSink for MetricSink<'_, '_, A> {
             1.0
         } else if is_swap {
             0.0
+        } else if is_spx_future {
+            growth
         } else {
             g.delta
         };
-        let option = !(is_future || is_swap);
+        let option = !(is_future || is_swap || is_spx_future);
         let zero_unless_option = |v: f64| if option { v } else { 0.0 };
         let gamma = zero_unless_option(g.gamma);
-        let theta = zero_unless_option(g.theta);
+        let theta = if is_spx_future { -carry_rate * forward } else { zero_unless_option(g.theta) };
         // Black-76 rho holds the forward fixed: −T·V (the BSM rho with q = r would not).
         let rho = if is_vix_option {
             -time * g.price
         } else if is_swap {
             -time * swap_value
+        } else if is_spx_future {
+            time * forward
         } else {
             zero_unless_option(g.rho)
         };
 
         let m = &mut *self.metrics;
         let value = size * price;
-        m[Metric::MarketValue as usize][i] = if is_future { 0.0 } else { value };
+        m[Metric::MarketValue as usize][i] = if is_future || is_spx_future { 0.0 } else { value };
         m[Metric::Delta as usize][i] = size * delta;
         m[Metric::DollarDelta as usize][i] = size * delta * underlying;
         m[Metric::Gamma as usize][i] = size * gamma;
@@ -394,10 +417,10 @@ mod tests {
     /// BSM price; a future's is 0 with delta q·m; a VIX leg's SPX vega is its delta times β(τ).
     #[test]
     fn metrics_follow_their_definitions() {
-        let b = book(10, 0);
+        let b = book(12, 0);
         let (per_leg, _) = risk(&b);
         let legs = b.legs();
-        let mut value = vec![0.0; 10];
+        let mut value = vec![0.0; 12];
         let inputs = OptionInputs {
             model: Model::Bsm,
             underlying: Column::Values(legs.underlying),
@@ -408,9 +431,10 @@ mod tests {
             div_yield: Column::Values(legs.div_yield),
             is_call: Flags::Values(legs.is_call),
         };
-        price(&inputs, InvalidRows::Raise, &mut value).unwrap();
+        price(&inputs, InvalidRows::Nan, &mut value).unwrap(); // futures (strike 0) get NaN
         let metric = |m: Metric, i: usize| per_leg[m as usize][i];
-        for i in 0..10 {
+        assert!(b.kind.contains(&(LegKind::SpxFuture as u8)));
+        for i in 0..12 {
             let size = b.quantity[i] * b.multiplier[i];
             if b.kind[i] == LegKind::SpxOption as u8 {
                 assert_close(metric(Metric::MarketValue, i), size * value[i], (size * value[i]).abs(), "SPX value");
@@ -419,6 +443,26 @@ mod tests {
             if b.kind[i] == LegKind::VixFuture as u8 {
                 assert_eq!(metric(Metric::MarketValue, i), 0.0);
                 assert_eq!(metric(Metric::Delta, i), size);
+            }
+            if b.kind[i] == LegKind::SpxFuture as u8 {
+                // F = S·e^{(r−q)T}: value 0, delta q·m·e^{(r−q)T}, θ = q·m·(−(r−q)·F)/365, ρ = q·m·T·F/100.
+                let (rate, q, t) = (0.04, b.div_yield[i], b.time_to_expiry[i]);
+                let growth = ((rate - q) * t).exp();
+                let forward = b.underlying[i] * growth;
+                assert_eq!(metric(Metric::MarketValue, i), 0.0);
+                assert_close(metric(Metric::Delta, i), size * growth, size.abs(), "ES delta");
+                assert_eq!(metric(Metric::SpxDelta, i), metric(Metric::Delta, i));
+                let theta = size * -(rate - q) * forward / 365.0;
+                assert_close(metric(Metric::Theta, i), theta, theta.abs(), "ES theta");
+                let rho = size * t * forward * 0.01;
+                assert_close(metric(Metric::Rho, i), rho, rho.abs(), "ES rho");
+                let pnl = size * (forward - b.entry_price[i]);
+                assert_close(metric(Metric::UnrealizedPnl, i), pnl, (size * forward).abs(), "ES unrealized P&L");
+                for zero in [Metric::Gamma, Metric::Vega, Metric::Vanna, Metric::Volga, Metric::Charm, Metric::SpxGamma]
+                {
+                    assert_eq!(metric(zero, i), 0.0, "ES {}", zero.name());
+                }
+                assert_eq!(metric(Metric::SpxVega, i), 0.0);
             }
             if b.kind[i] == LegKind::VixFuture as u8 || b.kind[i] == LegKind::VixOption as u8 {
                 let expected = metric(Metric::Delta, i) * b.term_beta[i];

@@ -27,7 +27,14 @@ pub(crate) const LAYERS: usize = 3;
 pub(crate) const LINK: LinkInputs = LinkInputs { spx_spot: 4500.0, vix_spot: 18.0, log_beta: -4.0 };
 
 pub(crate) fn book(rows: usize, single: usize) -> Book {
-    let kinds = [LegKind::SpxOption, LegKind::SpxOption, LegKind::VixOption, LegKind::VixFuture, LegKind::VarianceSwap];
+    let kinds = [
+        LegKind::SpxOption,
+        LegKind::SpxOption,
+        LegKind::VixOption,
+        LegKind::VixFuture,
+        LegKind::VarianceSwap,
+        LegKind::SpxFuture,
+    ];
     let mut b = Book {
         kind: vec![],
         quantity: vec![],
@@ -47,19 +54,21 @@ pub(crate) fn book(rows: usize, single: usize) -> Book {
     };
     for i in 0..rows {
         let kind = kinds[i % kinds.len()];
-        let spx = matches!(kind, LegKind::SpxOption | LegKind::VarianceSwap);
+        let spx = matches!(kind, LegKind::SpxOption | LegKind::VarianceSwap | LegKind::SpxFuture);
         let time = 0.01 + (i % 53) as f64 * 0.007;
         b.kind.push(kind as u8);
         b.quantity.push((i % 7) as f64 - 3.5);
         b.multiplier.push(match kind {
             LegKind::VixFuture => 1000.0,
             LegKind::VarianceSwap => 1.0,
+            LegKind::SpxFuture => 50.0,
             _ => 100.0,
         });
         b.underlying.push(if spx { LINK.spx_spot } else { 17.0 + (i % 5) as f64 });
         b.strike.push(match kind {
             LegKind::SpxOption => 3800.0 + (i % 61) as f64 * 25.0,
             LegKind::VarianceSwap => 0.19,
+            LegKind::SpxFuture => 0.0, // futures have no strike (the Python layer passes 0)
             _ => 14.0 + (i % 17) as f64,
         });
         b.time_to_expiry.push(time);

@@ -63,7 +63,7 @@ impl Kernel for BaseKernel<'_> {
             work.revalue::<A>(self.context, self.horizon, &null, start, end);
             base.value.extend_from_slice(&work.value[..end - start]);
             if self.with_greeks {
-                base.add_greeks::<A>(legs, &mut work, start, end);
+                base.add_greeks::<A>(legs, self.horizon, &mut work, start, end);
             }
             start = end;
         }
@@ -74,9 +74,17 @@ impl Kernel for BaseKernel<'_> {
 impl Base {
     /// The raw Greeks of legs `[start, end)` at the underlying and vol of `work`'s last
     /// revaluation (the null scenario): options by BSM on their underlying (Black-76 as BSM with
-    /// q = r), futures delta 1, variance swaps their vega.
+    /// q = r), VIX futures delta 1, S&P 500 futures F = S·e^{(r−q)T} with delta e^{(r−q)T} and
+    /// theta −(r−q)·F, variance swaps their vega.
     #[inline(always)]
-    fn add_greeks<A: Arith>(&mut self, legs: &LegInputs, work: &mut Workspace, start: usize, end: usize) {
+    fn add_greeks<A: Arith>(
+        &mut self,
+        legs: &LegInputs,
+        horizon: &Horizon,
+        work: &mut Workspace,
+        start: usize,
+        end: usize,
+    ) {
         let n = end - start;
         self.underlying.extend_from_slice(&work.underlying[..n]);
         self.vol.extend_from_slice(&work.vol[..n]);
@@ -98,6 +106,10 @@ impl Base {
                 g = Greeks { price: work.underlying[i], delta: 1.0, ..Greeks::default() };
             } else if kind == LegKind::VarianceSwap as u8 {
                 g = Greeks { price: work.value[i], vega: work.swap_vega[i], ..Greeks::default() };
+            } else if kind == LegKind::SpxFuture as u8 {
+                let forward = work.value[i];
+                let theta = -(work.rate[i] - work.div_yield[i]) * forward;
+                g = Greeks { price: forward, delta: horizon.carry[start + i], theta, ..Greeks::default() };
             }
             self.greeks.push(g);
         }

@@ -26,7 +26,9 @@ pub(super) fn explain_block(
         let g = &base.greeks[row];
         let size = legs.quantity[row] * legs.multiplier[row];
         let d_underlying = work.underlying[i] - base.underlying[row];
-        let d_vol = if legs.kind[row] == LegKind::VixFuture as u8 { 0.0 } else { work.vol[i] - base.vol[row] };
+        // Futures have no vol: their explain is delta and theta only.
+        let future = (legs.kind[row] == LegKind::VixFuture as u8) | (legs.kind[row] == LegKind::SpxFuture as u8);
+        let d_vol = if future { 0.0 } else { work.vol[i] - base.vol[row] };
         terms[0] += size * g.delta * d_underlying;
         terms[1] += size * 0.5 * g.gamma * d_underlying * d_underlying;
         terms[2] += size * g.vega * d_vol;

@@ -17,6 +17,8 @@
 //!   vol scaled by (VIX′/VIX)^vvol_beta.
 //! * Variance swaps: implied vol shifted like SPX vols; over the horizon, variance accrues at the
 //!   scenario's implied vol.
+//! * S&P 500 futures (ES/MES) are the SPX forward F′ = S′·e^{(r−q)(T − h)}; inside the horizon
+//!   they settle at S′.
 //! * A leg expiring inside the horizon settles at intrinsic — VIX options and futures on VIX′.
 //!
 //! Each scenario also counts the legs valued on a floored input (a vol raised to 0, a VIX future
@@ -389,14 +391,17 @@ mod tests {
         (pnl, explain, floored)
     }
 
-    /// Vol shifts that take every vol below 0 floor every leg's vol (and VIX); small ones none.
+    /// Vol shifts that take every vol below 0 floor every leg's vol (and VIX) — all but the S&P 500
+    /// futures, which depend on neither; small ones none.
     #[test]
     fn floored_legs_are_counted_per_scenario() {
         let b = book(BLOCK + 9, BLOCK);
         let grid = Grid { spot_shock: &[0.0], vol_shift: &[-1000.0, 0.0, 1.0], horizon_days: &[0.0], vix_level: &[] };
+        let with_vol = b.kind.iter().filter(|&&k| k != LegKind::SpxFuture as u8).count() as u32;
+        assert!(with_vol < b.kind.len() as u32);
         for dynamics in [STICKY_MONEYNESS, STICKY_STRIKE] {
             let (_, _, floored) = run_counting_floors(&b, &grid, &dynamics);
-            assert_eq!(floored, [b.kind.len() as u32, 0, 0], "{dynamics:?}");
+            assert_eq!(floored, [with_vol, 0, 0], "{dynamics:?}");
         }
     }
 
@@ -476,6 +481,40 @@ mod tests {
         let expected = size * (after - before);
         assert!((pnl[0] - expected).abs() <= 1e-11 * (size * after).abs(), "{} vs {expected}", pnl[0]);
         assert_eq!(&pnl[1..], &[0.0, 0.0]);
+    }
+
+    /// An S&P 500 future alone: its P&L is q·m·(F′ − F) with F′ = S′·e^{(r−q)(T−h)}, S′ once it
+    /// has settled inside the horizon; the explain is its delta and theta terms.
+    #[test]
+    fn an_spx_future_moves_like_its_forward() {
+        let mut b = book(6, 0);
+        assert_eq!(b.kind[5], LegKind::SpxFuture as u8);
+        for q in &mut b.quantity[..5] {
+            *q = 0.0;
+        }
+        let grid = Grid { spot_shock: &[-0.1, 0.03], vol_shift: &[5.0], horizon_days: &[2.0, 30.0], vix_level: &[] };
+        let (pnl, explain) = run(&b, &grid, &STICKY_STRIKE);
+        let (spot, q, time) = (LINK.spx_spot, b.div_yield[5], b.time_to_expiry[5]);
+        assert!(time < 30.0 / 365.0);
+        let size = b.quantity[5] * b.multiplier[5];
+        let forward = spot * ((0.04 - q) * time).exp();
+        let mut index = 0;
+        for shock in grid.spot_shock {
+            for horizon in grid.horizon_days {
+                let moved = spot * (1.0 + shock);
+                let left = (time - horizon / 365.0).max(0.0);
+                let expected = size * (moved * ((0.04 - q) * left).exp() - forward);
+                let total: f64 = pnl[index * LAYERS..(index + 1) * LAYERS].iter().sum();
+                assert!((total - expected).abs() <= 1e-12 * (size * forward).abs(), "{total} vs {expected}");
+                let terms = &explain[index * EXPLAIN_TERMS.len()..(index + 1) * EXPLAIN_TERMS.len()];
+                let delta = size * ((0.04 - q) * time).exp() * (moved - spot);
+                let theta = size * -(0.04 - q) * forward * horizon / 365.0;
+                assert!((terms[0] - delta).abs() <= 1e-12 * delta.abs(), "delta term {} vs {delta}", terms[0]);
+                assert!((terms[3] - theta).abs() <= 1e-12 * theta.abs(), "theta term {} vs {theta}", terms[3]);
+                assert_eq!([terms[1], terms[2], terms[4], terms[5]], [0.0; 4]);
+                index += 1;
+            }
+        }
     }
 
     /// A small move is explained by the Taylor terms up to a residual of higher order, and the

@@ -176,7 +176,9 @@ impl Kernel for HorizonKernel<'_> {
             roots[i] = time.sqrt();
             discounts[i] = exp::<A>(-rate * time);
             let spx = kind[i] == LegKind::SpxOption as u8;
-            carries[i] = if spx { exp::<A>((rate - div_yield[i]) * time) } else { 1.0 };
+            // S&P 500 futures are the forward S′·carry (no strike, so no moneyness).
+            let on_spx = spx | (kind[i] == LegKind::SpxFuture as u8);
+            carries[i] = if on_spx { exp::<A>((rate - div_yield[i]) * time) } else { 1.0 };
             let log_carry = (rate - div_yield[i]) * time - ln::<A>(strike[i]);
             let log_carry = if spx { log_carry } else { 0.0 };
             log_moneyness[i] = log_carry;

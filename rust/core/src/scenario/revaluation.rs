@@ -118,7 +118,9 @@ impl Workspace {
             &horizon.root_carry_moneyness[start..end],
             &horizon.inverse_root_carry_moneyness[start..end],
         );
-        let spx_only = kind.iter().fold(true, |all, &k| all & (k == LegKind::SpxOption as u8));
+        // SPX options and S&P 500 futures move with spot (a future's moneyness columns are 0).
+        let on_spx = |k: u8| (k == LegKind::SpxOption as u8) | (k == LegKind::SpxFuture as u8);
+        let spx_only = kind.iter().fold(true, |all, &k| all & on_spx(k));
         let mut m = Moneyness { forward: [0.0; BLOCK], log: [0.0; BLOCK], up: [0.0; BLOCK], down: [0.0; BLOCK] };
         if spx_only {
             for i in 0..n {
@@ -133,7 +135,7 @@ impl Workspace {
         }
         let (base_underlying, term_beta) = (&legs.underlying[start..end], &legs.term_beta[start..end]);
         for i in 0..n {
-            let spx = kind[i] == LegKind::SpxOption as u8;
+            let spx = on_spx(kind[i]);
             // VIX legs: the future moves by β(τ)·ΔVIX and converges to VIX′ at expiry.
             let future = A::mul_add(term_beta[i], scenario.vix_change, base_underlying[i]);
             self.floored[i] = u32::from(!spx && (scenario.vix_floored || (time[i] > 0.0 && future < 0.01)));
@@ -200,7 +202,7 @@ impl Workspace {
     }
 
     /// Each option's value per unit, e^{−rT′}·(√(F′K)·b + intrinsic), into `value` (futures:
-    /// their price), and the rate and yield the explain's Greeks are taken at.
+    /// their price, for S&P 500 futures the forward F′), and the rate and yield the explain's Greeks are taken at.
     #[inline(always)]
     fn assemble<A: Arith>(
         &mut self,
@@ -223,10 +225,19 @@ impl Workspace {
             let intrinsic = if intrinsic > 0.0 { intrinsic } else { 0.0 };
             let option = discount[i] * A::mul_add(root, time_value[i], intrinsic);
             let future = kind[i] == LegKind::VixFuture as u8;
-            self.value[i] = if future { self.underlying[i] } else { option };
+            let spx_future = kind[i] == LegKind::SpxFuture as u8;
+            // An S&P 500 future is the forward S′·e^{(r−q)T′} (S′ once settled).
+            self.value[i] = if future {
+                self.underlying[i]
+            } else if spx_future {
+                moneyness.forward[i]
+            } else {
+                option
+            };
             self.rate[i] = rate[i];
             // For the explain's Greeks: Black-76 on F is BSM on F with q = r.
-            self.div_yield[i] = if kind[i] == LegKind::SpxOption as u8 { div_yield[i] } else { rate[i] };
+            let on_spx = (kind[i] == LegKind::SpxOption as u8) | spx_future;
+            self.div_yield[i] = if on_spx { div_yield[i] } else { rate[i] };
         }
     }
 
