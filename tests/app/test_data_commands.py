@@ -134,10 +134,10 @@ def test_a_bad_chain_line_is_named(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_a_refused_position_is_named(runner: CliRunner, tmp_path: Path) -> None:
     positions = tmp_path / "positions.csv"
-    positions.write_text(POSITIONS.read_text() + "ESZ6,1,5900\n")
+    positions.write_text(POSITIONS.read_text() + "SPY   261218C00600000,1,5.0\n")  # no SPY options in a book
     out = tmp_path / "book.toml"
     text = flat(invoke(runner, ["book", "import", positions, "--as-of", AS_OF, "-o", out], code=1).output)
-    assert f"{positions}: line 19" in text and "ESZ6" in text
+    assert f"{positions}: line 19" in text and "SPY" in text
     assert not out.exists()
     invoke(runner, ["book", "import", positions, "--as-of", AS_OF, "-o", out, "--skip-invalid"])
     assert len(load_book(out).legs) == 17
