@@ -17,6 +17,7 @@ from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
 from alvh.risk.valuation import METRICS, value_book
+from tests.reference.book_reference import MULTIPLIER
 
 MARKET = example_market()
 AS_OF = MARKET.as_of.date()
@@ -28,16 +29,7 @@ AS_OF = MARKET.as_of.date()
 def test_multipliers_and_settlement_follow_the_contract_specs() -> None:
     # docs/method.md, Models: SPX/SPXW/VIX options 100, VX 1000, VXM 100, ES 50, MES 5; a variance swap's quantity
     # is its notional
-    assert {i.value: i.multiplier for i in Instrument} == {
-        "SPX": 100.0,
-        "SPXW": 100.0,
-        "VIX": 100.0,
-        "VX": 1000.0,
-        "VXM": 100.0,
-        "VARSWAP": 1.0,
-        "ES": 50.0,
-        "MES": 5.0,
-    }
+    assert {i.value: i.multiplier for i in Instrument} == MULTIPLIER  # the reference's own table
     assert Instrument.SPX.settlement is Settlement.AM
     assert Instrument.SPXW.settlement is Settlement.PM
     assert {i for i in Instrument if i.settlement is Settlement.AM} == {

@@ -25,15 +25,14 @@ from alvh.exceptions import InputError
 from alvh.market.calibration.filters import QuoteFilters, quote_rejections, rejection_counts
 from alvh.market.calibration.ivs import fit_quality, quote_points
 from alvh.market.expiries import Settlement, settlement_time, year_fraction
+from alvh.market.quotes.table import ROOTS
 from alvh.market.smiles import VIX_K_RANGE, VixSmile
 from alvh.market.snapshot import VixFuture
 
 if TYPE_CHECKING:  # the chain table (alvh.market.quotes) is only read here
     from alvh.market.quotes import ChainQuotes
 
-__all__ = ["VIX_ROOTS", "VixCalibration", "calibrate_vix", "futures_curve"]
-
-VIX_ROOTS = ("VIX", "VIXW")
+__all__ = ["VixCalibration", "calibrate_vix", "futures_curve"]
 """VIX option roots (all settle AM on the Special Opening Quotation)."""
 
 
@@ -104,10 +103,10 @@ def calibrate_vix(
     points = None
     if chain is not None:
         quotes = chain.quotes.reset_index(drop=True)
-        unknown = sorted(set(quotes["root"]) - set(VIX_ROOTS))
+        unknown = sorted(set(quotes["root"]) - set(ROOTS["VIX"]))
         if unknown:
             raise InputError(
-                f"{chain.source}: root = {unknown[0]!r} is not allowed in a VIX chain: use {', '.join(VIX_ROOTS)}"
+                f"{chain.source}: root = {unknown[0]!r} is not allowed in a VIX chain: use {', '.join(ROOTS['VIX'])}"
             )
         points = _points(quotes, prices, as_of=as_of, rate=rate, filters=filters)
         days |= set(quotes["expiry"].dt.date)
