@@ -12,10 +12,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from alvh._config import config_error, read_toml
-from alvh.book import Instrument, LayerSpec, Role
+from alvh.book import LayerSpec, Role
 from alvh.exceptions import ConfigError
 from alvh.market.events import Event, load_events
 from alvh.market.model import ModelParams
+from alvh.method.costs import TradingCosts
 from alvh.method.rules import Rules, default_rules, hedge_rules, load_rules
 
 __all__ = [
@@ -84,25 +85,9 @@ class LadderConfig(_Config):
         return self
 
 
-class CostConfig(_Config):
-    """Trading costs. Defaults: about a retail broker's commission and exchange fees, and half of
-    typical quoted spreads (SPX options 0.20–0.40 wide at these deltas, VIX options 0.05–0.10,
-    VIX futures one 0.05 tick)."""
-
-    commission: float = Field(default=1.0, ge=0)
-    """$ per contract traded, every instrument."""
-    spx_half_spread: float = Field(default=0.15, ge=0)
-    """Index points per SPX/SPXW option."""
-    vix_option_half_spread: float = Field(default=0.05, ge=0)
-    """VIX points per VIX option."""
-    vix_future_half_spread: float = Field(default=0.025, ge=0)
-    """VIX points per VX/VXM future."""
-
-    def half_spread(self, instrument: Instrument) -> float:
-        """The half-spread of an instrument, in its price units."""
-        if instrument.is_spx_option:
-            return self.spx_half_spread
-        return self.vix_option_half_spread if instrument.is_option else self.vix_future_half_spread
+CostConfig = TradingCosts
+"""The ``[costs]`` table: :class:`alvh.method.costs.TradingCosts`, which the decision engine sizes
+hedges with too."""
 
 
 class BudgetTier(_Config):

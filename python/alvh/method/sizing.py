@@ -48,6 +48,9 @@ class HedgeCandidate:
     """$ per SPX vol point of one unit."""
     cost: float
     """$ paid for one unit (premium; 0 for futures)."""
+    trade_cost: float = 0.0
+    """$ it costs to trade one unit, in or out: commissions and half-spreads
+    (:meth:`alvh.method.costs.TradingCosts.per_contract`), plus a future's expected roll-down."""
     min_units: int = 0
     max_units: int = 1000
     family: str | None = None
