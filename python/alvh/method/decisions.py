@@ -38,10 +38,11 @@ from alvh.book import Book
 from alvh.market.events import Event, next_event
 from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
+from alvh.method.costs import TradingCosts
 from alvh.method.hedging import hedge
 from alvh.method.rules import RuleResult, Rules, default_rules
 from alvh.method.signals import Signals
-from alvh.method.state import BookState, DecisionInputs, Step, greek_summary
+from alvh.method.state import BookState, DecisionInputs, HedgeHistory, Step, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
 from alvh.method.trades import Trade, apply_trades
 from alvh.risk.cache import ValuationCache
@@ -98,13 +99,17 @@ def decide(
     inflation_rising: bool | None = None,
     theta_ratio: float | None = None,
     cache: ValuationCache | None = None,
+    costs: TradingCosts | None = None,
+    history: HedgeHistory | None = None,
 ) -> Decision:
     """Evaluate the rules on ``book`` at ``market`` and propose the actions of the module
     docstring, each re-evaluated after its trades.
 
     ``cache``: valuations to share with the caller's own of ``market`` (see
     :class:`alvh.risk.ValuationCache`); by default the decision's valuations share a cache of
-    their own."""
+    their own. ``costs``: what trading costs (the hedges are sized in these dollars; default
+    :class:`alvh.method.costs.TradingCosts`). ``history``: what the hedge rules remember of the
+    days before (default: nothing)."""
     event = next_event(events or [], market.as_of.date())
     inputs = DecisionInputs(
         market,
@@ -115,6 +120,8 @@ def decide(
         inflation_rising=inflation_rising,
         theta_ratio=theta_ratio,
         event=event,
+        costs=costs or TradingCosts(),
+        history=history or HedgeHistory(),
     )
     first = BookState(book, inputs)
     # the decision hands this valuation out and a HOLD reads it later: read it all now, while

@@ -8,8 +8,9 @@ costs nothing; once, because they are a function of the state's frozen fields al
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
@@ -19,13 +20,14 @@ from alvh.book import Book
 from alvh.market.events import Event
 from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
+from alvh.method.costs import TradingCosts
 from alvh.method.rules import RuleInputs, RuleResult, Rules, evaluate_rules
 from alvh.method.signals import Signals
 from alvh.method.trades import Trade, apply_trades
 from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk, value_book
 
-__all__ = ["GREEK_SUMMARY", "BookState", "DecisionInputs", "Step", "StepResult", "greek_summary"]
+__all__ = ["GREEK_SUMMARY", "BookState", "DecisionInputs", "HedgeHistory", "Step", "StepResult", "greek_summary"]
 
 GREEK_SUMMARY = ["spx_delta", "spx_dollar_delta", "spx_gamma", "spx_vega", "tw_vega", "theta", "market_value"]
 
@@ -36,6 +38,18 @@ def greek_summary(risk: BookRisk) -> dict[str, float]:
     out["delta_per_condor"] = risk.delta_per_condor
     out["hedge_vega_share"] = risk.hedge_vega_share
     return out
+
+
+@dataclass(frozen=True)
+class HedgeHistory:
+    """What the hedge rules remember of the days before (docs/method.md, Bands and sizing): the
+    core's vega at the previous closes (the smoothed denominator) and the last day a hedge was
+    taken off (the minimum holding time). A caller without a past (a one-off report) passes none."""
+
+    core_vega: tuple[float, ...] = ()
+    """The core's SPX-equivalent vega ($ per vol point) at the previous closes, oldest first."""
+    last_hedge_exit: dt.date | None = None
+    """The last day a hedge layer was taken off (a trim or a de-layering)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,6 +67,8 @@ class DecisionInputs:
     inflation_rising: bool | None = None
     theta_ratio: float | None = None
     event: Event | None = None
+    costs: TradingCosts = field(default_factory=TradingCosts)
+    history: HedgeHistory = field(default_factory=HedgeHistory)
 
 
 @dataclass(frozen=True, eq=False)
