@@ -70,6 +70,7 @@ def _tilted_to(delta_per_condor: float) -> Book:
 
 
 TILTED = _tilted_to(0.40)
+TILTED_BOOK = TILTED
 OVER_HEDGED = add_l1_spreads(BOOK, 223.0)
 """Hedge vega ≈ 90 % of the core's."""
 
@@ -86,13 +87,16 @@ HISTORY_2 = pd.Series([5745.0, 5750.0], index=pd.to_datetime(["2026-11-18", "202
 HISTORY_1 = pd.Series([5745.0, 5800.0], index=pd.to_datetime(["2026-11-18", "2026-11-19"]))
 
 
-NO_ROLL_RULES = RULES.with_overrides({RuleId.DELTA: {"max_abs": 0.05}})
-VEGA_FIRST = RULES.with_overrides({RuleId.DELTA: {"priority": "vega"}})
-NARROW_DELTA = RULES.with_overrides({RuleId.DELTA: {"max_abs": 0.04}})
+NO_ROLL_RULES = RULES.with_overrides({RuleId.DELTA: {"max_abs": 0.05, "target_abs": 0.05}})
+VIX_DELTA = RULES.with_overrides({RuleId.DELTA: {"instrument": "vix"}})
+"""Delta held by VIX futures (the articles' L2 overlay) instead of S&P 500 futures."""
+VEGA_FIRST = RULES.with_overrides({RuleId.DELTA: {"priority": "vega", "instrument": "vix"}})
+NARROW_DELTA = RULES.with_overrides({RuleId.DELTA: {"max_abs": 0.04, "target_abs": 0.04, "instrument": "vix"}})
 LAYER_SIGNALS = signals(spx_rsi=69.0, vix_future_rsi=30.0, vix_macd_trend=MacdTrend.COMPRESSING)
 
 SCENARIOS: dict[str, tuple[Book, Market, dict[str, Any]]] = {
     "delta": (TILTED, MARKET, {}),
+    "delta_by_vix": (TILTED, MARKET, {"rules": VIX_DELTA}),
     "delta_in_vega_band": (TILTED, MARKET, {"rules": VEGA_FIRST}),
     "under": (BOOK, MARKET, {}),
     "over": (OVER_HEDGED, MARKET, {}),

@@ -13,7 +13,7 @@ import pytest
 
 from alvh.method import decisions
 from alvh.method.decisions import STEPS, ActionType, decide, run_steps
-from alvh.method.hedging import hedge
+from alvh.method.hedging import hedge_delta, hedge_vega
 from alvh.method.rules import RuleId, RuleInputs, evaluate_rules, rules_triggering
 from alvh.method.state import BookState, DecisionInputs, Step, StepResult, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
@@ -39,7 +39,7 @@ LAYERS = BookState(BALANCED, DecisionInputs(MARKET, RULES, ValuationCache(), sig
 
 
 def test_the_steps_act_in_the_documented_order() -> None:
-    """STEPS acts in the order the module docstring lists the actions, the hedge last."""
+    """STEPS acts in the order the module docstring lists the actions, the hedges last."""
     documented = [ActionType(name) for name in re.findall(r"^\* ``([A-Z_0-9]+)``", decisions.__doc__ or "", re.M)]
     acts = {
         delayer: ActionType.DELAYER,
@@ -47,7 +47,8 @@ def test_the_steps_act_in_the_documented_order() -> None:
         reduce_crowded: ActionType.REDUCE,
         add_l3: ActionType.ADD_L3,
         add_theta_layer: ActionType.ADD_THETA_LAYER,
-        hedge: ActionType.HEDGE_DELTA,
+        hedge_vega: ActionType.ADD_VEGA_HEDGE,
+        hedge_delta: ActionType.HEDGE_DELTA,
     }
     assert tuple(acts) == STEPS
     assert documented == [*acts.values(), ActionType.HOLD]

@@ -59,8 +59,9 @@ class BacktestResult:
     strategy has no such layer), ``cash_flow`` (the day's), ``cash`` (cumulative), ``mtm``,
     ``equity``, ``drawdown`` ($ below the running peak of equity, <= 0), ``drawdown_pct`` (share
     of that peak), ``costs`` (the day's half-spreads and commissions), ``credit`` (premium
-    received opening core positions that day) and ``margin`` (the core's defined-risk margin at
-    the close: its condors' max losses). ``trades`` lists every fill.
+    received opening core positions that day), ``margin`` (the core's defined-risk margin at
+    the close: its condors' max losses) and ``hedge_share`` (the hedge layers' vega as a share of
+    the core's |vega| after the day's trades; NaN without a core). ``trades`` lists every fill.
     """
 
     daily: pd.DataFrame

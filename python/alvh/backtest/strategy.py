@@ -22,6 +22,7 @@ from alvh.market.snapshot import Market
 from alvh.method.decisions import Action, ActionType, decide
 from alvh.method.rules import Rules
 from alvh.method.signals import Signals, theta_realisation
+from alvh.method.state import HedgeHistory
 from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk, value_book
 
@@ -55,11 +56,19 @@ class Today:
 @dataclass(frozen=True)
 class _Managed:
     """The decision engine's day: the risk of the book it was given, the mid price of every
-    position held after its trades, and whether it traded the core."""
+    position held after its trades, whether it traded the core, and the hedge share it left."""
 
     risk: BookRisk
     prices: dict[PositionKey, float]
     core_traded: bool
+    hedge_share: float
+
+
+_HEDGE_EXITS = (ActionType.TRIM_HEDGE, ActionType.DELAYER)
+"""Actions that take a hedge off when they trade (R-HEDGE-VEGA's holding time runs from them)."""
+
+SMOOTHING_MEMORY = 60
+"""Closes of the core's vega the strategy remembers (R-HEDGE-VEGA's ``smoothing_days`` at most)."""
 
 
 @dataclass
@@ -81,6 +90,10 @@ class Strategy:
     theta ratio's inputs)."""
     rows: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
+    core_vega: list[float] = field(default_factory=list)
+    """The core's vega at each close so far (R-HEDGE-VEGA's smoothed denominator)."""
+    last_hedge_exit: dt.date | None = None
+    """The last day a hedge was taken off (R-HEDGE-VEGA's holding time)."""
 
     def __post_init__(self) -> None:
         self.ledger = Ledger(self.name, STRATEGY_LAYERS[self.name], self.config.costs)
@@ -140,14 +153,20 @@ class Strategy:
             spx_history=today.spx_history,
             theta_ratio=self._theta_ratio(),
             cache=cache,
+            costs=self.config.costs,
+            history=HedgeHistory(tuple(self.core_vega[-SMOOTHING_MEMORY:]), self.last_hedge_exit),
         )
+        self.core_vega.append(decision.risk.core_vega)
         prices = position_prices(decision.risk)
         core_traded = False
         for action in decision.actions:
             core_traded |= self._execute(day, today.when, action, prices)
             if action.type is not ActionType.HOLD:
                 self._record_action(today.when, action)
-        return _Managed(decision.risk, prices, core_traded)
+            if action.type in _HEDGE_EXITS and action.trades:
+                self.last_hedge_exit = today.when
+        after = decision.actions[-1].after.risk  # the book the day's trades leave
+        return _Managed(decision.risk, prices, core_traded, after.hedge_vega_share)
 
     def _execute(self, day: DayFlows, when: dt.date, action: Action, prices: dict[PositionKey, float]) -> bool:
         """Fill an action's trades at their model prices (which become the positions' mids);
@@ -202,7 +221,7 @@ class Strategy:
         self.mtm = marks
         core = risk.layers["role"].to_numpy(object) == Role.CORE.value
         self.core_theta = float(risk.layers["theta"].to_numpy()[core].sum()) if self.ledger.positions else float("nan")
-        self._record_day(today, day, pnl, risk)
+        self._record_day(today, day, pnl, risk, managed.hedge_share)
 
     def _track_theta(self, core_pnl: float, today: Today) -> None:
         """Keep the core's P&L next to the theta projected at the close before (for the ratio)."""
@@ -211,7 +230,9 @@ class Strategy:
             self.projected_theta.append(self.core_theta * (today.when - today.previous).days)
             self.pnl_dates.append(pd.Timestamp(today.when))
 
-    def _record_day(self, today: Today, day: DayFlows, pnl: dict[str, float], risk: BookRisk) -> None:
+    def _record_day(
+        self, today: Today, day: DayFlows, pnl: dict[str, float], risk: BookRisk, hedge_share: float
+    ) -> None:
         self.rows.append(
             {
                 "date": pd.Timestamp(today.when),
@@ -226,5 +247,6 @@ class Strategy:
                 "costs": day.costs,
                 "credit": day.credit,
                 "margin": float(risk.condors["max_loss"].sum()) if len(risk.condors) else 0.0,
+                "hedge_share": hedge_share,
             }
         )

@@ -1,5 +1,5 @@
 """Position builders traders use: iron condors from a target short delta, broken-wing butterflies,
-vertical spreads, VIX call and put spreads by strike or by delta, VIX futures.
+vertical spreads, VIX call and put spreads by strike or by delta, VIX futures, S&P 500 futures.
 
 Strikes are snapped to the listed grid (SPX 5 points, VIX 1 point); deltas are Black–Scholes
 deltas at the market's smile (BSM on SPX spot, Black-76 on the VIX future of the expiry).
@@ -17,6 +17,7 @@ from alvh._typing import FloatArray
 from alvh.book.instruments import Instrument
 from alvh.book.legs import Leg
 from alvh.exceptions import InputError
+from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
 from alvh.pricing import Greeks, greeks
 
@@ -25,6 +26,7 @@ __all__ = [
     "VIX_STRIKE_STEP",
     "broken_wing_butterfly",
     "iron_condor",
+    "spx_future",
     "strike_for_delta",
     "vertical",
     "vix_call_spread",
@@ -292,4 +294,17 @@ def vix_future(market: Market, expiry: dt.date, quantity: float, *, mini: bool =
         expiry=expiry,
         quantity=quantity,
         entry_price=quote.price,
+    )
+
+
+def spx_future(market: Market, expiry: dt.date, quantity: float, *, mini: bool = True) -> Leg:
+    """``quantity`` S&P 500 futures (MES micros by default, ES otherwise) expiring on ``expiry`` (a
+    quarterly third Friday, settled at the open) at the SPX forward to their settlement."""
+    instrument = Instrument.MES if mini else Instrument.ES
+    years = market.years_to(expiry, instrument.settlement)
+    return Leg(
+        instrument=instrument,
+        expiry=expiry,
+        quantity=quantity,
+        entry_price=market.forward(expiry, years, instrument.settlement),
     )

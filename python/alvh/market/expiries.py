@@ -24,6 +24,7 @@ from alvh.exceptions import InputError
 __all__ = [
     "Settlement",
     "eastern",
+    "quarterly_expiry_after",
     "settlement_time",
     "third_friday",
     "vix_expiry",
@@ -94,3 +95,13 @@ def vix_expiry(year: int, month: int) -> dt.date:
     Friday of the following month (Cboe's rule, holidays not modelled)."""
     next_year, next_month = (year + 1, 1) if month == 12 else (year, month + 1)
     return third_friday(next_year, next_month) - dt.timedelta(days=30)
+
+
+def quarterly_expiry_after(day: dt.date, *, min_days: int = 0) -> dt.date:
+    """The first quarterly S&P 500 futures expiry (the third Friday of March, June, September or
+    December) more than ``min_days`` calendar days after ``day``."""
+    year, month = day.year, day.month
+    while True:
+        if month % 3 == 0 and (third_friday(year, month) - day).days > min_days:
+            return third_friday(year, month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)

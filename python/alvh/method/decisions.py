@@ -8,19 +8,24 @@ The engine is a pipeline of steps (:data:`STEPS`) over immutable book states
 given and returns its action (or None) and the state its trades leave, which the next step is
 given. In the order they act:
 
-* ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers to capture a spike's gain; while
-  it fires no hedge is added back (no ADD_VEGA_HEDGE, ADD_L3 or R-RSI-REDUCE hedge);
+* ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers that show a gain, to capture a
+  spike's gain; while it fires no hedge is added back (no ADD_VEGA_HEDGE, ADD_L3 or R-RSI-REDUCE
+  hedge);
 * ``ROLL_CORE`` (R-ROLL): a true technical break — close the broken condor, reopen it out in time;
 * ``REDUCE`` (R-CROWDED-BE): cut the condors near their break-evens by a share, don't close them;
 * ``ADD_L3`` (R-L3): VIX put spreads sized to a share of the core's vega;
 * ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new 12-delta condor at the target DTE, or a
   short put spread on the lower-delta side;
-* ``HEDGE_DELTA`` / ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-DELTA, R-HEDGE-VEGA, R-RSI-REDUCE):
-  hedge sizing by :func:`alvh.method.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads
-  expiring just after the next scheduled event (a trim sells back the L1 spreads held), last so
-  that it sizes the book the other actions leave — the core's strikes are left alone. VIX hedges
-  move SPX delta and vega in one ratio, so when both bands cannot be met R-DELTA's ``priority``
-  says which holds (the delta band by default) and the reason says so;
+* ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-HEDGE-VEGA, R-RSI-REDUCE): nothing while the hedge
+  share stays inside its trigger band; a breach is traded to the target band's nearest edge at
+  least cost (:func:`alvh.method.hedging.hedge_vega`), with VX/VXM futures and L1 VIX call spreads
+  expiring just after the next scheduled event (a trim sells back what is held); no vega hedge
+  is added within ``min_hold_days`` of one taken off;
+* ``HEDGE_DELTA`` (R-DELTA): E-mini and Micro E-mini S&P 500 futures bring delta back to the
+  target edge (:func:`alvh.method.hedging.hedge_delta`); with ``instrument = "vix"`` the VIX
+  futures of the vega step hold the delta band instead (the articles' L2), with a cap on their
+  vega. Every hedge action is named by what its trades do to hedge vega; the core's strikes are
+  left alone;
 * ``HOLD`` when nothing fired.
 """
 
@@ -39,7 +44,7 @@ from alvh.market.events import Event, next_event
 from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
-from alvh.method.hedging import hedge
+from alvh.method.hedging import hedge_delta, hedge_vega
 from alvh.method.rules import RuleResult, Rules, default_rules
 from alvh.method.signals import Signals
 from alvh.method.state import BookState, DecisionInputs, HedgeHistory, Step, greek_summary
@@ -50,9 +55,9 @@ from alvh.risk.valuation import BookRisk
 
 __all__ = ["STEPS", "Action", "ActionType", "Decision", "Trade", "decide", "run_steps"]
 
-STEPS: tuple[Step, ...] = (delayer, roll_core, reduce_crowded, add_l3, add_theta_layer, hedge)
-"""The engine's steps in the order they act (the module docstring's); the hedge is last, so that
-it sizes the book the others leave."""
+STEPS: tuple[Step, ...] = (delayer, roll_core, reduce_crowded, add_l3, add_theta_layer, hedge_vega, hedge_delta)
+"""The engine's steps in the order they act (the module docstring's); the hedges are last, so that
+they size the book the others leave, and delta after vega, whose hedges move delta too."""
 
 
 @dataclass(frozen=True)

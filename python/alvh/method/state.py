@@ -97,6 +97,7 @@ class BookState:
             spx_history=given.spx_history,
             inflation_rising=given.inflation_rising,
             theta_ratio=given.theta_ratio,
+            core_vega_history=given.history.core_vega,
         )
         return tuple(evaluate_rules(inputs, given.rules))
 

@@ -20,27 +20,30 @@ __all__ = ["add_l3", "add_theta_layer", "delayer", "reduce_crowded", "roll_core"
 
 
 def delayer(state: BookState) -> StepResult:
-    """R-DELAYER: close the L1, L3 and outer hedge layers to capture a spike's gain."""
+    """R-DELAYER: close the L1, L3 and outer hedge layers to capture a spike's gain — with
+    ``gain_only``, only the layers that show one (a layer at a loss stays on: taking it off
+    would realise the loss, not capture a gain)."""
     rule = state.fired.get(RuleId.DELAYER)
     if rule is None:
         return None, state
     risk = state.risk
     roles = {Role.THETA_ANCHOR.value, Role.ADAPTIVE.value, Role.OUTER.value}
     legs = risk.legs[risk.legs["role"].isin(roles)]
+    numbers = {"retracement": rule.value or 0.0}
     if legs.empty:
-        return state.act(
-            ActionType.DELAYER,
-            (rule.id,),
-            rule.message + " No hedge layers to take off.",
-            {"retracement": rule.value or 0.0},
-        )
-    gain = float(legs["unrealized_pnl"].sum())
+        return state.act(ActionType.DELAYER, (rule.id,), rule.message + " No hedge layers to take off.", numbers)
+    gains = legs.groupby("layer", sort=False)["unrealized_pnl"].sum()
+    kept = gains[gains <= 0] if state.inputs.rules.delayer.gain_only else gains.iloc[:0]
+    closing = legs[~legs["layer"].isin(kept.index)]
+    gain = float(closing["unrealized_pnl"].sum())
+    held = "; ".join(f"{layer} kept at ${pnl:,.0f} (no gain to capture)" for layer, pnl in kept.items())
+    said = f"Closing {len(closing)} hedge leg(s) (unrealized P&L ${gain:,.0f})" if len(closing) else "Nothing closed"
     return state.act(
         ActionType.DELAYER,
         (rule.id,),
-        f"{rule.message} Closing {len(legs)} hedge leg(s) (unrealized P&L ${gain:,.0f}).",
-        {"retracement": rule.value or 0.0, "hedge_gain": gain},
-        tuple(closing_trades(risk, legs)),
+        f"{rule.message} {said}{'; ' + held if held else ''}.",
+        {**numbers, "hedge_gain": gain, "layers_kept": float(len(kept))},
+        tuple(closing_trades(risk, closing)),
     )
 
 

@@ -61,20 +61,28 @@ def delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def hedge_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    rule, share = rules.hedge_vega, inputs.risk.hedge_vega_share
-    if not np.isfinite(share):
+    rule, risk = rules.hedge_vega, inputs.risk
+    # the denominator: the core's |vega| averaged over smoothing_days closes, today's included
+    before = inputs.core_vega_history[-(rule.smoothing_days - 1) :] if rule.smoothing_days > 1 else ()
+    recent = [*before, risk.core_vega]
+    denominator = float(np.mean(np.abs(recent)))
+    if not denominator:
         return skipped(RuleId.HEDGE_VEGA, "the core has no vega to hedge")
+    share = risk.hedge_vega / denominator
     under, over = share < rule.min_share, share > rule.max_share
     state = "under-hedged" if under else "over-hedged: it inverts the theta profile" if over else "inside the band"
+    smoothed = f" (of the core's |vega| averaged over {len(recent)} closes)" if len(recent) > 1 else ""
     return rule_result(
         RuleId.HEDGE_VEGA,
         rule,
         under or over,
         share,
-        f"{rule.min_share:.0%}-{rule.max_share:.0%} of core vega (target {rule.target_share:.0%})",
-        f"Hedge layers carry {share:.0%} of the core's vega, {state}.",
+        f"{rule.min_share:.0%}-{rule.max_share:.0%} of core vega "
+        f"(traded to {rule.target_min:.0%}-{rule.target_max:.0%})",
+        f"Hedge layers carry {share:.0%} of the core's vega{smoothed}, {state}.",
         direction="under" if under else "over" if over else "inside",
-        core_vega=inputs.risk.core_vega,
+        core_vega=risk.core_vega,
+        denominator=denominator,
     )
 
 

@@ -63,22 +63,55 @@ def _ordered(rule: BaseModel, *names: str) -> None:
 
 class DeltaRule(RuleConfig):
     max_abs: float = Field(0.15, gt=0, allow_inf_nan=False)
+    """The trigger: nothing is traded while |delta| per condor unit stays inside it."""
+    target_abs: float = Field(0.10, gt=0, allow_inf_nan=False)
+    """A breach is traded back to this edge, not to 0 (hysteresis)."""
+    instrument: Literal["es", "vix"] = "es"
+    """What hedges the delta: ``es`` (E-mini and Micro E-mini S&P 500 futures, delta only, in the
+    delta-overlay layer) or ``vix`` (VX/VXM futures, the articles' L2 overlay: they move SPX delta
+    through the SPX–VIX link and add vega with it, up to ``vix_vega_cap``)."""
+    vix_vega_cap: float = Field(0.25, ge=0, allow_inf_nan=False)
+    """The VIX futures' SPX vega at most this share of the core's |vega| (they may not build a vol
+    position, whether to hold a delta band or as vega hedges)."""
     priority: Literal["delta", "vega"] = "delta"
-    """Which band the VIX hedges hold when they cannot meet this one and R-HEDGE-VEGA's at once
-    (they move SPX delta and vega in one ratio): ``delta`` (L2 keeps the delta band; docs/method.md,
-    Layers) meets the delta band whatever the hedge vega becomes — a large breach then means many VIX
-    futures sold or bought, a vol position; ``vega`` keeps the hedge-vega band and leaves the delta
-    breach to the core (inside the band, VIX hedges move delta by thousandths per condor)."""
+    """With ``instrument = "vix"``, which band holds when the VIX futures cannot meet this one and
+    R-HEDGE-VEGA's at once (they move SPX delta and vega in one ratio): ``delta`` meets the delta
+    band and moves hedge vega as far toward its band as that allows; ``vega`` keeps the hedge-vega
+    band and leaves the delta breach to the core."""
+
+    @model_validator(mode="after")
+    def _band(self) -> DeltaRule:
+        _ordered(self, "target_abs", "max_abs")
+        return self
 
 
 class HedgeVegaRule(RuleConfig):
     min_share: Share = 0.40
     max_share: Share = 0.60
+    """The trigger band: nothing is traded while the hedge share stays inside it."""
+    target_min: Share = 0.45
+    target_max: Share = 0.55
+    """The target band: a breach is traded to its nearest edge (``trade_to = "edge"``)."""
     target_share: Share = 0.50
+    """The centre: what ``trade_to = "centre"`` trades to, and what the sleeve targets share."""
+    trade_to: Literal["edge", "centre"] = "edge"
+    """``edge``: to the target band's nearest edge, at least cost; ``centre``: as close to
+    ``target_share`` as integer contracts get (the engine before hysteresis)."""
+    objective: Literal["dollars", "contracts"] = "dollars"
+    """What the sizing minimises: dollars of trading costs (commission, half-spread, the futures'
+    expected roll-down) or contracts."""
+    min_hold_days: int = Field(5, ge=0)
+    """After a hedge is taken off (a trim or a de-layering), no vega hedge is added for this many
+    calendar days."""
+    smoothing_days: int = Field(1, ge=1)
+    """The share's denominator: the core's |vega| averaged over this many closes (1: today's)."""
+    holding_days: float = Field(5.0, ge=0, allow_inf_nan=False)
+    """Days a hedge is expected to be held: a VIX future's expected roll-down over them is a cost
+    of trading it."""
 
     @model_validator(mode="after")
     def _band(self) -> HedgeVegaRule:
-        _ordered(self, "min_share", "target_share", "max_share")
+        _ordered(self, "min_share", "target_min", "target_share", "target_max", "max_share")
         return self
 
 
@@ -174,6 +207,8 @@ class MacdTightenRule(RuleConfig):
 
 class DelayerRule(RuleConfig):
     retracement: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
+    gain_only: bool = True
+    """Take a hedge layer off only when it shows a gain (the method: capture the gain)."""
 
 
 class RollRule(RuleConfig):
