@@ -20,6 +20,8 @@ from tests.method.decision_cases import (
     HEDGE_TYPES,
     LAYER_SIGNALS,
     MARKET,
+    RULES,
+    SCENARIOS,
     book_after,
     check_after,
     decision,
@@ -32,27 +34,32 @@ from tests.reference import book_reference
 # --- de-layering after a spike ---------------------------------------------------------------------
 
 
-def test_delayer_closes_the_hedge_layers() -> None:
+def test_delayer_takes_off_the_layers_at_a_gain_and_keeps_those_at_a_loss() -> None:
+    """VIX back at 18 after a spike: L1 (long VIX calls) shows a gain and is closed; L3 (long VIX
+    puts, bought lower) shows a loss and stays on — the method captures a gain, it does not realise
+    a loss (the engine before closed both)."""
     d = decision("delayer")
     first = d.actions[0]
     assert first.type is ActionType.DELAYER and first.rules == (RuleId.DELAYER,)
-    hedges = BOOK.legs[BOOK.legs["layer"].isin(["L1", "L3"])]
-    closing = {(t.layer, t.expiry, t.right, t.strike): t.quantity for t in first.trades}
-    held = {
-        (row.layer, row.expiry.date(), row.right, row.strike): row.quantity for row in hedges.itertuples(index=False)
-    }
-    assert closing == {k: -int(q) for k, q in held.items()}
     ref = book_reference.value_book(BOOK, AFTER_SPIKE)
-    assert first.numbers["hedge_gain"] == pytest.approx(ref.legs.loc[hedges.index, "unrealized_pnl"].sum(), rel=1e-9)
-    assert first.numbers["hedge_gain"] > 0  # VIX is above the L1 spread's entry level
+    gains = ref.legs.groupby(BOOK.legs["layer"])["unrealized_pnl"].sum()
+    assert gains["L1"] > 0 > gains["L3"]
+    l1 = BOOK.legs[BOOK.legs["layer"] == "L1"]
+    closing = {(t.layer, t.expiry, t.right, t.strike): t.quantity for t in first.trades}
+    held = {("L1", row.expiry.date(), row.right, row.strike): row.quantity for row in l1.itertuples(index=False)}
+    assert closing == {k: -int(q) for k, q in held.items()}
+    assert first.numbers["hedge_gain"] == pytest.approx(gains["L1"], rel=1e-9)
+    assert "L3 kept" in first.reason and "no gain to capture" in first.reason
     check_after("delayer", first)
-    # what is left hedged is L2, and nothing puts L1 or L3 back on
-    l2_share = ref.layers.loc["L2", "spx_vega"] / abs(ref.layers.loc["core", "spx_vega"])
-    assert first.greeks_after["hedge_vega_share"] == pytest.approx(l2_share, rel=1e-9)
-    assert status(first.rules_after, RuleId.HEDGE_VEGA) is RuleStatus.BREACH  # under-hedged, knowingly
-    after = d.book_after.legs
-    assert after[after["layer"].isin(["L1", "L3"])].groupby(["layer", "strike"])["quantity"].sum().eq(0).all()
-    assert all(a.type is not ActionType.ADD_L3 for a in d.actions)
+    assert all(a.type is not ActionType.ADD_L3 for a in d.actions)  # nothing goes back on
+
+
+def test_delayer_without_gain_only_closes_every_hedge_layer() -> None:
+    rules = RULES.with_overrides({RuleId.DELAYER: {"gain_only": False}})
+    book, market, kwargs = SCENARIOS["delayer"]
+    first = decide(book, market, **kwargs, rules=rules).actions[0]
+    hedges = BOOK.legs[BOOK.legs["layer"].isin(["L1", "L3"])]
+    assert {(t.layer, t.strike) for t in first.trades} == {(r.layer, r.strike) for r in hedges.itertuples()}
 
 
 def test_no_delayer_before_the_spike_retraces() -> None:
@@ -100,7 +107,7 @@ def test_fewer_sessions_hedges_externally_and_leaves_the_strikes() -> None:
     assert ActionType.ROLL_CORE not in {a.type for a in d.actions}
     hedges = [a for a in d.actions if a.type in HEDGE_TYPES]
     assert hedges and RuleId.DELTA in hedges[0].rules
-    assert all(Instrument(t.instrument).is_vix for a in d.actions for t in a.trades)  # hedged with VIX products
+    assert all(not Instrument(t.instrument).is_spx_option for a in d.actions for t in a.trades)  # hedged externally
     core_before = BOOK.legs[BOOK.legs["role"] == "core"].reset_index(drop=True)
     after = d.book_after.legs
     core_after = after[after["role"] == "core"].reset_index(drop=True)

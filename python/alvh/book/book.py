@@ -156,7 +156,11 @@ class Book:
         if not rows:
             return self._with_table(specs, self.legs.copy())
         added = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
-        return self._with_table(specs, pd.concat([self.legs, added], ignore_index=True) if len(self.legs) else added)
+        if not len(self.legs):
+            return self._with_table(specs, added)
+        # text columns keep the table's string dtype when every added cell is empty (an ES has no right)
+        text = {c: t for c, t in self.legs.dtypes.items() if isinstance(t, pd.StringDtype) and c in added}
+        return self._with_table(specs, pd.concat([self.legs, added.astype(text)], ignore_index=True))
 
     def with_sizes(self, quantity: ArrayLike, entry_price: ArrayLike) -> Book:
         """A new book with each leg's quantity and entry price replaced (arrays in leg order); legs

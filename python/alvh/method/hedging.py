@@ -129,16 +129,18 @@ def hedge_vega(state: BookState) -> StepResult:
         elif result.feasible:
             notes.append(f"hedge vega short of its band by {result.gave_way:.0%} of core: {why} delta band comes first")
         else:
-            cap = f"their vega within {rules.delta.vix_vega_cap:.0%} of core (R-DELTA's vix_vega_cap)"
-            result = replace(result, message=f"{result.message}, with {cap}")
+            capped = f"their vega within {rules.delta.vix_vega_cap:.0%} of core (R-DELTA's vix_vega_cap)"
+            result = replace(result, message=f"{result.message}, with {capped}")
     return _act(state, fired_ids, result, candidates, notes)
 
 
 def hedge_delta(state: BookState) -> StepResult:
     """R-DELTA with E-mini and Micro E-mini S&P 500 futures, back to the target edge."""
     rules = state.inputs.rules
-    delta = state.fired.get(RuleId.DELTA)
-    if delta is None or rules.delta.instrument != "es":
+    if rules.delta.instrument != "es":
+        return None, state
+    delta = state.rule(RuleId.DELTA)
+    if not delta.fired:
         return None, state
     risk, market = state.risk, state.inputs.market
     expiry = quarterly_expiry_after(market.as_of.date(), min_days=ES_MIN_DAYS)

@@ -22,6 +22,7 @@ from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
 from alvh.method.rules import RuleInputs, RuleResult, Rules, evaluate_rules
+from alvh.method.rules.evaluation import evaluate_rule
 from alvh.method.signals import Signals
 from alvh.method.trades import Trade, apply_trades
 from alvh.risk.cache import ValuationCache
@@ -87,9 +88,9 @@ class BookState:
         return greek_summary(self.risk)
 
     @cached_property
-    def results(self) -> tuple[RuleResult, ...]:
+    def _rule_inputs(self) -> RuleInputs:
         given = self.inputs
-        inputs = RuleInputs(
+        return RuleInputs(
             self.book,
             given.market,
             self.risk,
@@ -99,7 +100,17 @@ class BookState:
             theta_ratio=given.theta_ratio,
             core_vega_history=given.history.core_vega,
         )
-        return tuple(evaluate_rules(inputs, given.rules))
+
+    @cached_property
+    def results(self) -> tuple[RuleResult, ...]:
+        return tuple(evaluate_rules(self._rule_inputs, self.inputs.rules))
+
+    def rule(self, rule_id: str) -> RuleResult:
+        """One rule's result on this book: from :attr:`results` once they are evaluated, else that
+        rule alone (a step that reads one rule does not evaluate them all)."""
+        if "results" in self.__dict__:
+            return next(r for r in self.results if r.id == rule_id)
+        return evaluate_rule(rule_id, self._rule_inputs, self.inputs.rules)
 
     @cached_property
     def fired(self) -> Mapping[str, RuleResult]:

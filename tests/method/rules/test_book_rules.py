@@ -44,13 +44,14 @@ def test_delta_per_condor() -> None:
 def test_delta_band_is_configurable_and_severity_too() -> None:
     value = -0.0392  # the example's delta per condor unit
     assert Case().evaluate()[RuleId.DELTA].value == pytest.approx(value, abs=1e-4)
-    narrow = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.03}})).evaluate()[RuleId.DELTA]
+    band = {"max_abs": 0.03, "target_abs": 0.03}
+    narrow = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: band})).evaluate()[RuleId.DELTA]
     assert narrow.status is RuleStatus.BREACH and "0.03" in narrow.limit
-    warn = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.03, "severity": "warn"}}))
+    warn = Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {**band, "severity": "warn"}}))
     assert warn.evaluate()[RuleId.DELTA].status is RuleStatus.WARN
-    assert Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.04}})).evaluate()[RuleId.DELTA].status is (
-        RuleStatus.OK
-    )
+    assert Case(rules=DEFAULTS.with_overrides({RuleId.DELTA: {"max_abs": 0.04, "target_abs": 0.04}})).evaluate()[
+        RuleId.DELTA
+    ].status is (RuleStatus.OK)
 
 
 @pytest.mark.parametrize("book", [BOOK, BALANCED, OVER_HEDGED], ids=["under", "balanced", "over"])

@@ -93,7 +93,7 @@ def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
         ),
         pytest.param(
             "[R-HEDGE-VEGA]\nmin_share = 0.55\n",
-            ["R-HEDGE-VEGA", "min_share = 0.55", "target_share = 0.5", "min_share <= target_share"],
+            ["R-HEDGE-VEGA", "min_share = 0.55", "target_share = 0.5", "min_share <= target_min <= target_share"],
             id="hedge-min>target",
         ),
         pytest.param(
