@@ -23,7 +23,11 @@ def test_daily_table_shape(result: BacktestResult) -> None:
     daily = result.daily
     assert daily.index.names == ["date", "strategy"]
     assert list(daily.index.get_level_values("strategy")[:3]) == list(STRATEGIES)
-    assert np.isfinite(daily.select_dtypes("number").to_numpy()).all()
+    assert np.isfinite(daily.drop(columns="hedge_share").select_dtypes("number").to_numpy()).all()
+    # the hedge share is NaN only on a day without a core to share; a naked book has no hedges
+    naked = result.strategy("naked")
+    assert (naked["hedge_share"].dropna() == 0).all() and naked["hedge_share"].notna().any()
+    assert result.strategy("alvh")["hedge_share"].notna().any()
     spx = result.strategy("naked")["spx"]
     assert spx.equals(HISTORY.loc[spx.index, "spx"].rename("spx"))
 

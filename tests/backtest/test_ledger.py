@@ -41,7 +41,8 @@ def test_expiries_settle_at_intrinsic(result: BacktestResult) -> None:
     assert len(settled) and {"SPXW", "VIX"} <= set(settled["instrument"])
     closes = HISTORY
     for row in settled.itertuples():
-        column = "spx" if Instrument(row.instrument).is_spx_option else "vix"
+        instrument = Instrument(row.instrument)
+        column = "spx" if instrument.is_spx_option or instrument.is_spx_future else "vix"
         level = closes.loc[: pd.Timestamp(row.expiry), column].iloc[-1]
         assert row.fill == level
         if row.strike is None or (isinstance(row.strike, float) and math.isnan(row.strike)):
@@ -63,7 +64,7 @@ def test_costs_are_charged(result: BacktestResult) -> None:
     np.testing.assert_allclose(spx["cash_flow"], -spx["fill"] * spx["quantity"] * 100 - spx["commission"], rtol=1e-12)
     for name in STRATEGIES:
         mine = trades[trades["strategy"] == name]
-        multiplier = np.where(mine["instrument"] == "VX", 1000.0, 100.0)
+        multiplier = mine["instrument"].map(lambda i: Instrument(i).multiplier)
         charged = (mine["fill"] - mine["mid"]).abs() * mine["quantity"].abs() * multiplier + mine["commission"]
         per_day = charged.groupby(mine["date"]).sum().reindex(result.strategy(name).index, fill_value=0.0)
         np.testing.assert_allclose(result.strategy(name)["costs"], per_day, rtol=1e-9, atol=1e-9)
