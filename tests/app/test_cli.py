@@ -198,7 +198,7 @@ def test_report_json_without_signals_skips_the_signal_rules(runner: CliRunner) -
 
 def test_report_json_with_a_rules_file(runner: CliRunner, tmp_path: Path) -> None:
     rules = tmp_path / "rules.toml"
-    rules.write_text("[R-DELTA]\nmax_abs = 0.01\n\n[R-THETA]\nenabled = false\n")
+    rules.write_text("[R-DELTA]\nmax_abs = 0.01\ntarget_abs = 0.01\n\n[R-THETA]\nenabled = false\n")
     printed = json.loads(invoke(runner, ["report", BOOK, *INPUTS, "--rules", rules, "--json"]).stdout)
     expected = risk_report(
         load_book(BOOK),
@@ -295,7 +295,7 @@ def test_fail_on_breach_with_wider_limits(runner: CliRunner, tmp_path: Path) -> 
     """The example book's vega breaches turn to ok when their limits are widened."""
     wide = tmp_path / "wide.toml"
     wide.write_text(
-        "[R-HEDGE-VEGA]\nmin_share = 0.0\nmax_share = 1.0\ntarget_share = 0.2\n\n"
+        "[R-HEDGE-VEGA]\nmin_share = 0.0\nmax_share = 1.0\ntarget_min = 0.1\ntarget_max = 0.3\ntarget_share = 0.2\n\n"
         "[R-SLEEVE-VEGA]\nmax_drift = 1000.0\n\n"
         "[R-NET-VEGA]\ntolerance = 10.0\n\n"
         "[R-VEGA-PER-SPREAD]\nmin = -10.0\nmax = 10.0\nalert = 20.0\n"
