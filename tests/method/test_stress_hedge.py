@@ -6,21 +6,25 @@ under the vega cap; a spent budget reported; the rule off by default and while d
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from alvh.book import Book
+from alvh.book import Book, Leg
 from alvh.market.snapshot import Market
+from alvh.method import stress_hedge as stress_hedge_module
 from alvh.method.actions import Action, ActionType
 from alvh.method.decisions import run_steps
 from alvh.method.rules import RuleId, RuleStatus
 from alvh.method.signals import Signals
+from alvh.method.sizing import HedgeCandidate
 from alvh.method.state import BookState, DecisionInputs
 from alvh.method.stress import stress_scenarios
 from alvh.method.stress_hedge import stress_hedge
 from alvh.risk.cache import ValuationCache
+from alvh.risk.valuation import value_legs
 from tests.method.decision_cases import (
     AFTER_SPIKE,
     BOOK,
@@ -146,3 +150,18 @@ def test_runs_as_a_step_of_the_engine() -> None:
     actions = run_steps(_state(loss_limit=0.9), (stress_hedge,))
     assert [a.type for a in actions] == [ActionType.ADD_VEGA_HEDGE]
     assert _stress(actions[0].rules_after).status is RuleStatus.OK
+
+
+def test_a_trade_without_vega_is_a_delta_hedge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sold S&P 500 futures gain in every down scenario and carry no vega: the action says so."""
+    es = Leg("ES", dt.date(2026, 12, 18), 1.0, entry_price=5900.0)
+    state = _state(loss_limit=0.9, hold_delta_band=False)
+    spx_delta = float(value_legs([(es,)], MARKET)["spx_delta"].iloc[0])
+    future = HedgeCandidate("ES 2026-12-18", "L2", (es,), spx_delta, 0.0, 0.0, min_units=-20, max_units=0)
+    monkeypatch.setattr(stress_hedge_module, "_hedge_candidates", lambda *_, **__: [future])
+    action = _act(state)
+    assert action.type is ActionType.HEDGE_DELTA and action.feasible
+    assert [(t.instrument, t.quantity < 0) for t in action.trades] == [("ES", True)]
+    assert (
+        action.numbers["hedge_vega_added"] == 0 and action.numbers["worst_after"] >= -0.9 * action.numbers["loss_limit"]
+    )

@@ -83,7 +83,11 @@ def stress_scenarios(
     clash = [name for name in names if name in taken]
     if clash:
         raise InputError(f"book {book.name!r} has a layer named {clash[0]!r}: rename it (stress sizing uses that name)")
-    probe = book.with_legs([(name, leg) for name, legs in zip(names, units, strict=True) for leg in legs])
+    probe = (
+        book.with_legs([(name, leg) for name, legs in zip(names, units, strict=True) for leg in legs])
+        if units
+        else book
+    )
     grid = scenario_grid(
         probe,
         market,

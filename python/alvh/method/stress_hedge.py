@@ -68,18 +68,14 @@ def _action(
     budget: float,
 ) -> StepResult:
     """The action of a sizing: named by what its trades do to hedge vega (added, taken off, or
-    unchanged: delta alone), with its numbers and trades."""
+    unchanged: delta alone; without trades, a breach asks to add), with its numbers and trades."""
     by_name = {c.name: c for c in candidates}
     vega_added = sum(by_name[name].spx_vega * units for name, units in sizing.units.items())
     kind = (
-        ActionType.ADD_VEGA_HEDGE
-        if vega_added > 0
+        ActionType.HEDGE_DELTA  # e.g. ES/MES futures sold: no vega
+        if sizing.units and vega_added == 0
         else ActionType.TRIM_HEDGE
         if vega_added < 0
-        else ActionType.HEDGE_DELTA
-        if sizing.units
-        else ActionType.TRIM_HEDGE
-        if not result.fired
         else ActionType.ADD_VEGA_HEDGE
     )
     numbers = {
