@@ -7,8 +7,8 @@ so one full revaluation gives the book's P&L (the sum of its layers) and each un
 (its layer). The grid runs with sticky-moneyness smiles, vol shifts scaled by √(30/DTE) and the
 spot–vol link on (ln(VIX′/VIX) = β·ln(S′/S), plus the shift). A preset is one day at its SPX move
 with VIX at its ratio (:func:`alvh.risk.stress_test`, which runs with the link off): on the linked
-grid it is the cell at its move and the vol shift VIX_after − VIX − VIX·((1 + s)^β − 1), so the
-presets' moves and shifts are added to the axes and the preset cells read from the same call
+grid it is the cell at its move s and the vol shift VIX·(ratio − (1 + s)^β) (0 without VIX data), so
+the presets' moves and shifts are added to the axes and the preset cells read from the same call
 (the other cells of the enlarged axes are computed and not used).
 """
 
@@ -69,12 +69,11 @@ def stress_scenarios(
     """The P&L of ``book`` and of one of each of ``units`` (each a hedge unit's legs) in the
     scenarios of ``rule``: every (spot shock, vol shift, horizon) of its grid, then its presets, in
     that order (see the module docstring). One call of the scenario engine."""
-    vix = market.vix.spot
+    vix, beta = market.vix.spot, market.link.log_beta
     presets = [STRESS_PRESETS[name] for name in rule.presets]
-    # on the linked grid, the shift that brings VIX to the preset's level on top of the link
-    preset_shifts = [
-        p.vix_after_on(market) - vix - vix * ((1.0 + p.spx_move) ** market.link.log_beta - 1.0) for p in presets
-    ]
+    # on the linked grid, the shift that takes VIX from VIX·(1 + s)^β to the preset's VIX·ratio
+    # (none for a preset without VIX data: its VIX moves through the log-beta, as the link's)
+    preset_shifts = [0.0 if p.vix_ratio is None else vix * (p.vix_ratio - (1.0 + p.spx_move) ** beta) for p in presets]
     spots = np.unique([*rule.spot_shocks, *(p.spx_move for p in presets)])
     vols = np.unique([*rule.vol_shifts, *preset_shifts])
     days = np.unique([*rule.horizons, *([PRESET_HORIZON_DAYS] if presets else [])])

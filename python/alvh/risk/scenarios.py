@@ -350,13 +350,6 @@ class StressPreset:
             return None
         return self.vix_after / self.vix_before
 
-    def vix_after_on(self, market: Market) -> float:
-        """VIX after this stress applied to ``market``: its VIX scaled by the day's VIX ratio, or
-        moved through the market's SPX-VIX log-beta where the preset has no VIX data."""
-        ratio = self.vix_ratio
-        vix = market.vix.spot
-        return vix * ratio if ratio is not None else vix * (1.0 + self.spx_move) ** market.link.log_beta
-
 
 STRESS_PRESETS: dict[str, StressPreset] = {
     p.name: p
@@ -436,12 +429,14 @@ def stress_test(
         if preset not in STRESS_PRESETS:
             raise InputError(f"no stress preset {preset!r}; presets: {', '.join(STRESS_PRESETS)}")
         preset = STRESS_PRESETS[preset]
-    vix_after = preset.vix_after_on(market)
+    vix = market.vix.spot
+    ratio = preset.vix_ratio
+    vix_after = vix * ratio if ratio is not None else vix * (1.0 + preset.spx_move) ** market.link.log_beta
     grid = scenario_grid(
         book,
         market,
         spot_shocks=[preset.spx_move],
-        vol_shifts=[vix_after - market.vix.spot],
+        vol_shifts=[vix_after - vix],
         horizons=[horizon_days],
         dynamics=dynamics,
         vol_shift_scaling=VolShiftScaling.SQRT_TIME,
