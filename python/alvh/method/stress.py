@@ -25,7 +25,6 @@ from alvh.book import Book, Leg
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
 from alvh.method.rules.parameters import StressRule
-from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid
 
 __all__ = ["StressScenarios", "dollars", "stress_scenarios"]
@@ -63,8 +62,6 @@ def stress_scenarios(
     market: Market,
     rule: StressRule,
     units: Sequence[Sequence[Leg]] = (),
-    *,
-    cache: ValuationCache | None = None,
 ) -> StressScenarios:
     """The P&L of ``book`` and of one of each of ``units`` (each a hedge unit's legs) in the
     scenarios of ``rule``: every (spot shock, vol shift, horizon) of its grid, then its presets, in
@@ -96,7 +93,6 @@ def stress_scenarios(
         dynamics=Dynamics.STICKY_MONEYNESS,
         vol_shift_scaling=VolShiftScaling.SQRT_TIME,
         spot_vol_link=True,
-        cache=cache,
     )
     cells = [
         (spot, vol, horizon, f"spot {100 * spot:+g}%, vol {vol:+g} pts, {horizon:g} day(s)")
