@@ -135,6 +135,11 @@ CASES: dict[str, tuple[Case, Case]] = {
     ),
     # info only: it reports (and never fires) when on, and is skipped when switched off
     RuleId.RECON: (QUIET, Case(rules=DEFAULTS.with_overrides({RuleId.RECON: {"enabled": False}}))),
+    # off by default: switched on, the example book's worst stress loses 92 % of its margin
+    RuleId.STRESS: (
+        Case(rules=DEFAULTS.with_overrides({RuleId.STRESS: {"enabled": True, "loss_limit": 0.8}})),
+        Case(rules=DEFAULTS.with_overrides({RuleId.STRESS: {"enabled": True, "loss_limit": 1.0}})),
+    ),
 }
 
 

@@ -23,7 +23,7 @@ from tests.method.rules.cases import (
 
 
 def test_every_rule_has_a_trip_and_a_no_trip_case() -> None:
-    assert len(Rules.ids()) == 18
+    assert len(Rules.ids()) == 19
     assert list(CASES) == Rules.ids()
 
 
@@ -66,7 +66,8 @@ def test_signal_rules_are_skipped_without_signals() -> None:
     for rule_id in SIGNAL_RULES:
         assert results[rule_id].status is RuleStatus.SKIPPED
         assert "needs market signals" in results[rule_id].message
-    assert {r.status for k, r in results.items() if k not in SIGNAL_RULES} <= {
+    assert results[RuleId.STRESS].status is RuleStatus.SKIPPED  # off by default
+    assert {r.status for k, r in results.items() if k not in (*SIGNAL_RULES, RuleId.STRESS)} <= {
         RuleStatus.OK,
         RuleStatus.BREACH,
         RuleStatus.WARN,

@@ -58,7 +58,7 @@ def test_spec_actions_hedge_flags_and_tightened_fields() -> None:
         assert ActionType.HOLD not in spec.actions
         assert set(spec.tightened) <= set(spec.config.model_fields)
         assert all(typing.get_type_hints(spec.config)[name] is float for name in spec.tightened)
-    assert rules_triggering(ActionType.HEDGE_DELTA) == (RuleId.DELTA,)
+    assert rules_triggering(ActionType.HEDGE_DELTA) == (RuleId.DELTA, RuleId.STRESS)
     assert rules_triggering(ActionType.REDUCE) == (RuleId.CROWDED_BE,)
     assert rules_triggering(ActionType.ROLL_CORE) == (RuleId.ROLL,)
     assert rules_triggering(ActionType.ADD_L3) == (RuleId.L3,)
@@ -70,6 +70,7 @@ def test_spec_actions_hedge_flags_and_tightened_fields() -> None:
         RuleId.NET_VEGA,
         RuleId.VEGA_PER_SPREAD,
         RuleId.RSI_REDUCE,
+        RuleId.STRESS,
     )
     assert rules_triggering(ActionType.HOLD) == ()
     # every action but HOLD is triggered by some rule
@@ -86,6 +87,7 @@ def test_hedge_rules_are_those_about_the_hedge_layers() -> None:
         RuleId.RSI_REDUCE,
         RuleId.L3,
         RuleId.DELAYER,
+        RuleId.STRESS,
     )
     # every rule that trades hedges is a hedge rule; the core's rules are not
     hedge_trades = (ActionType.HEDGE_DELTA, ActionType.ADD_VEGA_HEDGE, ActionType.TRIM_HEDGE, ActionType.ADD_L3)

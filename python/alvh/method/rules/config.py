@@ -33,6 +33,7 @@ from alvh.method.rules.parameters import (
     ShortDeltaRule,
     SkewAddRule,
     SleeveVegaRule,
+    StressRule,
     ThetaRule,
     VegaPerSpreadRule,
 )
@@ -75,6 +76,7 @@ class Rules(BaseModel):
     delayer: DelayerRule
     roll: RollRule
     recon: ReconRule
+    stress: StressRule
 
     @classmethod
     def ids(cls) -> list[str]:

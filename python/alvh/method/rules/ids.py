@@ -31,6 +31,7 @@ class RuleId(str, Enum):
     DELAYER = "R-DELAYER"
     ROLL = "R-ROLL"
     RECON = "R-RECON"
+    STRESS = "R-STRESS"
 
     def __str__(self) -> str:
         return self.value

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alvh.book import Role
+from alvh.risk.scenarios import STRESS_PRESETS
 
 __all__ = [
     "BreakevenRule",
@@ -29,6 +30,7 @@ __all__ = [
     "ShortDeltaRule",
     "SkewAddRule",
     "SleeveVegaRule",
+    "StressRule",
     "ThetaRule",
     "VegaPerSpreadRule",
 ]
@@ -220,3 +222,52 @@ class ReconRule(RuleConfig):
     shifts: list[Annotated[float, Field(allow_inf_nan=False)]] = Field(
         default_factory=lambda: [-10.0, -5.0, -2.0, 2.0, 5.0, 10.0], min_length=1
     )
+
+
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class StressRule(RuleConfig):
+    """R-STRESS, the stress-budgeted hedge sizing (docs/method.md, Stress-budgeted sizing): the
+    book's worst P&L over a scenario set against a loss limit, and the hedge budget."""
+
+    loss_limit: float = Field(0.8, gt=0, allow_inf_nan=False)
+    """The loss limit as a share of the core's defined-risk margin (the condors' max loss)."""
+    target: float = Field(0.9, gt=0, le=1, allow_inf_nan=False)
+    """A breach is traded back until the worst loss is this share of the limit (hysteresis: no
+    trade while the worst loss is inside the limit)."""
+    trim_below: float = Field(0.5, ge=0, lt=1, allow_inf_nan=False)
+    """Held hedges are sold while the worst loss is under this share of the limit (0: never),
+    keeping it inside ``target``."""
+    budget_share: float = Field(0.5, ge=0, allow_inf_nan=False)
+    """Premium of the hedges held and bought plus the trade's costs, as a share of the core's
+    credit (the premium received on its open condors)."""
+    max_vega_share: float = Field(1.0, ge=0, allow_inf_nan=False)
+    """The hedges are never sized past this share of the core's |vega| (1: the book never turns
+    net long vol)."""
+    hold_delta_band: bool = True
+    """Whether the trade keeps R-DELTA's band (a book already outside it is not pushed further)."""
+    shortfall: Literal["worst", "mean"] = "worst"
+    """What is minimised when no integer mix within the budget meets the limit: the worst
+    scenario's shortfall below it, or the mean over the scenarios."""
+    horizons: list[Annotated[float, Field(gt=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [1.0, 5.0], min_length=1
+    )
+    """Calendar days of the grid's scenarios."""
+    spot_shocks: list[Annotated[float, Field(gt=-1, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: [-0.10, -0.07, -0.05, -0.03, -0.01, 0.0], min_length=1
+    )
+    """Relative SPX moves of the grid (−0.05 = −5 %); the spot–vol link moves VIX with them."""
+    vol_shifts: list[Finite] = Field(default_factory=lambda: [0.0, 5.0, 10.0], min_length=1)
+    """SPX vol points at 30 days (scaled by √(30/DTE)), on top of the spot–vol link."""
+    presets: list[str] = Field(default_factory=lambda: list(STRESS_PRESETS))
+    """Historical stresses (:data:`alvh.risk.STRESS_PRESETS`), one day each."""
+
+    @model_validator(mode="after")
+    def _check(self) -> StressRule:
+        if self.trim_below >= self.target:  # equal would trim back to the trigger: a trade a day
+            raise ValueError(f"trim_below = {self.trim_below:g}, target = {self.target:g}: need trim_below < target")
+        unknown = [name for name in self.presets if name not in STRESS_PRESETS]
+        if unknown:
+            raise ValueError(f"presets: unknown preset {unknown[0]!r}; presets: {', '.join(STRESS_PRESETS)}")
+        return self

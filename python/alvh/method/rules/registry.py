@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from alvh.exceptions import ConfigError
 from alvh.method.actions import ActionType
-from alvh.method.rules import book_rules, signal_rules
+from alvh.method.rules import book_rules, signal_rules, stress_rule
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import (
     BreakevenRule,
@@ -37,6 +37,7 @@ from alvh.method.rules.parameters import (
     ShortDeltaRule,
     SkewAddRule,
     SleeveVegaRule,
+    StressRule,
     ThetaRule,
     VegaPerSpreadRule,
 )
@@ -136,6 +137,15 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec(RuleId.DELAYER, "delayer", DelayerRule, signal_rules.delayer, (ActionType.DELAYER,), hedge=True),
     RuleSpec(RuleId.ROLL, "roll", RollRule, book_rules.roll, (ActionType.ROLL_CORE,)),
     RuleSpec(RuleId.RECON, "recon", ReconRule, book_rules.recon),
+    # the stress-budgeted sizing: its trade may buy or sell hedges, or only move delta (ES/MES)
+    RuleSpec(
+        RuleId.STRESS,
+        "stress",
+        StressRule,
+        stress_rule.stress,
+        (ActionType.HEDGE_DELTA, *_HEDGE_TRADES),
+        hedge=True,
+    ),
 )
 """Every rule, in table order (the order of results and of the rules file)."""
 

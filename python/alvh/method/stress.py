@@ -1,0 +1,117 @@
+"""The scenario set of the stress-budgeted hedge sizing (docs/method.md, Stress-budgeted sizing):
+R-STRESS's historical presets and its spot × vol × horizon grid, and the P&L in each scenario of
+the book and of one unit of each hedge candidate — all from ONE call of the scenario engine.
+
+The hedge units are put into a probe book, each as a layer of its own beside the book's layers,
+so one full revaluation gives the book's P&L (the sum of its layers) and each unit's P&L vector
+(its layer). The grid runs with sticky-moneyness smiles, vol shifts scaled by √(30/DTE) and the
+spot–vol link on (ln(VIX′/VIX) = β·ln(S′/S), plus the shift). A preset is one day at its SPX move
+with VIX at its ratio (:func:`alvh.risk.stress_test`, which runs with the link off): on the linked
+grid it is the cell at its move s and the vol shift VIX·(ratio − (1 + s)^β) (0 without VIX data), so
+the presets' moves and shifts are added to the axes and the preset cells read from the same call
+(the other cells of the enlarged axes are computed and not used).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from alvh._typing import FloatArray
+from alvh.book import Book, Leg
+from alvh.exceptions import InputError
+from alvh.market.snapshot import Market
+from alvh.method.rules.parameters import StressRule
+from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid
+
+__all__ = ["StressScenarios", "dollars", "stress_scenarios"]
+
+PRESET_HORIZON_DAYS = 1.0
+"""A historical preset is a one-day move (as :func:`alvh.risk.stress_test` applies it)."""
+
+
+@dataclass(frozen=True)
+class StressScenarios:
+    """The scenario set and the P&L in it: ``book`` shape (scenario,), ``units`` shape
+    (scenario, unit) — $ per unit of each hedge unit, in the order given."""
+
+    labels: tuple[str, ...]
+    book: FloatArray
+    units: FloatArray
+
+    def worst(self, units: FloatArray | None = None) -> tuple[str, float]:
+        """The scenario where the book (with ``units`` of each hedge unit added) loses most: its
+        label and P&L ($). Ties go to the first scenario."""
+        pnl = self.pnl_with(units)
+        index = int(np.argmin(pnl))
+        return self.labels[index], float(pnl[index])
+
+    def pnl_with(self, units: FloatArray | None = None) -> FloatArray:
+        """The book's P&L per scenario with ``units`` of each hedge unit added (none: the book)."""
+        if units is None:
+            return self.book
+        pnl: FloatArray = self.book + self.units @ np.asarray(units, dtype=np.float64)
+        return pnl
+
+
+def stress_scenarios(
+    book: Book,
+    market: Market,
+    rule: StressRule,
+    units: Sequence[Sequence[Leg]] = (),
+) -> StressScenarios:
+    """The P&L of ``book`` and of one of each of ``units`` (each a hedge unit's legs) in the
+    scenarios of ``rule``: every (spot shock, vol shift, horizon) of its grid, then its presets, in
+    that order (see the module docstring). One call of the scenario engine."""
+    vix, beta = market.vix.spot, market.link.log_beta
+    presets = [STRESS_PRESETS[name] for name in rule.presets]
+    # on the linked grid, the shift that takes VIX from VIX·(1 + s)^β to the preset's VIX·ratio
+    # (none for a preset without VIX data: its VIX moves through the log-beta, as the link's)
+    preset_shifts = [0.0 if p.vix_ratio is None else vix * (p.vix_ratio - (1.0 + p.spx_move) ** beta) for p in presets]
+    spots = np.unique([*rule.spot_shocks, *(p.spx_move for p in presets)])
+    vols = np.unique([*rule.vol_shifts, *preset_shifts])
+    days = np.unique([*rule.horizons, *([PRESET_HORIZON_DAYS] if presets else [])])
+    taken = {layer.name for layer in book.layers}
+    names = [f"stress unit {i}" for i in range(len(units))]
+    clash = [name for name in names if name in taken]
+    if clash:
+        raise InputError(f"book {book.name!r} has a layer named {clash[0]!r}: rename it (stress sizing uses that name)")
+    probe = (
+        book.with_legs([(name, leg) for name, legs in zip(names, units, strict=True) for leg in legs])
+        if units
+        else book
+    )
+    grid = scenario_grid(
+        probe,
+        market,
+        spot_shocks=spots,
+        vol_shifts=vols,
+        horizons=days,
+        dynamics=Dynamics.STICKY_MONEYNESS,
+        vol_shift_scaling=VolShiftScaling.SQRT_TIME,
+        spot_vol_link=True,
+    )
+    cells = [
+        (spot, vol, horizon, f"spot {100 * spot:+g}%, vol {vol:+g} pts, {horizon:g} day(s)")
+        for spot, vol, horizon in itertools.product(rule.spot_shocks, rule.vol_shifts, rule.horizons)
+    ]
+    cells += [
+        (p.spx_move, shift, PRESET_HORIZON_DAYS, f"{p.name} stress")
+        for p, shift in zip(presets, preset_shifts, strict=True)
+    ]
+    index = tuple(np.searchsorted(axis, [cell[i] for cell in cells]) for i, axis in enumerate((spots, vols, days)))
+    pnl = grid.pnl[index[0], index[1], index[2], 0, :]  # (scenario, layer)
+    own = len(book.layers)
+    return StressScenarios(
+        labels=tuple(cell[3] for cell in cells),
+        book=np.ascontiguousarray(pnl[:, :own].sum(axis=1)),
+        units=np.ascontiguousarray(pnl[:, own:]),
+    )
+
+
+def dollars(value: float) -> str:
+    """$ with the sign in front: -$1,234."""
+    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"
