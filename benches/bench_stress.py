@@ -9,7 +9,7 @@ from dataclasses import replace
 import numpy as np
 
 from alvh.data import example_book, example_market
-from alvh.method.hedging import _hedge_candidates
+from alvh.method.hedging import hedge_candidates
 from alvh.method.rules import RuleId, default_rules
 from alvh.method.state import BookState, DecisionInputs
 from alvh.method.stress import stress_scenarios
@@ -28,7 +28,7 @@ def _state() -> BookState:
 
 
 STATE = _state()
-CANDIDATES = _hedge_candidates(STATE, allow_selling=False, new_l1=True)
+CANDIDATES = hedge_candidates(STATE, allow_selling=False, new_l1=True)
 MARGIN = float(STATE.risk.condors["max_loss"].sum())
 BUDGET = RULE.budget_share * float(STATE.risk.condors["credit"].sum())
 HELD = float(STATE.risk.layers.loc[STATE.risk.layers["role"] != "core", "market_value"].sum())

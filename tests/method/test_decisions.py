@@ -17,6 +17,7 @@ from alvh.method.hedging import hedge_delta, hedge_vega
 from alvh.method.rules import RuleId, RuleInputs, evaluate_rules, rules_triggering
 from alvh.method.state import BookState, DecisionInputs, Step, StepResult, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
+from alvh.method.stress_hedge import stress_hedge
 from alvh.method.trades import apply_trades
 from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import value_book
@@ -47,6 +48,7 @@ def test_the_steps_act_in_the_documented_order() -> None:
         reduce_crowded: ActionType.REDUCE,
         add_l3: ActionType.ADD_L3,
         add_theta_layer: ActionType.ADD_THETA_LAYER,
+        stress_hedge: ActionType.ADD_VEGA_HEDGE,
         hedge_vega: ActionType.ADD_VEGA_HEDGE,
         hedge_delta: ActionType.HEDGE_DELTA,
     }

@@ -13,7 +13,7 @@ import pytest
 from alvh import _core
 from alvh.book import Book, Layer, Leg, Role
 from alvh.exceptions import InputError
-from alvh.method.hedging import _hedge_candidates
+from alvh.method.hedging import hedge_candidates
 from alvh.method.rules import RuleId
 from alvh.method.state import BookState, DecisionInputs
 from alvh.method.stress import StressScenarios, stress_scenarios
@@ -28,7 +28,7 @@ HELD = add_l1_spreads(BOOK, 20.0)
 
 def _units() -> list[tuple[str, tuple[Leg, ...]]]:
     state = BookState(HELD, DecisionInputs(MARKET, RULES, ValuationCache()))
-    return [(c.name, c.legs) for c in _hedge_candidates(state, allow_selling=True, new_l1=True)]
+    return [(c.name, c.legs) for c in hedge_candidates(state, allow_selling=True, new_l1=True)]
 
 
 UNITS = _units()

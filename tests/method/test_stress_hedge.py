@@ -158,7 +158,7 @@ def test_a_trade_without_vega_is_a_delta_hedge(monkeypatch: pytest.MonkeyPatch) 
     state = _state(loss_limit=0.9, hold_delta_band=False)
     spx_delta = float(value_legs([(es,)], MARKET)["spx_delta"].iloc[0])
     future = HedgeCandidate("ES 2026-12-18", "L2", (es,), spx_delta, 0.0, 0.0, min_units=-20, max_units=0)
-    monkeypatch.setattr(stress_hedge_module, "_hedge_candidates", lambda *_, **__: [future])
+    monkeypatch.setattr(stress_hedge_module, "hedge_candidates", lambda *_, **__: [future])
     action = _act(state)
     assert action.type is ActionType.HEDGE_DELTA and action.feasible
     assert [(t.instrument, t.quantity < 0) for t in action.trades] == [("ES", True)]

@@ -17,7 +17,6 @@ from alvh._typing import FloatArray
 from alvh.book.instruments import Instrument
 from alvh.book.legs import Leg
 from alvh.exceptions import InputError
-from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
 from alvh.pricing import Greeks, greeks
 

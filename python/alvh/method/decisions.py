@@ -16,6 +16,9 @@ given. In the order they act:
 * ``ADD_L3`` (R-L3): VIX put spreads sized to a share of the core's vega;
 * ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new 12-delta condor at the target DTE, or a
   short put spread on the lower-delta side;
+* ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-STRESS, when switched on): hedges sized so that the book's
+  loss in every scenario of a stress set stays above a limit, within a premium budget, at least
+  cost (:func:`alvh.method.stress_hedge.stress_hedge`); the vega bands then size nothing;
 * ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-HEDGE-VEGA, R-RSI-REDUCE): nothing while the hedge
   share stays inside its trigger band; a breach is traded to the target band's nearest edge at
   least cost (:func:`alvh.method.hedging.hedge_vega`), with VX/VXM futures and L1 VIX call spreads
@@ -45,6 +48,7 @@ from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
 from alvh.method.hedging import hedge_delta, hedge_vega
+from alvh.method.stress_hedge import stress_hedge
 from alvh.method.rules import RuleResult, Rules, default_rules
 from alvh.method.signals import Signals
 from alvh.method.state import BookState, DecisionInputs, HedgeHistory, Step, greek_summary
@@ -55,7 +59,16 @@ from alvh.risk.valuation import BookRisk
 
 __all__ = ["STEPS", "Action", "ActionType", "Decision", "Trade", "decide", "run_steps"]
 
-STEPS: tuple[Step, ...] = (delayer, roll_core, reduce_crowded, add_l3, add_theta_layer, hedge_vega, hedge_delta)
+STEPS: tuple[Step, ...] = (
+    delayer,
+    roll_core,
+    reduce_crowded,
+    add_l3,
+    add_theta_layer,
+    stress_hedge,
+    hedge_vega,
+    hedge_delta,
+)
 """The engine's steps in the order they act (the module docstring's); the hedges are last, so that
 they size the book the others leave, and delta after vega, whose hedges move delta too."""
 

@@ -8,6 +8,7 @@ by :func:`alvh.method.sizing.size_hedges`:
   vega; no vega hedge is added within R-HEDGE-VEGA's ``min_hold_days`` of one taken off. With
   R-DELTA's ``instrument = "vix"`` it holds the delta band too (the articles' L2 overlay), and
   ``priority`` says which band gives way when the futures cannot meet both.
+  With R-STRESS switched on, the stress-budgeted step sizes the vega hedges instead.
 * :func:`hedge_delta` — R-DELTA with ``instrument = "es"``: E-mini and Micro E-mini S&P 500
   futures bring delta back to the target edge; they carry no vega, so the two bands never fight.
 
@@ -56,6 +57,8 @@ def hedge_vega(state: BookState) -> StepResult:
     """R-HEDGE-VEGA's band (with R-RSI-REDUCE, and R-DELTA when VIX futures hold delta)."""
     fired, rules = state.fired, state.inputs.rules
     vega, cut = fired.get(RuleId.HEDGE_VEGA), fired.get(RuleId.RSI_REDUCE)
+    if rules.stress.enabled:
+        vega = cut = None  # R-STRESS sizes the vega hedges (alvh.method.stress_hedge)
     by_vix = rules.delta.instrument == "vix"
     delta = fired.get(RuleId.DELTA) if by_vix else None
     direction = vega.details.get("direction") if vega is not None else None

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,7 +36,7 @@ from alvh.book import Instrument, Leg
 from alvh.exceptions import InputError
 from alvh.method.rules import RuleId
 
-__all__ = ["HedgeCandidate", "Objective", "SizingResult", "VegaBounds", "size_hedges"]
+__all__ = ["HedgeCandidate", "Objective", "SizingResult", "VegaBounds", "size_hedges", "unit_costs"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,14 @@ Objective = Literal["dollars", "contracts"]
 VegaBounds = dict[str, tuple[NDArray[np.bool_], float, float, float]]
 """Named groups of candidates whose vega together must stay within bounds after the trades:
 (which candidates, their vega now, low, high) — R-SLEEVE-VEGA's sleeves, R-DELTA's cap."""
+
+
+def unit_costs(candidates: Sequence[HedgeCandidate]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """$ to buy and to sell one unit of each candidate: its trade cost, and a future's roll-down on
+    the side that pays it (never counted as a gain)."""
+    trade = np.array([c.trade_cost for c in candidates], dtype=float)
+    roll = np.array([c.roll_down for c in candidates], dtype=float)
+    return trade + np.maximum(roll, 0.0), trade + np.maximum(-roll, 0.0)
 
 
 def size_hedges(
@@ -190,9 +199,7 @@ class _Problem:
         self.d = np.array([c.spx_delta for c in candidates])
         self.v = np.array([c.spx_vega for c in candidates])
         self.n = np.array([c.contracts for c in candidates], dtype=float)
-        trade = np.array([c.trade_cost for c in candidates])
-        roll = np.array([c.roll_down for c in candidates])
-        self.buy_cost, self.sell_cost = trade + np.maximum(roll, 0.0), trade + np.maximum(-roll, 0.0)
+        self.buy_cost, self.sell_cost = unit_costs(candidates)
         self.per_contract = objective == "contracts"
         self.spx_delta, self.hedge_vega, self.core, self.per_unit = spx_delta, hedge_vega, core, per_unit
         self.delta_band, self.share_band, self.caps = delta_band, share_band, caps

@@ -9,13 +9,10 @@ candidates, whose scenario P&L comes from one call of the scenario engine."""
 from __future__ import annotations
 
 import math
-from dataclasses import replace
-
-import numpy as np
 
 from alvh.book import Instrument, Role
 from alvh.method.actions import ActionType
-from alvh.method.hedging import _hedge_candidates
+from alvh.method.hedging import hedge_candidates
 from alvh.method.rules import RuleId, RuleResult
 from alvh.method.sizing import HedgeCandidate
 from alvh.method.state import BookState, StepResult
@@ -40,7 +37,7 @@ def stress_hedge(state: BookState) -> StepResult:
     floor = -rule.target * limit
     credit = float(risk.condors["credit"].sum())
     budget = rule.budget_share * credit
-    candidates = _with_trade_costs(state, _hedge_candidates(state, allow_selling=trim, new_l1=not trim))
+    candidates = hedge_candidates(state, allow_selling=trim, new_l1=not trim)
     scenarios = stress_scenarios(state.book, state.inputs.market, rule, [c.legs for c in candidates])
     delta_band = state.inputs.rules.delta.max_abs * Instrument.SPX.multiplier * risk.core_units
     sizing = size_for_stress(
@@ -113,22 +110,3 @@ def _held_premium(state: BookState) -> float:
     """$ the hedge layers hold in options: their market value (futures count 0)."""
     layers = state.risk.layers
     return float(layers.loc[layers["role"] != Role.CORE.value, "market_value"].sum())
-
-
-def _with_trade_costs(state: BookState, candidates: list[HedgeCandidate]) -> list[HedgeCandidate]:
-    """The candidates with ``trade_cost`` from the decision's trading costs (commission and
-    half-spread per contract) where the hedge step left it at 0.
-
-    Until the hedge step's public ``hedge_candidates`` fills it (issue 11; then this goes)."""
-    costs = state.inputs.costs
-    return [
-        c
-        if c.trade_cost
-        else replace(
-            c,
-            trade_cost=float(
-                np.sum([abs(leg.quantity) * costs.per_contract(Instrument(leg.instrument)) for leg in c.legs])
-            ),
-        )
-        for c in candidates
-    ]

@@ -25,7 +25,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -33,10 +33,8 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
+from alvh.method.sizing import HedgeCandidate, unit_costs
 from alvh.method.stress import StressScenarios, dollars
-
-if TYPE_CHECKING:  # the sizing imports the rules, whose R-STRESS evaluator imports the scenario set
-    from alvh.method.sizing import HedgeCandidate
 
 __all__ = ["Shortfall", "StressSizing", "size_for_stress"]
 
@@ -148,6 +146,7 @@ class _Program:
         self.delta = np.array([c.spx_delta for c in candidates], dtype=float)
         self.premium = np.array([c.cost for c in candidates], dtype=float)
         self.trade_cost = np.array([c.trade_cost for c in candidates], dtype=float)
+        self.buy_cost, self.sell_cost = unit_costs(candidates)  # with the futures' roll-down
         names = [c.family for c in candidates]
         families = [f for f in dict.fromkeys(names) if f is not None and names.count(f) > 1]
         self.f = len(families)
@@ -181,10 +180,13 @@ class _Program:
     def add_budget(self, room: float) -> None:
         """Premium and costs of the trade within ``room`` (a trim frees budget: no row)."""
         if not self.trim:
-            self.add(self.signed(self.premium) + self.traded_cost(), -np.inf, room)
+            # commissions and half-spreads: a future's expected roll-down is the objective's, not
+            # budget spent (it would not count among the hedges held the next day)
+            trading = np.concatenate([self.trade_cost, self.trade_cost, np.zeros(self.f)])
+            self.add(self.signed(self.premium) + trading, -np.inf, room)
 
     def traded_cost(self) -> FloatArray:
-        return np.concatenate([self.trade_cost, self.trade_cost, np.zeros(self.f)])
+        return np.concatenate([self.buy_cost, self.sell_cost, np.zeros(self.f)])
 
     def cheapest(self) -> NDArray[np.int64] | None:
         """The least-cost mix (a trim: the most premium released net of costs) with every
@@ -278,7 +280,8 @@ def _result(
         )
     after = scenarios.pnl_with(x.astype(np.float64))
     label, worst = scenarios.worst(x.astype(np.float64))
-    cost = float(np.abs(x) @ np.array([c.trade_cost for c in candidates], dtype=float))
+    buy, sell = unit_costs(candidates)
+    cost = float(np.maximum(x, 0) @ buy + np.maximum(-x, 0) @ sell)
     premium = float(x @ np.array([c.cost for c in candidates], dtype=float))
     within = worst >= floor - 1e-6 * max(1.0, abs(floor))
     units = {c.name: int(u) for c, u in zip(candidates, x, strict=True) if u}
