@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from rich.table import Table
 
 from alvh._config import config_error
+from alvh._csv import formula_safe
 from alvh.app.console import alvh_errors, console, existing, native_output_silenced, progress_bar
 from alvh.app.output import CSV, atomic_folder, check_outputs
 from alvh.backtest import BacktestConfig, load_backtest_config
@@ -86,7 +87,7 @@ def experiment(
         tables = experiment_tables(result)
         with atomic_folder(out) as partial:
             (partial / MARKDOWN).write_text(experiment_markdown(tables), encoding="utf-8")
-            experiment_figures(tables).to_csv(partial / FIGURES_CSV, index=False)
+            formula_safe(experiment_figures(tables)).to_csv(partial / FIGURES_CSV, index=False)
         _print(tables)
         console.print(f"Written to {out}/: {MARKDOWN}, {FIGURES_CSV}.", style="dim")
         console.print(f"Done in {time.perf_counter() - started:.0f} s.", style="dim")

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from alvh.backtest.bootstrap import BLOCK_DAYS, LEVEL, RESAMPLES, SEED
+from alvh.backtest.bootstrap import LEVEL, RESAMPLES, SEED
 from alvh.backtest.experiment import Experiment
 from alvh.backtest.experiment_tables import (
     BEST_CRITERION,
     FIGURES,
     best_variant,
+    bootstrap_block,
     bootstrap_table,
     figures_table,
     period_table,
@@ -67,13 +68,13 @@ def run_settings(experiment: Experiment) -> str:
     first, last = daily.index[0].date(), daily.index[-1].date()
     ladder, costs = config.ladder, config.costs
     curve = (
-        f"quoted VIX futures ({', '.join(experiment.quoted_futures)} of the data) where listed, the model curve beyond"
+        f"quoted ({', '.join(experiment.quoted_futures)} of the data) where listed, the model curve beyond"
         if experiment.quoted_futures
-        else f"the model futures curve (anchor premium {config.market.anchor_premium:g} VIX points)"
+        else f"from the model curve (anchor premium {config.market.anchor_premium:g} VIX points)"
     )
     return (
         f"{first} to {last} ({len(daily):,} trading days), **{LABEL}**: every option priced by the model market "
-        f"from the day's SPX and VIX closes, VIX futures from {curve}. The same core in every variant: "
+        f"from the day's SPX and VIX closes; VIX futures {curve}. The same core in every variant: "
         f"{ladder.units} iron condors a week (short strikes at {ladder.short_delta:g} delta, "
         f"{ladder.wing_width:g}-point wings, about {ladder.entry_dte} DTE), capital ${config.capital:,.0f}; "
         f"the same costs: commission ${costs.commission:g} a contract, half-spreads SPX {costs.spx_half_spread:g}, "
@@ -97,7 +98,7 @@ def experiment_markdown(tables: ExperimentTables) -> str:
         "#### Robustness",
         "",
         f"Daily P&L difference to naked, summed over the run, with its {LEVEL * 100:g} % interval from a circular "
-        f"block bootstrap ({BLOCK_DAYS}-day blocks, {RESAMPLES:,} resamples, numpy seed {SEED}):",
+        f"block bootstrap ({bootstrap_block(experiment)}-day blocks, {RESAMPLES:,} resamples, numpy seed {SEED}):",
         "",
         _markdown(
             tables.bootstrap.rename(columns={"difference": "Difference $", "low": "Low $", "high": "High $"}),

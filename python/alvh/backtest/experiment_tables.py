@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from alvh.backtest.bootstrap import block_bootstrap
+from alvh.backtest.bootstrap import BLOCK_DAYS, block_bootstrap
 from alvh.backtest.config import STRATEGY_LAYERS
 from alvh.backtest.experiment import Experiment, Variant
 from alvh.backtest.results import (
@@ -29,6 +29,7 @@ __all__ = [
     "FIGURES",
     "PERIODS",
     "best_variant",
+    "bootstrap_block",
     "bootstrap_table",
     "figures_table",
     "max_drawdown",
@@ -149,18 +150,25 @@ def best_variant(experiment: Experiment, figures: pd.DataFrame) -> tuple[str | N
     )
 
 
+def bootstrap_block(experiment: Experiment) -> int:
+    """The bootstrap's block length (days): :data:`~alvh.backtest.bootstrap.BLOCK_DAYS`, or the
+    whole run when it is shorter."""
+    return min(BLOCK_DAYS, len(experiment.daily(experiment.settings[0].name, experiment.naked.name)))
+
+
 def bootstrap_table(experiment: Experiment) -> pd.DataFrame:
     """Per variant other than naked (rows), under the base setting: the total of its daily P&L
     minus naked's (``difference``) and the block bootstrap's interval for it (``low``, ``high``;
-    :func:`alvh.backtest.bootstrap.block_bootstrap`)."""
+    :func:`alvh.backtest.bootstrap.block_bootstrap`, blocks of :func:`bootstrap_block` days)."""
     base = experiment.settings[0].name
     naked = experiment.daily(base, experiment.naked.name)["pnl"]
+    block = bootstrap_block(experiment)
     rows: dict[str, dict[str, Any]] = {}
     for variant in experiment.variants:
         if variant.strategy == "naked":
             continue
         difference = experiment.daily(base, variant.name)["pnl"] - naked
-        interval = block_bootstrap(difference.to_numpy())
+        interval = block_bootstrap(difference.to_numpy(), block=block)
         rows[variant.name] = {"difference": interval.total, "low": interval.low, "high": interval.high}
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["difference", "low", "high"])
     frame.index.name = "variant"
