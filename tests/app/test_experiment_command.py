@@ -41,6 +41,8 @@ def test_writes_the_markdown_and_the_csv(runner: CliRunner, no_replay: list[dict
     assert (out / "experiment.md").read_text() == experiment_markdown(experiment_tables(synthetic_experiment()))
     figures = pd.read_csv(out / "experiment.csv")
     assert list(figures.columns) == ["table", "setting", "variant", "figure", "value"]
+    total = figures.query("table == 'figures' and variant == 'hedged' and figure == 'total_pnl'")["value"]
+    assert float(total.iloc[0]) == -670.0  # a negative number is not escaped as a formula
     text = flat(result.output)
     assert "model-priced" in text and "Hedge trading costs $" in text and "Best (" in text
     assert f"Written to {out}/: experiment.md, experiment.csv." in text
@@ -103,3 +105,10 @@ def test_the_command_on_a_short_window(runner: CliRunner, tmp_path: Path) -> Non
     settings = figures.query("table == 'settings'")["setting"].unique().tolist()
     assert settings == ["base", "costs x0.5", "costs x2", "premium 0", "premium 5"]
     assert "Best (" in flat(result.output)
+
+
+def test_help(runner: CliRunner) -> None:
+    assert "experiment" in invoke(runner, ["--help"]).stdout
+    text = flat(invoke(runner, ["experiment", "--help"]).stdout)
+    for option in ("--data", "--config", "--start", "--end", "--out", "--workers", "Example"):
+        assert option in text
