@@ -30,9 +30,10 @@ def test_markdown_states_the_settings_and_holds_every_figure() -> None:
     assert "Best by the stated criterion" in text and "**hedged**" in text
     assert "5-day blocks, 2,000 resamples" in text  # a run shorter than 10 days: one block of it all
     assert "| hedged | -670 (280) | -670 (280) |" in lines  # total (vs naked) per setting
-    assert "| Variant | base | costs x2 |" in lines
+    assert lines.count("| Variant | base | costs x2 |") == 2  # total P&L, ES reduction per $
+    assert "| hedged | 1.04 | 1.04 |" in lines and "| naked | — | — |" in lines
     tables = [line for line in lines if line.startswith("|---|")]
-    assert len(tables) == 4  # the figures, the bootstrap, the periods, the settings
+    assert len(tables) == 5  # the figures, the bootstrap, the periods, two of the settings
 
 
 def test_csv_holds_every_figure_once() -> None:

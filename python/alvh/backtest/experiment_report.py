@@ -4,6 +4,7 @@ the CSV of every figure (:func:`experiment_figures`), from :class:`ExperimentTab
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -112,7 +113,11 @@ def experiment_markdown(tables: ExperimentTables) -> str:
         "Trading costs scaled and the model futures curve's premium moved (each a full rerun of every variant); "
         "total P&L $ (difference to naked in the same setting):",
         "",
-        _markdown(_by_setting(tables.settings), first="Variant"),
+        _markdown(_by_setting(tables.settings, _total_cell), first="Variant"),
+        "",
+        "5 % ES reduction against naked per $ of hedge premium + costs, by setting:",
+        "",
+        _markdown(_by_setting(tables.settings, _ratio_cell), first="Variant"),
     ]
     return "\n".join(lines) + "\n"
 
@@ -161,16 +166,23 @@ def _period_label(column: str) -> str:
     return f"{period} {names[figure]}"
 
 
-def _by_setting(settings: pd.DataFrame) -> pd.DataFrame:
-    """Variants as rows, settings as columns: ``total (vs naked)``."""
+def _by_setting(settings: pd.DataFrame, cell: Callable[[pd.Series], str]) -> pd.DataFrame:
+    """Variants as rows, settings as columns (in the experiment's orders), ``cell`` of each row of
+    :func:`~alvh.backtest.experiment_tables.settings_table`."""
     flat = settings.reset_index()
-    flat["cell"] = [
-        f"{format_figure(t)} ({format_figure(d)})" for t, d in zip(flat["total_pnl"], flat["vs_naked"], strict=True)
-    ]
+    flat["cell"] = [cell(row) for _, row in flat.iterrows()]
     frame = flat.pivot(index="variant", columns="setting", values="cell")
-    order = list(dict.fromkeys(settings.index.get_level_values("setting")))
-    variants = list(dict.fromkeys(settings.index.get_level_values("variant")))
+    order = list(dict.fromkeys(flat["setting"]))
+    variants = list(dict.fromkeys(flat["variant"]))
     return frame.reindex(index=variants, columns=order)
+
+
+def _total_cell(row: pd.Series) -> str:
+    return f"{format_figure(row['total_pnl'])} ({format_figure(row['vs_naked'])})"
+
+
+def _ratio_cell(row: pd.Series) -> str:
+    return format_figure(row["risk_reduction_per_dollar"], "ratio")
 
 
 def format_figure(value: object, kind: str = "money") -> str:
