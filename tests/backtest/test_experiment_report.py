@@ -25,13 +25,13 @@ def test_markdown_states_the_settings_and_holds_every_figure() -> None:
     assert "| Figure | naked | static | hedged |" in lines
     for _, label, _ in FIGURES:
         assert sum(line.startswith(f"| {label} |") for line in lines) == 1, label
-    assert "| ES 5 % reduction per $ of premium + costs | — | — | 1.04 |" in lines
+    assert "| ES 5 % reduction per $ of premium + costs | — | — | 1.0390 |" in lines
     assert "| Hedge trading costs $ | 0 | 0 | 70 |" in lines
     assert "Best by the stated criterion" in text and "**hedged**" in text
     assert "5-day blocks, 2,000 resamples" in text  # a run shorter than 10 days: one block of it all
     assert "| hedged | -670 (280) | -670 (280) |" in lines  # total (vs naked) per setting
     assert lines.count("| Variant | base | costs x2 |") == 2  # total P&L, ES reduction per $
-    assert "| hedged | 1.04 | 1.04 |" in lines and "| naked | — | — |" in lines
+    assert "| hedged | 1.0390 | 1.0390 |" in lines and "| naked | — | — |" in lines
     tables = [line for line in lines if line.startswith("|---|")]
     assert len(tables) == 5  # the figures, the bootstrap, the periods, two of the settings
 
@@ -58,7 +58,7 @@ def test_csv_holds_every_figure_once() -> None:
 
 def test_figures_formatted_by_kind() -> None:
     assert format_figure(-1234.6) == "-1,235"
-    assert format_figure(1.0389, "ratio") == "1.04"
+    assert format_figure(-0.00263, "ratio") == "-0.0026"
     assert format_figure(float("nan")) == "—"
     assert format_figure("text") == "text"
 

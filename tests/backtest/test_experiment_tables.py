@@ -67,7 +67,7 @@ def test_best_variant_by_the_stated_criterion() -> None:
     )
     best, reason = best_variant(experiment, figures)
     assert best == "cheap"  # "rich" buys more protection per $ but loses more than method-today
-    assert "0.80 $ of 5 % ES reduction per $ spent" in reason and "eligible: method-today, cheap" in reason
+    assert "0.8000 $ of 5 % ES reduction per $ spent" in reason and "eligible: method-today, cheap" in reason
     experiment, figures = _figures({"method-today": -100.0}, {"method-today": float("nan")})
     assert best_variant(experiment, figures)[0] is None
 

@@ -105,7 +105,7 @@ def _print(tables: ExperimentTables) -> None:
 
 def _frame_table(frame: pd.DataFrame, title: str) -> Table:
     """A rich table of a frame: the index first, then the columns, figures formatted as in the
-    Markdown (the one ratio column to two decimals)."""
+    Markdown (the one ratio column to four decimals)."""
     table = Table(title=title)
     for name in frame.index.names:
         table.add_column(str(name or ""))

@@ -187,13 +187,14 @@ def _ratio_cell(row: pd.Series) -> str:
 
 def format_figure(value: object, kind: str = "money") -> str:
     """A figure as the tables show it: $ and counts whole with thousands separators, ratios to
-    two decimals, NaN (no such figure) as a dash; text as it is."""
+    four decimals (a hedge's ES reduction per $ spent is often a few thousandths), NaN (no such
+    figure) as a dash; text as it is."""
     if isinstance(value, str):
         return value
     number = float(value)  # type: ignore[arg-type]
     if not math.isfinite(number):
         return "—"
-    return f"{number:.2f}" if kind == "ratio" else f"{number:,.0f}"
+    return f"{number:.4f}" if kind == "ratio" else f"{number:,.0f}"
 
 
 def _markdown(frame: pd.DataFrame, *, first: str) -> str:

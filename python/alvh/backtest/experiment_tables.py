@@ -145,7 +145,7 @@ def best_variant(experiment: Experiment, figures: pd.DataFrame) -> tuple[str | N
         return None, f"no ALVH variant qualifies ({BEST_CRITERION})"
     best = max(eligible, key=ratios.__getitem__)
     return best, (
-        f"{ratios[best]:.2f} $ of 5 % ES reduction per $ spent, total P&L {totals[best]:,.0f} $ "
+        f"{ratios[best]:.4f} $ of 5 % ES reduction per $ spent, total P&L {totals[best]:,.0f} $ "
         f"(eligible: {', '.join(eligible)})"
     )
 
