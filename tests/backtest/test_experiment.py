@@ -113,7 +113,7 @@ def test_the_same_for_any_number_of_workers(one_process: experiment_module.Exper
         BacktestConfig(**WINDOW),
         variants=SMALL,
         settings=SETTINGS,
-        workers=3,
+        workers=2,
         progress=lambda done, total: progress.append((done, total)),
     )
     assert progress == [(i, 6) for i in range(1, 7)]  # 2 settings x (2 ALVH variants + naked and static)
