@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 from pathlib import Path
@@ -13,8 +14,16 @@ import pytest
 from alvh.app import timelines
 from alvh.backtest import BacktestResult
 from alvh.backtest.config import STRATEGIES
-from alvh.backtest.results import LABEL
+from alvh.backtest.results import (
+    LABEL,
+    expected_shortfall,
+    hedge_layer_figures,
+    negative_share_days,
+    period_pnl,
+    summary_metrics,
+)
 from alvh.exceptions import ConfigError, InputError
+from tests.backtest.experiment_cases import NAKED_PNL, hedged_result, synthetic_result
 from tests.backtest.runs import HISTORY
 from tests.helpers import assert_png
 
@@ -79,3 +88,51 @@ def test_parquet_without_pyarrow_is_a_named_error(
 def test_equity_curves_plot(result: BacktestResult, tmp_path: Path) -> None:
     path = timelines.equity_curves(result, tmp_path / "equity.png")
     assert_png(path)
+
+
+# --- the figures the experiment adds, on synthetic results with hand-checked numbers -------------
+
+
+def test_expected_shortfall_averages_the_worst_whole_days() -> None:
+    pnl = pd.Series([-10.0, -5.0, 0.0, 5.0, 10.0, -20.0, 3.0, 2.0, 1.0, 4.0])
+    assert expected_shortfall(pnl, 0.05) == -20.0  # ceil(0.5) = 1 day
+    assert expected_shortfall(pnl, 0.2) == -15.0  # the 2 worst: (-20 - 10) / 2
+    assert expected_shortfall(pnl, 0.25) == pytest.approx(-35.0 / 3)  # ceil(2.5) = 3 days
+    assert expected_shortfall(pnl, 1.0) == pytest.approx(pnl.mean())
+    hundred = pd.Series(np.arange(100.0))
+    assert expected_shortfall(hundred, 0.05) == 2.0  # 5 % of 100 days is 5 days (0 … 4), not 6
+    assert math.isnan(expected_shortfall(pd.Series([], dtype=float), 0.05))
+    with pytest.raises(InputError, match=r"level = 0: the tail share must be in \(0, 1\]"):
+        expected_shortfall(pnl, 0)
+
+
+def test_summary_reports_expected_shortfall_and_hedge_trading() -> None:
+    summary = summary_metrics(hedged_result(), "alvh")
+    assert summary["es_1pct"] == summary["es_5pct"] == -600.0  # five days: the worst one
+    assert summary["hedge_contracts"] == 5.0  # L1 3 + L2 2; the settlement and the core not counted
+    assert summary["hedge_costs"] == pytest.approx(70.0)
+    assert summary["hedge_premium"] == pytest.approx(315.0)
+
+
+def test_hedge_layer_figures_from_the_trades() -> None:
+    layers = hedge_layer_figures(hedged_result(), "alvh")
+    assert list(layers.index) == ["L1", "L2", "L3", "static"]
+    # L1: 3 VIX calls 0.05 over mid: 0.05 × 3 × 100 + 3 commission; L2: 2 VX 0.025 over: 0.025 × 2 × 1000 + 2
+    np.testing.assert_allclose(layers["costs"], [18.0, 52.0, 0.0, 0.0])
+    np.testing.assert_allclose(layers["contracts"], [3.0, 2.0, 0.0, 0.0])
+    np.testing.assert_allclose(layers["pnl"], [242.0, 38.0, 0.0, 0.0])
+    np.testing.assert_allclose(layers["pnl_before_costs"], [260.0, 90.0, 0.0, 0.0])
+
+
+def test_negative_share_days_counts_days_below_zero() -> None:
+    assert negative_share_days(hedged_result(), "alvh") == 2  # -0.1 and -2.0; NaN not counted
+    without = synthetic_result("alvh", {"core": NAKED_PNL})
+    with pytest.raises(InputError, match="no hedge_share column"):
+        negative_share_days(without, "alvh")
+
+
+def test_period_pnl_needs_the_whole_period() -> None:
+    pnl = hedged_result().strategy("alvh")["pnl"]
+    assert period_pnl(pnl, dt.date(2015, 8, 24), dt.date(2015, 8, 24)) == -600.0
+    assert period_pnl(pnl, dt.date(2015, 8, 21), dt.date(2015, 8, 25)) == pytest.approx(-270.0 - 600.0 + 130.0)
+    assert math.isnan(period_pnl(pnl, dt.date(2015, 8, 1), dt.date(2015, 8, 24)))  # starts before the data

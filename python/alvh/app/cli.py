@@ -42,6 +42,7 @@ from alvh.app.console import (
     native_output_silenced,
     progress_bar,
 )
+from alvh.app.experiment_command import experiment
 from alvh.app.grid_command import grid
 from alvh.app.journal import Journal
 from alvh.app.market_commands import (
@@ -81,6 +82,7 @@ app = typer.Typer(
 app.add_typer(market_app)
 app.add_typer(book_app)
 app.command()(grid)
+app.command()(experiment)
 
 
 def _version(value: bool) -> None:

@@ -55,7 +55,7 @@ from alvh.market.model import market_from_closes, spx_expiries, vix_anchor
 from alvh.method.signals import signal_history
 from alvh.scale.executor import Executor
 
-__all__ = ["PARALLEL_DAYS", "Run", "replay", "run_backtest"]
+__all__ = ["PARALLEL_DAYS", "Run", "replay", "run_backtest", "trading_run"]
 
 PARALLEL_DAYS = 120
 """Runs at least this long spread the strategies over processes by default."""
@@ -103,20 +103,12 @@ def run_backtest(
         A bad history, or fewer than ``config.warmup`` days of it before the first trading day.
     """
     config = config or BacktestConfig()
-    check_history(history)
+    run = trading_run(history, config)
     dates = history.index
-    first = max(config.warmup, int(dates.searchsorted(pd.Timestamp(config.start)))) if config.start else config.warmup
-    last = int(dates.searchsorted(pd.Timestamp(config.end), side="right")) if config.end else len(dates)
-    if first >= last:
-        raise InputError(
-            f"history: no trading day between {config.start or 'the start'} and {config.end or 'the end'} with "
-            f"{config.warmup} days of history before it (history runs {dates[0].date()} to {dates[-1].date()})"
-        )
     if workers is None:
-        workers = min(len(STRATEGIES), os.cpu_count() or 1) if last - first >= PARALLEL_DAYS else 1
+        workers = min(len(STRATEGIES), os.cpu_count() or 1) if run.last - run.first >= PARALLEL_DAYS else 1
     if workers < 1:
         raise InputError(f"workers = {workers} is not allowed: use at least 1")
-    run = Run(history, config, first, last)
     # the slowest strategy (ALVH) runs here and reports the progress; the others in worker processes
     groups = [tuple(str(n) for n in g) for g in np.array_split(["naked", "static"], workers - 1)] if workers > 1 else []
     with Executor() as executor:
@@ -126,6 +118,27 @@ def run_backtest(
             records |= job.result()
     ordered = {name: records[name] for name in STRATEGIES}
     return backtest_result(ordered, dates=dates, capital=config.capital, config=config)
+
+
+def trading_run(history: pd.DataFrame, config: BacktestConfig) -> Run:
+    """The run of ``config`` on ``history``: its trading days from ``config.start`` (at least
+    ``config.warmup`` days into the history) to ``config.end``.
+
+    Raises
+    ------
+    InputError
+        A bad history, or no trading day with ``config.warmup`` days of history before it.
+    """
+    check_history(history)
+    dates = history.index
+    first = max(config.warmup, int(dates.searchsorted(pd.Timestamp(config.start)))) if config.start else config.warmup
+    last = int(dates.searchsorted(pd.Timestamp(config.end), side="right")) if config.end else len(dates)
+    if first >= last:
+        raise InputError(
+            f"history: no trading day between {config.start or 'the start'} and {config.end or 'the end'} with "
+            f"{config.warmup} days of history before it (history runs {dates[0].date()} to {dates[-1].date()})"
+        )
+    return Run(history, config, first, last)
 
 
 def replay(run: Run, names: tuple[str, ...], progress: Callable[[int, int], None] | None = None) -> dict[str, Records]:

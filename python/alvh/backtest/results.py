@@ -20,7 +20,19 @@ from alvh.book import Instrument
 from alvh.exceptions import InputError
 from alvh.method.decisions import ActionType
 
-__all__ = ["LABEL", "STRESS_DAYS", "BacktestResult", "Records", "backtest_result", "summary_metrics"]
+__all__ = [
+    "ES_LEVELS",
+    "LABEL",
+    "STRESS_DAYS",
+    "BacktestResult",
+    "Records",
+    "backtest_result",
+    "expected_shortfall",
+    "hedge_layer_figures",
+    "negative_share_days",
+    "period_pnl",
+    "summary_metrics",
+]
 
 LABEL = "model-priced"
 """Every backtest result says how it was priced."""
@@ -34,6 +46,8 @@ STRESS_DAYS = {
 """Stress periods whose P&L the summary reports (first and last day, inclusive)."""
 
 TRADING_DAYS = 252
+ES_LEVELS = (0.01, 0.05)
+"""Tail shares of the daily expected shortfalls the summary reports (``es_1pct``, ``es_5pct``)."""
 _HEDGE_ACTIONS = {
     ActionType.HEDGE_DELTA,
     ActionType.ADD_VEGA_HEDGE,
@@ -155,10 +169,13 @@ def summary_metrics(result: BacktestResult, name: str) -> dict[str, Any]:
     zero risk-free rate; Sortino's downside deviation is the root mean square of the negative
     daily returns, zeros counted for the others); ``max_drawdown`` ($) and ``max_drawdown_pct``
     (of the running peak of equity); ``peak_margin`` (the largest defined-risk margin of the core
-    at a close, $); ``worst_day`` ($) and ``worst_day_date``; ``pnl_<stress>`` for each of
+    at a close, $); ``worst_day`` ($) and ``worst_day_date``; ``es_1pct`` and ``es_5pct`` (daily
+    expected shortfall, :func:`expected_shortfall`, $); ``pnl_<stress>`` for each of
     :data:`STRESS_DAYS` (NaN when outside the run); ``hedge_pnl`` (P&L of all hedge layers),
-    ``hedge_premium`` (net premium paid opening hedge options), ``costs`` (half-spreads and
-    commissions, all layers); ``core_credit`` (premium received opening core positions),
+    ``hedge_premium`` (net premium paid opening hedge options), ``hedge_contracts`` and
+    ``hedge_costs`` (contracts traded in the hedge layers and what trading them cost, settlements
+    not counted: :func:`hedge_layer_figures`), ``costs`` (half-spreads and commissions, all
+    layers); ``core_credit`` (premium received opening core positions),
     ``core_pnl``, ``credit_kept_core`` (core P&L / core credit) and ``credit_kept`` (total P&L /
     core credit); the counts of actions that traded: ``core_rolls`` (R-ROLL; ``condors_rolled``
     the condors they rolled), ``core_reductions`` (R-CROWDED-BE cuts), ``core_adjustments`` (the
@@ -200,14 +217,16 @@ def summary_metrics(result: BacktestResult, name: str) -> dict[str, Any]:
         "peak_margin": float(daily["margin"].max()),
         "worst_day": float(pnl.iloc[worst]),
         "worst_day_date": pd.Timestamp(daily.index[worst]).date(),
+        **{f"es_{level:.0%}".replace("%", "pct"): expected_shortfall(pnl, level) for level in ES_LEVELS},
     }
     for label, (first, last) in STRESS_DAYS.items():
-        inside = daily.loc[pd.Timestamp(first) : pd.Timestamp(last), "pnl"]
-        covered = daily.index[0] <= pd.Timestamp(first) and pd.Timestamp(last) <= daily.index[-1]
-        out[f"pnl_{label}"] = float(inside.sum()) if covered and len(inside) else float("nan")
+        out[f"pnl_{label}"] = period_pnl(pnl, first, last)
+    layers = hedge_layer_figures(result, name)
     out |= {
         "hedge_pnl": float(daily[[f"pnl_{layer}" for layer in hedge_layers]].to_numpy().sum()),
         "hedge_premium": float(premium.sum()) if len(trades) else 0.0,
+        "hedge_contracts": float(layers["contracts"].sum()),
+        "hedge_costs": float(layers["costs"].sum()),
         "costs": float(daily["costs"].sum()),
         "core_credit": credit,
         "core_pnl": core,
@@ -221,6 +240,69 @@ def summary_metrics(result: BacktestResult, name: str) -> dict[str, Any]:
         "hedge_actions": int(sum(_count(actions, kind) for kind in _HEDGE_ACTIONS)),
     }
     return out
+
+
+def expected_shortfall(pnl: pd.Series, level: float) -> float:
+    """The mean of the worst ``ceil(level × days)`` daily P&Ls ($; a loss is negative), NaN
+    without days. Counting whole days keeps the figure a plain average of real days (no
+    interpolation between them).
+
+    Raises
+    ------
+    InputError
+        ``level`` outside (0, 1].
+    """
+    if not 0 < level <= 1:
+        raise InputError(f"level = {level!r}: the tail share must be in (0, 1]")
+    values = np.sort(pnl.to_numpy(dtype=np.float64))
+    if not len(values):
+        return float("nan")
+    worst = math.ceil(level * len(values) - 1e-9)  # 5 % of 100 days is 5 days, not 6 by rounding error
+    return float(values[: max(worst, 1)].mean())
+
+
+def period_pnl(pnl: pd.Series, first: dt.date, last: dt.date) -> float:
+    """The P&L of the days ``first`` to ``last`` (inclusive) of a daily P&L indexed by date; NaN
+    unless the series covers the whole period."""
+    covered = bool(len(pnl)) and pnl.index[0] <= pd.Timestamp(first) and pd.Timestamp(last) <= pnl.index[-1]
+    inside = pnl.loc[pd.Timestamp(first) : pd.Timestamp(last)]
+    return float(inside.sum()) if covered and len(inside) else float("nan")
+
+
+def hedge_layer_figures(result: BacktestResult, name: str) -> pd.DataFrame:
+    """Per hedge layer (L1, L2, L3, static; index ``layer``) of one strategy: ``contracts`` traded
+    (absolute quantities, settlements not counted), ``costs`` ($: |fill − mid| × |quantity| ×
+    multiplier + commission of each of those trades), ``pnl`` (after costs, $) and
+    ``pnl_before_costs`` (``pnl`` + ``costs``). A layer the strategy does not have is all zeros."""
+    layers = [layer for layer in LAYER_NAMES if layer != "core"]
+    trades = result.trades
+    traded = trades[(trades["strategy"] == name) & (trades["action"] != "SETTLE") & trades["layer"].isin(layers)]
+    multiplier = traded["instrument"].map(lambda text: Instrument(text).multiplier).astype(np.float64)
+    quantity = traded["quantity"].astype(np.float64).abs()
+    cost = (traded["fill"] - traded["mid"]).abs() * quantity * multiplier + traded["commission"]
+    by_layer = pd.DataFrame({"layer": traded["layer"], "contracts": quantity, "costs": cost}).groupby("layer").sum()
+    out = by_layer.reindex(layers, fill_value=0.0).astype(np.float64)
+    daily = result.strategy(name)
+    out["pnl"] = [float(daily[f"pnl_{layer}"].sum()) for layer in layers]
+    out["pnl_before_costs"] = out["pnl"] + out["costs"]
+    out.index.name = "layer"
+    return out
+
+
+def negative_share_days(result: BacktestResult, name: str) -> int:
+    """Days on which the strategy's hedges ended with a negative hedge share (the daily column
+    ``hedge_share``: hedge vega / |core vega| at the close, after the day's trades): hedges that
+    added short vega to a short-vega core. Days without a share (NaN: no core) are not counted.
+
+    Raises
+    ------
+    InputError
+        The daily table has no ``hedge_share`` column.
+    """
+    daily = result.strategy(name)
+    if "hedge_share" not in daily.columns:
+        raise InputError(f"the daily table of {name!r} has no hedge_share column (the backtest records it each day)")
+    return int((daily["hedge_share"].to_numpy(dtype=np.float64) < 0).sum())
 
 
 def _count(actions: pd.DataFrame, kind: ActionType, column: str | None = None) -> float:
