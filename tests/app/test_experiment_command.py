@@ -89,11 +89,6 @@ def test_refused_before_any_work(
         assert (out / "experiment.csv").read_text() == "keep"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the default variants use the lead's rule knobs and daily hedge_share and Part X's R-STRESS "
-    "(notes/11/contract.md): remove this mark when they are merged",
-)
 def test_the_command_on_a_short_window(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "exp"
     args = ["experiment", "--start", "2015-08-01", "--end", "2015-09-15", "--out", out, "--workers", 1]

@@ -78,11 +78,6 @@ def test_bad_rule_changes_name_the_variant_before_any_replay(monkeypatch: pytest
         run_experiment(HISTORY, BacktestConfig(**WINDOW), variants=(*SMALL, bad), workers=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the default variants use the lead's R-HEDGE-VEGA/R-DELTA/R-DELAYER knobs and Part X's R-STRESS "
-    "(notes/11/contract.md): remove this mark when they are merged",
-)
 def test_the_default_variants_are_valid_rules() -> None:
     config = BacktestConfig()
     for variant in VARIANTS:

@@ -60,7 +60,7 @@ METHOD_TODAY: dict[str, dict[str, Any]] = {
         "min_hold_days": 0,
         "smoothing_days": 1,
     },
-    "R-DELTA": {"instrument": "vix", "target_abs": 0.15, "vix_vega_cap": 1.0},
+    "R-DELTA": {"instrument": "vix", "target_abs": 0.15, "vix_vega_cap": 100.0},  # no cap in effect
     "R-DELAYER": {"gain_only": False},
 }
 """The rules that give the decision engine as it was before issue 11: trade a breach back to the

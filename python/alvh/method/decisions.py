@@ -48,11 +48,11 @@ from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
 from alvh.method.hedging import hedge_delta, hedge_vega
-from alvh.method.stress_hedge import stress_hedge
 from alvh.method.rules import RuleResult, Rules, default_rules
 from alvh.method.signals import Signals
 from alvh.method.state import BookState, DecisionInputs, HedgeHistory, Step, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
+from alvh.method.stress_hedge import stress_hedge
 from alvh.method.trades import Trade, apply_trades
 from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk
