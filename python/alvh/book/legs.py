@@ -46,6 +46,7 @@ __all__ = [
     "Leg",
     "check_sizes",
     "entry_after_trade",
+    "layer_positions",
     "leg_record",
     "validated_legs",
 ]
@@ -149,10 +150,8 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
             values = out[column] if column in out else legs.get(column)
         _fail(source, sources, None if values is None else np.asarray(values, dtype=object), bad, column, allowed)
 
-    out["layer"] = legs["layer"].astype(str)
-    layer_names = out["layer"].to_numpy(object)
-    # one lookup for all legs: books may have thousands of layers
-    position = pd.Index([layer.name for layer in layers]).get_indexer(layer_names)
+    out["layer"] = _as_str(legs["layer"])
+    position = layer_positions([layer.name for layer in layers], out["layer"].to_numpy(object))
     roles = np.array([layer.role.value for layer in layers] + [None], dtype=object)[position]
     fail(
         pd.isna(roles),
@@ -160,10 +159,15 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
         f"one of the book's layers ({', '.join(layer.name for layer in layers)})",
     )
 
-    instruments = legs["instrument"].astype(str).str.upper()
+    instruments = legs["instrument"]
     names = instruments.to_numpy(object)
+    known = np.isin(names, _INSTRUMENTS)
+    if instruments.dtype != "str" or not known.all():  # else already upper-case text
+        instruments = instruments.astype(str).str.upper()
+        names = instruments.to_numpy(object)
+        known = np.isin(names, _INSTRUMENTS)
     fail(
-        ~np.isin(names, [i.value for i in Instrument]),
+        ~known,
         "instrument",
         "one of " + ", ".join(i.value for i in Instrument),
         legs["instrument"],
@@ -197,9 +201,11 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
                 expiry.dt.strftime("%Y-%m-%d"),
             )
         right = _text(legs["right"])
-        right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
         rights = right.to_numpy(object)
         present = ~pd.isna(rights)
+        if not np.isin(rights[present], _RIGHTS).all():  # else already lower-case
+            right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
+            rights = right.to_numpy(object)
         fail(option & ~np.isin(rights, ["call", "put"]), "right", "'call' or 'put' for options", rights)
         fail(~option & present, "right", "absent except for options", rights)
         out["right"] = right
@@ -220,6 +226,27 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
         multiplier[names == instrument.value] = instrument.multiplier
     out["multiplier"] = pd.Series(multiplier, index=legs.index)
     return pd.DataFrame({c: out[c] for c in [*LEG_COLUMNS, "source", "role", "multiplier"]}, index=legs.index)
+
+
+_INSTRUMENTS = [i.value for i in Instrument]
+_RIGHTS = ["call", "put"]
+
+
+def layer_positions(layer_names: Sequence[str], values: NDArray[Any]) -> NDArray[np.intp]:
+    """The position in ``layer_names`` (distinct) of each of ``values`` (a legs table's layer
+    column), -1 where it is none of them or missing: one sorted lookup for all legs, without a
+    Python loop per leg (books may have thousands of layers) nor a pandas index to build per call."""
+    keys = np.asarray(layer_names, dtype=object)
+    out = np.full(len(values), -1, dtype=np.intp)
+    present = np.flatnonzero(~pd.isna(values))
+    if not len(keys) or not len(present):
+        return out
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    found = np.minimum(np.searchsorted(ordered, values[present]), len(keys) - 1)
+    hit = ordered[found] == values[present]
+    out[present[hit]] = order[found[hit]]
+    return out
 
 
 def check_sizes(
@@ -266,6 +293,11 @@ def check_sizes(
         _fail(
             source, sources, entry, swap & has_entry, "entry_price", "absent for variance swaps (entered at zero cost)"
         )
+
+
+def _as_str(values: pd.Series) -> pd.Series:
+    """The column as pandas' text dtype (as it is when it already has it)."""
+    return values if values.dtype == "str" else values.astype(str)
 
 
 def _text(values: pd.Series) -> pd.Series:
