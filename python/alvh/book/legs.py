@@ -48,6 +48,7 @@ __all__ = [
     "entry_after_trade",
     "layer_positions",
     "leg_record",
+    "legs_table",
     "validated_legs",
 ]
 
@@ -221,11 +222,39 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
     out["group"] = _text(legs["group"])
     out["source"] = legs["source"]
     out["role"] = pd.Series(roles, index=legs.index, dtype="str")
-    multiplier = np.zeros(len(legs))
+    out["multiplier"] = pd.Series(_multipliers(names), index=legs.index)
+    return pd.DataFrame({c: out[c] for c in _TABLE_COLUMNS}, index=legs.index)
+
+
+_TABLE_COLUMNS = [*LEG_COLUMNS, "source", "role", "multiplier"]
+
+
+def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataFrame:
+    """The legs table :func:`validated_legs` would give, of legs the caller holds already checked
+    (the backtest's ledger: the builders' legs and the decision engine's trades, on instruments,
+    expiries, rights and strikes they chose): ``columns`` has each of :data:`LEG_COLUMNS` and
+    ``source``, typed as a validated table has them (text as pandas' text dtype, dates as
+    ``datetime64[s]``, numbers as float64, in leg order); this adds each leg's role (from its
+    layer, one of ``layers``) and multiplier and checks the sizes (:func:`check_sizes`), not the
+    fields the caller chose — parsing them again would cost more than valuing the book."""
+    names = np.asarray(columns["instrument"], dtype=object)
+    sources = np.asarray(columns["source"], dtype=object)
+    check_sizes("legs_table", sources, names, np.asarray(columns["quantity"]), np.asarray(columns["entry_price"]))
+    position = layer_positions([layer.name for layer in layers], np.asarray(columns["layer"], dtype=object))
+    if (position < 0).any():
+        row = int(np.argmin(position))
+        raise ConfigError(f"legs_table: {sources[row]}.layer is none of the book's layers")
+    roles = np.array([layer.role.value for layer in layers], dtype=object)[position]
+    table = {**columns, "role": pd.array(roles, dtype="str"), "multiplier": _multipliers(names)}
+    return pd.DataFrame({c: table[c] for c in _TABLE_COLUMNS})
+
+
+def _multipliers(names: NDArray[Any]) -> NDArray[np.float64]:
+    """Each leg's multiplier (``names``: the legs' instruments)."""
+    multiplier = np.zeros(len(names))
     for instrument in Instrument:
         multiplier[names == instrument.value] = instrument.multiplier
-    out["multiplier"] = pd.Series(multiplier, index=legs.index)
-    return pd.DataFrame({c: out[c] for c in [*LEG_COLUMNS, "source", "role", "multiplier"]}, index=legs.index)
+    return multiplier
 
 
 _INSTRUMENTS = [i.value for i in Instrument]
