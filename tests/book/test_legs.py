@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alvh.book import LayerSpec, Role
+from alvh.book import Book, LayerSpec, Role
 from alvh.book.legs import layer_positions, legs_table, validated_legs
 from alvh.exceptions import ConfigError
 
@@ -70,3 +70,11 @@ def test_legs_table_refuses_a_leg_outside_the_layers_and_a_zero_size() -> None:
     columns = _typed_columns() | {"quantity": np.array([-2.0, 0.0, 3.0])}
     with pytest.raises(ConfigError, match=r"core:IC-1\.quantity = 0\.0 is not allowed"):
         legs_table(columns, LAYERS)
+
+
+def test_a_book_from_the_table_is_the_book_validated_from_the_same_legs() -> None:
+    columns = _typed_columns()
+    checked = Book.from_table("ledger", LAYERS, legs_table(columns, LAYERS))
+    parsed = Book("ledger", LAYERS, pd.DataFrame(columns))
+    assert checked.layers == parsed.layers
+    pd.testing.assert_frame_equal(checked.legs, parsed.legs, check_exact=True)
