@@ -27,6 +27,7 @@ import pandas as pd
 
 from alvh.backtest.config import CostConfig
 from alvh.book import Book, Instrument, LayerSpec, Leg, entry_after_trade
+from alvh.book.legs import legs_table
 from alvh.risk.valuation import BookRisk
 
 __all__ = ["DayFlows", "Ledger", "Position", "PositionKey", "leg_key", "position_prices"]
@@ -105,12 +106,13 @@ class Ledger:
     _book: Book | None = None
 
     def book(self) -> Book:
-        """The positions as a :class:`Book` (rebuilt only after a change; columns typed as the
-        book keeps them, so that validating it is cheap)."""
+        """The positions as a :class:`Book` (rebuilt only after a change). Its legs are not
+        validated again: every position comes from a validated book's legs or the engine's trades
+        on them (:func:`alvh.book.legs.legs_table`)."""
         if self._book is None:
             keys = list(self.positions)
             text = [k[1] for k in keys]
-            frame = pd.DataFrame(
+            table = legs_table(
                 {
                     "layer": pd.array([k[0] for k in keys], dtype="str"),
                     "instrument": pd.array(text, dtype="str"),
@@ -123,9 +125,10 @@ class Ledger:
                     "start": np.full(len(keys), np.datetime64("NaT"), dtype="datetime64[s]"),
                     "realized_vol": np.full(len(keys), np.nan),
                     "source": pd.array([f"{k[0]}:{k[5] or k[1]}" for k in keys], dtype="str"),
-                }
+                },
+                self.layers,
             )
-            self._book = Book(self.name, self.layers, frame, source=self.name)
+            self._book = Book.from_table(self.name, self.layers, table)
         return self._book
 
     def fill(self, day: DayFlows, when: dt.date, action: str, key: PositionKey, quantity: float, mid: float) -> None:

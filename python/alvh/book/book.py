@@ -72,6 +72,15 @@ class Book:
         return cls(name, specs, pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), source=source)
 
     @classmethod
+    def from_table(cls, name: str, layers: Sequence[LayerSpec], legs: pd.DataFrame) -> Book:
+        """A book from a legs table already in the form :attr:`legs` has (that of
+        :func:`alvh.book.legs.legs_table`, of legs checked before), taken as it is: not validated
+        again."""
+        book = object.__new__(Book)
+        book.name, book.layers, book.legs = name, tuple(layers), legs
+        return book
+
+    @classmethod
     def from_frame(
         cls,
         frame: pd.DataFrame,
@@ -181,9 +190,7 @@ class Book:
 
     def _with_table(self, layers: Sequence[LayerSpec], legs: pd.DataFrame) -> Book:
         """This book's name with ``layers`` and an already validated legs table."""
-        book = object.__new__(Book)
-        book.name, book.layers, book.legs = self.name, tuple(layers), legs
-        return book
+        return Book.from_table(self.name, layers, legs)
 
     def __repr__(self) -> str:
         counts = self.legs.groupby("layer", sort=False).size()

@@ -46,7 +46,9 @@ __all__ = [
     "Leg",
     "check_sizes",
     "entry_after_trade",
+    "layer_positions",
     "leg_record",
+    "legs_table",
     "validated_legs",
 ]
 
@@ -149,10 +151,8 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
             values = out[column] if column in out else legs.get(column)
         _fail(source, sources, None if values is None else np.asarray(values, dtype=object), bad, column, allowed)
 
-    out["layer"] = legs["layer"].astype(str)
-    layer_names = out["layer"].to_numpy(object)
-    # one lookup for all legs: books may have thousands of layers
-    position = pd.Index([layer.name for layer in layers]).get_indexer(layer_names)
+    out["layer"] = _as_str(legs["layer"])
+    position = layer_positions([layer.name for layer in layers], out["layer"].to_numpy(object))
     roles = np.array([layer.role.value for layer in layers] + [None], dtype=object)[position]
     fail(
         pd.isna(roles),
@@ -160,10 +160,15 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
         f"one of the book's layers ({', '.join(layer.name for layer in layers)})",
     )
 
-    instruments = legs["instrument"].astype(str).str.upper()
+    instruments = legs["instrument"]
     names = instruments.to_numpy(object)
+    known = np.isin(names, _INSTRUMENTS)
+    if instruments.dtype != "str" or not known.all():  # else already upper-case text
+        instruments = instruments.astype(str).str.upper()
+        names = instruments.to_numpy(object)
+        known = np.isin(names, _INSTRUMENTS)
     fail(
-        ~np.isin(names, [i.value for i in Instrument]),
+        ~known,
         "instrument",
         "one of " + ", ".join(i.value for i in Instrument),
         legs["instrument"],
@@ -197,9 +202,11 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
                 expiry.dt.strftime("%Y-%m-%d"),
             )
         right = _text(legs["right"])
-        right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
         rights = right.to_numpy(object)
         present = ~pd.isna(rights)
+        if not np.isin(rights[present], _RIGHTS).all():  # else already lower-case
+            right = right.str.lower() if isinstance(right.dtype, pd.StringDtype) else right.map(_lower)
+            rights = right.to_numpy(object)
         fail(option & ~np.isin(rights, ["call", "put"]), "right", "'call' or 'put' for options", rights)
         fail(~option & present, "right", "absent except for options", rights)
         out["right"] = right
@@ -215,11 +222,60 @@ def validated_legs(frame: pd.DataFrame, layers: Sequence[LayerSpec], source: str
     out["group"] = _text(legs["group"])
     out["source"] = legs["source"]
     out["role"] = pd.Series(roles, index=legs.index, dtype="str")
-    multiplier = np.zeros(len(legs))
+    out["multiplier"] = pd.Series(_multipliers(names), index=legs.index)
+    return pd.DataFrame({c: out[c] for c in _TABLE_COLUMNS}, index=legs.index)
+
+
+_TABLE_COLUMNS = [*LEG_COLUMNS, "source", "role", "multiplier"]
+
+
+def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataFrame:
+    """The legs table :func:`validated_legs` would give, of legs the caller holds already checked
+    (the backtest's ledger: the builders' legs and the decision engine's trades, on instruments,
+    expiries, rights and strikes they chose): ``columns`` has each of :data:`LEG_COLUMNS` and
+    ``source``, typed as a validated table has them (text as pandas' text dtype, dates as
+    ``datetime64[s]``, numbers as float64, in leg order); this adds each leg's role (from its
+    layer, one of ``layers``) and multiplier and checks the sizes (:func:`check_sizes`), not the
+    fields the caller chose — parsing them again would cost more than valuing the book."""
+    names = np.asarray(columns["instrument"], dtype=object)
+    sources = np.asarray(columns["source"], dtype=object)
+    check_sizes("legs_table", sources, names, np.asarray(columns["quantity"]), np.asarray(columns["entry_price"]))
+    position = layer_positions([layer.name for layer in layers], np.asarray(columns["layer"], dtype=object))
+    if (position < 0).any():
+        row = int(np.argmin(position))
+        raise ConfigError(f"legs_table: {sources[row]}.layer is none of the book's layers")
+    roles = np.array([layer.role.value for layer in layers], dtype=object)[position]
+    table = {**columns, "role": pd.array(roles, dtype="str"), "multiplier": _multipliers(names)}
+    return pd.DataFrame({c: table[c] for c in _TABLE_COLUMNS})
+
+
+def _multipliers(names: NDArray[Any]) -> NDArray[np.float64]:
+    """Each leg's multiplier (``names``: the legs' instruments)."""
+    multiplier = np.zeros(len(names))
     for instrument in Instrument:
         multiplier[names == instrument.value] = instrument.multiplier
-    out["multiplier"] = pd.Series(multiplier, index=legs.index)
-    return pd.DataFrame({c: out[c] for c in [*LEG_COLUMNS, "source", "role", "multiplier"]}, index=legs.index)
+    return multiplier
+
+
+_INSTRUMENTS = [i.value for i in Instrument]
+_RIGHTS = ["call", "put"]
+
+
+def layer_positions(layer_names: Sequence[str], values: NDArray[Any]) -> NDArray[np.intp]:
+    """The position in ``layer_names`` (distinct) of each of ``values`` (a legs table's layer
+    column), -1 where it is none of them or missing: one sorted lookup for all legs, without a
+    Python loop per leg (books may have thousands of layers) nor a pandas index to build per call."""
+    keys = np.asarray(layer_names, dtype=object)
+    out = np.full(len(values), -1, dtype=np.intp)
+    present = np.flatnonzero(~pd.isna(values))
+    if not len(keys) or not len(present):
+        return out
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    found = np.minimum(np.searchsorted(ordered, values[present]), len(keys) - 1)
+    hit = ordered[found] == values[present]
+    out[present[hit]] = order[found[hit]]
+    return out
 
 
 def check_sizes(
@@ -266,6 +322,11 @@ def check_sizes(
         _fail(
             source, sources, entry, swap & has_entry, "entry_price", "absent for variance swaps (entered at zero cost)"
         )
+
+
+def _as_str(values: pd.Series) -> pd.Series:
+    """The column as pandas' text dtype (as it is when it already has it)."""
+    return values if values.dtype == "str" else values.astype(str)
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from alvh import _core
 from alvh._typing import FloatArray
 from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import Role
 from alvh.market.snapshot import Market
-from alvh.pricing import price as option_price
 from alvh.risk.cache import MEMO_LEGS, ValuationCache
 
 __all__ = ["CONDOR_COLUMNS", "condor_metrics"]
@@ -190,8 +190,9 @@ def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArr
     step = 1e-4 * strikes  # relative to the strike: a probe below a far strike stays positive
     k = np.concatenate([strikes - step, strikes + step])  # both sides in one kernel call
     vols = market.smile_vol(np.log(k / forward), years)
-    calls: FloatArray = option_price(
-        model="black76", underlying=forward, strike=k, time_to_expiry=years, vol=vols, rate=0.0, is_call=True
-    )
+    # the kernel itself, not alvh.pricing.price: these arrays are already what it takes (flat,
+    # float64, positive strikes), and the public checks would cost more than the pricing
+    calls = np.empty(len(k))
+    _core.price("black76", forward, k, years, vols, 0.0, 0.0, True, "raise", calls)
     n = len(strikes)
     return np.clip((calls[:n] - calls[n:]) / (2 * step), 0.0, 1.0)

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind, instrument_mask
+from alvh.book.legs import layer_positions
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
 from alvh.market.snapshot import K_RANGE, Market
@@ -76,7 +77,7 @@ def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[
 
 def _layer_codes(book: Book) -> NDArray[np.uint32]:
     """Each leg's layer position (one lookup for all legs: books may have thousands of layers)."""
-    codes = pd.Index(list(book.layer_index())).get_indexer(pd.Index(book.legs["layer"].to_numpy(object)))
+    codes = layer_positions([layer.name for layer in book.layers], book.legs["layer"].to_numpy(object))
     return codes.astype(np.uint32)
 
 

@@ -206,7 +206,8 @@ def signal_history(
     # the 1-based position of each common date in each series: how many values up to it
     counts = {name: series.index.get_indexer(common) + 1 for name, series in clean.items()}
     enough = np.logical_and.reduce([counts[name] >= settings.length(name, clean) for name in clean])
-    return {pd.Timestamp(date): indicators.on(date) for date in common[enough]}
+    days = common[enough]
+    return {pd.Timestamp(date): signals for date, signals in zip(days, indicators.on_days(days), strict=True)}
 
 
 @dataclass(frozen=True)
@@ -320,23 +321,39 @@ class _Indicators:
 
     def on(self, date: pd.Timestamp) -> Signals:
         """The signals of ``date``."""
-        spx, vix, future = (
-            int(series.index.get_indexer(pd.Index([date]))[0]) for series in (self.spx_rsi, self.macd, self.future_rsi)
+        return self.on_days(pd.Index([date]))[0]
+
+    def on_days(self, dates: pd.Index) -> list[Signals]:
+        """The signals of each of ``dates`` (positions looked up and columns read once for all:
+        a backtest reads every day's)."""
+        spx, vix, future = (series.index.get_indexer(dates) for series in (self.spx_rsi, self.macd, self.future_rsi))
+        spx_rsi = self.spx_rsi.to_numpy(np.float64)[spx]
+        future_rsi = self.future_rsi.to_numpy(np.float64)[future]
+        histogram = self.macd["histogram"].to_numpy(np.float64)[vix]
+        slope = self.macd["histogram_slope"].to_numpy(np.float64)[vix]
+        trend = self.trend.to_numpy(object)[vix]
+        divergence = None if self.divergence is None else self.divergence.to_numpy()[spx]
+        spike = self.spike["spike"].to_numpy()[vix]
+        retracement, peak, base = (
+            self.spike[column].to_numpy(np.float64)[vix] for column in ("retracement", "spike_peak", "spike_base")
         )
-        return Signals(
-            date=date,
-            spx_rsi=float(self.spx_rsi.iloc[spx]),
-            vix_future_rsi=float(self.future_rsi.iloc[future]),
-            vix_rsi_source=self.source,
-            vix_macd_histogram=float(self.macd["histogram"].iloc[vix]),
-            vix_macd_histogram_slope=float(self.macd["histogram_slope"].iloc[vix]),
-            vix_macd_trend=MacdTrend(self.trend.iloc[vix]),
-            ad_divergence=None if self.divergence is None else int(self.divergence.iloc[spx]),
-            vix_spike=bool(self.spike["spike"].iloc[vix]),
-            vix_retracement=float(self.spike["retracement"].iloc[vix]),
-            vix_spike_peak=float(self.spike["spike_peak"].iloc[vix]),
-            vix_spike_base=float(self.spike["spike_base"].iloc[vix]),
-        )
+        return [
+            Signals(
+                date=date,
+                spx_rsi=float(spx_rsi[i]),
+                vix_future_rsi=float(future_rsi[i]),
+                vix_rsi_source=self.source,
+                vix_macd_histogram=float(histogram[i]),
+                vix_macd_histogram_slope=float(slope[i]),
+                vix_macd_trend=MacdTrend(trend[i]),
+                ad_divergence=None if divergence is None else int(divergence[i]),
+                vix_spike=bool(spike[i]),
+                vix_retracement=float(retracement[i]),
+                vix_spike_peak=float(peak[i]),
+                vix_spike_base=float(base[i]),
+            )
+            for i, date in enumerate(dates)
+        ]
 
 
 def _require_length(name: str, series: pd.Series[float], n: int, needs: str) -> pd.Series[float]:
