@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ from tests.method.decision_cases import (
     HEDGE_TYPES,
     LAYER_SIGNALS,
     MARKET,
+    RULES,
     book_after,
     check_after,
     decision,
@@ -152,6 +154,36 @@ def test_reduce_crowded_condors_without_closing_them() -> None:
     for t in action.trades:  # a third of each leg (R-CROWDED-BE reduce_share 0.33 of 10 -> 3), same strikes
         assert t.quantity == -3 * (1 if held[(t.group, t.strike)] > 0 else -1)
     check_after("crowded", action)
+
+
+def _resized(book: Book, group: str, units: float) -> Book:
+    """``book`` with one core group resized to ``units`` condors."""
+    legs = book.legs
+    quantity = legs["quantity"].to_numpy(copy=True)
+    mine = (legs["group"] == group).to_numpy()
+    quantity[mine] = np.sign(quantity[mine]) * units
+    return book.with_sizes(quantity, legs["entry_price"].to_numpy())
+
+
+def test_reduce_crowded_never_closes_a_condor() -> None:
+    """A cut of a q-lot is min(round(q·share), q − 1): a 1-lot is left alone, and a large share
+    leaves one unit (the old cut, max(1, round(q·share)), closed both)."""
+    market = with_spot(MARKET, 5650.0)
+    book = _resized(BOOK, "IC-2026-12-04", 1.0)
+    action = next(a for a in decide(book, market).actions if a.type is ActionType.REDUCE)
+    assert {t.group for t in action.trades} == {"IC-2026-12-11"}
+    assert "Left alone" in action.reason and "IC-2026-12-04" in action.reason
+    assert action.numbers["units_cut"] == 3.0
+    # everything near is a 1-lot: nothing to cut, and the action says it could not be done
+    ones = _resized(book, "IC-2026-12-11", 1.0)
+    only_ones = next(a for a in decide(ones, market).actions if a.type is ActionType.REDUCE)
+    assert only_ones.trades == () and not only_ones.feasible
+    # a share of 90 % of a 3-lot cuts 2 and keeps 1
+    rules = RULES.with_overrides({RuleId.CROWDED_BE: {"reduce_share": 0.9}})
+    threes = _resized(_resized(BOOK, "IC-2026-12-04", 3.0), "IC-2026-12-11", 3.0)
+    cut = next(a for a in decide(threes, market, rules=rules).actions if a.type is ActionType.REDUCE)
+    assert sorted({abs(t.quantity) for t in cut.trades}) == [2]
+    assert len(cut.trades) == 8
 
 
 def test_layers_are_not_stacked_while_their_signals_last() -> None:

@@ -71,19 +71,33 @@ def roll_core(state: BookState) -> StepResult:
 
 
 def reduce_crowded(state: BookState) -> StepResult:
-    """R-CROWDED-BE: cut the condors near their break-evens by a share, don't close them."""
+    """R-CROWDED-BE: cut the condors near their break-evens by a share, don't close them — a
+    q-lot is cut by ``min(round(q·share), q − 1)`` units, so a 1-lot is left alone."""
     rule = state.fired.get(RuleId.CROWDED_BE)
     if rule is None:
         return None, state
     risk = state.risk
     share = state.inputs.rules.crowded.reduce_share
-    rows = risk.legs[risk.legs["group"].isin(rule.details.get("near", []))]
+    trades: list[Trade] = []
+    cuts: dict[str, float] = {}
+    for group in rule.details.get("near", []):
+        rows = risk.legs[risk.legs["group"] == group]
+        units = int(rows["quantity"].abs().max())
+        cut = min(round(units * share), units - 1)
+        cuts[group] = float(cut)
+        if cut > 0:
+            trades += closing_trades(risk, rows, cut / units)
+    kept = [group for group, cut in cuts.items() if not cut]
+    reason = f"{rule.message} Cut those condors by {share:.0%}, keeping at least one unit of each."
+    if kept:
+        reason += f" Left alone (a cut would close them): {', '.join(kept)}."
     return state.act(
         ActionType.REDUCE,
         (rule.id,),
-        f"{rule.message} Cut those condors by {share:.0%}.",
-        {"condors": float(rule.value or 0.0), "share": share},
-        tuple(closing_trades(risk, rows, share)),
+        reason,
+        {"condors": float(rule.value or 0.0), "share": share, "units_cut": float(sum(cuts.values()))},
+        tuple(trades),
+        feasible=bool(trades),
     )
 
 
