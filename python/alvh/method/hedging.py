@@ -46,7 +46,7 @@ def hedge(state: BookState) -> StepResult:
     risk = state.risk
     rules = state.inputs.rules
     core_vega, hedge_vega = risk.core_vega, risk.hedge_vega
-    net = core_vega + hedge_vega
+    net = float(risk.total["spx_vega"])  # the whole book's: L3 (not a vega hedge) included
     over_hedged = vega is not None and vega.details.get("direction") == "over"
     if cut and (net >= 0 or over_hedged):
         cut = None  # no net short vega to cut, or already over-hedged: the trim comes first
@@ -63,8 +63,9 @@ def hedge(state: BookState) -> StepResult:
         return state.act(kind, fired_ids, "The core has no vega to size the hedges against.", {}, feasible=False)
     target, band = rules.hedge_vega.target_share, (rules.hedge_vega.min_share, rules.hedge_vega.max_share)
     if cut:
-        # R-RSI-REDUCE: cut net short vega by cut_share with hedges: H′ = (1 − c)·(C + H) − C.
-        target = ((1 - rules.rsi_reduce.cut_share) * net - core_vega) / abs(core_vega)
+        # R-RSI-REDUCE: cut net short vega N by cut_share with hedges, the other layers (core,
+        # L3) left as they are: H′ = (1 − c)·N − (N − H).
+        target = ((1 - rules.rsi_reduce.cut_share) * net - (net - hedge_vega)) / abs(core_vega)
         band = (min(band[0], target - 0.05), max(band[1], target + 0.05))
     candidates = _hedge_candidates(state, allow_selling=over, new_l1=not de_layering)
     sleeves = _sleeve_bounds(state, candidates, abs(core_vega) * target)

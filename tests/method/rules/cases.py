@@ -46,9 +46,9 @@ def synthetic_long(book: Book, quantity: float) -> Book:
     return book.with_legs([("tilt", leg) for leg in legs], role_of_new_layers=Role.INTERMEDIATE)
 
 
-BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, L1_EXPIRY, 10.0))])
+BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, L1_EXPIRY, 8.0))])
 """Each hedge sleeve near its target (L1 60 %, L2 40 % of a 50 % hedge): hedge vega ≈ 50 %."""
-OVER_HEDGED = add_l1_spreads(BOOK, 223.0)
+OVER_HEDGED = add_l1_spreads(BOOK, 217.0)
 """Hedge vega ≈ 90 % of the core's."""
 TIGHT_SLEEVE = add_l1_spreads(BALANCED, 18.0, group="L1-tight")
 """L1 ≈ 11 $/vol pt per condor above its target: inside ±12, outside ±12 tightened by 15 %."""
@@ -154,8 +154,13 @@ def core_units(book: Book) -> float:
     return float(sum(g["quantity"].abs().max() for _, g in core.groupby("group")))
 
 
+VEGA_HEDGES = {Role.THETA_ANCHOR, Role.DELTA_OVERLAY, Role.INTERMEDIATE, Role.OUTER, Role.CUSTOM}
+"""The roles that count as hedge vega: not L3, whose long VIX puts are short vol."""
+
+
 def layer_sum(book: Book, metric: str, *, core: bool) -> float:
+    """The reference sum of ``metric`` over the core's layers, or over the vega-hedging layers."""
     ref = reference(book, MARKET)
     roles = pd.Series({layer.name: layer.role for layer in book.layers})
-    mine = roles[(roles == Role.CORE) if core else (roles != Role.CORE)].index
+    mine = roles[(roles == Role.CORE) if core else roles.isin(VEGA_HEDGES)].index
     return float(ref.layers.loc[mine, metric].sum())
