@@ -1,5 +1,5 @@
 """The decision engine's hedge step (docs/method.md, Decisions): the delta band (R-DELTA) and the
-hedge-vega share (R-HEDGE-VEGA, R-RSI-REDUCE, R-NET-VEGA, R-VEGA-PER-SPREAD) met together by
+hedge-vega share (R-HEDGE-VEGA, R-RSI-REDUCE) met together by
 :func:`alvh.method.sizing.size_hedges` over VX/VXM futures and L1 VIX call spreads expiring just
 after the next scheduled event (a trim sells back the L1 spreads held), within the sleeve bounds
 of R-SLEEVE-VEGA. The core's strikes are left alone."""
@@ -38,10 +38,7 @@ def hedge(state: BookState) -> StepResult:
         cut = None
         if vega is not None and vega.details.get("direction") == "under":
             vega = None
-    # R-NET-VEGA and R-VEGA-PER-SPREAD see the same hedge from the net side (book vega against its
-    # target); when they fire inside the R-HEDGE-VEGA band, the sizing brings it to the target too.
-    net_rule = None if de_layering else fired.get(RuleId.NET_VEGA) or fired.get(RuleId.VEGA_PER_SPREAD)
-    if not (delta or vega or cut or net_rule):
+    if not (delta or vega or cut):
         return None, state
     risk = state.risk
     rules = state.inputs.rules
@@ -50,15 +47,12 @@ def hedge(state: BookState) -> StepResult:
     over_hedged = vega is not None and vega.details.get("direction") == "over"
     if cut and (net >= 0 or over_hedged):
         cut = None  # no net short vega to cut, or already over-hedged: the trim comes first
-        if not (delta or vega or net_rule):
+        if not (delta or vega):
             return None, state
-    # without R-HEDGE-VEGA's direction, the net rules' sign says it: net vega above its target
-    net_above = cut is None and net_rule is not None and (net_rule.value or 0.0) > 0
-    over = over_hedged if vega is not None else net_above
-    adding = vega or cut or net_rule
+    over = over_hedged
+    adding = vega or cut
     kind = ActionType.TRIM_HEDGE if over else ActionType.ADD_VEGA_HEDGE if adding else ActionType.HEDGE_DELTA
-    vega_rules = [fired.get(i) for i in (RuleId.NET_VEGA, RuleId.VEGA_PER_SPREAD)] if net_rule else []
-    fired_ids = tuple(r.id for r in (delta, vega, cut, *vega_rules) if r is not None)
+    fired_ids = tuple(r.id for r in (delta, vega, cut) if r is not None)
     if core_vega == 0:
         return state.act(kind, fired_ids, "The core has no vega to size the hedges against.", {}, feasible=False)
     target, band = rules.hedge_vega.target_share, (rules.hedge_vega.min_share, rules.hedge_vega.max_share)

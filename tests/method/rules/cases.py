@@ -50,6 +50,10 @@ BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, L1_EX
 """Each hedge sleeve near its target (L1 60 %, L2 40 % of a 50 % hedge): hedge vega ≈ 50 %."""
 OVER_HEDGED = add_l1_spreads(BOOK, 217.0)
 """Hedge vega ≈ 90 % of the core's."""
+NET_FLAT = add_l1_spreads(BOOK, 270.0)
+"""Net vega ≈ +0.07 vega points per condor unit, hedge vega ≈ 106 % of the core's (over-hedged)."""
+NET_TARGET = DEFAULTS.with_overrides({RuleId.NET_VEGA: {"target_per_condor": -120.0}})
+"""A portfolio vega target of -120 $/vol pt per condor unit: the example book's net is -121."""
 TIGHT_SLEEVE = add_l1_spreads(BALANCED, 18.0, group="L1-tight")
 """L1 ≈ 11 $/vol pt per condor above its target: inside ±12, outside ±12 tightened by 15 %."""
 TILTED = synthetic_long(BOOK, 13.4)
@@ -110,8 +114,10 @@ CASES: dict[str, tuple[Case, Case]] = {
     RuleId.DELTA: (Case(TILTED), QUIET),
     RuleId.HEDGE_VEGA: (QUIET, Case(BALANCED)),
     RuleId.SLEEVE_VEGA: (QUIET, Case(BALANCED)),
-    RuleId.NET_VEGA: (QUIET, Case(BALANCED)),
-    RuleId.VEGA_PER_SPREAD: (QUIET, Case(BALANCED)),
+    # the net-vega checks are independent of R-HEDGE-VEGA: each trips on the balanced book (R-HEDGE-VEGA
+    # inside its band) and is quiet on one R-HEDGE-VEGA breaches
+    RuleId.NET_VEGA: (Case(BALANCED, rules=NET_TARGET), Case(rules=NET_TARGET)),
+    RuleId.VEGA_PER_SPREAD: (Case(BALANCED), Case(NET_FLAT)),
     RuleId.THETA: (Case(THETA_DRAIN), QUIET),
     RuleId.SHORT_DELTA: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
     RuleId.DTE: (Case(LONG_DTED), QUIET),

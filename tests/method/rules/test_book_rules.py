@@ -22,10 +22,13 @@ from tests.method.rules.cases import (
     DEFAULTS,
     LONG_DTED,
     MARKET,
+    NET_FLAT,
+    NET_TARGET,
     OVER_HEDGED,
     QUIET,
     TILTED,
     Case,
+    add_l1_spreads,
     core_units,
     layer_sum,
     reference,
@@ -60,9 +63,11 @@ def test_vega_rules_values(book: Book) -> None:
     hedge = layer_sum(book, "spx_vega", core=False)
     net = reference(book, MARKET).total["spx_vega"]  # L3 included: it is not a vega hedge, but in the net
     assert results[RuleId.HEDGE_VEGA].value == pytest.approx(hedge / abs(core), rel=1e-9)
-    target = 0.5 * core  # the core's vega net of the 50 % target hedge
-    assert results[RuleId.NET_VEGA].value == pytest.approx((net - target) / abs(target), rel=1e-9)
-    assert results[RuleId.VEGA_PER_SPREAD].value == pytest.approx((net - target) / abs(core), rel=1e-9)
+    target = -120.0 * CORE_UNITS  # the user's portfolio target, per condor unit
+    assert Case(book, rules=NET_TARGET).evaluate()[RuleId.NET_VEGA].value == pytest.approx(
+        (net - target) / abs(target), rel=1e-9
+    )
+    assert results[RuleId.VEGA_PER_SPREAD].value == pytest.approx(net / (CORE_UNITS * 100), rel=1e-9)
     ref = reference(book, MARKET).layers["spx_vega"]
     drifts = {
         "L1": (ref["L1"] - 0.6 * 0.5 * abs(core)) / CORE_UNITS,
@@ -83,6 +88,27 @@ def test_hedge_vega_direction_and_alert() -> None:
     assert "inverts the theta profile" in over[RuleId.HEDGE_VEGA].message
     assert over[RuleId.HEDGE_VEGA].value == pytest.approx(0.90, abs=0.01)
     assert under[RuleId.VEGA_PER_SPREAD].details["alert"] is False
+
+
+def test_net_vega_checks_are_independent_of_the_hedge_share() -> None:
+    """R-NET-VEGA (against the user's portfolio target) and R-VEGA-PER-SPREAD (net vega per condor
+    unit) fire on the balanced book, where R-HEDGE-VEGA is inside its band, and are quiet on books
+    where R-HEDGE-VEGA breaches — before, both were R-HEDGE-VEGA's band seen from the net side."""
+    balanced = Case(BALANCED, rules=NET_TARGET).evaluate()
+    assert balanced[RuleId.HEDGE_VEGA].status is RuleStatus.OK
+    assert balanced[RuleId.NET_VEGA].status is RuleStatus.WARN and balanced[RuleId.NET_VEGA].details["target"] == -3600
+    assert balanced[RuleId.VEGA_PER_SPREAD].status is RuleStatus.WARN
+    under = Case(rules=NET_TARGET).evaluate()  # 23 % hedged, net -121 $/vol pt per condor against -120
+    assert under[RuleId.HEDGE_VEGA].status is RuleStatus.BREACH and under[RuleId.NET_VEGA].status is RuleStatus.OK
+    flat = Case(NET_FLAT).evaluate()  # over-hedged, net vega about nil per condor
+    assert flat[RuleId.HEDGE_VEGA].status is RuleStatus.BREACH
+    assert flat[RuleId.VEGA_PER_SPREAD].status is RuleStatus.OK
+    assert -0.15 <= (flat[RuleId.VEGA_PER_SPREAD].value or 0.0) <= 0.25
+    # without a target R-NET-VEGA says so; above R-VEGA-PER-SPREAD's alert level it is a breach
+    assert Case().evaluate()[RuleId.NET_VEGA].status is RuleStatus.SKIPPED
+    long_vol = Case(add_l1_spreads(BOOK, 400.0)).evaluate()[RuleId.VEGA_PER_SPREAD]
+    assert (long_vol.value or 0.0) > 0.40 and long_vol.details["alert"] is True
+    assert long_vol.status is RuleStatus.BREACH and "ALERT" in long_vol.message
 
 
 def _condor_payoffs(book: Book) -> pd.DataFrame:

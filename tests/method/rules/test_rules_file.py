@@ -15,6 +15,7 @@ from tests.method.rules.cases import (
     DEFAULTS,
     MARKET,
     layer_sum,
+    reference,
 )
 
 
@@ -52,11 +53,12 @@ def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> No
     assert (rules.hedge_vega.min_share, rules.hedge_vega.max_share) == (0.40, 0.60)
     assert rules.hedge_vega.description == DEFAULTS.hedge_vega.description
     assert rules.model_dump(exclude={"hedge_vega"}) == DEFAULTS.model_dump(exclude={"hedge_vega"})
-    # and the number is used: net vega is measured against the core's vega net of 45 %
+    # and the number is used: the sleeves' targets are shares of a 45 % hedge
     risk = value_book(BOOK, MARKET)
-    net = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.NET_VEGA)]
+    sleeves = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.SLEEVE_VEGA)]
     core = layer_sum(BOOK, "spx_vega", core=True)
-    assert net.details["target"] == pytest.approx(0.55 * core, rel=1e-12)
+    l1 = reference(BOOK, MARKET).layers.loc["L1", "spx_vega"]
+    assert sleeves.details["drifts"]["L1"] == pytest.approx((l1 - 0.6 * 0.45 * abs(core)) / 30, rel=1e-9)
 
 
 def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
@@ -64,7 +66,7 @@ def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
     results = {r.id: r for r in evaluate_rules(RuleInputs(BOOK, MARKET, value_book(BOOK, MARKET)), rules)}
     assert results[RuleId.HEDGE_VEGA].status is RuleStatus.SKIPPED
     assert results[RuleId.THETA].status is RuleStatus.BREACH  # 1.9 %/day < 50 %/day
-    assert results[RuleId.NET_VEGA].status is RuleStatus.BREACH  # still on
+    assert results[RuleId.VEGA_PER_SPREAD].status is RuleStatus.WARN  # still on
 
 
 def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ the inputs and the rules in force (R-MACD-TIGHTEN's tightening already applied) 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,11 +36,6 @@ __all__ = [
     "theta",
     "vega_per_spread",
 ]
-
-
-def _target_net_vega(risk: BookRisk, rules: Rules) -> float:
-    """The portfolio vega target: the core's vega net of the target hedge share."""
-    return risk.core_vega * (1.0 - rules.hedge_vega.target_share)
 
 
 def delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -105,11 +101,13 @@ def sleeve_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def net_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    rule = rules.net_vega
-    target = _target_net_vega(inputs.risk, rules)
-    if target == 0:
-        return skipped(RuleId.NET_VEGA, "the core has no vega, so there is no net vega target")
-    net = float(inputs.risk.total["spx_vega"])
+    rule, risk = rules.net_vega, inputs.risk
+    if rule.target_per_condor is None:
+        return skipped(RuleId.NET_VEGA, "no portfolio vega target set (R-NET-VEGA target_per_condor)")
+    if not risk.core_units:
+        return skipped(RuleId.NET_VEGA, "the book has no core condors to scale the vega target by")
+    target = rule.target_per_condor * risk.core_units
+    net = float(risk.total["spx_vega"])
     deviation = (net - target) / abs(target)
     return rule_result(
         RuleId.NET_VEGA,
@@ -117,30 +115,31 @@ def net_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
         abs(deviation) > rule.tolerance,
         deviation,
         f"within ±{rule.tolerance:.1%} of the target {target:,.0f} $/vol pt",
-        f"Net vega {net:,.0f} $/vol pt is {deviation:+.1%} from its target {target:,.0f}.",
+        f"Net vega {net:,.0f} $/vol pt is {deviation:+.1%} from the portfolio target {target:,.0f} "
+        f"({rule.target_per_condor:+g} per condor unit).",
         net_vega=net,
         target=target,
     )
 
 
 def vega_per_spread(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    rule = rules.vega_per_spread
-    core = inputs.risk.core_vega
-    if core == 0:
-        return skipped(RuleId.VEGA_PER_SPREAD, "the core has no vega")
-    value = (float(inputs.risk.total["spx_vega"]) - _target_net_vega(inputs.risk, rules)) / abs(core)
-    low, high = rule.min, rule.max
+    rule, value = rules.vega_per_spread, inputs.risk.vega_per_condor
+    if not np.isfinite(value):
+        return skipped(RuleId.VEGA_PER_SPREAD, "the book has no core condors to measure vega per condor unit")
     alert = value > rule.alert
     result = rule_result(
         RuleId.VEGA_PER_SPREAD,
         rule,
-        not low <= value <= high,
+        not rule.min <= value <= rule.max,
         value,
-        f"{low:+.2f} … {high:+.2f} of one condor's vega around the target (alert above {rule.alert:+.2f})",
-        f"Net vega per condor unit is {value:+.2f} condor-vegas from the target" + (" — ALERT." if alert else "."),
+        f"{rule.min:+.2f} … {rule.max:+.2f} vega points per condor unit (alert above {rule.alert:+.2f})",
+        f"Net vega per condor unit is {value:+.2f} vega points per contract" + (" — ALERT." if alert else "."),
         alert=alert,
+        spx_vega=float(inputs.risk.total["spx_vega"]),
+        condor_units=inputs.risk.core_units,
     )
-    return result
+    # above the alert level the book is long vol per spread beyond what the method allows: a breach
+    return replace(result, status=RuleStatus.BREACH) if alert else result
 
 
 def _farthest(values: NDArray[Any], middle: float) -> float:

@@ -99,9 +99,21 @@ class SleeveVegaRule(RuleConfig):
 
 class NetVegaRule(RuleConfig):
     tolerance: float = Field(0.08, gt=0, allow_inf_nan=False)
+    target_per_condor: float | None = Field(None, allow_inf_nan=False)
+    """The portfolio's net SPX vega target, $ per vol point per condor unit (negative: net short
+    vol), which the user sets; None: no target, and the rule is skipped."""
+
+    @model_validator(mode="after")
+    def _target(self) -> NetVegaRule:
+        if self.target_per_condor == 0:
+            raise ValueError("target_per_condor = 0: a deviation from a zero target has no scale; set it non-zero")
+        return self
 
 
 class VegaPerSpreadRule(RuleConfig):
+    """Net book SPX vega per condor unit in option-vega points per contract ($ per vol point /
+    (condor units × 100))."""
+
     min: float = Field(-0.15, allow_inf_nan=False)
     max: float = Field(0.25, allow_inf_nan=False)
     alert: float = Field(0.40, allow_inf_nan=False)
