@@ -8,7 +8,7 @@ import pandas as pd
 from alvh.backtest import BacktestResult
 from alvh.backtest.config import HEDGE_RULES, STRATEGIES
 from alvh.method.rules import RuleId
-from tests.backtest.runs import LAYERS
+from tests.backtest.runs import HISTORY, LAYERS, short_run
 
 
 def test_core_entries_and_management_are_identical(result: BacktestResult) -> None:
@@ -20,6 +20,17 @@ def test_core_entries_and_management_are_identical(result: BacktestResult) -> No
         pd.testing.assert_frame_equal(per_strategy[0], other, check_exact=True)
     pnl = result.daily["pnl_core"].unstack("strategy")
     assert (pnl["naked"] == pnl["alvh"]).all() and (pnl["naked"] == pnl["static"]).all()
+
+
+def test_rolls_and_theta_layers_are_the_ladders_condors() -> None:
+    """A 10-delta, 25-point ladder through August 2015: the condors the engine rolls into and the
+    theta layers it opens are 25 points wide too (they were 50, at 12 delta, whatever the ladder)."""
+    result = short_run(HISTORY, start="2015-07-27", end="2015-08-31", ladder={"short_delta": 0.10, "wing_width": 25.0})
+    trades = result.trades[result.trades["strategy"] == "naked"]
+    opened = trades[trades["action"].isin(["ROLL_CORE", "ADD_THETA_LAYER"]) & trades["opening"]]
+    assert set(opened["action"]) == {"ROLL_CORE", "ADD_THETA_LAYER"}
+    for (_, _, right), legs in opened.groupby(["date", "group", "right"]):
+        assert legs["strike"].max() - legs["strike"].min() == 25.0, right
 
 
 def test_naked_never_hedges(result: BacktestResult) -> None:

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from alvh.book import Book, Instrument, Layer, Role
-from alvh.book.builders import vix_put_spread
+from alvh.book.builders import iron_condor, vix_put_spread
 from alvh.method.decisions import ActionType, decide
 from alvh.method.rules import RuleId, RuleStatus
+from alvh.method.signals import MacdTrend
 from alvh.risk.valuation import value_book
 from tests.method.decision_cases import (
     AFTER_SPIKE,
@@ -93,6 +94,32 @@ def test_roll_core_on_a_true_technical_break() -> None:
     assert "IC-2026-11-27" not in condors.index
     assert status(action.rules_after, RuleId.ROLL) is RuleStatus.OK
     check_after("roll", action)
+
+
+def test_rolls_and_new_layers_use_the_ladders_settings() -> None:
+    """A 10-delta, 25-point condor is rolled into a 10-delta, 25-point one (R-ROLL's short_delta,
+    the condor's own wings) and the new theta layer is the ladder's (R-MACD-LADDER's short_delta and
+    wing_width) — not the 12-delta, 50-point condor that used to be hard-coded."""
+    narrow = iron_condor(MARKET, dt.date(2026, 11, 27), short_delta=0.10, wing_width=25.0, quantity=10.0)
+    book = Book.from_layers("narrow", [Layer("core", Role.CORE, narrow)])
+    assert narrow[1].strike == 5740.0  # the short put: spot below it for two sessions is a true break
+    market = with_spot(MARKET, 5730.0)
+    history = pd.Series([5735.0, 5735.0], index=pd.to_datetime(["2026-11-18", "2026-11-19"]))
+    rules = RULES.with_overrides(
+        {RuleId.ROLL: {"short_delta": 0.10}, RuleId.MACD_LADDER: {"short_delta": 0.10, "wing_width": 25.0}}
+    )
+    d = decide(book, market, rules=rules, spx_history=history, signals=signals(vix_macd_trend=MacdTrend.COMPRESSING))
+    roll, layer = (
+        next(a for a in d.actions if a.type is kind) for kind in (ActionType.ROLL_CORE, ActionType.ADD_THETA_LAYER)
+    )
+    assert "at 10 delta, with the same 25-point wings" in roll.reason
+    condors = value_book(d.book_after, market).condors
+    for group, action in (("IC-2026-11-27-roll", roll), ("IC-2026-12-04-ladder", layer)):
+        opened = sorted((t.right, t.strike or 0.0) for t in action.trades if t.group == group)
+        (call_short, call_long), (put_long, put_short) = opened[:2], opened[2:]
+        assert call_long[1] - call_short[1] == put_short[1] - put_long[1] == 25.0, group
+        deltas = abs(condors.loc[group, "short_put_delta"]), abs(condors.loc[group, "short_call_delta"])
+        assert all(0.085 <= d <= 0.115 for d in deltas), (group, deltas)
 
 
 def test_fewer_sessions_hedges_externally_and_leaves_the_strikes() -> None:

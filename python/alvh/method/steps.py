@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from alvh.book import Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
 from alvh.market.events import vix_expiries_after
@@ -52,22 +54,35 @@ def roll_core(state: BookState) -> StepResult:
     risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
     trades: list[Trade] = []
     legs = risk.legs
+    short_delta, widths = rules.roll.short_delta, []
     for group in rule.details["rolled"]:
         old = legs[legs["group"] == group]
         trades += closing_trades(risk, old)
         expiry = old["expiry"].iloc[0].date() + dt.timedelta(days=rules.roll.roll_days)
         quantity = int(old["quantity"].abs().max())
         layer = str(old["layer"].iloc[0])
-        new_group = f"{group}-roll"
-        for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=new_group):
-            trades.append(trade_of_leg(layer, leg, int(leg.quantity)))
+        wing = _wing_width(old, rules.macd_ladder.wing_width)
+        widths.append(wing)
+        condor = iron_condor(
+            market, expiry, short_delta=short_delta, wing_width=wing, quantity=quantity, group=f"{group}-roll"
+        )
+        trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in condor]
+    shown = ", ".join(f"{w:g}" for w in dict.fromkeys(widths))
     return state.act(
         ActionType.ROLL_CORE,
         (rule.id,),
-        f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at 12 delta.",
-        {"condors": float(len(rule.details["rolled"]))},
+        f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at {short_delta * 100:g} delta, "
+        f"with the same {shown}-point wings.",
+        {"condors": float(len(rule.details["rolled"])), "short_delta": short_delta},
         tuple(trades),
     )
+
+
+def _wing_width(legs: pd.DataFrame, default: float) -> float:
+    """A core group's wing width (rows of ``risk.legs``): the widest gap between the strikes of its
+    puts or of its calls; ``default`` for a group without two strikes on one side."""
+    gaps = [float(g.max() - g.min()) for _, g in legs.groupby("right")["strike"] if len(g) > 1]
+    return max(gaps) if gaps and max(gaps) > 0 else default
 
 
 def reduce_crowded(state: BookState) -> StepResult:
@@ -134,8 +149,9 @@ def add_l3(state: BookState) -> StepResult:
 
 
 def add_theta_layer(state: BookState) -> StepResult:
-    """R-MACD-LADDER, R-SKEW-ADD: a new 12-delta condor at the target DTE, or a short put spread on
-    the lower-delta side — one per expiry, not stacked while the signal lasts."""
+    """R-MACD-LADDER, R-SKEW-ADD: a new condor (R-MACD-LADDER's short delta and wings) at the target
+    DTE, or a short put spread on the lower-delta side — one per expiry, not stacked while the
+    signal lasts."""
     ladder, skew = state.fired.get(RuleId.MACD_LADDER), state.fired.get(RuleId.SKEW_ADD)
     if not (ladder or skew):
         return None, state
@@ -160,7 +176,14 @@ def add_theta_layer(state: BookState) -> StepResult:
         group = f"IC-{expiry}-ladder"
         trades += [
             trade_of_leg(layer, leg, int(leg.quantity))
-            for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=group)
+            for leg in iron_condor(
+                market,
+                expiry,
+                short_delta=rules.macd_ladder.short_delta,
+                wing_width=rules.macd_ladder.wing_width,
+                quantity=quantity,
+                group=group,
+            )
         ]
         ids.append(ladder.id)
     if skew:

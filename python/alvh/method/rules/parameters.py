@@ -178,6 +178,10 @@ class SkewAddRule(RuleConfig):
 
 class MacdLadderRule(RuleConfig):
     target_dte: int = Field(14, ge=1)
+    short_delta: float = Field(0.12, gt=0, lt=0.5, allow_inf_nan=False)
+    """|delta| of the new condor's short strikes (the backtest sets its ladder's)."""
+    wing_width: float = Field(50.0, gt=0, allow_inf_nan=False)
+    """Points between each short strike and its long wing (the backtest sets its ladder's)."""
 
 
 class MacdTightenRule(RuleConfig):
@@ -191,6 +195,9 @@ class DelayerRule(RuleConfig):
 class RollRule(RuleConfig):
     sessions: int = Field(2, ge=1)
     roll_days: int = Field(7, ge=1)
+    short_delta: float = Field(0.12, gt=0, lt=0.5, allow_inf_nan=False)
+    """|delta| of the rolled condor's short strikes (the backtest sets its ladder's); its wings
+    keep the width of the condor it replaces."""
 
 
 class ReconRule(RuleConfig):
