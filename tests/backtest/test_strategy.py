@@ -3,11 +3,16 @@ the static one buys only its VIX calls."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import Any
 
-from alvh.backtest import BacktestResult
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh.backtest import BacktestResult, strategy
 from alvh.backtest.config import HEDGE_RULES, STRATEGIES
-from alvh.method.rules import RuleId
+from alvh.method.decisions import Decision, decide
+from alvh.method.rules import RuleId, RuleStatus
 from tests.backtest.runs import HISTORY, LAYERS, short_run
 
 
@@ -31,6 +36,30 @@ def test_rolls_and_theta_layers_are_the_ladders_condors() -> None:
     assert set(opened["action"]) == {"ROLL_CORE", "ADD_THETA_LAYER"}
     for (_, _, right), legs in opened.groupby(["date", "group", "right"]):
         assert legs["strike"].max() - legs["strike"].min() == 25.0, right
+
+
+def test_macd_tighten_fires_in_the_backtest_with_cpi_readings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With rising ``cpi`` releases in the history, R-MACD-TIGHTEN fires on the days the VIX MACD
+    expands (August 2015) — the backtest passes decide() whether inflation is rising, as ``alvh
+    report`` does. Without the readings it is never known, so it never fires."""
+    history = HISTORY.copy()
+    releases = pd.Series(np.nan, index=history.index)
+    for k, day in enumerate(["2015-05-15", "2015-06-16", "2015-07-17", "2015-08-19", "2015-09-16"]):
+        releases.iloc[history.index.searchsorted(pd.Timestamp(day))] = 237.0 + 0.3 * k
+    history["cpi"] = releases
+    seen: list[tuple[str, RuleStatus]] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Decision:
+        decision = decide(*args, **kwargs)
+        seen.append(next((r.id, r.status) for r in decision.rules if r.id == RuleId.MACD_TIGHTEN))
+        return decision
+
+    monkeypatch.setattr(strategy, "decide", recording)
+    short_run(history, start="2015-08-17", end="2015-08-26")
+    assert (RuleId.MACD_TIGHTEN, RuleStatus.BREACH) in seen
+    seen.clear()
+    short_run(HISTORY, start="2015-08-17", end="2015-08-26")
+    assert seen and all(status is not RuleStatus.BREACH for _, status in seen)
 
 
 def test_naked_never_hedges(result: BacktestResult) -> None:

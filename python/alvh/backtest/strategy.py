@@ -43,6 +43,8 @@ class Today:
     events: list[Event]
     spx_history: pd.Series
     """SPX closes up to ``when``."""
+    inflation_rising: bool | None
+    """Whether CPI/PPI are rising as of ``when`` (None: unknown, no ``cpi``/``ppi`` history)."""
     spx_close: Callable[[dt.date], float]
     """The SPX close of the last trading day on or before a date (up to ``when``)."""
     vix_close: Callable[[dt.date], float]
@@ -138,6 +140,7 @@ class Strategy:
             signals=today.signals,
             events=today.events,
             spx_history=today.spx_history,
+            inflation_rising=today.inflation_rising,
             theta_ratio=self._theta_ratio(),
             cache=cache,
         )
