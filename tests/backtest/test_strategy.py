@@ -3,6 +3,7 @@ the static one buys only its VIX calls."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
@@ -47,19 +48,39 @@ def test_macd_tighten_fires_in_the_backtest_with_cpi_readings(monkeypatch: pytes
     for k, day in enumerate(["2015-05-15", "2015-06-16", "2015-07-17", "2015-08-19", "2015-09-16"]):
         releases.iloc[history.index.searchsorted(pd.Timestamp(day))] = 237.0 + 0.3 * k
     history["cpi"] = releases
-    seen: list[tuple[str, RuleStatus]] = []
-
-    def recording(*args: Any, **kwargs: Any) -> Decision:
-        decision = decide(*args, **kwargs)
-        seen.append(next((r.id, r.status) for r in decision.rules if r.id == RuleId.MACD_TIGHTEN))
-        return decision
-
-    monkeypatch.setattr(strategy, "decide", recording)
+    seen = _record_rule(monkeypatch, RuleId.MACD_TIGHTEN)
     short_run(history, start="2015-08-17", end="2015-08-26")
-    assert (RuleId.MACD_TIGHTEN, RuleStatus.BREACH) in seen
+    assert RuleStatus.BREACH in {status for _, status in seen}
     seen.clear()
     short_run(HISTORY, start="2015-08-17", end="2015-08-26")
     assert seen and all(status is not RuleStatus.BREACH for _, status in seen)
+
+
+def _record_rule(monkeypatch: pytest.MonkeyPatch, rule_id: str) -> list[tuple[dt.date, RuleStatus]]:
+    """The day and status of ``rule_id`` in every decision the backtest makes from now on."""
+    seen: list[tuple[dt.date, RuleStatus]] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Decision:
+        decision = decide(*args, **kwargs)
+        seen.append((decision.as_of.date(), next(r.status for r in decision.rules if r.id == rule_id)))
+        return decision
+
+    monkeypatch.setattr(strategy, "decide", recording)
+    return seen
+
+
+def test_short_delta_is_judged_on_the_days_condors_are_opened(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through August 2015 the ladder's condors drift far from their entry delta; R-SHORT-DELTA
+    judges each at entry only (it warned on almost every day of the full run): a 12-delta ladder
+    never warns, a 20-delta one warns on its entry days (Fridays) alone."""
+    seen = _record_rule(monkeypatch, RuleId.SHORT_DELTA)
+    short_run(HISTORY, start="2015-08-10", end="2015-08-31")
+    assert {status for _, status in seen} == {RuleStatus.OK, RuleStatus.SKIPPED}  # skipped before the first entry
+    seen.clear()
+    short_run(HISTORY, start="2015-08-10", end="2015-08-31", ladder={"short_delta": 0.20})
+    warned = {day for day, status in seen if status is RuleStatus.WARN}
+    assert warned and {day.weekday() for day in warned} == {4}
+    assert {day for day, _ in seen if day.weekday() == 4} == warned
 
 
 def test_naked_never_hedges(result: BacktestResult) -> None:

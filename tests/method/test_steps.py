@@ -122,6 +122,20 @@ def test_rolls_and_new_layers_use_the_ladders_settings() -> None:
         assert all(0.085 <= d <= 0.115 for d in deltas), (group, deltas)
 
 
+def test_new_condors_are_checked_at_entry() -> None:
+    """The engine's own new condors carry R-SHORT-DELTA's check at entry: the reason says when a
+    short strike lands outside the band (here a ladder set to 30 delta), and the numbers give the
+    short strikes' |delta| range."""
+    rules = RULES.with_overrides({RuleId.MACD_LADDER: {"short_delta": 0.30}})
+    d = decide(BOOK, MARKET, rules=rules, signals=signals(vix_macd_trend=MacdTrend.COMPRESSING))
+    layer = next(a for a in d.actions if a.type is ActionType.ADD_THETA_LAYER)
+    assert "2 of them OUTSIDE R-SHORT-DELTA's 0.10-0.15 band" in layer.reason
+    assert layer.numbers["short_strikes_outside"] == 2.0
+    assert 0.27 <= layer.numbers["short_delta_low"] <= layer.numbers["short_delta_high"] <= 0.33
+    roll = decision("roll").actions[0]
+    assert "inside R-SHORT-DELTA's 0.10-0.15 band" in roll.reason and roll.numbers["short_strikes_outside"] == 0.0
+
+
 def test_fewer_sessions_hedges_externally_and_leaves_the_strikes() -> None:
     d = decision("no_roll")
     roll = next(r for r in d.rules if r.id == RuleId.ROLL)

@@ -141,6 +141,7 @@ class Strategy:
             events=today.events,
             spx_history=today.spx_history,
             inflation_rising=today.inflation_rising,
+            opened_today=tuple({str(leg.group) for leg in today.entry_legs or ()}),
             theta_ratio=self._theta_ratio(),
             cache=cache,
         )

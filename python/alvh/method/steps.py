@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
-from alvh.book import Role
+from alvh.book import Leg, Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
 from alvh.market.events import vix_expiries_after
 from alvh.method.actions import ActionType
@@ -54,7 +55,7 @@ def roll_core(state: BookState) -> StepResult:
     risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
     trades: list[Trade] = []
     legs = risk.legs
-    short_delta, widths = rules.roll.short_delta, []
+    short_delta, widths, opened = rules.roll.short_delta, [], []
     for group in rule.details["rolled"]:
         old = legs[legs["group"] == group]
         trades += closing_trades(risk, old)
@@ -67,15 +68,35 @@ def roll_core(state: BookState) -> StepResult:
             market, expiry, short_delta=short_delta, wing_width=wing, quantity=quantity, group=f"{group}-roll"
         )
         trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in condor]
+        opened.append(condor)
     shown = ", ".join(f"{w:g}" for w in dict.fromkeys(widths))
+    check, numbers = _entry_check(state, opened)
     return state.act(
         ActionType.ROLL_CORE,
         (rule.id,),
         f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at {short_delta * 100:g} delta, "
-        f"with the same {shown}-point wings.",
-        {"condors": float(len(rule.details["rolled"])), "short_delta": short_delta},
+        f"with the same {shown}-point wings.{check}",
+        {"condors": float(len(rule.details["rolled"])), "short_delta": short_delta, **numbers},
         tuple(trades),
     )
+
+
+def _entry_check(state: BookState, condors: list[tuple[Leg, ...]]) -> tuple[str, dict[str, float]]:
+    """R-SHORT-DELTA on the engine's new condors, at entry: a sentence for the action's reason
+    (saying so when a short strike lands outside the band) and its numbers (the short strikes'
+    |delta| range and how many are outside)."""
+    rule = state.inputs.rules.short_delta
+    shorts = [leg for condor in condors for leg in condor if leg.quantity < 0]
+    if not rule.enabled or not shorts:
+        return "", {}
+    metrics = value_legs([[leg] for leg in shorts], state.inputs.market)
+    deltas = np.abs(metrics["delta"].to_numpy()) / np.array([abs(leg.quantity) * 100.0 for leg in shorts])
+    outside = int(((deltas < rule.min) | (deltas > rule.max)).sum())
+    band = f"R-SHORT-DELTA's {rule.min:.2f}-{rule.max:.2f} band"
+    verdict = f"{outside} of them OUTSIDE {band}" if outside else f"inside {band}"
+    sentence = f" New short strikes at |delta| {deltas.min():.3f}-{deltas.max():.3f}: {verdict}."
+    numbers = {"short_delta_low": float(deltas.min()), "short_delta_high": float(deltas.max())}
+    return sentence, numbers | {"short_strikes_outside": float(outside)}
 
 
 def _wing_width(legs: pd.DataFrame, default: float) -> float:
@@ -172,19 +193,18 @@ def add_theta_layer(state: BookState) -> StepResult:
         return None, state
     trades: list[Trade] = []
     ids: list[str] = []
+    check, numbers = "", dict[str, float]()
     if ladder:
-        group = f"IC-{expiry}-ladder"
-        trades += [
-            trade_of_leg(layer, leg, int(leg.quantity))
-            for leg in iron_condor(
-                market,
-                expiry,
-                short_delta=rules.macd_ladder.short_delta,
-                wing_width=rules.macd_ladder.wing_width,
-                quantity=quantity,
-                group=group,
-            )
-        ]
+        condor = iron_condor(
+            market,
+            expiry,
+            short_delta=rules.macd_ladder.short_delta,
+            wing_width=rules.macd_ladder.wing_width,
+            quantity=quantity,
+            group=f"IC-{expiry}-ladder",
+        )
+        trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in condor]
+        check, numbers = _entry_check(state, [condor])
         ids.append(ladder.id)
     if skew:
         short = strike_for_delta(market, expiry, "put", rules.skew_add.short_delta)
@@ -203,8 +223,8 @@ def add_theta_layer(state: BookState) -> StepResult:
         ActionType.ADD_THETA_LAYER,
         tuple(ids),
         " ".join(r.message for r in (ladder, skew) if r is not None)
-        + f" New layer expiring {expiry}, {quantity} unit(s).",
-        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days)},
+        + f" New layer expiring {expiry}, {quantity} unit(s).{check}",
+        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days), **numbers},
         tuple(trades),
     )
 

@@ -68,6 +68,11 @@ THETA_DRAIN = BOOK.with_legs(
 LONG_DTED = BOOK.with_legs([("core", leg) for leg in iron_condor(MARKET, dt.date(2027, 1, 15), quantity=10.0)])
 """A fourth condor at 56 DTE."""
 
+WIDE_OPEN = BOOK.with_legs(
+    [("core", leg) for leg in iron_condor(MARKET, dt.date(2026, 12, 18), short_delta=0.30, quantity=10.0)]
+)
+"""A fourth condor, opened at 30 delta."""
+
 BEFORE_TODAY = pd.to_datetime(["2026-11-18", "2026-11-19"])
 
 
@@ -119,7 +124,12 @@ CASES: dict[str, tuple[Case, Case]] = {
     RuleId.NET_VEGA: (Case(BALANCED, rules=NET_TARGET), Case(rules=NET_TARGET)),
     RuleId.VEGA_PER_SPREAD: (Case(BALANCED), Case(NET_FLAT)),
     RuleId.THETA: (Case(THETA_DRAIN), QUIET),
-    RuleId.SHORT_DELTA: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
+    # judged at entry: a condor opened today outside the band trips it; the example's, opened today
+    # at 12 delta, do not
+    RuleId.SHORT_DELTA: (
+        Case(WIDE_OPEN, inputs={"opened_today": ("IC-2026-12-18",)}),
+        Case(inputs={"opened_today": ("IC-2026-11-27", "IC-2026-12-04", "IC-2026-12-11")}),
+    ),
     RuleId.DTE: (Case(LONG_DTED), QUIET),
     RuleId.BREAKEVEN: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
     RuleId.CROWDED_BE: (Case(market=with_spot(MARKET, 5650.0)), QUIET),

@@ -27,6 +27,7 @@ from tests.method.rules.cases import (
     OVER_HEDGED,
     QUIET,
     TILTED,
+    WIDE_OPEN,
     Case,
     add_l1_spreads,
     core_units,
@@ -168,21 +169,34 @@ def test_breakeven_room_and_crowding(spot: float) -> None:
         assert "reduce size, do not close" in results[RuleId.CROWDED_BE].message
 
 
-def test_short_delta_band() -> None:
+def test_short_delta_is_judged_at_entry() -> None:
+    """R-SHORT-DELTA judges the condors opened today, not every condor's current delta: the
+    example's condors drifted out of the band (spot 5,800) do not warn; a condor opened today
+    outside the band does; without opening dates the rule reports the current deltas."""
     market = with_spot(MARKET, 5800.0)
-    result = Case(market=market).evaluate()[RuleId.SHORT_DELTA]
-    assert result.status is RuleStatus.WARN  # the shipped severity
     legs, ref = BOOK.legs, reference(BOOK, market)
     shorts = legs.index[(legs["role"] == "core") & (legs["quantity"] < 0)]
     deltas = {
         (legs.loc[i, "group"], legs.loc[i, "right"]): abs(ref.legs.loc[i, "delta"] / (legs.loc[i, "quantity"] * 100))
         for i in shorts
     }
-    outside = {k: v for k, v in deltas.items() if not 0.10 <= v <= 0.15}
-    assert result.details["outside"] == sorted({group for group, _ in outside})
-    assert result.value == pytest.approx(max(outside.values(), key=lambda d: abs(d - 0.125)), rel=1e-9)
-    # at entry (spot 5,900) every short strike is a 12-delta one
-    assert Case().evaluate()[RuleId.SHORT_DELTA].status is RuleStatus.OK
+    assert any(not 0.10 <= v <= 0.15 for v in deltas.values())  # they drifted
+    drifted = Case(market=market, inputs={"opened_today": ()}).evaluate()[RuleId.SHORT_DELTA]
+    assert drifted.status is RuleStatus.OK and "No condor opened today" in drifted.message
+    unknown = Case(market=market).evaluate()[RuleId.SHORT_DELTA]
+    assert (
+        unknown.status is RuleStatus.INFO and not unknown.fired and "Checked when a condor is opened" in unknown.message
+    )
+    current = {(g, side): v for g, sides in unknown.details["current"].items() for side, v in sides.items()}
+    assert current == pytest.approx(deltas, rel=1e-9)
+    # a condor opened today at 30 delta warns (the shipped severity), and only it is judged
+    opened = Case(WIDE_OPEN, market, inputs={"opened_today": ("IC-2026-12-18",)}).evaluate()[RuleId.SHORT_DELTA]
+    assert opened.status is RuleStatus.WARN and opened.details["outside"] == ["IC-2026-12-18"]
+    assert opened.details["opened_today"] == ["IC-2026-12-18"]
+    assert opened.value == pytest.approx(max(opened.details["current"]["IC-2026-12-18"].values()), rel=1e-12)
+    # at entry (spot 5,900) every short strike of the example is a 12-delta one
+    at_entry = Case(inputs={"opened_today": tuple({group for group, _ in deltas})}).evaluate()
+    assert at_entry[RuleId.SHORT_DELTA].status is RuleStatus.OK
 
 
 def test_dte_band_reports_the_condor_outside() -> None:

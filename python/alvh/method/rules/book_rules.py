@@ -180,9 +180,34 @@ def theta(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
+    """R-SHORT-DELTA is judged at entry: on the condors opened today (``inputs.opened_today``), not
+    on every condor's current delta (condors drift out of the band as spot moves: that is R-ROLL's
+    and R-BREAKEVEN's business). With no opening dates known it reports the current deltas."""
     rule, condors = rules.short_delta, inputs.risk.condors
     if not len(condors):
         return skipped(RuleId.SHORT_DELTA, "no core condors")
+    band = f"|delta| {rule.min:.2f}-{rule.max:.2f} at entry"
+    current = {
+        str(group): {"put": abs(float(put)), "call": abs(float(call))}
+        for group, put, call in zip(
+            condors.index, condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy(), strict=True
+        )
+    }
+    if inputs.opened_today is None:
+        return RuleResult(
+            RuleId.SHORT_DELTA.value,
+            RuleStatus.INFO,
+            None,
+            band,
+            "Checked when a condor is opened; no opening dates are known for this book, so the current "
+            "short-strike deltas are reported (details), not judged.",
+            {"current": current},
+        )
+    condors = condors[condors.index.isin(inputs.opened_today)]
+    if not len(condors):
+        return rule_result(
+            RuleId.SHORT_DELTA, rule, False, None, band, "No condor opened today: nothing to check at entry."
+        )
     names = np.tile(condors.index.to_numpy(object), 2)
     deltas = np.abs(np.concatenate([condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy()]))
     names, deltas = names[~np.isnan(deltas)], deltas[~np.isnan(deltas)]
@@ -194,11 +219,14 @@ def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
         rule,
         len(outside) > 0,
         worst,
-        f"|delta| {rule.min:.2f}-{rule.max:.2f}",
-        f"{len(outside)} short strike(s) outside the {rule.min:.2f}-{rule.max:.2f} delta band."
+        band,
+        f"{len(outside)} short strike(s) of the condors opened today outside the {rule.min:.2f}-{rule.max:.2f} "
+        "delta band."
         if len(outside)
-        else "Short strikes inside the delta band.",
+        else "Short strikes of the condors opened today inside the delta band.",
         outside=sorted(set(names[beyond])),
+        opened_today=sorted(map(str, condors.index)),
+        current=current,
     )
 
 
