@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alvh.book import Book, Instrument, Layer, Role
+from alvh.book import LEG_COLUMNS, Book, Instrument, Layer, Leg, Role
 from alvh.book.builders import iron_condor, vix_put_spread
 from alvh.method.decisions import ActionType, decide
-from alvh.method.rules import RuleId, RuleStatus
+from alvh.method.rules import RuleId, Rules, RuleStatus
 from alvh.method.signals import MacdTrend
 from alvh.risk.valuation import value_book
 from tests.method.decision_cases import (
@@ -23,6 +23,8 @@ from tests.method.decision_cases import (
     LAYER_SIGNALS,
     MARKET,
     RULES,
+    SCENARIOS,
+    add_l1_spreads,
     book_after,
     check_after,
     decision,
@@ -134,6 +136,61 @@ def test_new_condors_are_checked_at_entry() -> None:
     assert 0.27 <= layer.numbers["short_delta_low"] <= layer.numbers["short_delta_high"] <= 0.33
     roll = decision("roll").actions[0]
     assert "inside R-SHORT-DELTA's 0.10-0.15 band" in roll.reason and roll.numbers["short_strikes_outside"] == 0.0
+
+
+HEDGED_VIEW = RULES.with_overrides({RuleId.ROLL: {"view": "hedged"}, RuleId.CROWDED_BE: {"view": "hedged"}})
+PROTECTED = BOOK.with_legs(
+    [("puts", Leg("SPXW", dt.date(2026, 12, 11), 30.0, 5750.0, "put"))], role_of_new_layers=Role.INTERMEDIATE
+)
+"""The example book with 30 long SPX puts: they more than offset the core's loss on a fall."""
+CORE_ONLY = Book.from_frame(
+    BOOK.legs.loc[BOOK.legs["role"] == "core", LEG_COLUMNS].reset_index(drop=True),
+    roles={"core": Role.CORE},
+    name="core only",
+)
+
+
+def _adjusting(book: Book, scenario: str, rules: Rules, kind: ActionType) -> list[str]:
+    """The groups the action ``kind`` trades when ``book`` is decided in ``scenario``'s market."""
+    _, market, kwargs = SCENARIOS[scenario]
+    d = decide(book, market, **{**kwargs, "rules": rules})
+    return sorted({str(t.group) for a in d.actions if a.type is kind for t in a.trades})
+
+
+def test_hedged_view_rolls_only_what_the_hedges_do_not_cover() -> None:
+    """R-ROLL with view = "hedged": the condor beyond its short put is rolled in the core view
+    whatever hedges the book holds, but not when the hedges offset more than half the core's loss
+    in its adverse scenario (spot one expected move below its lower break-even, one day on). A
+    book without hedges is rolled in both views."""
+    roll = ActionType.ROLL_CORE
+    assert _adjusting(PROTECTED, "roll", RULES, roll) == ["IC-2026-11-27", "IC-2026-11-27-roll"]
+    assert _adjusting(PROTECTED, "roll", HEDGED_VIEW, roll) == []
+    assert _adjusting(CORE_ONLY, "roll", RULES, roll) == _adjusting(CORE_ONLY, "roll", HEDGED_VIEW, roll) != []
+    # the rule's details give the scenario and the hedges' offset
+    _, market, kwargs = SCENARIOS["roll"]
+    d = decide(PROTECTED, market, spx_history=kwargs["spx_history"], rules=HEDGED_VIEW)
+    result = next(r for r in d.rules if r.id == RuleId.ROLL)
+    assert result.status is RuleStatus.OK and result.details["covered"] == ["IC-2026-11-27"]
+    view = result.details["hedged_view"]["IC-2026-11-27"]
+    condor = d.risk.condors.loc["IC-2026-11-27"]
+    assert view["scenario_spot"] == pytest.approx(condor["breakeven_low"] - condor["expected_move"], rel=1e-12)
+    assert view["core_pnl"] < 0 and view["hedge_offset"] == pytest.approx(1 - view["book_pnl"] / view["core_pnl"])
+    assert "covered by the hedges" in result.message
+    # L1's VIX call spreads offset a share of it: covered once that share is above ``cover``
+    with_l1 = add_l1_spreads(BOOK, 200.0)
+    low_cover = HEDGED_VIEW.with_overrides({RuleId.ROLL: {"cover": 0.10}})
+    assert _adjusting(with_l1, "roll", low_cover, roll) == []
+    assert _adjusting(with_l1, "roll", HEDGED_VIEW, roll) != []
+
+
+def test_hedged_view_reduces_only_what_the_hedges_do_not_cover() -> None:
+    """R-CROWDED-BE with view = "hedged": the crowded condors are cut in the core view, not when
+    the hedges cover them; without hedges, the same in both views."""
+    reduce = ActionType.REDUCE
+    assert _adjusting(PROTECTED, "crowded", RULES, reduce) == ["IC-2026-12-04", "IC-2026-12-11"]
+    assert _adjusting(PROTECTED, "crowded", HEDGED_VIEW, reduce) == []
+    assert _adjusting(CORE_ONLY, "crowded", RULES, reduce) == _adjusting(CORE_ONLY, "crowded", HEDGED_VIEW, reduce)
+    assert _adjusting(CORE_ONLY, "crowded", HEDGED_VIEW, reduce) == ["IC-2026-12-04", "IC-2026-12-11"]
 
 
 def test_fewer_sessions_hedges_externally_and_leaves_the_strikes() -> None:

@@ -84,6 +84,15 @@ def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
         pytest.param("[R-DTE]\nmin = 7.5\n", ["R-DTE.min", "7.5", "integer"], id="float-for-integer"),
         pytest.param('[R-L3]\nenabled = "yes"\n', ["R-L3.enabled", "boolean"], id="string-for-bool"),
         pytest.param('[R-DELTA]\nseverity = "fatal"\n', ["R-DELTA.severity", "'fatal'", "'warn'"], id="severity"),
+        pytest.param('[R-ROLL]\nview = "both"\n', ["R-ROLL.view", "'both'", "'hedged'"], id="view"),
+        pytest.param(
+            "[R-CROWDED-BE]\ncover = 1.5\n", ["R-CROWDED-BE.cover", "1.5", "less than or equal to 1"], id="cover"
+        ),
+        pytest.param(
+            "[R-NET-VEGA]\ntarget_per_condor = 0.0\n",
+            ["R-NET-VEGA", "target_per_condor = 0", "non-zero"],
+            id="zero-target",
+        ),
         pytest.param(
             "[R-DTE]\nmin = 30\nmax = 10\n", ["R-DTE", "min = 30", "max = 10", "min <= max"], id="dte-min>max"
         ),

@@ -13,7 +13,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh.market.snapshot import Market
+from alvh.method.rules.hedged_view import hedge_cover
 from alvh.method.rules.ids import RuleId
+from alvh.method.rules.parameters import HedgedViewRule
 from alvh.method.rules.results import RuleInputs, RuleResult, RuleStatus, rule_result, skipped
 from alvh.risk.scenarios import vega_reconciliation
 from alvh.risk.valuation import BookRisk
@@ -285,17 +287,35 @@ def near_breakeven(risk: BookRisk, market: Market, proximity: float) -> list[str
 def crowded(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule = rules.crowded
     near = near_breakeven(inputs.risk, inputs.market, rule.proximity)
+    near, covered, view = _hedged_view(inputs, rule, near)
+    message = (
+        f"{len(near)} condor(s) near their break-evens{view}: reduce size, do not close."
+        if near
+        else "No condor near its break-evens" + (f"{view}." if view else ".")
+    )
     return rule_result(
         RuleId.CROWDED_BE,
         rule,
         len(near) >= rule.min_count,
         float(len(near)),
-        f"fewer than {rule.min_count} condors near a break-even",
-        f"{len(near)} condor(s) near their break-evens: reduce size, do not close."
-        if near
-        else "No condor near its break-evens.",
+        f"fewer than {rule.min_count} condors near a break-even" + (" and not covered by the hedges" if view else ""),
+        message,
         near=near,
+        **covered,
     )
+
+
+def _hedged_view(inputs: RuleInputs, rule: HedgedViewRule, groups: list[str]) -> tuple[list[str], dict[str, Any], str]:
+    """The groups a core adjustment rule adjusts: all of ``groups`` in the core view; in the hedged
+    view those the hedges do not cover (:mod:`alvh.method.rules.hedged_view`). Also the details
+    to add (each group's scenario and the hedges' offset) and a phrase for the message."""
+    if rule.view == "core" or not groups:
+        return groups, {}, ""
+    covers = hedge_cover(inputs, groups, rule)
+    kept = [g for g in groups if not covers[g].covered]
+    spared = [g for g in groups if covers[g].covered]
+    phrase = f" and not covered by the hedges ({len(spared)} covered: {', '.join(spared) or 'none'})"
+    return kept, {"hedged_view": {g: c.details() for g, c in covers.items()}, "covered": spared}, phrase
 
 
 def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -321,11 +341,13 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
             rolled.append(str(group))
     known = len(closes) >= rule.sessions
     worst = max(sessions_beyond.values())
+    rolled, covered, view = _hedged_view(inputs, rule, rolled)
     message = (
-        f"True technical break: {', '.join(rolled)} beyond a short strike for {rule.sessions}+ sessions"
+        f"True technical break: {', '.join(rolled)} beyond a short strike for {rule.sessions}+ sessions{view}"
         " — roll out in time."
         if rolled
-        else f"No condor beyond a short strike for {rule.sessions} sessions: hedge externally, leave strikes alone."
+        else f"No condor beyond a short strike for {rule.sessions} sessions{view}: hedge externally, "
+        "leave strikes alone."
     )
     if not known and not rolled:
         message += " (No SPX history given: only today's close was checked.)"
@@ -338,6 +360,7 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
         message,
         rolled=rolled,
         sessions=sessions_beyond,
+        **covered,
     )
 
 

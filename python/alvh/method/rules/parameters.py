@@ -18,6 +18,7 @@ __all__ = [
     "DeltaRule",
     "DteRule",
     "HedgeVegaRule",
+    "HedgedViewRule",
     "L3Rule",
     "MacdLadderRule",
     "MacdTightenRule",
@@ -152,7 +153,18 @@ class BreakevenRule(RuleConfig):
     pass
 
 
-class CrowdedRule(RuleConfig):
+class HedgedViewRule(RuleConfig):
+    """A core adjustment rule that may read the hedged book (R-ROLL, R-CROWDED-BE;
+    :mod:`alvh.method.rules.hedged_view`)."""
+
+    view: Literal["core", "hedged"] = "core"
+    """``core``: the condors alone decide; ``hedged``: a condor is adjusted only when the hedges
+    do not cover its adverse scenario."""
+    cover: Share = 0.5
+    """The share of the core's loss in that scenario the rest of the book must offset to cover it."""
+
+
+class CrowdedRule(HedgedViewRule):
     proximity: float = Field(0.25, gt=0, allow_inf_nan=False)
     min_count: int = Field(2, ge=1)
     reduce_share: float = Field(0.33, gt=0, le=1, allow_inf_nan=False)
@@ -192,7 +204,7 @@ class DelayerRule(RuleConfig):
     retracement: float = Field(0.5, gt=0, le=1, allow_inf_nan=False)
 
 
-class RollRule(RuleConfig):
+class RollRule(HedgedViewRule):
     sessions: int = Field(2, ge=1)
     roll_days: int = Field(7, ge=1)
     short_delta: float = Field(0.12, gt=0, lt=0.5, allow_inf_nan=False)
