@@ -193,7 +193,8 @@ def add_theta_layer(state: BookState) -> StepResult:
         return None, state
     trades: list[Trade] = []
     ids: list[str] = []
-    check, numbers = "", dict[str, float]()
+    numbers: dict[str, float]
+    check, numbers = "", {}  # the R-SHORT-DELTA check of the new condor, if any
     if ladder:
         condor = iron_condor(
             market,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -118,7 +119,7 @@ class BookRisk:
         net, not here."""
         return self._roles_vega(VEGA_HEDGE_ROLES)
 
-    def _roles_vega(self, roles: frozenset[str] | set[str]) -> float:
+    def _roles_vega(self, roles: AbstractSet[str]) -> float:
         mine = np.isin(self.layers["role"].to_numpy(object), list(roles))
         return float(self.layers["spx_vega"].to_numpy(np.float64)[mine].sum())
 
