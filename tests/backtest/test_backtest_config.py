@@ -46,6 +46,20 @@ def test_overrides_change_one_strategy(tmp_path: Path) -> None:
         load_backtest_config(path)
 
 
+def test_the_engines_new_condors_are_the_ladders() -> None:
+    """R-ROLL's and R-MACD-LADDER's short delta and R-MACD-LADDER's wings come from [ladder],
+    unless a strategy's overrides set them."""
+    config = BacktestConfig(
+        ladder=LadderConfig(short_delta=0.10, wing_width=25.0),
+        overrides={"naked": {"R-MACD-LADDER": {"wing_width": 40.0}}},
+    )
+    rules = config.strategy_rules()
+    for name in ("alvh", "static"):
+        assert rules[name].roll.short_delta == rules[name].macd_ladder.short_delta == 0.10
+        assert rules[name].macd_ladder.wing_width == 25.0
+    assert rules["naked"].macd_ladder.wing_width == 40.0 and rules["naked"].macd_ladder.short_delta == 0.10
+
+
 def test_shipped_config_is_the_defaults() -> None:
     path = Path(str(resources.files("alvh.data") / "backtest.toml"))
     assert load_backtest_config(path) == BacktestConfig()

@@ -57,7 +57,7 @@ def synthetic_long(book: Book, quantity: float) -> Book:
     return book.with_legs([("tilt", leg) for leg in legs], role_of_new_layers=Role.INTERMEDIATE)
 
 
-BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, FRONT, 10.0))])
+BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, FRONT, 8.0))])
 """Hedge vega ≈ 50 % of the core's, each sleeve near its target: nothing to do."""
 
 
@@ -70,8 +70,7 @@ def _tilted_to(delta_per_condor: float) -> Book:
 
 
 TILTED = _tilted_to(0.40)
-TILTED_BOOK = TILTED
-OVER_HEDGED = add_l1_spreads(BOOK, 223.0)
+OVER_HEDGED = add_l1_spreads(BOOK, 217.0)
 """Hedge vega ≈ 90 % of the core's."""
 
 

@@ -117,7 +117,8 @@ def _hedge_share(book: Book, market: Market) -> float:
 
 def test_add_vega_hedge_from_20_percent_stops_at_the_target_edge() -> None:
     d = decision("under")
-    assert 0.19 < d.risk.hedge_vega_share < 0.22
+    assert d.risk.hedge_vega_share == pytest.approx(_hedge_share(BOOK, MARKET), rel=1e-9)
+    assert 0.21 < d.risk.hedge_vega_share < 0.24
     action = only(d, ActionType.ADD_VEGA_HEDGE)
     assert action.rules == (RuleId.HEDGE_VEGA,) and action.feasible
     share = action.greeks_after["hedge_vega_share"]
@@ -202,13 +203,6 @@ def test_over_hedged_book_is_trimmed_even_when_rsi_asks_to_cut_net_vega() -> Non
     assert status(d.rules, RuleId.RSI_REDUCE) is RuleStatus.BREACH
     action = only(d, ActionType.TRIM_HEDGE)
     assert action.greeks_after["hedge_vega_share"] < d.risk.hedge_vega_share
-
-
-def test_net_vega_rules_do_not_trade() -> None:
-    """R-NET-VEGA and R-VEGA-PER-SPREAD are checks: with R-HEDGE-VEGA off, nothing trades vega."""
-    rules = RULES.with_overrides({RuleId.HEDGE_VEGA: {"enabled": False}})
-    d = decide(OVER_HEDGED, MARKET, rules=rules, signals=signals())
-    assert not [a for a in d.actions if a.type in (ActionType.ADD_VEGA_HEDGE, ActionType.TRIM_HEDGE)]
 
 
 def test_delta_hedged_with_futures_only_while_de_layering() -> None:
@@ -302,6 +296,21 @@ def test_a_delta_band_that_blocks_the_vega_band_no_longer_freezes_it() -> None:
     assert 0.45 <= add.greeks_after["hedge_vega_share"] <= 0.55
     assert [a.type for a in d.actions][-1] is ActionType.HEDGE_DELTA
     assert abs(d.actions[-1].greeks_after["delta_per_condor"]) <= 0.10
+
+
+def test_net_vega_checks_trade_nothing() -> None:
+    """R-NET-VEGA and R-VEGA-PER-SPREAD are checks of the net book: firing inside R-HEDGE-VEGA's band,
+    or with R-HEDGE-VEGA switched off, they are reported and no hedge is traded for them."""
+    rules = RULES.with_overrides({RuleId.NET_VEGA: {"target_per_condor": -20.0}})
+    d = decide(add_l1_spreads(BOOK, 74.0), MARKET, rules=rules, signals=signals())
+    assert status(d.rules, RuleId.HEDGE_VEGA) is RuleStatus.OK
+    assert status(d.rules, RuleId.NET_VEGA) is RuleStatus.WARN
+    assert status(d.rules, RuleId.VEGA_PER_SPREAD) is RuleStatus.WARN
+    assert [a.type for a in d.actions] == [ActionType.HOLD]
+    off = rules.with_overrides({RuleId.HEDGE_VEGA: {"enabled": False}})
+    over = decide(OVER_HEDGED, MARKET, rules=off, signals=signals())
+    assert status(over.rules, RuleId.NET_VEGA) is RuleStatus.WARN
+    assert [a.type for a in over.actions] == [ActionType.HOLD]
 
 
 def test_sleeve_bounds_are_the_sleeve_rule_in_force_tightened_while_macd_tighten_fires() -> None:

@@ -40,6 +40,7 @@ from scipy import integrate
 
 import alvh
 from alvh.book import Book, Layer, Leg, Role
+from alvh.book.builders import iron_condor
 from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 from alvh.market.expiries import Settlement
@@ -720,8 +721,8 @@ def test_hedge_share_and_per_condor_measures_of_the_example_book() -> None:
     risk = value_book(example_book(), MARKET)
     layers = risk.layers
     core = layers.loc["core", "spx_vega"]
-    hedge = layers.loc[["L1", "L2", "L3"], "spx_vega"].sum()
-    assert core < 0 < hedge
+    hedge = layers.loc[["L1", "L2"], "spx_vega"].sum()
+    assert core < 0 < hedge and layers.loc["L3", "spx_vega"] < 0  # L3's VIX puts are short vol: not a hedge
     assert risk.hedge_vega_share == pytest.approx(hedge / abs(core), rel=1e-14)
     assert risk.core_units == 30.0  # three condors of 10
     assert risk.delta_per_condor == pytest.approx(risk.total["spx_delta"] / (30 * 100), rel=1e-14)
@@ -730,6 +731,26 @@ def test_hedge_share_and_per_condor_measures_of_the_example_book() -> None:
     assert layers.loc["L2", "spx_vega"] == pytest.approx(
         10 * 100 * MARKET.link.term_beta(years(dt.date(2026, 12, 16), dt.time(9, 30))), rel=1e-13
     )
+
+
+def test_l3_put_spreads_are_not_hedge_vega() -> None:
+    """L3's long VIX puts are short vol (negative SPX vega): they stay in the layer table and the
+    net, but do not count as vega hedge — adding them to a book leaves its hedge vega alone."""
+    market = example_market()
+    core = [Layer("core", Role.CORE, iron_condor(market, dt.date(2026, 12, 11), quantity=10.0))]
+    puts = (
+        Leg("VIX", dt.date(2027, 1, 20), 40.0, 17.0, "put", group="L3-put"),
+        Leg("VIX", dt.date(2027, 1, 20), -40.0, 15.0, "put", group="L3-put"),
+    )
+    bare = value_book(Book.from_layers("core", core), market)
+    with_l3 = value_book(Book.from_layers("l3", [*core, Layer("L3", Role.ADAPTIVE, puts)]), market)
+    l3_vega = with_l3.layers.loc["L3", "spx_vega"]
+    assert l3_vega < 0
+    assert with_l3.hedge_vega == 0.0 == bare.hedge_vega and with_l3.hedge_vega_share == 0.0
+    assert with_l3.total["spx_vega"] == pytest.approx(bare.total["spx_vega"] + l3_vega, rel=1e-12)
+    # the same spreads in a vega-hedging role count (an intermediate layer)
+    hedged = value_book(Book.from_layers("mid", [*core, Layer("mid", Role.INTERMEDIATE, puts)]), market)
+    assert hedged.hedge_vega == pytest.approx(l3_vega, rel=1e-12)
 
 
 # --- value_legs ----------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from alvh.market.events import Event
 from alvh.market.snapshot import Market
 from alvh.method.decisions import Decision, decide
 from alvh.method.rules import Rules
-from alvh.method.signals import Signals, inflation_rising, signal_snapshot
+from alvh.method.signals import Signals, inflation_rising_by_day, signal_snapshot
 from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
 from alvh.risk.valuation import OWN_UNIT_METRICS, BookRisk
@@ -183,9 +183,8 @@ def risk_report(
         day = pd.Timestamp(market.as_of.date())
         signals = signals_from_history(history, day)
         spx_history = history["spx"]
-        readings = [inflation_rising(history.loc[:day, c]) for c in ("cpi", "ppi") if c in history]
-        known = [r for r in readings if r is not None]
-        rising = any(known) if known else None
+        up_to = history.loc[:day]
+        rising = inflation_rising_by_day(up_to).iloc[-1] if len(up_to) else None
     cache = ValuationCache()  # the decision, the grid and the stresses value one book on one market
     decision = decide(
         book,

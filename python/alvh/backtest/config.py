@@ -17,7 +17,7 @@ from alvh.exceptions import ConfigError
 from alvh.market.events import Event, load_events
 from alvh.market.model import ModelParams
 from alvh.method.costs import TradingCosts
-from alvh.method.rules import Rules, default_rules, hedge_rules, load_rules
+from alvh.method.rules import RuleId, Rules, default_rules, hedge_rules, load_rules
 
 __all__ = [
     "HEDGE_RULES",
@@ -171,8 +171,18 @@ class BacktestConfig(_Config):
         return self
 
     def strategy_rules(self) -> dict[str, Rules]:
-        """The rules of each strategy (a :class:`ConfigError` names a bad override)."""
+        """The rules of each strategy (a :class:`ConfigError` names a bad override). The engine's
+        new condors are the ladder's: R-ROLL's and R-MACD-LADDER's ``short_delta`` and
+        R-MACD-LADDER's ``wing_width`` are ``[ladder]``'s, unless a strategy's overrides set them."""
         rules = load_rules(self.rules) if self.rules is not None else default_rules()
+        ladder = self.ladder
+        rules = rules.with_overrides(
+            {
+                RuleId.ROLL.value: {"short_delta": ladder.short_delta},
+                RuleId.MACD_LADDER.value: {"short_delta": ladder.short_delta, "wing_width": ladder.wing_width},
+            },
+            source="ladder",
+        )
         off = rules.with_overrides({rule.value: {"enabled": False} for rule in HEDGE_RULES}, source="backtest")
         out = {"naked": off, "alvh": rules, "static": off}
         for name, changes in self.overrides.items():

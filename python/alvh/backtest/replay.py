@@ -21,12 +21,14 @@ Each trading day t, for each strategy, in this order (everything uses data up to
 5. **Management: the same code path as** ``alvh report``: :func:`alvh.method.decisions.decide` on the book,
    the day's market, the rules, the signals of :func:`alvh.method.signals.signal_snapshot` on the closes
    up to t (every day's at once, by :func:`alvh.method.signals.signal_history`), the event calendar, the
-   SPX closes up to t and the core's theta realisation over the five sessions to the previous
-   close; every trade of every action is executed. ``alvh`` uses the rules as configured;
-   ``naked`` and ``static`` switch off the hedge rules (:data:`alvh.backtest.config.HEDGE_RULES`),
-   so the core is still rolled, reduced and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and
-   R-SKEW-ADD — those rules read only the core and the signals, so the core's trades are the same
-   in all three strategies and the comparison isolates the hedges.
+   SPX closes up to t, whether CPI/PPI are rising (the history's ``cpi``/``ppi`` columns, releases
+   up to t; :func:`alvh.method.signals.inflation_rising_by_day`, as ``alvh report``) and the core's
+   theta realisation over the five sessions to the previous close; every trade of every action
+   is executed. ``alvh`` uses the rules as configured; ``naked`` and ``static`` switch off the
+   hedge rules (:data:`alvh.backtest.config.HEDGE_RULES`), so the core is still rolled, reduced
+   and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and R-SKEW-ADD — those rules read only the
+   core and the signals, so the core's trades are the same in all three strategies and the
+   comparison isolates the hedges.
 6. **Marks.** The book is marked at model mid prices (futures at the model futures price).
 
 Fills, costs and cash are those of :mod:`alvh.backtest.ledger`. Equity = capital + cash + MTM;
@@ -52,7 +54,7 @@ from alvh.exceptions import InputError
 from alvh.market.expiries import vix_expiry
 from alvh.market.history import check_history
 from alvh.market.model import market_from_closes, spx_expiries, vix_anchor
-from alvh.method.signals import signal_history
+from alvh.method.signals import inflation_rising_by_day, signal_history
 from alvh.scale.executor import Executor
 
 __all__ = ["PARALLEL_DAYS", "Run", "replay", "run_backtest", "trading_run"]
@@ -165,6 +167,7 @@ def _days(run: Run) -> Iterator[Today]:
     signals_by_day = signal_history(
         spx_closes=spx, vix_closes=vix, front_future_closes=history.get("vx1"), ad_line=history.get("ad_line")
     )
+    inflation = inflation_rising_by_day(history).to_numpy(object)  # as of each day: releases up to it
     previous: dt.date | None = None
     for i in range(run.first, run.last):
         when = dates[i].date()
@@ -189,6 +192,7 @@ def _days(run: Run) -> Iterator[Today]:
             signals=signals_by_day[dates[i]],
             events=events,
             spx_history=spx.iloc[: i + 1],
+            inflation_rising=inflation[i],
             spx_close=_close_on(spx, i),
             vix_close=_close_on(vix, i),
             entry_legs=entry_legs,

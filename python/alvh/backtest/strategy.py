@@ -44,6 +44,8 @@ class Today:
     events: list[Event]
     spx_history: pd.Series
     """SPX closes up to ``when``."""
+    inflation_rising: bool | None
+    """Whether CPI/PPI are rising as of ``when`` (None: unknown, no ``cpi``/``ppi`` history)."""
     spx_close: Callable[[dt.date], float]
     """The SPX close of the last trading day on or before a date (up to ``when``)."""
     vix_close: Callable[[dt.date], float]
@@ -151,6 +153,8 @@ class Strategy:
             signals=today.signals,
             events=today.events,
             spx_history=today.spx_history,
+            inflation_rising=today.inflation_rising,
+            opened_today=tuple({str(leg.group) for leg in today.entry_legs or ()}),
             theta_ratio=self._theta_ratio(),
             cache=cache,
             costs=self.config.costs,

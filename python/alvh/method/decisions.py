@@ -116,6 +116,7 @@ def decide(
     spx_history: pd.Series | None = None,
     inflation_rising: bool | None = None,
     theta_ratio: float | None = None,
+    opened_today: tuple[str, ...] | None = None,
     cache: ValuationCache | None = None,
     costs: TradingCosts | None = None,
     history: HedgeHistory | None = None,
@@ -127,7 +128,9 @@ def decide(
     :class:`alvh.risk.ValuationCache`); by default the decision's valuations share a cache of
     their own. ``costs``: what trading costs (the hedges are sized in these dollars; default
     :class:`alvh.method.costs.TradingCosts`). ``history``: what the hedge rules remember of the
-    days before (default: nothing)."""
+    days before (default: nothing). ``opened_today``: the core groups opened today before this
+    decision (R-SHORT-DELTA judges them at entry; default None: not known, and the rule reports the
+    current deltas as information)."""
     event = next_event(events or [], market.as_of.date())
     inputs = DecisionInputs(
         market,
@@ -137,6 +140,7 @@ def decide(
         spx_history=None if spx_history is None else spx_history.copy(),  # read again after the call
         inflation_rising=inflation_rising,
         theta_ratio=theta_ratio,
+        opened_today=None if opened_today is None else tuple(opened_today),
         event=event,
         costs=costs or TradingCosts(),
         history=history or HedgeHistory(),

@@ -68,8 +68,9 @@ def hedge_vega(state: BookState) -> StepResult:
         vega = None if direction == "under" else vega
     risk = state.risk
     core_vega, hedge_now = risk.core_vega, risk.hedge_vega
+    net = float(risk.total["spx_vega"])  # the whole book's: L3 (not a vega hedge) included
     over = vega is not None and direction == "over"
-    if cut is not None and (core_vega + hedge_now >= 0 or over):
+    if cut is not None and (net >= 0 or over):
         cut = None  # no net short vega to cut, or already over-hedged: the trim comes first
     if not (vega or cut or delta):
         return None, state
@@ -81,8 +82,8 @@ def hedge_vega(state: BookState) -> StepResult:
     settings = rules.hedge_vega
     denominator = float(vega.details.get("denominator", abs(core_vega))) if vega else abs(core_vega)
     if cut is not None:
-        # R-RSI-REDUCE: cut net short vega by cut_share with hedges: H′ = (1 − c)·(C + H) − C.
-        centre = ((1 - rules.rsi_reduce.cut_share) * (core_vega + hedge_now) - core_vega) / denominator
+        # R-RSI-REDUCE: cut net short vega N by cut_share with hedges: H′ = (1 − c)·N − (N − H).
+        centre = ((1 - rules.rsi_reduce.cut_share) * net - (net - hedge_now)) / denominator
         band = (centre, centre)
     elif vega is not None:
         edge = settings.trade_to == "edge"

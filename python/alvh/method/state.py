@@ -67,6 +67,8 @@ class DecisionInputs:
     spx_history: pd.Series | None = None
     inflation_rising: bool | None = None
     theta_ratio: float | None = None
+    opened_today: tuple[str, ...] | None = None
+    """The core groups opened today, before the decision (R-SHORT-DELTA); None: not known."""
     event: Event | None = None
     costs: TradingCosts = field(default_factory=TradingCosts)
     history: HedgeHistory = field(default_factory=HedgeHistory)
@@ -98,6 +100,7 @@ class BookState:
             spx_history=given.spx_history,
             inflation_rising=given.inflation_rising,
             theta_ratio=given.theta_ratio,
+            opened_today=given.opened_today,
             core_vega_history=given.history.core_vega,
         )
 

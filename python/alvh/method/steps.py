@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alvh.book import Role
+import numpy as np
+import pandas as pd
+
+from alvh.book import Leg, Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
 from alvh.market.events import vix_expiries_after
 from alvh.method.actions import ActionType
@@ -55,38 +58,85 @@ def roll_core(state: BookState) -> StepResult:
     risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
     trades: list[Trade] = []
     legs = risk.legs
+    short_delta, widths, opened = rules.roll.short_delta, [], []
     for group in rule.details["rolled"]:
         old = legs[legs["group"] == group]
         trades += closing_trades(risk, old)
         expiry = old["expiry"].iloc[0].date() + dt.timedelta(days=rules.roll.roll_days)
         quantity = int(old["quantity"].abs().max())
         layer = str(old["layer"].iloc[0])
-        new_group = f"{group}-roll"
-        for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=new_group):
-            trades.append(trade_of_leg(layer, leg, int(leg.quantity)))
+        wing = _wing_width(old, rules.macd_ladder.wing_width)
+        widths.append(wing)
+        condor = iron_condor(
+            market, expiry, short_delta=short_delta, wing_width=wing, quantity=quantity, group=f"{group}-roll"
+        )
+        trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in condor]
+        opened.append(condor)
+    shown = ", ".join(f"{w:g}" for w in dict.fromkeys(widths))
+    check, numbers = _entry_check(state, opened)
     return state.act(
         ActionType.ROLL_CORE,
         (rule.id,),
-        f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at 12 delta.",
-        {"condors": float(len(rule.details["rolled"]))},
+        f"{rule.message} Close and reopen {rules.roll.roll_days} days further out at {short_delta * 100:g} delta, "
+        f"with the same {shown}-point wings.{check}",
+        {"condors": float(len(rule.details["rolled"])), "short_delta": short_delta, **numbers},
         tuple(trades),
     )
 
 
+def _entry_check(state: BookState, condors: list[tuple[Leg, ...]]) -> tuple[str, dict[str, float]]:
+    """R-SHORT-DELTA on the engine's new condors, at entry: a sentence for the action's reason
+    (saying so when a short strike lands outside the band) and its numbers (the short strikes'
+    |delta| range and how many are outside)."""
+    rule = state.inputs.rules.short_delta
+    shorts = [leg for condor in condors for leg in condor if leg.quantity < 0]
+    if not rule.enabled or not shorts:
+        return "", {}
+    metrics = value_legs([[leg] for leg in shorts], state.inputs.market)
+    deltas = np.abs(metrics["delta"].to_numpy()) / np.array([abs(leg.quantity) * 100.0 for leg in shorts])
+    outside = int(((deltas < rule.min) | (deltas > rule.max)).sum())
+    band = f"R-SHORT-DELTA's {rule.min:.2f}-{rule.max:.2f} band"
+    verdict = f"{outside} of them OUTSIDE {band}" if outside else f"inside {band}"
+    sentence = f" New short strikes at |delta| {deltas.min():.3f}-{deltas.max():.3f}: {verdict}."
+    numbers = {"short_delta_low": float(deltas.min()), "short_delta_high": float(deltas.max())}
+    return sentence, numbers | {"short_strikes_outside": float(outside)}
+
+
+def _wing_width(legs: pd.DataFrame, default: float) -> float:
+    """A core group's wing width (rows of ``risk.legs``): the widest gap between the strikes of its
+    puts or of its calls; ``default`` for a group without two strikes on one side."""
+    gaps = [float(g.max() - g.min()) for _, g in legs.groupby("right")["strike"] if len(g) > 1]
+    return max(gaps) if gaps and max(gaps) > 0 else default
+
+
 def reduce_crowded(state: BookState) -> StepResult:
-    """R-CROWDED-BE: cut the condors near their break-evens by a share, don't close them."""
+    """R-CROWDED-BE: cut the condors near their break-evens by a share, don't close them — a
+    q-lot is cut by ``min(round(q·share), q − 1)`` units, so a 1-lot is left alone."""
     rule = state.fired.get(RuleId.CROWDED_BE)
     if rule is None:
         return None, state
     risk = state.risk
     share = state.inputs.rules.crowded.reduce_share
-    rows = risk.legs[risk.legs["group"].isin(rule.details.get("near", []))]
+    trades: list[Trade] = []
+    cuts: dict[str, float] = {}
+    for group in rule.details.get("near", []):
+        rows = risk.legs[risk.legs["group"] == group]
+        units = int(rows["quantity"].abs().max())
+        cut = min(round(units * share), units - 1)
+        cuts[group] = float(cut)
+        if cut > 0:
+            trades += closing_trades(risk, rows, cut / units)
+    kept = [group for group, cut in cuts.items() if not cut]
+    reason = f"{rule.message} Cut those condors by {share:.0%}, keeping at least one unit of each."
+    if kept:
+        reason += f" Left alone (a cut would close them): {', '.join(kept)}."
     return state.act(
         ActionType.REDUCE,
         (rule.id,),
-        f"{rule.message} Cut those condors by {share:.0%}.",
-        {"condors": float(rule.value or 0.0), "share": share},
-        tuple(closing_trades(risk, rows, share)),
+        reason,
+        {"condors": float(rule.value or 0.0), "share": share, "units_cut": float(sum(cuts.values()))},
+        tuple(trades),
+        feasible=bool(trades),
     )
 
 
@@ -123,8 +173,9 @@ def add_l3(state: BookState) -> StepResult:
 
 
 def add_theta_layer(state: BookState) -> StepResult:
-    """R-MACD-LADDER, R-SKEW-ADD: a new 12-delta condor at the target DTE, or a short put spread on
-    the lower-delta side — one per expiry, not stacked while the signal lasts."""
+    """R-MACD-LADDER, R-SKEW-ADD: a new condor (R-MACD-LADDER's short delta and wings) at the target
+    DTE, or a short put spread on the lower-delta side — one per expiry, not stacked while the
+    signal lasts."""
     ladder, skew = state.fired.get(RuleId.MACD_LADDER), state.fired.get(RuleId.SKEW_ADD)
     if not (ladder or skew):
         return None, state
@@ -145,12 +196,19 @@ def add_theta_layer(state: BookState) -> StepResult:
         return None, state
     trades: list[Trade] = []
     ids: list[str] = []
+    numbers: dict[str, float]
+    check, numbers = "", {}  # the R-SHORT-DELTA check of the new condor, if any
     if ladder:
-        group = f"IC-{expiry}-ladder"
-        trades += [
-            trade_of_leg(layer, leg, int(leg.quantity))
-            for leg in iron_condor(market, expiry, short_delta=0.12, quantity=quantity, group=group)
-        ]
+        condor = iron_condor(
+            market,
+            expiry,
+            short_delta=rules.macd_ladder.short_delta,
+            wing_width=rules.macd_ladder.wing_width,
+            quantity=quantity,
+            group=f"IC-{expiry}-ladder",
+        )
+        trades += [trade_of_leg(layer, leg, int(leg.quantity)) for leg in condor]
+        check, numbers = _entry_check(state, [condor])
         ids.append(ladder.id)
     if skew:
         short = strike_for_delta(market, expiry, "put", rules.skew_add.short_delta)
@@ -169,8 +227,8 @@ def add_theta_layer(state: BookState) -> StepResult:
         ActionType.ADD_THETA_LAYER,
         tuple(ids),
         " ".join(r.message for r in (ladder, skew) if r is not None)
-        + f" New layer expiring {expiry}, {quantity} unit(s).",
-        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days)},
+        + f" New layer expiring {expiry}, {quantity} unit(s).{check}",
+        {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days), **numbers},
         tuple(trades),
     )
 

@@ -81,10 +81,13 @@ def trade_of_leg(layer: str, leg: Leg, quantity: int) -> Trade:
 
 def closing_trades(risk: BookRisk, rows: pd.DataFrame, share: float = 1.0) -> list[Trade]:
     """Trades closing ``share`` of the given legs (rows of ``risk.legs``) at their current model
-    prices (futures: the futures price)."""
+    prices (futures: the futures price); each leg's cut is rounded to whole contracts, and a leg
+    whose cut rounds to none is not traded."""
     trades = []
     for _, leg in rows.iterrows():
-        quantity = -int(np.sign(leg["quantity"]) * max(1, round(abs(leg["quantity"]) * share)))
+        quantity = -int(np.sign(leg["quantity"]) * round(abs(leg["quantity"]) * share))
+        if not quantity:
+            continue
         price = float(leg["underlying"]) if Instrument(leg["instrument"]).is_future else float(leg["price"])
         trades.append(
             Trade(

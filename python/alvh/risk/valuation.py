@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "METRIC_DOCS",
     "OWN_UNIT_METRICS",
     "TOTAL_METRICS",
+    "VEGA_HEDGE_ROLES",
     "BookRisk",
     "value_book",
     "value_legs",
@@ -80,6 +82,11 @@ BUCKETS: list[str] = [f"{first}-{int(edge)}" for first, edge in zip(_FIRST_DAYS,
 """Maturity bucket labels by DTE: 0-7, 8-21, 22-45, 46-90, 91+."""
 
 
+VEGA_HEDGE_ROLES = frozenset(role.value for role in Role if role not in (Role.CORE, Role.ADAPTIVE))
+"""The roles whose layers count as hedge vega (docs/method.md, Layers): every one but the core and
+L3 (adaptive), whose long VIX puts are short vol."""
+
+
 @dataclass(frozen=True)
 class BookRisk:
     """The risk of a book at one market snapshot."""
@@ -103,16 +110,18 @@ class BookRisk:
     @property
     def core_vega(self) -> float:
         """SPX vega of the core layers ($ per vol point)."""
-        return self._role_vega(core=True)
+        return self._roles_vega({Role.CORE.value})
 
     @property
     def hedge_vega(self) -> float:
-        """SPX vega of the hedge layers (every layer but the core; $ per vol point)."""
-        return self._role_vega(core=False)
+        """SPX vega of the layers that hedge the core's vega (:data:`VEGA_HEDGE_ROLES`; $ per vol
+        point). L3's VIX put spreads are short vol: their vega stays in the layer table and the
+        net, not here."""
+        return self._roles_vega(VEGA_HEDGE_ROLES)
 
-    def _role_vega(self, *, core: bool) -> float:
-        is_core = self.layers["role"].to_numpy(object) == Role.CORE.value
-        return float(self.layers["spx_vega"].to_numpy(np.float64)[is_core == core].sum())
+    def _roles_vega(self, roles: AbstractSet[str]) -> float:
+        mine = np.isin(self.layers["role"].to_numpy(object), list(roles))
+        return float(self.layers["spx_vega"].to_numpy(np.float64)[mine].sum())
 
     @property
     def hedge_vega_share(self) -> float:

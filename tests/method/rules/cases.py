@@ -46,10 +46,14 @@ def synthetic_long(book: Book, quantity: float) -> Book:
     return book.with_legs([("tilt", leg) for leg in legs], role_of_new_layers=Role.INTERMEDIATE)
 
 
-BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, L1_EXPIRY, 10.0))])
+BALANCED = add_l1_spreads(BOOK, 62.0).with_legs([("L2", vix_future(MARKET, L1_EXPIRY, 8.0))])
 """Each hedge sleeve near its target (L1 60 %, L2 40 % of a 50 % hedge): hedge vega ≈ 50 %."""
-OVER_HEDGED = add_l1_spreads(BOOK, 223.0)
+OVER_HEDGED = add_l1_spreads(BOOK, 217.0)
 """Hedge vega ≈ 90 % of the core's."""
+NET_FLAT = add_l1_spreads(BOOK, 270.0)
+"""Net vega ≈ +0.07 vega points per condor unit, hedge vega ≈ 106 % of the core's (over-hedged)."""
+NET_TARGET = DEFAULTS.with_overrides({RuleId.NET_VEGA: {"target_per_condor": -120.0}})
+"""A portfolio vega target of -120 $/vol pt per condor unit: the example book's net is -121."""
 TIGHT_SLEEVE = add_l1_spreads(BALANCED, 18.0, group="L1-tight")
 """L1 ≈ 11 $/vol pt per condor above its target: inside ±12, outside ±12 tightened by 15 %."""
 TILTED = synthetic_long(BOOK, 13.4)
@@ -63,6 +67,11 @@ THETA_DRAIN = BOOK.with_legs(
 """Six long 14-DTE straddles: the book's theta turns negative."""
 LONG_DTED = BOOK.with_legs([("core", leg) for leg in iron_condor(MARKET, dt.date(2027, 1, 15), quantity=10.0)])
 """A fourth condor at 56 DTE."""
+
+WIDE_OPEN = BOOK.with_legs(
+    [("core", leg) for leg in iron_condor(MARKET, dt.date(2026, 12, 18), short_delta=0.30, quantity=10.0)]
+)
+"""A fourth condor, opened at 30 delta."""
 
 BEFORE_TODAY = pd.to_datetime(["2026-11-18", "2026-11-19"])
 
@@ -110,10 +119,17 @@ CASES: dict[str, tuple[Case, Case]] = {
     RuleId.DELTA: (Case(TILTED), QUIET),
     RuleId.HEDGE_VEGA: (QUIET, Case(BALANCED)),
     RuleId.SLEEVE_VEGA: (QUIET, Case(BALANCED)),
-    RuleId.NET_VEGA: (QUIET, Case(BALANCED)),
-    RuleId.VEGA_PER_SPREAD: (QUIET, Case(BALANCED)),
+    # the net-vega checks are independent of R-HEDGE-VEGA: each trips on the balanced book (R-HEDGE-VEGA
+    # inside its band) and is quiet on one R-HEDGE-VEGA breaches
+    RuleId.NET_VEGA: (Case(BALANCED, rules=NET_TARGET), Case(rules=NET_TARGET)),
+    RuleId.VEGA_PER_SPREAD: (Case(BALANCED), Case(NET_FLAT)),
     RuleId.THETA: (Case(THETA_DRAIN), QUIET),
-    RuleId.SHORT_DELTA: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
+    # judged at entry: a condor opened today outside the band trips it; the example's, opened today
+    # at 12 delta, do not
+    RuleId.SHORT_DELTA: (
+        Case(WIDE_OPEN, inputs={"opened_today": ("IC-2026-12-18",)}),
+        Case(inputs={"opened_today": ("IC-2026-11-27", "IC-2026-12-04", "IC-2026-12-11")}),
+    ),
     RuleId.DTE: (Case(LONG_DTED), QUIET),
     RuleId.BREAKEVEN: (Case(market=with_spot(MARKET, 5800.0)), QUIET),
     RuleId.CROWDED_BE: (Case(market=with_spot(MARKET, 5650.0)), QUIET),
@@ -159,8 +175,13 @@ def core_units(book: Book) -> float:
     return float(sum(g["quantity"].abs().max() for _, g in core.groupby("group")))
 
 
+VEGA_HEDGES = {Role.THETA_ANCHOR, Role.DELTA_OVERLAY, Role.INTERMEDIATE, Role.OUTER, Role.CUSTOM}
+"""The roles that count as hedge vega: not L3, whose long VIX puts are short vol."""
+
+
 def layer_sum(book: Book, metric: str, *, core: bool) -> float:
+    """The reference sum of ``metric`` over the core's layers, or over the vega-hedging layers."""
     ref = reference(book, MARKET)
     roles = pd.Series({layer.name: layer.role for layer in book.layers})
-    mine = roles[(roles == Role.CORE) if core else (roles != Role.CORE)].index
+    mine = roles[(roles == Role.CORE) if core else roles.isin(VEGA_HEDGES)].index
     return float(ref.layers.loc[mine, metric].sum())

@@ -22,10 +22,14 @@ from tests.method.rules.cases import (
     DEFAULTS,
     LONG_DTED,
     MARKET,
+    NET_FLAT,
+    NET_TARGET,
     OVER_HEDGED,
     QUIET,
     TILTED,
+    WIDE_OPEN,
     Case,
+    add_l1_spreads,
     core_units,
     layer_sum,
     reference,
@@ -59,11 +63,13 @@ def test_vega_rules_values(book: Book) -> None:
     results = Case(book).evaluate()
     core = layer_sum(book, "spx_vega", core=True)
     hedge = layer_sum(book, "spx_vega", core=False)
-    net = core + hedge
+    net = reference(book, MARKET).total["spx_vega"]  # L3 included: it is not a vega hedge, but in the net
     assert results[RuleId.HEDGE_VEGA].value == pytest.approx(hedge / abs(core), rel=1e-9)
-    target = 0.5 * core  # the core's vega net of the 50 % target hedge
-    assert results[RuleId.NET_VEGA].value == pytest.approx((net - target) / abs(target), rel=1e-9)
-    assert results[RuleId.VEGA_PER_SPREAD].value == pytest.approx((net - target) / abs(core), rel=1e-9)
+    target = -120.0 * CORE_UNITS  # the user's portfolio target, per condor unit
+    assert Case(book, rules=NET_TARGET).evaluate()[RuleId.NET_VEGA].value == pytest.approx(
+        (net - target) / abs(target), rel=1e-9
+    )
+    assert results[RuleId.VEGA_PER_SPREAD].value == pytest.approx(net / (CORE_UNITS * 100), rel=1e-9)
     ref = reference(book, MARKET).layers["spx_vega"]
     drifts = {
         "L1": (ref["L1"] - 0.6 * 0.5 * abs(core)) / CORE_UNITS,
@@ -83,10 +89,28 @@ def test_hedge_vega_direction_and_alert() -> None:
     assert over[RuleId.HEDGE_VEGA].details["direction"] == "over"
     assert "inverts the theta profile" in over[RuleId.HEDGE_VEGA].message
     assert over[RuleId.HEDGE_VEGA].value == pytest.approx(0.90, abs=0.01)
-    # (net - target)/|core| = share - 0.5 = +0.40: at the alert
-    assert over[RuleId.VEGA_PER_SPREAD].value > 0.40 and over[RuleId.VEGA_PER_SPREAD].details["alert"] is True
-    assert "ALERT" in over[RuleId.VEGA_PER_SPREAD].message
     assert under[RuleId.VEGA_PER_SPREAD].details["alert"] is False
+
+
+def test_net_vega_checks_are_independent_of_the_hedge_share() -> None:
+    """R-NET-VEGA (against the user's portfolio target) and R-VEGA-PER-SPREAD (net vega per condor
+    unit) fire on the balanced book, where R-HEDGE-VEGA is inside its band, and are quiet on books
+    where R-HEDGE-VEGA breaches — before, both were R-HEDGE-VEGA's band seen from the net side."""
+    balanced = Case(BALANCED, rules=NET_TARGET).evaluate()
+    assert balanced[RuleId.HEDGE_VEGA].status is RuleStatus.OK
+    assert balanced[RuleId.NET_VEGA].status is RuleStatus.WARN and balanced[RuleId.NET_VEGA].details["target"] == -3600
+    assert balanced[RuleId.VEGA_PER_SPREAD].status is RuleStatus.WARN
+    under = Case(rules=NET_TARGET).evaluate()  # 23 % hedged, net -121 $/vol pt per condor against -120
+    assert under[RuleId.HEDGE_VEGA].status is RuleStatus.BREACH and under[RuleId.NET_VEGA].status is RuleStatus.OK
+    flat = Case(NET_FLAT).evaluate()  # over-hedged, net vega about nil per condor
+    assert flat[RuleId.HEDGE_VEGA].status is RuleStatus.BREACH
+    assert flat[RuleId.VEGA_PER_SPREAD].status is RuleStatus.OK
+    assert -0.15 <= (flat[RuleId.VEGA_PER_SPREAD].value or 0.0) <= 0.25
+    # without a target R-NET-VEGA says so; above R-VEGA-PER-SPREAD's alert level it is a breach
+    assert Case().evaluate()[RuleId.NET_VEGA].status is RuleStatus.SKIPPED
+    long_vol = Case(add_l1_spreads(BOOK, 400.0)).evaluate()[RuleId.VEGA_PER_SPREAD]
+    assert (long_vol.value or 0.0) > 0.40 and long_vol.details["alert"] is True
+    assert long_vol.status is RuleStatus.BREACH and "ALERT" in long_vol.message
 
 
 def _condor_payoffs(book: Book) -> pd.DataFrame:
@@ -146,21 +170,34 @@ def test_breakeven_room_and_crowding(spot: float) -> None:
         assert "reduce size, do not close" in results[RuleId.CROWDED_BE].message
 
 
-def test_short_delta_band() -> None:
+def test_short_delta_is_judged_at_entry() -> None:
+    """R-SHORT-DELTA judges the condors opened today, not every condor's current delta: the
+    example's condors drifted out of the band (spot 5,800) do not warn; a condor opened today
+    outside the band does; without opening dates the rule reports the current deltas."""
     market = with_spot(MARKET, 5800.0)
-    result = Case(market=market).evaluate()[RuleId.SHORT_DELTA]
-    assert result.status is RuleStatus.WARN  # the shipped severity
     legs, ref = BOOK.legs, reference(BOOK, market)
     shorts = legs.index[(legs["role"] == "core") & (legs["quantity"] < 0)]
     deltas = {
         (legs.loc[i, "group"], legs.loc[i, "right"]): abs(ref.legs.loc[i, "delta"] / (legs.loc[i, "quantity"] * 100))
         for i in shorts
     }
-    outside = {k: v for k, v in deltas.items() if not 0.10 <= v <= 0.15}
-    assert result.details["outside"] == sorted({group for group, _ in outside})
-    assert result.value == pytest.approx(max(outside.values(), key=lambda d: abs(d - 0.125)), rel=1e-9)
-    # at entry (spot 5,900) every short strike is a 12-delta one
-    assert Case().evaluate()[RuleId.SHORT_DELTA].status is RuleStatus.OK
+    assert any(not 0.10 <= v <= 0.15 for v in deltas.values())  # they drifted
+    drifted = Case(market=market, inputs={"opened_today": ()}).evaluate()[RuleId.SHORT_DELTA]
+    assert drifted.status is RuleStatus.OK and "No condor opened today" in drifted.message
+    unknown = Case(market=market).evaluate()[RuleId.SHORT_DELTA]
+    assert (
+        unknown.status is RuleStatus.INFO and not unknown.fired and "Checked when a condor is opened" in unknown.message
+    )
+    current = {(g, side): v for g, sides in unknown.details["current"].items() for side, v in sides.items()}
+    assert current == pytest.approx(deltas, rel=1e-9)
+    # a condor opened today at 30 delta warns (the shipped severity), and only it is judged
+    opened = Case(WIDE_OPEN, market, inputs={"opened_today": ("IC-2026-12-18",)}).evaluate()[RuleId.SHORT_DELTA]
+    assert opened.status is RuleStatus.WARN and opened.details["outside"] == ["IC-2026-12-18"]
+    assert opened.details["opened_today"] == ["IC-2026-12-18"]
+    assert opened.value == pytest.approx(max(opened.details["current"]["IC-2026-12-18"].values()), rel=1e-12)
+    # at entry (spot 5,900) every short strike of the example is a 12-delta one
+    at_entry = Case(inputs={"opened_today": tuple({group for group, _ in deltas})}).evaluate()
+    assert at_entry[RuleId.SHORT_DELTA].status is RuleStatus.OK
 
 
 def test_dte_band_reports_the_condor_outside() -> None:

@@ -33,7 +33,8 @@ def test_net_vega_of_a_nan_total_is_a_breach_not_ok() -> None:
     risk = value_book(BOOK, MARKET)
     total = risk.total.copy()
     total["spx_vega"] = math.nan
-    results = evaluate_rules(RuleInputs(BOOK, MARKET, dataclasses.replace(risk, total=total)))
+    rules = default_rules().with_overrides({RuleId.NET_VEGA: {"target_per_condor": -100.0}})
+    results = evaluate_rules(RuleInputs(BOOK, MARKET, dataclasses.replace(risk, total=total)), rules)
     net = next(r for r in results if r.id == RuleId.NET_VEGA.value)
     assert net.status is RuleStatus.BREACH
     assert net.message.startswith("cannot be evaluated: the measured value is nan")

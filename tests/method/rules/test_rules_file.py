@@ -15,6 +15,7 @@ from tests.method.rules.cases import (
     DEFAULTS,
     MARKET,
     layer_sum,
+    reference,
 )
 
 
@@ -53,11 +54,12 @@ def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> No
     assert (rules.hedge_vega.min_share, rules.hedge_vega.max_share) == (0.40, 0.60)
     assert rules.hedge_vega.description == DEFAULTS.hedge_vega.description
     assert rules.model_dump(exclude={"hedge_vega"}) == DEFAULTS.model_dump(exclude={"hedge_vega"})
-    # and the number is used: net vega is measured against the core's vega net of 45 %
+    # and the number is used: the sleeves' targets are shares of a 45 % hedge
     risk = value_book(BOOK, MARKET)
-    net = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.NET_VEGA)]
+    sleeves = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.SLEEVE_VEGA)]
     core = layer_sum(BOOK, "spx_vega", core=True)
-    assert net.details["target"] == pytest.approx(0.55 * core, rel=1e-12)
+    l1 = reference(BOOK, MARKET).layers.loc["L1", "spx_vega"]
+    assert sleeves.details["drifts"]["L1"] == pytest.approx((l1 - 0.6 * 0.45 * abs(core)) / 30, rel=1e-9)
 
 
 def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
@@ -65,7 +67,7 @@ def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
     results = {r.id: r for r in evaluate_rules(RuleInputs(BOOK, MARKET, value_book(BOOK, MARKET)), rules)}
     assert results[RuleId.HEDGE_VEGA].status is RuleStatus.SKIPPED
     assert results[RuleId.THETA].status is RuleStatus.BREACH  # 1.9 %/day < 50 %/day
-    assert results[RuleId.NET_VEGA].status is RuleStatus.BREACH  # still on
+    assert results[RuleId.VEGA_PER_SPREAD].status is RuleStatus.WARN  # still on
 
 
 def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
@@ -83,6 +85,15 @@ def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
         pytest.param("[R-DTE]\nmin = 7.5\n", ["R-DTE.min", "7.5", "integer"], id="float-for-integer"),
         pytest.param('[R-L3]\nenabled = "yes"\n', ["R-L3.enabled", "boolean"], id="string-for-bool"),
         pytest.param('[R-DELTA]\nseverity = "fatal"\n', ["R-DELTA.severity", "'fatal'", "'warn'"], id="severity"),
+        pytest.param('[R-ROLL]\nview = "both"\n', ["R-ROLL.view", "'both'", "'hedged'"], id="view"),
+        pytest.param(
+            "[R-CROWDED-BE]\ncover = 1.5\n", ["R-CROWDED-BE.cover", "1.5", "less than or equal to 1"], id="cover"
+        ),
+        pytest.param(
+            "[R-NET-VEGA]\ntarget_per_condor = 0.0\n",
+            ["R-NET-VEGA", "target_per_condor = 0", "non-zero"],
+            id="zero-target",
+        ),
         pytest.param(
             "[R-DTE]\nmin = 30\nmax = 10\n", ["R-DTE", "min = 30", "max = 10", "min <= max"], id="dte-min>max"
         ),

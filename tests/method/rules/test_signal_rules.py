@@ -91,7 +91,7 @@ def test_macd_tighten_tightens_the_vega_limits_by_15_percent() -> None:
     tightened = Case(TIGHT_SLEEVE, inputs={"signals": expanding, "inflation_rising": True}).evaluate()
     assert tightened[RuleId.MACD_TIGHTEN].fired
     assert tightened[RuleId.SLEEVE_VEGA].status is RuleStatus.BREACH and "10.2" in tightened[RuleId.SLEEVE_VEGA].limit
-    assert "±6.8%" in tightened[RuleId.NET_VEGA].limit
+    assert "-0.13 … +0.21" in tightened[RuleId.VEGA_PER_SPREAD].limit
     assert tightened[RuleId.SLEEVE_VEGA].value == drift
     # switched off, it tightens nothing
     off = DEFAULTS.with_overrides({RuleId.MACD_TIGHTEN: {"enabled": False}})

@@ -16,6 +16,7 @@ from alvh.method.signals import (
     advance_decline_line,
     histogram_trend,
     inflation_rising,
+    inflation_rising_by_day,
     macd,
     rsi,
     signal_snapshot,
@@ -289,3 +290,23 @@ def test_integer_closes_are_accepted() -> None:
 )
 def test_inflation_rising(readings: list[float], expected: bool | None) -> None:
     assert inflation_rising(pd.Series(readings, dtype=float)) is expected
+
+
+def test_inflation_rising_by_day_is_inflation_rising_on_the_readings_up_to_each_day() -> None:
+    """The backtest's per-day input (either series rising) agrees with inflation_rising on each
+    series up to the day, as ``alvh report`` reads it — no look-ahead."""
+    days = pd.bdate_range("2015-01-01", periods=60)
+    rng = np.random.default_rng(7)
+    cpi = pd.Series(np.nan, index=days)
+    ppi = pd.Series(np.nan, index=days)
+    cpi.iloc[[3, 20, 22, 41, 55]] = [240.0, 240.4, 240.4, 240.1, 240.9]  # a repeat is one release
+    ppi.iloc[::9] = 200.0 + rng.normal(0.0, 1.0, len(ppi.iloc[::9])).round(1)
+    history = pd.DataFrame({"cpi": cpi, "ppi": ppi})
+    by_day = inflation_rising_by_day(history)
+    for day in days:
+        readings = [inflation_rising(history.loc[:day, c]) for c in ("cpi", "ppi")]
+        known = [r for r in readings if r is not None]
+        assert by_day[day] is (any(known) if known else None), day
+    assert inflation_rising_by_day(history[["cpi"]]).iloc[-1] is True
+    assert inflation_rising_by_day(history[["cpi"]]).loc[days[41]] is False
+    assert set(inflation_rising_by_day(pd.DataFrame(index=days))) == {None}  # no cpi/ppi: unknown

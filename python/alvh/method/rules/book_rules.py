@@ -5,6 +5,7 @@ the inputs and the rules in force (R-MACD-TIGHTEN's tightening already applied) 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -12,7 +13,9 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from alvh.market.snapshot import Market
+from alvh.method.rules.hedged_view import hedge_cover
 from alvh.method.rules.ids import RuleId
+from alvh.method.rules.parameters import HedgedViewRule
 from alvh.method.rules.results import RuleInputs, RuleResult, RuleStatus, rule_result, skipped
 from alvh.risk.scenarios import vega_reconciliation
 from alvh.risk.valuation import BookRisk
@@ -35,11 +38,6 @@ __all__ = [
     "theta",
     "vega_per_spread",
 ]
-
-
-def _target_net_vega(risk: BookRisk, rules: Rules) -> float:
-    """The portfolio vega target: the core's vega net of the target hedge share."""
-    return risk.core_vega * (1.0 - rules.hedge_vega.target_share)
 
 
 def delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -113,11 +111,13 @@ def sleeve_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def net_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    rule = rules.net_vega
-    target = _target_net_vega(inputs.risk, rules)
-    if target == 0:
-        return skipped(RuleId.NET_VEGA, "the core has no vega, so there is no net vega target")
-    net = float(inputs.risk.total["spx_vega"])
+    rule, risk = rules.net_vega, inputs.risk
+    if rule.target_per_condor is None:
+        return skipped(RuleId.NET_VEGA, "no portfolio vega target set (R-NET-VEGA target_per_condor)")
+    if not risk.core_units:
+        return skipped(RuleId.NET_VEGA, "the book has no core condors to scale the vega target by")
+    target = rule.target_per_condor * risk.core_units
+    net = float(risk.total["spx_vega"])
     deviation = (net - target) / abs(target)
     return rule_result(
         RuleId.NET_VEGA,
@@ -125,30 +125,31 @@ def net_vega(inputs: RuleInputs, rules: Rules) -> RuleResult:
         abs(deviation) > rule.tolerance,
         deviation,
         f"within ±{rule.tolerance:.1%} of the target {target:,.0f} $/vol pt",
-        f"Net vega {net:,.0f} $/vol pt is {deviation:+.1%} from its target {target:,.0f}.",
+        f"Net vega {net:,.0f} $/vol pt is {deviation:+.1%} from the portfolio target {target:,.0f} "
+        f"({rule.target_per_condor:+g} per condor unit).",
         net_vega=net,
         target=target,
     )
 
 
 def vega_per_spread(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    rule = rules.vega_per_spread
-    core = inputs.risk.core_vega
-    if core == 0:
-        return skipped(RuleId.VEGA_PER_SPREAD, "the core has no vega")
-    value = (float(inputs.risk.total["spx_vega"]) - _target_net_vega(inputs.risk, rules)) / abs(core)
-    low, high = rule.min, rule.max
+    rule, value = rules.vega_per_spread, inputs.risk.vega_per_condor
+    if not np.isfinite(value):
+        return skipped(RuleId.VEGA_PER_SPREAD, "the book has no core condors to measure vega per condor unit")
     alert = value > rule.alert
     result = rule_result(
         RuleId.VEGA_PER_SPREAD,
         rule,
-        not low <= value <= high,
+        not rule.min <= value <= rule.max,
         value,
-        f"{low:+.2f} … {high:+.2f} of one condor's vega around the target (alert above {rule.alert:+.2f})",
-        f"Net vega per condor unit is {value:+.2f} condor-vegas from the target" + (" — ALERT." if alert else "."),
+        f"{rule.min:+.2f} … {rule.max:+.2f} vega points per condor unit (alert above {rule.alert:+.2f})",
+        f"Net vega per condor unit is {value:+.2f} vega points per contract" + (" — ALERT." if alert else "."),
         alert=alert,
+        spx_vega=float(inputs.risk.total["spx_vega"]),
+        condor_units=inputs.risk.core_units,
     )
-    return result
+    # above the alert level the book is long vol per spread beyond what the method allows: a breach
+    return replace(result, status=RuleStatus.BREACH) if alert else result
 
 
 def _farthest(values: NDArray[Any], middle: float) -> float:
@@ -189,9 +190,34 @@ def theta(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
+    """R-SHORT-DELTA is judged at entry: on the condors opened today (``inputs.opened_today``), not
+    on every condor's current delta (condors drift out of the band as spot moves: that is R-ROLL's
+    and R-BREAKEVEN's business). With no opening dates known it reports the current deltas."""
     rule, condors = rules.short_delta, inputs.risk.condors
     if not len(condors):
         return skipped(RuleId.SHORT_DELTA, "no core condors")
+    band = f"|delta| {rule.min:.2f}-{rule.max:.2f} at entry"
+    current = {
+        str(group): {"put": abs(float(put)), "call": abs(float(call))}
+        for group, put, call in zip(
+            condors.index, condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy(), strict=True
+        )
+    }
+    if inputs.opened_today is None:
+        return RuleResult(
+            RuleId.SHORT_DELTA.value,
+            RuleStatus.INFO,
+            None,
+            band,
+            "Checked when a condor is opened; no opening dates are known for this book, so the current "
+            "short-strike deltas are reported (details), not judged.",
+            {"current": current},
+        )
+    condors = condors[condors.index.isin(inputs.opened_today)]
+    if not len(condors):
+        return rule_result(
+            RuleId.SHORT_DELTA, rule, False, None, band, "No condor opened today: nothing to check at entry."
+        )
     names = np.tile(condors.index.to_numpy(object), 2)
     deltas = np.abs(np.concatenate([condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy()]))
     names, deltas = names[~np.isnan(deltas)], deltas[~np.isnan(deltas)]
@@ -203,11 +229,14 @@ def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
         rule,
         len(outside) > 0,
         worst,
-        f"|delta| {rule.min:.2f}-{rule.max:.2f}",
-        f"{len(outside)} short strike(s) outside the {rule.min:.2f}-{rule.max:.2f} delta band."
+        band,
+        f"{len(outside)} short strike(s) of the condors opened today outside the {rule.min:.2f}-{rule.max:.2f} "
+        "delta band."
         if len(outside)
-        else "Short strikes inside the delta band.",
+        else "Short strikes of the condors opened today inside the delta band.",
         outside=sorted(set(names[beyond])),
+        opened_today=sorted(map(str, condors.index)),
+        current=current,
     )
 
 
@@ -266,17 +295,35 @@ def near_breakeven(risk: BookRisk, market: Market, proximity: float) -> list[str
 def crowded(inputs: RuleInputs, rules: Rules) -> RuleResult:
     rule = rules.crowded
     near = near_breakeven(inputs.risk, inputs.market, rule.proximity)
+    near, covered, view = _hedged_view(inputs, rule, near)
+    message = (
+        f"{len(near)} condor(s) near their break-evens{view}: reduce size, do not close."
+        if near
+        else "No condor near its break-evens" + (f"{view}." if view else ".")
+    )
     return rule_result(
         RuleId.CROWDED_BE,
         rule,
         len(near) >= rule.min_count,
         float(len(near)),
-        f"fewer than {rule.min_count} condors near a break-even",
-        f"{len(near)} condor(s) near their break-evens: reduce size, do not close."
-        if near
-        else "No condor near its break-evens.",
+        f"fewer than {rule.min_count} condors near a break-even" + (" and not covered by the hedges" if view else ""),
+        message,
         near=near,
+        **covered,
     )
+
+
+def _hedged_view(inputs: RuleInputs, rule: HedgedViewRule, groups: list[str]) -> tuple[list[str], dict[str, Any], str]:
+    """The groups a core adjustment rule adjusts: all of ``groups`` in the core view; in the hedged
+    view those the hedges do not cover (:mod:`alvh.method.rules.hedged_view`). Also the details
+    to add (each group's scenario and the hedges' offset) and a phrase for the message."""
+    if rule.view == "core" or not groups:
+        return groups, {}, ""
+    covers = hedge_cover(inputs, groups, rule)
+    kept = [g for g in groups if not covers[g].covered]
+    spared = [g for g in groups if covers[g].covered]
+    phrase = f" and not covered by the hedges ({len(spared)} covered: {', '.join(spared) or 'none'})"
+    return kept, {"hedged_view": {g: c.details() for g, c in covers.items()}, "covered": spared}, phrase
 
 
 def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
@@ -302,11 +349,13 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
             rolled.append(str(group))
     known = len(closes) >= rule.sessions
     worst = max(sessions_beyond.values())
+    rolled, covered, view = _hedged_view(inputs, rule, rolled)
     message = (
-        f"True technical break: {', '.join(rolled)} beyond a short strike for {rule.sessions}+ sessions"
+        f"True technical break: {', '.join(rolled)} beyond a short strike for {rule.sessions}+ sessions{view}"
         " — roll out in time."
         if rolled
-        else f"No condor beyond a short strike for {rule.sessions} sessions: hedge externally, leave strikes alone."
+        else f"No condor beyond a short strike for {rule.sessions} sessions{view}: hedge externally, "
+        "leave strikes alone."
     )
     if not known and not rolled:
         message += " (No SPX history given: only today's close was checked.)"
@@ -319,6 +368,7 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
         message,
         rolled=rolled,
         sessions=sessions_beyond,
+        **covered,
     )
 
 

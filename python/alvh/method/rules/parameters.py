@@ -19,6 +19,7 @@ __all__ = [
     "DeltaRule",
     "DteRule",
     "HedgeVegaRule",
+    "HedgedViewRule",
     "L3Rule",
     "MacdLadderRule",
     "MacdTightenRule",
@@ -134,9 +135,21 @@ class SleeveVegaRule(RuleConfig):
 
 class NetVegaRule(RuleConfig):
     tolerance: float = Field(0.08, gt=0, allow_inf_nan=False)
+    target_per_condor: float | None = Field(None, allow_inf_nan=False)
+    """The portfolio's net SPX vega target, $ per vol point per condor unit (negative: net short
+    vol), which the user sets; None: no target, and the rule is skipped."""
+
+    @model_validator(mode="after")
+    def _target(self) -> NetVegaRule:
+        if self.target_per_condor == 0:
+            raise ValueError("target_per_condor = 0: a deviation from a zero target has no scale; set it non-zero")
+        return self
 
 
 class VegaPerSpreadRule(RuleConfig):
+    """Net book SPX vega per condor unit in option-vega points per contract ($ per vol point /
+    (condor units × 100))."""
+
     min: float = Field(-0.15, allow_inf_nan=False)
     max: float = Field(0.25, allow_inf_nan=False)
     alert: float = Field(0.40, allow_inf_nan=False)
@@ -175,7 +188,18 @@ class BreakevenRule(RuleConfig):
     pass
 
 
-class CrowdedRule(RuleConfig):
+class HedgedViewRule(RuleConfig):
+    """A core adjustment rule that may read the hedged book (R-ROLL, R-CROWDED-BE;
+    :mod:`alvh.method.rules.hedged_view`)."""
+
+    view: Literal["core", "hedged"] = "core"
+    """``core``: the condors alone decide; ``hedged``: a condor is adjusted only when the hedges
+    do not cover its adverse scenario."""
+    cover: Share = 0.5
+    """The share of the core's loss in that scenario the rest of the book must offset to cover it."""
+
+
+class CrowdedRule(HedgedViewRule):
     proximity: float = Field(0.25, gt=0, allow_inf_nan=False)
     min_count: int = Field(2, ge=1)
     reduce_share: float = Field(0.33, gt=0, le=1, allow_inf_nan=False)
@@ -201,6 +225,10 @@ class SkewAddRule(RuleConfig):
 
 class MacdLadderRule(RuleConfig):
     target_dte: int = Field(14, ge=1)
+    short_delta: float = Field(0.12, gt=0, lt=0.5, allow_inf_nan=False)
+    """|delta| of the new condor's short strikes (the backtest sets its ladder's)."""
+    wing_width: float = Field(50.0, gt=0, allow_inf_nan=False)
+    """Points between each short strike and its long wing (the backtest sets its ladder's)."""
 
 
 class MacdTightenRule(RuleConfig):
@@ -213,9 +241,12 @@ class DelayerRule(RuleConfig):
     """Take a hedge layer off only when it shows a gain (the method: capture the gain)."""
 
 
-class RollRule(RuleConfig):
+class RollRule(HedgedViewRule):
     sessions: int = Field(2, ge=1)
     roll_days: int = Field(7, ge=1)
+    short_delta: float = Field(0.12, gt=0, lt=0.5, allow_inf_nan=False)
+    """|delta| of the rolled condor's short strikes (the backtest sets its ladder's); its wings
+    keep the width of the condor it replaces."""
 
 
 class ReconRule(RuleConfig):

@@ -96,21 +96,13 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec(
         RuleId.SLEEVE_VEGA, "sleeve_vega", SleeveVegaRule, book_rules.sleeve_vega, hedge=True, tightened=("max_drift",)
     ),
-    RuleSpec(
-        RuleId.NET_VEGA,
-        "net_vega",
-        NetVegaRule,
-        book_rules.net_vega,
-        _HEDGE_TRADES,
-        hedge=True,
-        tightened=("tolerance",),
-    ),
+    # checks of the whole book's net vega, independent of R-HEDGE-VEGA: reported, no trades of their own
+    RuleSpec(RuleId.NET_VEGA, "net_vega", NetVegaRule, book_rules.net_vega, hedge=True, tightened=("tolerance",)),
     RuleSpec(
         RuleId.VEGA_PER_SPREAD,
         "vega_per_spread",
         VegaPerSpreadRule,
         book_rules.vega_per_spread,
-        _HEDGE_TRADES,
         hedge=True,
         tightened=("min", "max"),  # the band; its alert level stays
     ),

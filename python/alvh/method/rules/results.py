@@ -36,8 +36,9 @@ class RuleStatus(str, Enum):
 class RuleInputs:
     """What the rules read: the book, the market and the book's risk there; market signals
     (optional), the SPX closes before today (for R-ROLL's sessions), whether CPI/PPI are rising
-    (R-MACD-TIGHTEN), the core's realised/projected theta ratio (R-RSI-REDUCE) and the core's vega
-    at the previous closes (R-HEDGE-VEGA)."""
+    (R-MACD-TIGHTEN), the core's realised/projected theta ratio (R-RSI-REDUCE), the core groups
+    opened today (R-SHORT-DELTA judges condors at entry; None: not known, e.g. a user's book) and
+    the core's vega at the previous closes (R-HEDGE-VEGA)."""
 
     book: Book
     market: Market
@@ -46,6 +47,7 @@ class RuleInputs:
     spx_history: pd.Series | None = None
     inflation_rising: bool | None = None
     theta_ratio: float | None = None
+    opened_today: tuple[str, ...] | None = None
     core_vega_history: tuple[float, ...] = ()
     """The core's vega at the previous closes, oldest first (R-HEDGE-VEGA's smoothed denominator)."""
 

@@ -16,7 +16,8 @@ VIX spike / retracement   :func:`vix_spike` (spikes)             R-DELAYER
 theta realisation         :func:`theta_realisation`              R-RSI-REDUCE
                           (book_inputs)
 inflation rising          :func:`inflation_rising`               R-MACD-TIGHTEN
-                          (book_inputs)
+                          (book_inputs; per day of a history:
+                          :func:`inflation_rising_by_day`)
 ========================  =====================================  ===================================
 
 :func:`signal_snapshot` gathers the latest value of each into a frozen :class:`Signals` record
@@ -29,7 +30,7 @@ or re-ordered: clean data first (for example ``vix.dropna()`` for a VIX series c
 rows).
 """
 
-from alvh.method.signals.book_inputs import inflation_rising, theta_realisation
+from alvh.method.signals.book_inputs import inflation_rising, inflation_rising_by_day, theta_realisation
 from alvh.method.signals.breadth import ad_divergence, advance_decline_line
 from alvh.method.signals.momentum import MacdTrend, histogram_trend, macd, rsi
 from alvh.method.signals.snapshot import Signals, signal_history, signal_snapshot
@@ -42,6 +43,7 @@ __all__ = [
     "advance_decline_line",
     "histogram_trend",
     "inflation_rising",
+    "inflation_rising_by_day",
     "macd",
     "rsi",
     "signal_history",

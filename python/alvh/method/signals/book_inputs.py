@@ -8,7 +8,7 @@ import pandas as pd
 
 from alvh.method.signals.validation import check_int, check_same_index, checked_series
 
-__all__ = ["inflation_rising", "theta_realisation"]
+__all__ = ["INFLATION_COLUMNS", "inflation_rising", "inflation_rising_by_day", "theta_realisation"]
 
 
 def theta_realisation(
@@ -59,3 +59,31 @@ def inflation_rising(readings: pd.Series[float]) -> bool | None:
     values = readings.dropna().to_numpy(dtype=np.float64)
     releases = values[np.r_[True, np.diff(values) != 0]] if values.size else values
     return None if releases.size < 2 else bool(releases[-1] > releases[-2])
+
+
+INFLATION_COLUMNS = ("cpi", "ppi")
+"""The history's inflation columns (:mod:`alvh.market.history`), either of which R-MACD-TIGHTEN reads."""
+
+
+def inflation_rising_by_day(history: pd.DataFrame) -> pd.Series:
+    """Whether inflation is rising as of each day of ``history`` (its ``cpi`` and/or ``ppi``
+    columns; empty cells between releases): on each day, :func:`inflation_rising` of each series'
+    readings up to that day, True if either is rising, False if neither is but one is known, None
+    (unknown) before either has two releases or without the columns. ``alvh report`` and the
+    backtest both read it (R-MACD-TIGHTEN)."""
+    flags = []
+    for column in INFLATION_COLUMNS:
+        if column not in history:
+            continue
+        values = history[column].dropna()
+        releases = values[np.r_[True, np.diff(values.to_numpy(np.float64)) != 0]] if len(values) else values
+        before = releases.shift()
+        rising = (releases > before).astype(np.float64).where(before.notna())  # NaN: no release before it
+        flags.append(rising.reindex(history.index).ffill())
+    out = np.full(len(history), None, dtype=object)
+    if flags:
+        frame = pd.concat(flags, axis=1)
+        known = frame.notna().any(axis=1).to_numpy()
+        rising_any = (frame == 1.0).any(axis=1).to_numpy()
+        out[known] = [bool(r) for r in rising_any[known]]
+    return pd.Series(out, index=history.index, dtype=object, name="inflation_rising")
