@@ -53,6 +53,7 @@ class Variant:
 
 METHOD_TODAY: dict[str, dict[str, Any]] = {
     "R-HEDGE-VEGA": {
+        "enabled": True,
         "trade_to": "centre",
         "target_min": 0.40,
         "target_max": 0.60,
@@ -62,9 +63,19 @@ METHOD_TODAY: dict[str, dict[str, Any]] = {
     },
     "R-DELTA": {"instrument": "vix", "target_abs": 0.15, "vix_vega_cap": 100.0},  # no cap in effect
     "R-DELAYER": {"gain_only": False},
+    "R-SLEEVE-VEGA": {"enabled": True},
+    "R-STRESS": {"enabled": False},
 }
 """The rules that give the decision engine as it was before issue 11: trade a breach back to the
 centre of the band, fewest contracts, delta held with VIX futures, layers closed at a loss too."""
+
+_BANDS: dict[str, dict[str, Any]] = {
+    "R-HEDGE-VEGA": {"enabled": True, "trade_to": "edge", "objective": "dollars"},
+    "R-DELAYER": {"gain_only": True},
+    "R-SLEEVE-VEGA": {"enabled": True},
+    "R-STRESS": {"enabled": False},
+}
+"""The Greek bands with hysteresis, whatever the rules file's defaults."""
 
 VARIANTS: tuple[Variant, ...] = (
     Variant("naked", "naked", "the core condors, no hedge"),
@@ -74,16 +85,25 @@ VARIANTS: tuple[Variant, ...] = (
         "hysteresis",
         "alvh",
         "trigger and target bands, dollar sizing; delta with VIX",
-        {"R-DELTA": {"instrument": "vix"}},
+        {**_BANDS, "R-DELTA": {"instrument": "vix"}},
     ),
     Variant(
-        "es-delta", "alvh", "hysteresis, with SPX delta hedged by ES/MES futures", {"R-DELTA": {"instrument": "es"}}
+        "es-delta",
+        "alvh",
+        "hysteresis, with SPX delta hedged by ES/MES futures",
+        {**_BANDS, "R-DELTA": {"instrument": "es"}},
     ),
     Variant(
         "stress",
         "alvh",
-        "stress-budgeted sizing in place of the vega bands",
-        {"R-STRESS": {"enabled": True}, "R-HEDGE-VEGA": {"enabled": False}, "R-SLEEVE-VEGA": {"enabled": False}},
+        "stress-budgeted sizing in place of the vega bands; delta with ES/MES",
+        {
+            "R-STRESS": {"enabled": True},
+            "R-HEDGE-VEGA": {"enabled": False},
+            "R-SLEEVE-VEGA": {"enabled": False},
+            "R-DELTA": {"instrument": "es"},
+            "R-DELAYER": {"gain_only": True},
+        },
     ),
 )
 """The experiment's variants, in the tables' order (the one place they are defined)."""
