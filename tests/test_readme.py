@@ -36,7 +36,7 @@ def test_every_python_block_runs(namespace: dict[str, Any]) -> None:
 def test_quoted_numbers(namespace: dict[str, Any]) -> None:
     risk, grid, stress = namespace["risk"], namespace["grid"], namespace["stress"]
     assert round(risk.delta_per_condor, 3) == -0.039
-    assert round(risk.hedge_vega_share, 3) == 0.209
+    assert round(risk.hedge_vega_share, 3) == 0.227
     assert grid.worst() == pytest.approx(
         {"pnl": -125870.7, "spot_shock": 0.05, "vol_shift": -5.0, "horizon_days": 7.0}, abs=0.05
     )

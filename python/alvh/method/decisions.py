@@ -11,11 +11,13 @@ given. In the order they act:
 * ``DELAYER`` (R-DELAYER): close the L1, L3 and outer hedge layers that show a gain, to capture a
   spike's gain; while it fires no hedge is added back (no ADD_VEGA_HEDGE, ADD_L3 or R-RSI-REDUCE
   hedge);
-* ``ROLL_CORE`` (R-ROLL): a true technical break — close the broken condor, reopen it out in time;
+* ``ROLL_CORE`` (R-ROLL): a true technical break — close the broken condor, reopen it out in time
+  at R-ROLL's ``short_delta`` (the backtest's ``[ladder]``'s), with the wings it had;
 * ``REDUCE`` (R-CROWDED-BE): cut the condors near their break-evens by a share, don't close them;
 * ``ADD_L3`` (R-L3): VIX put spreads sized to a share of the core's vega;
-* ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new 12-delta condor at the target DTE, or a
-  short put spread on the lower-delta side;
+* ``ADD_THETA_LAYER`` (R-MACD-LADDER, R-SKEW-ADD): a new condor at the target DTE, at
+  R-MACD-LADDER's ``short_delta`` with its ``wing_width``-point wings (the backtest sets both from
+  its ``[ladder]``), or a short put spread on the lower-delta side;
 * ``ADD_VEGA_HEDGE`` / ``TRIM_HEDGE`` (R-STRESS, when switched on): hedges sized so that the book's
   loss in every scenario of a stress set stays above a limit, within a premium budget, at least
   cost (:func:`alvh.method.stress_hedge.stress_hedge`); the vega bands then size nothing;
