@@ -25,7 +25,10 @@ from tests.helpers import quiet_signals
 
 MARKET = example_market()
 BOOK = example_book()
-RULES = default_rules()
+BANDS = {"R-STRESS": {"enabled": False}, "R-HEDGE-VEGA": {"enabled": True}, "R-SLEEVE-VEGA": {"enabled": True}}
+"""The Greek bands instead of the shipped stress-budgeted sizing (docs/method.md, Bands and sizing)."""
+RULES = default_rules().with_overrides(BANDS)
+"""The rules of these cases: the shipped ones with the Greek bands sizing the hedges."""
 TODAY = MARKET.as_of.date()
 FRONT = dt.date(2026, 12, 16)  # the front VIX future
 CORE_UNITS = 30.0
@@ -118,7 +121,7 @@ def decision(name: str) -> Decision:
     """The decision of a scenario, computed once."""
     if name not in _DECISIONS:
         book, market, kwargs = SCENARIOS[name]
-        _DECISIONS[name] = decide(book, market, **kwargs)
+        _DECISIONS[name] = decide(book, market, **{"rules": RULES, **kwargs})
     return _DECISIONS[name]
 
 

@@ -167,11 +167,11 @@ def test_hysteresis_over_consecutive_days() -> None:
 def test_no_vega_hedge_added_within_the_holding_time() -> None:
     """A hedge taken off yesterday: the under-hedged book waits min_hold_days before adding one back."""
     yesterday = HedgeHistory(last_hedge_exit=TODAY - dt.timedelta(days=1))
-    held = decide(BOOK, MARKET, history=yesterday)
+    held = decide(BOOK, MARKET, history=yesterday, rules=RULES)
     (action,) = held.actions
     assert action.type is ActionType.ADD_VEGA_HEDGE and not action.trades and not action.feasible
     assert action.reason.startswith("Held:") and "for 5 days" in action.reason
-    later = decide(BOOK, MARKET, history=HedgeHistory(last_hedge_exit=TODAY - dt.timedelta(days=5)))
+    later = decide(BOOK, MARKET, history=HedgeHistory(last_hedge_exit=TODAY - dt.timedelta(days=5)), rules=RULES)
     assert only(later, ActionType.ADD_VEGA_HEDGE).trades
 
 
@@ -199,7 +199,7 @@ def test_rsi_reduce_cuts_net_short_vega_with_hedges() -> None:
 
 
 def test_over_hedged_book_is_trimmed_even_when_rsi_asks_to_cut_net_vega() -> None:
-    d = decide(OVER_HEDGED, MARKET, signals=signals(spx_rsi=66.0), theta_ratio=0.8)
+    d = decide(OVER_HEDGED, MARKET, signals=signals(spx_rsi=66.0), theta_ratio=0.8, rules=RULES)
     assert status(d.rules, RuleId.RSI_REDUCE) is RuleStatus.BREACH
     action = only(d, ActionType.TRIM_HEDGE)
     assert action.greeks_after["hedge_vega_share"] < d.risk.hedge_vega_share
@@ -246,7 +246,7 @@ def test_l1_expires_after_the_next_event() -> None:
     ],
 )
 def test_l1_expiry_follows_the_next_event(events: list[Event], expiry: dt.date) -> None:
-    d = decide(BOOK, MARKET, events=events)
+    d = decide(BOOK, MARKET, events=events, rules=RULES)
     l1 = [t for a in d.actions for t in a.trades if t.layer == "L1"]
     assert l1 and {t.expiry for t in l1} == {expiry}
 
@@ -290,7 +290,7 @@ def test_a_delta_band_that_blocks_the_vega_band_no_longer_freezes_it() -> None:
     short = BOOK.with_legs([("L2", vix_future(MARKET, FRONT, -350.0))])
     unit = value_book(synthetic_long(Book.from_layers("unit", []), 1.0), MARKET).total["spx_delta"]
     edge = synthetic_long(short, (-0.145 * 100 * CORE_UNITS - value_book(short, MARKET).total["spx_delta"]) / unit)
-    d = decide(edge, MARKET, signals=signals())
+    d = decide(edge, MARKET, signals=signals(), rules=RULES)
     assert d.risk.hedge_vega_share < -3.0 and d.risk.delta_per_condor == pytest.approx(-0.145)
     add = only(d, ActionType.ADD_VEGA_HEDGE)
     assert 0.45 <= add.greeks_after["hedge_vega_share"] <= 0.55

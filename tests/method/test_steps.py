@@ -67,7 +67,7 @@ def test_delayer_without_gain_only_closes_every_hedge_layer() -> None:
 
 def test_no_delayer_before_the_spike_retraces() -> None:
     half = signals(vix_spike=True, vix_spike_base=14.0, vix_spike_peak=30.0, vix_retracement=0.3)
-    d = decide(BOOK, AFTER_SPIKE, signals=half)
+    d = decide(BOOK, AFTER_SPIKE, signals=half, rules=RULES)
     assert ActionType.DELAYER not in {a.type for a in d.actions}
     assert ActionType.ADD_VEGA_HEDGE in {a.type for a in d.actions}  # the usual vega hedge instead
 
@@ -273,13 +273,13 @@ def test_reduce_crowded_never_closes_a_condor() -> None:
     leaves one unit (the old cut, max(1, round(q·share)), closed both)."""
     market = with_spot(MARKET, 5650.0)
     book = _resized(BOOK, "IC-2026-12-04", 1.0)
-    action = next(a for a in decide(book, market).actions if a.type is ActionType.REDUCE)
+    action = next(a for a in decide(book, market, rules=RULES).actions if a.type is ActionType.REDUCE)
     assert {t.group for t in action.trades} == {"IC-2026-12-11"}
     assert "Left alone" in action.reason and "IC-2026-12-04" in action.reason
     assert action.numbers["units_cut"] == 3.0
     # everything near is a 1-lot: nothing to cut, and the action says it could not be done
     ones = _resized(book, "IC-2026-12-11", 1.0)
-    only_ones = next(a for a in decide(ones, market).actions if a.type is ActionType.REDUCE)
+    only_ones = next(a for a in decide(ones, market, rules=RULES).actions if a.type is ActionType.REDUCE)
     assert only_ones.trades == () and not only_ones.feasible
     # a share of 90 % of a 3-lot cuts 2 and keeps 1
     rules = RULES.with_overrides({RuleId.CROWDED_BE: {"reduce_share": 0.9}})
@@ -293,14 +293,14 @@ def test_layers_are_not_stacked_while_their_signals_last() -> None:
     """The next day with the same signals: L3 is at its share of the core's vega and the ladder's rung at
     the target expiry exists, so neither is added again (the backtest ran into both without this)."""
     d = decision("layers")
-    second = decide(d.book_after, MARKET, signals=LAYER_SIGNALS)
+    second = decide(d.book_after, MARKET, signals=LAYER_SIGNALS, rules=RULES)
     # the new rung grew the core's vega, so L3 is topped up to 10 % of the larger core; no new rung
     assert [a.type for a in second.actions].count(ActionType.ADD_L3) == 1
     assert ActionType.ADD_THETA_LAYER not in [a.type for a in second.actions]
     l3_after = abs(value_book(second.book_after, MARKET).layers.loc["L3", "spx_vega"])
     core_after = abs(value_book(second.book_after, MARKET).layers.loc["core", "spx_vega"])
     assert l3_after == pytest.approx(0.10 * core_after, rel=0.02)
-    again = decide(second.book_after, MARKET, signals=LAYER_SIGNALS)
+    again = decide(second.book_after, MARKET, signals=LAYER_SIGNALS, rules=RULES)
     types = [a.type for a in again.actions]
     assert ActionType.ADD_L3 not in types and ActionType.ADD_THETA_LAYER not in types
     fired = {r.id for r in again.rules if r.fired}

@@ -18,6 +18,7 @@ from tests.method.decision_cases import (
     DEFAULT_ROLES,
     MARKET,
     RETRACED,
+    RULES,
     SCENARIOS,
     book_after,
     decision,
@@ -64,7 +65,7 @@ def test_closing_futures_and_ungrouped_legs_serialise() -> None:
         ("outer", Leg("VIX", dt.date(2027, 3, 17), 10.0, 25.0, "call", entry_price=1.0)),
     ]
     book = BOOK.with_legs(outer, role_of_new_layers=Role.OUTER)
-    d = decide(book, AFTER_SPIKE, signals=RETRACED)
+    d = decide(book, AFTER_SPIKE, signals=RETRACED, rules=RULES)
     delayer = only(d, ActionType.DELAYER)
     futures = next(t for t in delayer.trades if t.instrument == Instrument.VX)
     assert futures.quantity == -2 and futures.right is None and futures.group is None and futures.strike is None

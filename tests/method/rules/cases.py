@@ -20,7 +20,10 @@ from tests.reference import book_reference
 
 MARKET = example_market()
 BOOK = example_book()
-DEFAULTS = default_rules()
+DEFAULTS = default_rules().with_overrides(
+    {"R-STRESS": {"enabled": False}, "R-HEDGE-VEGA": {"enabled": True}, "R-SLEEVE-VEGA": {"enabled": True}}
+)
+"""The shipped rules with the Greek bands on (R-STRESS, on by default, is tested on its own)."""
 L1_EXPIRY = dt.date(2026, 12, 16)
 CORE_UNITS = 30.0  # three condor groups of 10
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alvh.exceptions import ConfigError
-from alvh.method.rules import RuleId, RuleInputs, Rules, RuleStatus, evaluate_rules, load_rules
+from alvh.method.rules import RuleId, RuleInputs, Rules, RuleStatus, default_rules, evaluate_rules, load_rules
 from alvh.risk.valuation import value_book
 from tests.method.rules.cases import (
     BOOK,
@@ -49,11 +49,13 @@ def _write(tmp_path: Path, text: str, name: str = "my_rules.toml") -> Path:
 
 
 def test_user_file_overrides_one_number_and_keeps_the_rest(tmp_path: Path) -> None:
-    rules = load_rules(_write(tmp_path, "[R-HEDGE-VEGA]\ntarget_share = 0.45\n"))
+    rules = load_rules(_write(tmp_path, "[R-HEDGE-VEGA]\ntarget_share = 0.45\n\n[R-SLEEVE-VEGA]\nenabled = true\n"))
     assert rules.hedge_vega.target_share == 0.45
     assert (rules.hedge_vega.min_share, rules.hedge_vega.max_share) == (0.40, 0.60)
     assert rules.hedge_vega.description == DEFAULTS.hedge_vega.description
-    assert rules.model_dump(exclude={"hedge_vega"}) == DEFAULTS.model_dump(exclude={"hedge_vega"})
+    changed = {"hedge_vega", "sleeve_vega"}
+    assert rules.model_dump(exclude=changed) == default_rules().model_dump(exclude=changed)
+    assert rules.sleeve_vega.enabled and rules.sleeve_vega.max_drift == default_rules().sleeve_vega.max_drift
     # and the number is used: the sleeves' targets are shares of a 45 % hedge
     risk = value_book(BOOK, MARKET)
     sleeves = evaluate_rules(RuleInputs(BOOK, MARKET, risk), rules)[Rules.ids().index(RuleId.SLEEVE_VEGA)]
@@ -71,7 +73,7 @@ def test_user_file_switches_a_rule_off(tmp_path: Path) -> None:
 
 
 def test_empty_user_file_is_the_defaults(tmp_path: Path) -> None:
-    assert load_rules(_write(tmp_path, "# nothing to change\n")) == DEFAULTS
+    assert load_rules(_write(tmp_path, "# nothing to change\n")) == default_rules()
 
 
 @pytest.mark.parametrize(
