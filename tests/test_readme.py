@@ -46,11 +46,12 @@ def test_quoted_numbers(namespace: dict[str, Any]) -> None:
 
 def test_quoted_actions(namespace: dict[str, Any]) -> None:
     """The README's rules file tightens R-DELTA to 0.10; the example book's delta (-0.039 per condor)
-    stays inside, so the first action is still the vega hedge the comment describes."""
+    stays inside, so the first action is R-STRESS's hedge the comment describes."""
     (action, *_) = namespace["decision"].actions
     assert action.type.value == "ADD_VEGA_HEDGE"
     trades = sorted((t.instrument, t.quantity, t.strike) for t in action.trades)
-    assert trades == sorted([("VIX", 46, 20.0), ("VIX", -46, 25.0), ("VX", 1, None), ("VXM", 7, None)])
+    assert action.rules == ("R-STRESS",)
+    assert trades == sorted([("VIX", 28, 20.0), ("VIX", -28, 25.0), ("VX", 6, None), ("VXM", 9, None)])
 
 
 def test_iv_example_round_trips(namespace: dict[str, Any]) -> None:

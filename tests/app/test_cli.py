@@ -292,11 +292,14 @@ def test_fail_on_breach(runner: CliRunner, breached: list[str], tmp_path: Path) 
 
 
 def test_fail_on_breach_with_wider_limits(runner: CliRunner, tmp_path: Path) -> None:
-    """The example book's vega breaches turn to ok when their limits are widened."""
+    """The example book's vega and stress breaches turn to ok when their limits are widened (the
+    Greek bands switched on to be checked too)."""
     wide = tmp_path / "wide.toml"
     wide.write_text(
-        "[R-HEDGE-VEGA]\nmin_share = 0.0\nmax_share = 1.0\ntarget_min = 0.1\ntarget_max = 0.3\ntarget_share = 0.2\n\n"
-        "[R-SLEEVE-VEGA]\nmax_drift = 1000.0\n\n"
+        "[R-HEDGE-VEGA]\nenabled = true\nmin_share = 0.0\nmax_share = 1.0\ntarget_min = 0.1\ntarget_max = 0.3\n"
+        "target_share = 0.2\n\n"
+        "[R-SLEEVE-VEGA]\nenabled = true\nmax_drift = 1000.0\n\n"
+        "[R-STRESS]\nloss_limit = 2.0\n\n"
         "[R-NET-VEGA]\ntolerance = 10.0\n\n"
         "[R-VEGA-PER-SPREAD]\nmin = -10.0\nmax = 10.0\nalert = 20.0\n"
     )
