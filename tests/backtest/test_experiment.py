@@ -25,7 +25,7 @@ SMALL = (
     Variant("naked", "naked", "no hedge"),
     Variant("static", "static", "VIX calls"),
     Variant("as-configured", "alvh", "the rules as configured"),
-    Variant("no-vega-band", "alvh", "R-HEDGE-VEGA off", {"R-HEDGE-VEGA": {"enabled": False}}),
+    Variant("no-stress", "alvh", "R-STRESS off", {"R-STRESS": {"enabled": False}}),
 )
 SETTINGS = (BASE, Setting("costs x2", cost_factor=2.0))
 
@@ -94,8 +94,8 @@ def test_replays_are_the_backtests(one_process: experiment_module.Experiment) ->
     for variant, strategy in (("naked", "naked"), ("static", "static"), ("as-configured", "alvh")):
         pd.testing.assert_frame_equal(one_process.daily("base", variant), backtest.strategy(strategy))
     hedged = one_process.result("base", "as-configured").actions
-    unbanded = one_process.result("base", "no-vega-band").actions
-    assert "R-HEDGE-VEGA" in ",".join(hedged["rules"]) and "R-HEDGE-VEGA" not in ",".join(unbanded["rules"])
+    unstressed = one_process.result("base", "no-stress").actions
+    assert "R-STRESS" in ",".join(hedged["rules"]) and "R-STRESS" not in ",".join(unstressed["rules"])
     doubled = one_process.daily("costs x2", "naked")["costs"].sum()
     assert doubled == pytest.approx(2 * one_process.daily("base", "naked")["costs"].sum(), rel=1e-9)
     assert list(one_process.results) == [(s.name, v.name) for s in SETTINGS for v in SMALL]

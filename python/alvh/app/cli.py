@@ -26,10 +26,8 @@ from typing import Annotated, Any, cast
 
 import pandas as pd
 import typer
-from pydantic import ValidationError
 
 import alvh.data
-from alvh._config import config_error
 from alvh._jsonable import jsonable
 from alvh.app import plots, timelines
 from alvh.app.book_commands import book_app
@@ -56,6 +54,7 @@ from alvh.app.market_commands import (
     market_from,
 )
 from alvh.app.output import ANY, PNG, TABLE, atomic, atomic_folder, check_outputs, write_table
+from alvh.app.replay_inputs import replay_inputs
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.terminal import (
     backtest_table,
@@ -63,7 +62,7 @@ from alvh.app.terminal import (
     report_tables,
     totals_table,
 )
-from alvh.backtest import BacktestConfig, load_backtest_config, run_backtest
+from alvh.backtest import run_backtest
 from alvh.book import load_book
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.events import load_events
@@ -332,13 +331,7 @@ def backtest(
             {"--data": data, "--config": config},
             {"--output": (output, TABLE), "--summary": (summary, TABLE), "--png": (png, PNG)},
         )
-        settings = load_backtest_config(existing(config, "config")) if config else BacktestConfig()
-        dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
-        try:
-            settings = BacktestConfig.model_validate(settings.model_dump() | dates)
-        except ValidationError as e:
-            raise config_error("--start/--end", e) from None
-        history = load_history(existing(data, "data")) if data else load_history()
+        settings, history = replay_inputs(config, data, start, end)
         with (
             progress_bar("days") as progress,
             native_output_silenced(),

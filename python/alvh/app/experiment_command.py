@@ -10,14 +10,12 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 
-from alvh._config import config_error
 from alvh._csv import formula_safe
-from alvh.app.console import alvh_errors, console, existing, native_output_silenced, progress_bar
+from alvh.app.console import alvh_errors, console, native_output_silenced, progress_bar
 from alvh.app.output import CSV, atomic_folder, check_outputs
-from alvh.backtest import BacktestConfig, load_backtest_config
+from alvh.app.replay_inputs import replay_inputs
 from alvh.backtest.experiment import run_experiment
 from alvh.backtest.experiment_report import (
     ExperimentTables,
@@ -29,7 +27,6 @@ from alvh.backtest.experiment_report import (
     run_settings,
 )
 from alvh.backtest.experiment_tables import BEST_CRITERION
-from alvh.market.history import load_history
 
 __all__ = ["FIGURES_CSV", "MARKDOWN", "experiment"]
 
@@ -68,13 +65,7 @@ def experiment(
                 {"--data": data, "--config": config},
                 {f"--out {MARKDOWN}": (out / MARKDOWN, (".md",)), f"--out {FIGURES_CSV}": (out / FIGURES_CSV, CSV)},
             )
-        settings = load_backtest_config(existing(config, "config")) if config else BacktestConfig()
-        dates = {k: v.date() for k, v in (("start", start), ("end", end)) if v is not None}
-        try:
-            settings = BacktestConfig.model_validate(settings.model_dump() | dates)
-        except ValidationError as e:
-            raise config_error("--start/--end", e) from None
-        history = load_history(existing(data, "data")) if data else load_history()
+        settings, history = replay_inputs(config, data, start, end)
         started = time.perf_counter()
         with progress_bar("replays") as progress, native_output_silenced():
             task = progress.add_task("replays")
