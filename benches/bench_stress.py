@@ -11,6 +11,7 @@ import numpy as np
 from alvh.data import example_book, example_market
 from alvh.method.hedging import hedge_candidates
 from alvh.method.rules import RuleId, default_rules
+from alvh.method.sizing import unit_costs
 from alvh.method.state import BookState, DecisionInputs
 from alvh.method.stress import stress_scenarios
 from alvh.method.stress_hedge import stress_hedge
@@ -74,8 +75,9 @@ def test_stress_sizing(benchmark) -> None:  # type: ignore[no-untyped-def]
     assert risk.hedge_vega <= max(RULE.max_vega_share * abs(risk.core_vega), STATE.risk.hedge_vega)
     assert abs(float(risk.total["spx_delta"])) <= max(BAND, abs(float(STATE.risk.total["spx_delta"])))
     assert result.budget_used <= BUDGET
-    cost = sum(abs(u) * by_name[n].trade_cost for n, u in result.units.items())
-    assert np.isclose(result.cost, cost)
+    buy, sell = unit_costs(CANDIDATES)  # commissions, half-spreads and the futures' roll-down
+    units = np.array([result.units.get(c.name, 0) for c in CANDIDATES])
+    assert np.isclose(result.cost, np.maximum(units, 0) @ buy + np.maximum(-units, 0) @ sell)
 
 
 def test_stress_step(benchmark) -> None:  # type: ignore[no-untyped-def]
