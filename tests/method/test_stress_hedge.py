@@ -17,10 +17,10 @@ from alvh.market.snapshot import Market
 from alvh.method import stress_hedge as stress_hedge_module
 from alvh.method.actions import Action, ActionType
 from alvh.method.decisions import run_steps
-from alvh.method.rules import RuleId, RuleStatus
+from alvh.method.rules import RuleId, RuleStatus, default_rules
 from alvh.method.signals import Signals
 from alvh.method.sizing import HedgeCandidate
-from alvh.method.state import BookState, DecisionInputs
+from alvh.method.state import BookState, DecisionInputs, HedgeHistory
 from alvh.method.stress import stress_scenarios
 from alvh.method.stress_hedge import stress_hedge
 from alvh.risk.cache import ValuationCache
@@ -36,10 +36,22 @@ from tests.method.decision_cases import (
     positions,
 )
 
+UNCAPPED = {"vix_vega_cap": 100.0}
+"""R-DELTA's cap on the VIX futures' vega lifted: the sizing's other limits alone (the cap is tested
+on its own)."""
 
-def _state(book: Book = BOOK, market: Market = MARKET, signals: Signals | None = None, **stress: Any) -> BookState:
-    rules = RULES.with_overrides({RuleId.STRESS: {"enabled": True, **stress}})
-    return BookState(book, DecisionInputs(market, rules, ValuationCache(), signals=signals))
+
+def _state(
+    book: Book = BOOK,
+    market: Market = MARKET,
+    signals: Signals | None = None,
+    delta: dict[str, Any] = UNCAPPED,
+    history: HedgeHistory | None = None,
+    **stress: Any,
+) -> BookState:
+    rules = RULES.with_overrides({RuleId.STRESS: {"enabled": True, **stress}, RuleId.DELTA: delta})
+    inputs = DecisionInputs(market, rules, ValuationCache(), signals=signals, history=history or HedgeHistory())
+    return BookState(book, inputs)
 
 
 def _stress(results: tuple[Any, ...]) -> Any:
@@ -137,8 +149,9 @@ def test_spent_budget_is_reported_without_trades() -> None:
     assert "budget" in action.reason and action.numbers["budget"] == 0
 
 
-def test_off_by_default_and_while_de_layering() -> None:
-    assert _stress(decision("under").rules).status is RuleStatus.SKIPPED
+def test_on_by_default_off_with_the_bands_and_while_de_layering() -> None:
+    assert default_rules().stress.enabled and not default_rules().hedge_vega.enabled
+    assert _stress(decision("under").rules).status is RuleStatus.SKIPPED  # the bands' rules
     off = BookState(BOOK, DecisionInputs(MARKET, RULES, ValuationCache()))
     assert stress_hedge(off) == (None, off)
     delayering = _state(BOOK, AFTER_SPIKE, RETRACED, loss_limit=0.25)
@@ -165,3 +178,27 @@ def test_a_trade_without_vega_is_a_delta_hedge(monkeypatch: pytest.MonkeyPatch) 
     assert (
         action.numbers["hedge_vega_added"] == 0 and action.numbers["worst_after"] >= -0.9 * action.numbers["loss_limit"]
     )
+
+
+def test_the_vix_futures_stay_under_r_delta_s_cap() -> None:
+    """With the cap as shipped (25 % of core vega) the VIX futures bought stay under it, and the
+    rest of the protection comes from L1 spreads."""
+    state = _state(loss_limit=0.9, delta={})
+    action = _act(state)
+    assert action.trades and action.feasible
+    after = action.after.risk.legs
+    futures = after[after["instrument"].isin(["VX", "VXM"])]["spx_vega"].sum()
+    cap = RULES.delta.vix_vega_cap * abs(state.risk.core_vega)
+    assert futures <= cap + 1e-6
+    assert any(t.instrument == "VIX" for t in action.trades)
+    uncapped = _act(_state(loss_limit=0.9))
+    after = uncapped.after.risk.legs
+    assert after[after["instrument"].isin(["VX", "VXM"])]["spx_vega"].sum() > cap  # the cap binds here
+
+
+def test_no_hedge_bought_within_the_holding_time() -> None:
+    yesterday = HedgeHistory(last_hedge_exit=MARKET.as_of.date() - dt.timedelta(days=1))
+    action = _act(_state(loss_limit=0.9, history=yesterday))
+    assert not action.trades and not action.feasible and action.reason.startswith("Held:")
+    later = HedgeHistory(last_hedge_exit=MARKET.as_of.date() - dt.timedelta(days=5))
+    assert _act(_state(loss_limit=0.9, history=later)).trades

@@ -7,7 +7,7 @@ release the most premium; bad inputs are named."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -227,3 +227,17 @@ def test_one_column_per_candidate() -> None:
     scenarios = StressScenarios(("s",), np.array([-100.0]), np.array([[10.0]]))
     with pytest.raises(InputError, match=r"shape \(1, 1\): need one row per scenario \(1\) and one column per"):
         size_for_stress(_two(), scenarios, floor=-50.0, budget=100.0)
+
+
+def test_a_trim_sells_held_futures_for_the_roll_down_they_would_lose() -> None:
+    """Held futures carry no premium to release, but in contango each loses its roll-down while held:
+    a trim sells them down as far as the floor allows (before, the trim valued only premium and
+    never sold a future)."""
+    future = HedgeCandidate(
+        "future", "L2", (), 0.0, 10.0, 0.0, trade_cost=3.5, roll_down=30.0, min_units=-5, max_units=0
+    )
+    scenarios = StressScenarios(("down",), np.array([-40.0]), np.array([[10.0]]))  # the book holds 5 already
+    result = size_for_stress([future], scenarios, floor=-60.0, budget=1e6, trim=True)
+    assert result.units == {"future": -2}  # -40 - 2·10 = -60: the floor
+    flat = replace(future, roll_down=0.0)
+    assert size_for_stress([flat], scenarios, floor=-60.0, budget=1e6, trim=True).units == {}

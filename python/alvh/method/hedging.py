@@ -52,6 +52,10 @@ contract about to settle is not opened)."""
 _VEGA_MOVED = 0.5
 """$ per vol point: a trade that moves hedge vega less than this is a delta hedge."""
 
+GAVE_WAY = 0.01
+"""Share of core vega: a band (or centre) missed by more than this gave way to the other limits —
+integers alone miss a centre by a little."""
+
 
 def hedge_vega(state: BookState) -> StepResult:
     """R-HEDGE-VEGA's band (with R-RSI-REDUCE, and R-DELTA when VIX futures hold delta)."""
@@ -88,8 +92,10 @@ def hedge_vega(state: BookState) -> StepResult:
     elif vega is not None:
         edge = settings.trade_to == "edge"
         band = (settings.target_min, settings.target_max) if edge else (settings.target_share,) * 2
-    else:
+    elif settings.enabled and not rules.stress.enabled:
         band = (settings.min_share, settings.max_share)  # only the delta band: keep the vega band
+    else:
+        band = (-math.inf, math.inf)  # no vega band in force: only the delta band
     notes = []
     adding = cut is not None or (vega is not None and not over)
     last_exit = state.inputs.history.last_hedge_exit
@@ -103,10 +109,7 @@ def hedge_vega(state: BookState) -> StepResult:
     if de_layering and not over:
         band = (-math.inf, math.inf)  # only the delta band, with futures: hedge vega stays as de-layered
     candidates = hedge_candidates(state, allow_selling=over, new_l1=adding and not de_layering)
-    futures = np.array([Instrument(c.legs[0].instrument).is_future for c in candidates])
-    cap = rules.delta.vix_vega_cap * denominator
-    futures_now = _vega_of(risk, lambda i: i.is_future)
-    caps: VegaBounds = {"VIX futures": (futures, futures_now, min(-cap, futures_now), max(cap, futures_now))}
+    caps = vix_futures_cap(state, candidates, denominator)
     target_total = denominator * settings.target_share
 
     def size(delta_band: float) -> SizingResult:
@@ -125,9 +128,9 @@ def hedge_vega(state: BookState) -> StepResult:
 
     in_band = rules.delta.target_abs if delta is not None else rules.delta.max_abs
     result = size(in_band if by_vix else math.inf)
-    if by_vix and (not result.feasible or result.gave_way > 0):
+    if by_vix and (not result.feasible or result.gave_way > GAVE_WAY):
         why = "VIX futures move SPX delta and vega together, and the"
-        if rules.delta.priority == "vega" and delta is not None:
+        if rules.delta.priority == "vega":
             result = size(math.inf)
             notes.append(f"delta left outside ±{rules.delta.max_abs:g}: {why} vega band comes first")
         elif result.feasible:
@@ -198,6 +201,15 @@ def _act(
     new_l1 = any(name.startswith(_L1_SPREAD) for name in result.units)
     where = f" (new L1 expiring after the {event.kind} on {event.date})" if event and new_l1 else ""
     return state.act(kind, fired, f"{result.message}{where}{' — ' + said if said else ''}.", numbers, trades)
+
+
+def vix_futures_cap(state: BookState, candidates: list[HedgeCandidate], core: float) -> VegaBounds:
+    """R-DELTA's cap for a sizing: the VIX futures' SPX vega after the trades within
+    ±``vix_vega_cap`` × ``core`` (|core vega|, $ per vol point), or no further out than it is now."""
+    futures = np.array([Instrument(c.legs[0].instrument).is_future for c in candidates], dtype=bool)
+    cap = state.inputs.rules.delta.vix_vega_cap * core
+    now = _vega_of(state.risk, lambda i: i.is_future)
+    return {"VIX futures": (futures, now, min(-cap, now), max(cap, now))}
 
 
 def _vega_of(risk: BookRisk, test: Callable[[Instrument], bool]) -> float:

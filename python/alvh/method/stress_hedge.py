@@ -12,7 +12,7 @@ import math
 
 from alvh.book import Instrument, Role
 from alvh.method.actions import ActionType
-from alvh.method.hedging import hedge_candidates
+from alvh.method.hedging import hedge_candidates, vix_futures_cap
 from alvh.method.rules import RuleId, RuleResult
 from alvh.method.sizing import HedgeCandidate
 from alvh.method.state import BookState, StepResult
@@ -32,6 +32,11 @@ def stress_hedge(state: BookState) -> StepResult:
     trim = not result.fired and result.value < rule.trim_below
     if not (result.fired or trim):
         return None, state  # inside the limit and not far inside it: hold (hysteresis)
+    last_exit = state.inputs.history.last_hedge_exit
+    as_of = state.inputs.market.as_of.date()
+    if not trim and last_exit is not None and (as_of - last_exit).days < rule.min_hold_days:
+        wait = f"a hedge was taken off on {last_exit}: none is added back for {rule.min_hold_days} days"
+        return state.act(ActionType.ADD_VEGA_HEDGE, (RuleId.STRESS,), f"Held: {wait}.", {}, feasible=False)
     risk = state.risk
     limit = float(result.details["loss_limit"])
     floor = -rule.target * limit
@@ -50,6 +55,7 @@ def stress_hedge(state: BookState) -> StepResult:
         shortfall=rule.shortfall,
         trim=trim,
         vega=(risk.hedge_vega, rule.max_vega_share * abs(risk.core_vega)),
+        caps=vix_futures_cap(state, candidates, abs(risk.core_vega)),
         delta=(float(risk.total["spx_delta"]), -delta_band, delta_band) if rule.hold_delta_band else None,
     )
     if trim and not sizing.units:

@@ -33,7 +33,7 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
-from alvh.method.sizing import HedgeCandidate, unit_costs
+from alvh.method.sizing import HedgeCandidate, VegaBounds, unit_costs
 from alvh.method.stress import StressScenarios, dollars
 
 __all__ = ["Shortfall", "StressSizing", "size_for_stress"]
@@ -83,6 +83,7 @@ def size_for_stress(
     trim: bool = False,
     vega: tuple[float, float] | None = None,
     delta: tuple[float, float, float] | None = None,
+    caps: VegaBounds | None = None,
 ) -> StressSizing:
     """Size ``candidates`` (one per column of ``scenarios.units``) by the program of the module
     docstring.
@@ -107,6 +108,9 @@ def size_for_stress(
     delta
         (book SPX delta now, low, high), shares: the trade keeps delta in [low, high], widened to
         include delta now.
+    caps
+        Groups of candidates whose vega together stays within bounds (R-DELTA's cap on the VIX
+        futures), as :func:`alvh.method.sizing.size_hedges` takes them.
     """
     k = len(candidates)
     if scenarios.units.shape != (len(scenarios.labels), k):
@@ -129,6 +133,8 @@ def size_for_stress(
     if delta is not None:
         now, low, high = delta
         program.add(program.signed(program.delta), min(low, now) - now, max(high, now) - now)
+    for mask, now, low, high in (caps or {}).values():
+        program.add(program.signed(program.vega * mask), low - now, high - now)
     x = program.cheapest()
     if x is None and not trim:
         x = program.least_shortfall(shortfall, tolerance)
@@ -147,6 +153,8 @@ class _Program:
         self.premium = np.array([c.cost for c in candidates], dtype=float)
         self.trade_cost = np.array([c.trade_cost for c in candidates], dtype=float)
         self.buy_cost, self.sell_cost = unit_costs(candidates)  # with the futures' roll-down
+        self.roll_saved = np.maximum([c.roll_down for c in candidates], 0.0)
+        """$ a long future sold no longer loses to its roll-down: what a trim releases besides premium."""
         names = [c.family for c in candidates]
         families = [f for f in dict.fromkeys(names) if f is not None and names.count(f) > 1]
         self.f = len(families)
@@ -193,7 +201,7 @@ class _Program:
         scenario at or above the floor; None if there is none."""
         objective = self.traded_cost()
         if self.trim:
-            objective[self.k : 2 * self.k] -= self.premium
+            objective[self.k : 2 * self.k] -= self.premium + self.roll_saved
         high = np.full(len(self.scenario_low), np.inf)
         found = self._milp(objective, self.scenario_rows, self.scenario_low, high, 0)
         return None if found is None else self._units(found)

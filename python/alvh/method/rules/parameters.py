@@ -277,6 +277,9 @@ class StressRule(RuleConfig):
     """The hedges are never sized past this share of the core's |vega| (1: the book never turns
     net long vol)."""
     hold_delta_band: bool = True
+    min_hold_days: int = Field(5, ge=0)
+    """After a hedge is taken off (a trim or a de-layering), none is bought for this many calendar
+    days (as R-HEDGE-VEGA's)."""
     """Whether the trade keeps R-DELTA's band (a book already outside it is not pushed further)."""
     shortfall: Literal["worst", "mean"] = "worst"
     """What is minimised when no integer mix within the budget meets the limit: the worst
