@@ -44,6 +44,7 @@ from tests.method.decision_cases import (
     signals,
     status,
     synthetic_long,
+    with_spot,
 )
 from tests.reference import book_reference
 
@@ -162,6 +163,23 @@ def test_hysteresis_over_consecutive_days() -> None:
             (trim,) = actions
             assert trim.type is ActionType.TRIM_HEDGE
             assert 0.50 < trim.greeks_after["hedge_vega_share"] <= 0.55  # the edge, not the centre
+
+
+def test_after_a_trim_to_the_edge_the_next_days_drift_is_not_traded() -> None:
+    """The book the trim left (55 %), carried into the next days while spot drifts and the day's
+    history remembers the trim: its share moves inside the trigger band, and nothing is traded (the
+    engine before, whose R-NET-VEGA held 46-54 % around a 50 % centre, re-traded such drift)."""
+    rules = RULES.with_overrides({RuleId.SLEEVE_VEGA: {"enabled": False}})
+    d = decide(add_l1_spreads(BOOK, 175.0), MARKET, rules=rules, signals=signals())
+    assert [a.type for a in d.actions] == [ActionType.TRIM_HEDGE]
+    book, history = d.book_after, HedgeHistory(last_hedge_exit=TODAY)
+    shares = []
+    for spot in (5906.0, 5894.0, 5912.0, 5888.0, 5900.0):  # the example market is at 5,900
+        day = decide(book, with_spot(MARKET, spot), rules=rules, signals=signals(), history=history)
+        shares.append(day.risk.hedge_vega_share)
+        assert [a.type for a in day.actions] == [ActionType.HOLD], f"traded at {day.risk.hedge_vega_share:.2f}"
+        book = day.book_after
+    assert 0.40 < min(shares) < max(shares) < 0.60 and max(shares) - min(shares) > 0.01
 
 
 def test_no_vega_hedge_added_within_the_holding_time() -> None:

@@ -129,7 +129,7 @@ RULE_SPECS: tuple[RuleSpec, ...] = (
     RuleSpec(RuleId.DELAYER, "delayer", DelayerRule, signal_rules.delayer, (ActionType.DELAYER,), hedge=True),
     RuleSpec(RuleId.ROLL, "roll", RollRule, book_rules.roll, (ActionType.ROLL_CORE,)),
     RuleSpec(RuleId.RECON, "recon", ReconRule, book_rules.recon),
-    # the stress-budgeted sizing: its trade may buy or sell hedges, or only move delta (ES/MES)
+    # the stress-budgeted sizing: its trade buys or sells hedges, named by what it does to hedge vega
     RuleSpec(
         RuleId.STRESS,
         "stress",
