@@ -102,6 +102,7 @@ class BookState:
             theta_ratio=given.theta_ratio,
             opened_today=given.opened_today,
             core_vega_history=given.history.core_vega,
+            cache=given.cache,
         )
 
     @cached_property

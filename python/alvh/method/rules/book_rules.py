@@ -373,7 +373,7 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def recon(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    table = vega_reconciliation(inputs.book, inputs.market, shifts=rules.recon.shifts)
+    table = vega_reconciliation(inputs.book, inputs.market, shifts=rules.recon.shifts, cache=inputs.cache)
     shifts, columns, rows = table.index.tolist(), table.columns.tolist(), table.to_numpy().tolist()
     return RuleResult(
         RuleId.RECON.value,

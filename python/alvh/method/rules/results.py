@@ -17,6 +17,7 @@ from alvh.market.snapshot import Market
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import RuleConfig
 from alvh.method.signals import Signals
+from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk
 
 __all__ = ["RuleInputs", "RuleResult", "RuleStatus", "rule_result", "skipped"]
@@ -50,6 +51,8 @@ class RuleInputs:
     opened_today: tuple[str, ...] | None = None
     core_vega_history: tuple[float, ...] = ()
     """The core's vega at the previous closes, oldest first (R-HEDGE-VEGA's smoothed denominator)."""
+    cache: ValuationCache | None = None
+    """Valuations of the book to share (R-RECON's and R-STRESS's scenario grids reuse its inputs)."""
 
 
 @dataclass(frozen=True)
