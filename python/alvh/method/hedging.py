@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 import numpy as np
@@ -37,10 +37,10 @@ from alvh.method.actions import ActionType
 from alvh.method.rules import RuleId
 from alvh.method.sizing import HedgeCandidate, SizingResult, VegaBounds, size_hedges
 from alvh.method.state import BookState, StepResult
-from alvh.method.trades import layer_for, role_of_layer, text_cell, trade_of_leg
+from alvh.method.trades import Trade, layer_for, role_of_layer, text_cell, trade_of_leg
 from alvh.risk.valuation import BookRisk, value_legs
 
-__all__ = ["hedge_candidates", "hedge_delta", "hedge_vega"]
+__all__ = ["hedge_action_type", "hedge_candidates", "hedge_delta", "hedge_vega", "unit_trades", "vix_futures_cap"]
 
 _Unit = tuple[str, str, tuple[Leg, ...], int, int]
 """A hedge unit before it is valued: name, layer, legs, min and max units."""
@@ -173,14 +173,7 @@ def _act(
     state: BookState, fired: tuple[str, ...], result: SizingResult, candidates: list[HedgeCandidate], notes: list[str]
 ) -> StepResult:
     """The action of a sizing, named by what its trades do to hedge vega."""
-    moved = result.numbers.get("hedge_vega_after", 0.0) - result.numbers.get("hedge_vega_before", 0.0)
-    kind = (
-        ActionType.ADD_VEGA_HEDGE
-        if moved > _VEGA_MOVED
-        else ActionType.TRIM_HEDGE
-        if moved < -_VEGA_MOVED
-        else ActionType.HEDGE_DELTA
-    )
+    kind = hedge_action_type(result.numbers.get("hedge_vega_after", 0.0) - result.numbers.get("hedge_vega_before", 0.0))
     numbers = {
         "delta_per_condor_after": result.delta_per_condor,
         "hedge_share_after": result.hedge_share,
@@ -191,16 +184,29 @@ def _act(
     if not result.feasible or not result.units:
         reason = result.message if not result.feasible else f"no hedge trade: {said or 'the bands hold as they are'}"
         return state.act(kind, fired, reason, numbers, feasible=result.feasible)
-    by_name = {c.name: c for c in candidates}
-    trades = tuple(
-        trade_of_leg(by_name[name].layer, leg, round(leg.quantity) * units)
-        for name, units in result.units.items()
-        for leg in by_name[name].legs
-    )
+    trades = unit_trades(candidates, result.units)
     event = state.inputs.event
     new_l1 = any(name.startswith(_L1_SPREAD) for name in result.units)
     where = f" (new L1 expiring after the {event.kind} on {event.date})" if event and new_l1 else ""
     return state.act(kind, fired, f"{result.message}{where}{' — ' + said if said else ''}.", numbers, trades)
+
+
+def hedge_action_type(vega_moved: float) -> ActionType:
+    """A hedge trade named by what it does to hedge vega ($ per vol point): up is ADD_VEGA_HEDGE,
+    down TRIM_HEDGE, unchanged (within :data:`_VEGA_MOVED`) HEDGE_DELTA."""
+    if vega_moved > _VEGA_MOVED:
+        return ActionType.ADD_VEGA_HEDGE
+    return ActionType.TRIM_HEDGE if vega_moved < -_VEGA_MOVED else ActionType.HEDGE_DELTA
+
+
+def unit_trades(candidates: list[HedgeCandidate], units: Mapping[str, int]) -> tuple[Trade, ...]:
+    """The trades of a sizing: each candidate's legs times its units, into its layer."""
+    by_name = {c.name: c for c in candidates}
+    return tuple(
+        trade_of_leg(by_name[name].layer, leg, round(leg.quantity) * count)
+        for name, count in units.items()
+        for leg in by_name[name].legs
+    )
 
 
 def vix_futures_cap(state: BookState, candidates: list[HedgeCandidate], core: float) -> VegaBounds:
@@ -243,9 +249,7 @@ _L1_SPREAD = "VIX call spread"
 """The name of a new L1 candidate starts so."""
 
 
-def hedge_candidates(
-    state: BookState, *, allow_selling: bool, new_l1: bool, with_futures: bool = True
-) -> list[HedgeCandidate]:
+def hedge_candidates(state: BookState, *, allow_selling: bool, new_l1: bool) -> list[HedgeCandidate]:
     """The vega hedges the engine may trade: VX/VXM on the front VIX future (with R-DELTA's
     ``instrument = "es"`` only down to flat: a vega hedge is not sold short); with ``new_l1``, a
     1-unit L1 VIX call spread at the first VIX expiry after the next event (time-shifting: its vega
@@ -258,20 +262,18 @@ def hedge_candidates(
     as_of = market.as_of.date()
     l2 = layer_for(book, Role.DELTA_OVERLAY, "L2")
     l1 = layer_for(book, Role.THETA_ANCHOR, "L1")
-    units: list[_Unit] = []
-    if with_futures:
-        front = first_vix_expiry_after(market, as_of, with_options=False)
-        if front is None:
-            raise InputError("the market has no VIX future after as_of: nothing to hedge with")
-        if rules.delta.instrument == "vix":
-            sells = (1000, 100)
-        else:
-            held = _held_futures(state.risk, front)
-            sells = (int(held.get(Instrument.VXM.value, 0)), int(held.get(Instrument.VX.value, 0)))
-        units += [
-            ("VXM " + str(front), l2, (vix_future(market, front, 1.0),), -sells[0], 1000),
-            ("VX " + str(front), l2, (vix_future(market, front, 1.0, mini=False),), -sells[1], 1000),
-        ]
+    front = first_vix_expiry_after(market, as_of, with_options=False)
+    if front is None:
+        raise InputError("the market has no VIX future after as_of: nothing to hedge with")
+    if rules.delta.instrument == "vix":
+        sells = (1000, 100)
+    else:
+        held = _held_futures(state.risk, front)
+        sells = (int(held.get(Instrument.VXM.value, 0)), int(held.get(Instrument.VX.value, 0)))
+    units: list[_Unit] = [
+        ("VXM " + str(front), l2, (vix_future(market, front, 1.0),), -sells[0], 1000),
+        ("VX " + str(front), l2, (vix_future(market, front, 1.0, mini=False),), -sells[1], 1000),
+    ]
     after = event.date if event else as_of + dt.timedelta(days=7)
     l1_expiry = first_vix_expiry_after(market, after)
     if new_l1 and l1_expiry is not None:
@@ -280,8 +282,7 @@ def hedge_candidates(
         units.append((f"{_L1_SPREAD} {spread[0].strike:g}/{spread[1].strike:g} {l1_expiry}", l1, spread, 0, 1000))
     if allow_selling:
         units += _held_units(state.risk, l1)
-    front_family = f"VIX future {units[0][2][0].expiry}" if with_futures else None
-    return _candidates(state, units, family=front_family)
+    return _candidates(state, units, family=f"VIX future {front}")
 
 
 def _candidates(state: BookState, units: list[_Unit], *, family: str | None) -> list[HedgeCandidate]:

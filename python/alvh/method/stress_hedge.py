@@ -12,13 +12,12 @@ import math
 
 from alvh.book import Instrument, Role
 from alvh.method.actions import ActionType
-from alvh.method.hedging import hedge_candidates, vix_futures_cap
+from alvh.method.hedging import hedge_action_type, hedge_candidates, unit_trades, vix_futures_cap
 from alvh.method.rules import RuleId, RuleResult
 from alvh.method.sizing import HedgeCandidate
 from alvh.method.state import BookState, StepResult
 from alvh.method.stress import dollars, stress_scenarios
 from alvh.method.stress_sizing import StressSizing, size_for_stress
-from alvh.method.trades import trade_of_leg
 
 __all__ = ["stress_hedge"]
 
@@ -75,13 +74,7 @@ def _action(
     unchanged: delta alone; without trades, a breach asks to add), with its numbers and trades."""
     by_name = {c.name: c for c in candidates}
     vega_added = sum(by_name[name].spx_vega * units for name, units in sizing.units.items())
-    kind = (
-        ActionType.HEDGE_DELTA  # e.g. ES/MES futures sold: no vega
-        if sizing.units and vega_added == 0
-        else ActionType.TRIM_HEDGE
-        if vega_added < 0
-        else ActionType.ADD_VEGA_HEDGE
-    )
+    kind = hedge_action_type(vega_added) if sizing.units else ActionType.ADD_VEGA_HEDGE
     numbers = {
         "worst_before": sizing.worst_before,
         "worst_after": sizing.worst_after,
@@ -97,11 +90,7 @@ def _action(
     if not sizing.feasible or not sizing.units:
         why = sizing.message if not sizing.feasible else "no integer mix within the budget does better than the book"
         return state.act(kind, (RuleId.STRESS,), f"{result.message} {why}{budget_text}.", numbers, feasible=False)
-    trades = tuple(
-        trade_of_leg(by_name[name].layer, leg, round(leg.quantity) * units)
-        for name, units in sizing.units.items()
-        for leg in by_name[name].legs
-    )
+    trades = unit_trades(candidates, sizing.units)
     bought = ", ".join(f"{units:+d} {name}" for name, units in sizing.units.items())
     return state.act(
         kind,
