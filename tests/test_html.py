@@ -1,0 +1,31 @@
+"""The shared HTML table: escaped cells, formatted numbers, flagged rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from alvh._html import FLAG_STYLE, cell, table
+
+
+def test_cells_are_escaped_and_numbers_formatted() -> None:
+    assert cell("<script>") == "&lt;script&gt;"
+    assert cell(np.int64(1234567)) == "1,234,567"
+    assert cell(-1234.5678) == "-1,234.57"
+    assert cell(0.123456, digits=4) == "0.1235"
+    assert cell(np.nan) == "" and cell(None) == ""
+    assert cell(np.bool_(True)) == "yes"
+
+
+def test_table_flags_the_rows_asked_for() -> None:
+    frame = pd.DataFrame({"rule": ["R-DELTA", "R-DTE"], "value": [0.2, 9.0]})
+    page = table(frame, caption="rules & limits", flagged=[True, False])
+    assert "<caption>rules &amp; limits</caption>" in page
+    assert page.count("<tr") == 3  # the header and two rows
+    flagged_row = page.split("<tbody>")[1].split("</tr>")[0]
+    assert FLAG_STYLE in flagged_row and "R-DELTA" in flagged_row
+    assert FLAG_STYLE not in page.split("</tr>")[2]
+
+
+def test_flags_must_match_the_rows() -> None:
+    with pytest.raises(ValueError, match="flagged has 1 entries for 2 rows"):
+        table(pd.DataFrame({"a": [1, 2]}), flagged=[True])
