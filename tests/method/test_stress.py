@@ -1,5 +1,5 @@
 """The stress scenario set (docs/method.md, Stress-budgeted sizing): the book's and each hedge unit's
-P&L in R-STRESS's grid and presets, from one call of the scenario engine, checked against a
+P&L in R-STRESS's grid and presets (the book's once per cache), checked against a
 scenario grid of each unit alone and against :func:`alvh.risk.stress_test` (which values the presets
 with the spot–vol link off)."""
 
@@ -12,7 +12,6 @@ import pytest
 
 from alvh import _core
 from alvh.book import Book, Layer, Leg, Role
-from alvh.exceptions import InputError
 from alvh.method.hedging import hedge_candidates
 from alvh.method.rules import RuleId
 from alvh.method.state import BookState, DecisionInputs
@@ -84,7 +83,9 @@ def test_each_units_pnl_matches_a_scenario_grid_of_that_unit_alone() -> None:
     np.testing.assert_allclose(scenarios.book, stress_scenarios(HELD, MARKET, STRESS).book, rtol=1e-12)
 
 
-def test_one_engine_call(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_books_pnl_is_computed_once_per_cache_and_the_units_in_one_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = []
     engine = _core.scenario_pnl
 
@@ -93,8 +94,18 @@ def test_one_engine_call(monkeypatch: pytest.MonkeyPatch) -> None:
         return engine(*args)
 
     monkeypatch.setattr(_core, "scenario_pnl", counted)
-    stress_scenarios(HELD, MARKET, STRESS, [legs for _, legs in UNITS])
+    cache = ValuationCache()
+    alone = stress_scenarios(HELD, MARKET, STRESS, cache=cache)
     assert len(calls) == 1
+    with_units = stress_scenarios(HELD, MARKET, STRESS, [legs for _, legs in UNITS], cache=cache)
+    assert len(calls) == 2  # the units only: the book's P&L comes from the cache
+    np.testing.assert_array_equal(with_units.book, alone.book)
+    # bit for bit what the book gives without a cache, and read-only where it is shared
+    np.testing.assert_array_equal(alone.book, stress_scenarios(HELD, MARKET, STRESS).book)
+    assert not alone.book.flags.writeable
+    other = add_l1_spreads(HELD, 1.0)
+    stress_scenarios(other, MARKET, STRESS, cache=cache)
+    assert len(calls) == 4  # another book is valued afresh
 
 
 def test_worst_and_pnl_with_units() -> None:
@@ -103,10 +114,3 @@ def test_worst_and_pnl_with_units() -> None:
     assert scenarios.worst(np.array([3.0])) == ("c", -5.0)
     assert scenarios.worst(np.array([2.0])) == ("a", -3.0)  # a three-way tie: the first
     np.testing.assert_array_equal(scenarios.pnl_with(np.array([1.0])), [-4.0, -6.0, -1.0])
-
-
-def test_a_layer_with_the_probes_name_is_refused() -> None:
-    legs = UNITS[0][1]
-    book = BOOK.with_legs([("stress unit 0", leg) for leg in legs])
-    with pytest.raises(InputError, match="layer named 'stress unit 0': rename it"):
-        stress_scenarios(book, MARKET, STRESS, [legs])

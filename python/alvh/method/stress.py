@@ -1,10 +1,12 @@
 """The scenario set of the stress-budgeted hedge sizing (docs/method.md, Stress-budgeted sizing):
 R-STRESS's historical presets and its spot × vol × horizon grid, and the P&L in each scenario of
-the book and of one unit of each hedge candidate — all from ONE call of the scenario engine.
+the book and of one unit of each hedge candidate: one call of the scenario engine for the book
+(kept for the day: R-STRESS measures the book, then its step sizes hedges against the same P&L)
+and one for all the units.
 
-The hedge units are put into a probe book, each as a layer of its own beside the book's layers,
-so one full revaluation gives the book's P&L (the sum of its layers) and each unit's P&L vector
-(its layer). The grid runs with sticky-moneyness smiles, vol shifts scaled by √(30/DTE) and the
+The hedge units are put into a probe book, each as a layer of its own, so one full revaluation
+gives each unit's P&L vector (its layer); a layer's P&L is the sum of its own legs', so it is the
+same as beside the book's layers. The grid runs with sticky-moneyness smiles, vol shifts scaled by √(30/DTE) and the
 spot–vol link on (ln(VIX′/VIX) = β·ln(S′/S), plus the shift). A preset is one day at its SPX move
 with VIX at its ratio (:func:`alvh.risk.stress_test`, which runs with the link off): on the linked
 grid it is the cell at its move s and the vol shift VIX·(ratio − (1 + s)^β) (0 without VIX data), so
@@ -19,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
-from alvh.book import Book, Leg
-from alvh.exceptions import InputError
+from alvh.book import Book, Layer, Leg, Role
 from alvh.market.snapshot import Market
 from alvh.method.rules.parameters import StressRule
+from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid
 
 __all__ = ["StressScenarios", "dollars", "stress_scenarios"]
@@ -62,10 +65,40 @@ def stress_scenarios(
     market: Market,
     rule: StressRule,
     units: Sequence[Sequence[Leg]] = (),
+    *,
+    cache: ValuationCache | None = None,
 ) -> StressScenarios:
     """The P&L of ``book`` and of one of each of ``units`` (each a hedge unit's legs) in the
     scenarios of ``rule``: every (spot shock, vol shift, horizon) of its grid, then its presets, in
-    that order (see the module docstring). One call of the scenario engine."""
+    that order (see the module docstring). The book's P&L is kept in ``cache`` for this book and
+    market (R-STRESS measures the book, then its step sizes hedges against the same P&L); the
+    units' comes from one more call of the scenario engine on a book of the units alone."""
+    axes = _axes(market, rule)
+    cache = ValuationCache() if cache is None else cache
+    key = ("stress_scenarios", *(tuple(v) for v in (rule.spot_shocks, rule.vol_shifts, rule.horizons, rule.presets)))
+    book_pnl = cache.for_book(book, market, key, lambda: _read_only(_layer_pnl(book, market, axes).sum(axis=1)))
+    probe = Book.from_layers(
+        f"{book.name} stress units", [Layer(f"unit {i}", Role.CUSTOM, tuple(legs)) for i, legs in enumerate(units)]
+    )
+    return StressScenarios(
+        labels=axes.labels,
+        book=book_pnl,
+        units=_layer_pnl(probe, market, axes) if units else np.zeros((len(axes.labels), 0)),
+    )
+
+
+@dataclass(frozen=True)
+class _Axes:
+    """The grid that holds every scenario of a rule, and each scenario's cell in it."""
+
+    spots: FloatArray
+    vols: FloatArray
+    days: FloatArray
+    cells: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
+    labels: tuple[str, ...]
+
+
+def _axes(market: Market, rule: StressRule) -> _Axes:
     vix, beta = market.vix.spot, market.link.log_beta
     presets = [STRESS_PRESETS[name] for name in rule.presets]
     # on the linked grid, the shift that takes VIX from VIX·(1 + s)^β to the preset's VIX·ratio
@@ -74,26 +107,6 @@ def stress_scenarios(
     spots = np.unique([*rule.spot_shocks, *(p.spx_move for p in presets)])
     vols = np.unique([*rule.vol_shifts, *preset_shifts])
     days = np.unique([*rule.horizons, *([PRESET_HORIZON_DAYS] if presets else [])])
-    taken = {layer.name for layer in book.layers}
-    names = [f"stress unit {i}" for i in range(len(units))]
-    clash = [name for name in names if name in taken]
-    if clash:
-        raise InputError(f"book {book.name!r} has a layer named {clash[0]!r}: rename it (stress sizing uses that name)")
-    probe = (
-        book.with_legs([(name, leg) for name, legs in zip(names, units, strict=True) for leg in legs])
-        if units
-        else book
-    )
-    grid = scenario_grid(
-        probe,
-        market,
-        spot_shocks=spots,
-        vol_shifts=vols,
-        horizons=days,
-        dynamics=Dynamics.STICKY_MONEYNESS,
-        vol_shift_scaling=VolShiftScaling.SQRT_TIME,
-        spot_vol_link=True,
-    )
     cells = [
         (spot, vol, horizon, f"spot {100 * spot:+g}%, vol {vol:+g} pts, {horizon:g} day(s)")
         for spot, vol, horizon in itertools.product(rule.spot_shocks, rule.vol_shifts, rule.horizons)
@@ -102,14 +115,28 @@ def stress_scenarios(
         (p.spx_move, shift, PRESET_HORIZON_DAYS, f"{p.name} stress")
         for p, shift in zip(presets, preset_shifts, strict=True)
     ]
-    index = tuple(np.searchsorted(axis, [cell[i] for cell in cells]) for i, axis in enumerate((spots, vols, days)))
-    pnl = grid.pnl[index[0], index[1], index[2], 0, :]  # (scenario, layer)
-    own = len(book.layers)
-    return StressScenarios(
-        labels=tuple(cell[3] for cell in cells),
-        book=np.ascontiguousarray(pnl[:, :own].sum(axis=1)),
-        units=np.ascontiguousarray(pnl[:, own:]),
+    spot, vol, day = (np.searchsorted(axis, [cell[i] for cell in cells]) for i, axis in enumerate((spots, vols, days)))
+    return _Axes(spots, vols, days, (spot, vol, day), tuple(cell[3] for cell in cells))
+
+
+def _layer_pnl(book: Book, market: Market, axes: _Axes) -> FloatArray:
+    """Each layer's P&L in each scenario, shape (scenario, layer): one call of the engine."""
+    grid = scenario_grid(
+        book,
+        market,
+        spot_shocks=axes.spots,
+        vol_shifts=axes.vols,
+        horizons=axes.days,
+        dynamics=Dynamics.STICKY_MONEYNESS,
+        vol_shift_scaling=VolShiftScaling.SQRT_TIME,
+        spot_vol_link=True,
     )
+    return np.ascontiguousarray(grid.pnl[axes.cells[0], axes.cells[1], axes.cells[2], 0, :])
+
+
+def _read_only(array: FloatArray) -> FloatArray:
+    array.flags.writeable = False  # shared by every caller of the day through the cache
+    return array
 
 
 def dollars(value: float) -> str:

@@ -42,7 +42,9 @@ def stress_hedge(state: BookState) -> StepResult:
     credit = float(risk.condors["credit"].sum())
     budget = rule.budget_share * credit
     candidates = hedge_candidates(state, allow_selling=trim, new_l1=not trim)
-    scenarios = stress_scenarios(state.book, state.inputs.market, rule, [c.legs for c in candidates])
+    scenarios = stress_scenarios(
+        state.book, state.inputs.market, rule, [c.legs for c in candidates], cache=state.inputs.cache
+    )
     delta_band = state.inputs.rules.delta.max_abs * Instrument.SPX.multiplier * risk.core_units
     sizing = size_for_stress(
         candidates,

@@ -23,7 +23,7 @@ def stress(inputs: RuleInputs, rules: Rules) -> RuleResult:
     margin = float(risk.condors["max_loss"].sum()) if len(risk.condors) else 0.0
     if margin <= 0:
         return skipped(RuleId.STRESS, "the core has no defined-risk margin to set the loss limit against")
-    scenarios = stress_scenarios(inputs.book, inputs.market, rule)
+    scenarios = stress_scenarios(inputs.book, inputs.market, rule, cache=inputs.cache)
     label, worst = scenarios.worst()
     limit = rule.loss_limit * margin
     share = -worst / limit
