@@ -8,6 +8,7 @@ import datetime as dt
 import math
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 
 from alvh._html import cell
@@ -16,7 +17,7 @@ from alvh.book import Book
 from alvh.data import example_book, example_market
 from alvh.risk import scenario_grid, stress_test, value_book
 from alvh.risk.display import WORST_CELLS
-from alvh.risk.scenarios import describe_dynamics
+from alvh.risk.scenarios import ScenarioGrid, describe_dynamics
 from tests.html_tables import read_tables
 
 BOOK, MARKET = example_book(), example_market()
@@ -106,6 +107,26 @@ def test_grid_repr_names_explicit_vix_levels_and_floored_scenarios() -> None:
     assert f", VIX {grid.worst['vix_level']:g} (" in text
     assert grid.floored_scenarios > 0
     assert text.endswith(f"; {grid.floored_scenarios} scenarios valued a leg on a floored input")
+
+
+def test_a_grid_without_settings_shows_no_dynamics_line() -> None:
+    grid = ScenarioGrid(
+        spot_shocks=np.array([-0.05, 0.05]),
+        vol_shifts=np.array([0.0]),
+        horizons=np.array([1.0]),
+        vix_levels=None,
+        layers=["core", "L1"],
+        roles=["core", "L1_theta_anchor"],
+        pnl=np.array([-100.0, 40.0, 30.0, -10.0]).reshape(2, 1, 1, 1, 2),
+        floored_legs=np.zeros((2, 1, 1, 1), dtype=np.uint32),
+    )
+    assert repr(grid).splitlines() == [
+        "ScenarioGrid: 2 spot shocks (-5 … +5 %) × 1 vol shift (+0 vol pts) × 1 horizon (1 days), 2 layers",
+        "  worst book P&L -60 $ at spot -5 %, vol +0, 1 days (hedges offset 40 % of the core's loss)",
+        "  best book P&L +20 $",
+    ]
+    _, (cells,) = read_tables(grid._repr_html_())
+    assert cells.caption == "Worst cells (P&L in $)" and cells.column("book") == ["-60.00", "20.00"]
 
 
 def test_grid_html_lists_the_worst_cells_with_each_layer() -> None:

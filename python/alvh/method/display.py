@@ -31,10 +31,8 @@ def trade_text(trade: Trade) -> str:
 
 
 def _trades_frame(trades: Sequence[Trade], actions: Sequence[str] | None = None) -> pd.DataFrame:
-    rows = [{k: v for k, v in t.to_dict().items() if k != "group"} for t in trades]
-    frame = pd.DataFrame(
-        rows, columns=["layer", "instrument", "expiry", "right", "strike", "quantity", "price", "cost"]
-    )
+    columns = ["layer", "instrument", "expiry", "right", "strike", "quantity", "price", "cost"]
+    frame = pd.DataFrame([t.to_dict() for t in trades], columns=columns)
     if actions is not None:
         frame.insert(0, "action", list(actions))
     return frame.rename(columns={"price": "price (per unit)", "cost": "cost ($)"})

@@ -148,8 +148,9 @@ def grid_html(grid: ScenarioGrid, dynamics: str | None) -> str:
     cells = cells[[name for name in cells.columns if name != "pnl"]]
     for i, name in enumerate(grid.layers):
         cells[name] = [float(grid.pnl[(*index, i)]) for index in indices]
-    cells["book"] = [float(grid.book[index]) for index in indices]
-    cells["hedge offset"] = [float(grid.hedge_offset[index]) for index in indices]
+    book, offset = grid.book, grid.hedge_offset  # each computed once, over the whole grid
+    cells["book"] = [float(book[index]) for index in indices]
+    cells["hedge offset"] = [float(offset[index]) for index in indices]
     cells["floored legs"] = [int(grid.floored_legs[index]) for index in indices]
     caption = f"Worst cells (P&L in $){'; ' + dynamics if dynamics else ''}"
     return html_block(_grid_title(grid), table(cells, caption=caption))
