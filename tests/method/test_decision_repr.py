@@ -10,7 +10,7 @@ from dataclasses import replace
 from alvh._html import cell
 from alvh._repr import MAX_ROWS
 from alvh.data import example_book, example_market
-from alvh.method.decisions import decide
+from alvh.method.decisions import ActionType, decide
 from alvh.method.display import REASON_CHARS
 from alvh.method.trades import Trade
 from tests.html_tables import read_tables
@@ -34,6 +34,12 @@ def test_decision_repr_names_the_fired_rules_and_each_actions_trades() -> None:
     assert {r.id for r in DECISION.rules if r.fired} == {"R-VEGA-PER-SPREAD", "R-STRESS"}
     (trade,) = ACTION.trades
     assert (trade.quantity, trade.instrument, trade.price) == (9, "VXM", 17.15)
+
+
+def test_a_hold_has_no_trades() -> None:
+    hold = replace(ACTION, type=ActionType.HOLD, rules=(), reason="No rule calls for action: hold.", trades=())
+    assert repr(replace(DECISION, actions=(hold,))).splitlines()[-1] == "  HOLD: no trades"
+    assert repr(hold).splitlines() == ["Action HOLD: 0 trades, premium +0 $", "  No rule calls for action: hold."]
 
 
 def test_decision_repr_stays_short_with_many_actions_and_trades() -> None:

@@ -122,7 +122,7 @@ def test_a_grid_without_settings_shows_no_dynamics_line() -> None:
     )
     assert repr(grid).splitlines() == [
         "ScenarioGrid: 2 spot shocks (-5 … +5 %) × 1 vol shift (+0 vol pts) × 1 horizon (1 days), 2 layers",
-        "  worst book P&L -60 $ at spot -5 %, vol +0, 1 days (hedges offset 40 % of the core's loss)",
+        "  worst book P&L -60 $ at spot -5 %, vol +0, 1 day (hedges offset 40 % of the core's loss)",
         "  best book P&L +20 $",
     ]
     _, (cells,) = read_tables(grid._repr_html_())

@@ -120,7 +120,8 @@ def _grid_title(grid: ScenarioGrid) -> str:
 
 
 def _where(cell: dict[str, float]) -> str:
-    where = f"spot {100 * cell['spot_shock']:+g} %, vol {cell['vol_shift']:+g}, {cell['horizon_days']:g} days"
+    days = cell["horizon_days"]
+    where = f"spot {100 * cell['spot_shock']:+g} %, vol {cell['vol_shift']:+g}, {days:g} day{'' if days == 1 else 's'}"
     return where + (f", VIX {cell['vix_level']:g}" if "vix_level" in cell else "")
 
 
