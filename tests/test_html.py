@@ -26,6 +26,21 @@ def test_table_flags_the_rows_asked_for() -> None:
     assert FLAG_STYLE not in page.split("</tr>")[2]
 
 
+def test_headers_are_escaped_once() -> None:
+    page = table(pd.DataFrame({"P&L <$>": [1.0]}, index=pd.Index(["core"], name="a&b")), index=True)
+    assert "<th>a&amp;b</th><th>P&amp;L &lt;$&gt;</th>" in page
+
+
 def test_flags_must_match_the_rows() -> None:
     with pytest.raises(ValueError, match="flagged has 1 entries for 2 rows"):
         table(pd.DataFrame({"a": [1, 2]}), flagged=[True])
+
+
+def test_max_rows_draws_the_first_rows_and_counts_the_others() -> None:
+    frame = pd.DataFrame({"layer": [f"L{i}" for i in range(1500)], "vega": np.arange(1500.0)})
+    page = table(frame, max_rows=3, flagged=[i == 1 for i in range(1500)], index=True)
+    assert page.count("<tr") == 1 + 3 + 1
+    assert "L2" in page and "L3" not in page
+    assert '<td colspan="3">… 1,497 more rows</td>' in page
+    assert FLAG_STYLE in page
+    assert "more rows" not in table(frame.head(3), max_rows=3)

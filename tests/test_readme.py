@@ -37,7 +37,7 @@ def test_quoted_numbers(namespace: dict[str, Any]) -> None:
     risk, grid, stress = namespace["risk"], namespace["grid"], namespace["stress"]
     assert round(risk.delta_per_condor, 3) == -0.039
     assert round(risk.hedge_vega_share, 3) == 0.227
-    assert grid.worst() == pytest.approx(
+    assert grid.worst == pytest.approx(
         {"pnl": -125870.7, "spot_shock": 0.05, "vol_shift": -5.0, "horizon_days": 7.0}, abs=0.05
     )
     assert stress.layers.round(0).to_dict() == {"core": -66316.0, "L1": 13148.0, "L2": 8696.0, "L3": -1070.0}

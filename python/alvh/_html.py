@@ -40,15 +40,21 @@ def table(
     flagged: Sequence[bool] | None = None,
     digits: int = 2,
     index: bool = False,
+    max_rows: int | None = None,
 ) -> str:
     """``frame`` as an HTML ``<table class="alvh">``: one header row, one row per frame row
-    (``flagged[i]`` marks row ``i``), the index as a first column when ``index``."""
+    (``flagged[i]`` marks row ``i``), the index as a first column when ``index``. With
+    ``max_rows``, only the first ``max_rows`` rows are drawn and a last row counts the others (a
+    notebook repr of a book with thousands of layers stays short)."""
     if flagged is not None and len(flagged) != len(frame):
         raise ValueError(f"flagged has {len(flagged)} entries for {len(frame)} rows")
+    hidden = 0 if max_rows is None else max(len(frame) - max_rows, 0)
+    if hidden:
+        frame = frame.iloc[:max_rows]
     labels = ([html.escape(str(frame.index.name or ""))] if index else []) + [
         html.escape(str(c)) for c in frame.columns
     ]
-    head = "".join(f"<th>{html.escape(label)}</th>" for label in labels)
+    head = "".join(f"<th>{label}</th>" for label in labels)
     rows = []
     for i, (label, values) in enumerate(zip(frame.index, frame.itertuples(index=False, name=None), strict=True)):
         cells = ([f"<th>{cell(label, digits=digits)}</th>"] if index else []) + [
@@ -56,5 +62,7 @@ def table(
         ]
         mark = f' class="alvh-flag" style="{FLAG_STYLE}"' if flagged is not None and flagged[i] else ""
         rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
+    if hidden:
+        rows.append(f'<tr><td colspan="{len(labels)}">… {hidden:,} more rows</td></tr>')
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="alvh">{title}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'

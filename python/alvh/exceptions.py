@@ -36,3 +36,8 @@ class ConfigError(InputError):
     The message names the file, the entry (layer, leg or row) and the field, and says what is
     allowed, e.g. ``book.toml: layers[1].legs[0].strike = -5.0 is not allowed: must be > 0``.
     """
+
+
+class MissingDependencyError(AlvhError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install, e.g.
+    ``pip install 'alvh[xarray]'``."""

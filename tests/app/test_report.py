@@ -210,7 +210,7 @@ def test_grid_is_the_default_scenario_grid(report: Report, data: dict[str, Any])
     assert data["scenarios"]["spot_shocks"] == expected.spot_shocks.tolist()
     assert data["scenarios"]["vol_shifts"] == expected.vol_shifts.tolist()
     assert data["scenarios"]["horizons"] == expected.horizons.tolist()
-    assert data["scenarios"]["worst"] == expected.worst()
+    assert data["scenarios"]["worst"] == expected.worst
     assert data["scenarios"]["dynamics"] == "sticky_moneyness"
 
 

@@ -155,7 +155,7 @@ def test_grid_table_and_summary(grid: ScenarioGrid) -> None:
         assert list(table) == ["-6%", "-3%", "+0%", "+3%"]
         for i, spot in enumerate(table):
             assert table[spot][1:] == [signed(float(v)) for v in grid.book[i, :, horizon, 0]]
-    worst = grid.worst()
+    worst = grid.worst
     summary = render(terminal.grid_summary(grid))
     assert f"Worst cell: {signed(worst['pnl'])} $" in summary
     assert f"{grid.pnl[..., 0].size} scenarios" in summary

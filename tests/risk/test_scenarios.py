@@ -591,10 +591,10 @@ def test_to_frame_has_labelled_axes_in_grid_order(vix_levels: list[float] | None
     axes = ["spot_shock", "vol_shift", "horizon_days"] + (["vix_level"] if vix_levels else [])
     explain = [f"explain_{t}" for t in EXPLAIN_TERMS]
     assert list(frame.columns) == [*axes, *grid.layers, "book", "floored_legs", *explain]
-    assert list(grid.axes()) == axes
+    assert list(grid.axes) == axes
     assert len(frame) == grid.book.size
     for _, row in frame.sample(8, random_state=1).iterrows():
-        index = tuple(int(np.flatnonzero(values == row[name])[0]) for name, values in grid.axes().items())
+        index = tuple(int(np.flatnonzero(values == row[name])[0]) for name, values in grid.axes.items())
         if vix_levels is None:
             index = (*index, 0)
         assert row[grid.layers].tolist() == grid.pnl[index].tolist()
@@ -606,7 +606,7 @@ def test_to_frame_has_labelled_axes_in_grid_order(vix_levels: list[float] | None
 def test_worst_is_the_cell_with_the_books_largest_loss() -> None:
     grid = scenario_grid(BOOK, MARKET, **GRID_AXES, vix_levels=[12.0, 30.0], spot_vol_link=True)
     frame = grid.to_frame()
-    worst = grid.worst()
+    worst = grid.worst
     row = frame.loc[frame["book"].idxmin()]
     assert worst == {
         "pnl": row["book"],
@@ -616,7 +616,7 @@ def test_worst_is_the_cell_with_the_books_largest_loss() -> None:
         "vix_level": row["vix_level"],
     }
     assert worst["pnl"] == grid.book.min() < 0
-    assert "vix_level" not in scenario_grid(BOOK, MARKET).worst()
+    assert "vix_level" not in scenario_grid(BOOK, MARKET).worst
     cells = grid.worst_cells(5)
     assert cells[0] == worst and [c["pnl"] for c in cells] == sorted(frame["book"])[:5]
     assert {c["vix_level"] for c in grid.worst_cells(grid.book.size)} == {12.0, 30.0}
@@ -625,7 +625,7 @@ def test_worst_is_the_cell_with_the_books_largest_loss() -> None:
 def test_hedge_offset_is_the_share_of_the_core_loss_the_hedges_offset_and_nan_where_the_core_does_not_lose() -> None:
     grid = scenario_grid(BOOK, MARKET, **GRID_AXES, spot_vol_link=True)
     core, hedge = grid.layer("core"), grid.pnl[..., 1:].sum(axis=-1)
-    offset = grid.hedge_offset()
+    offset = grid.hedge_offset
     assert offset.shape == grid.book.shape
     losing = core < 0
     assert losing.any() and (~losing).any()

@@ -565,7 +565,7 @@ def test_layer_sums_are_the_leg_sums_and_the_total_is_the_sum_of_layers(book: Bo
             "buckets",
             terms=mine["spx_vega"].to_numpy(),  # the layer and each bucket are sums of these, in other orders
         )
-    pd.testing.assert_frame_equal(risk.vega_by_bucket(), layers[BUCKETS])
+    pd.testing.assert_frame_equal(risk.vega_by_bucket, layers[BUCKETS])
     # the book total is the sum of the layers (a NaN layer makes the total NaN, never skipped)
     for name in [*TOTAL_METRICS, *BUCKETS]:
         column = layers[name].to_numpy(float)

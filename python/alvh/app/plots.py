@@ -260,7 +260,7 @@ def vega_buckets(risk: BookRisk, path: str | Path) -> Path:
     """Stacked bars of SPX vega ($ per SPX vol point) by maturity bucket (days to expiry) and
     layer — each layer's positive vega stacked up from zero, its negative vega down — with each
     bucket's net vega marked."""
-    table = risk.vega_by_bucket()
+    table = risk.vega_by_bucket
     buckets = [str(c) for c in table.columns]
     x = np.arange(len(buckets))
     figure, ax = new_axes()

@@ -124,7 +124,7 @@ class Report:
                     "spot_shocks": self.grid.spot_shocks.tolist(),
                     "vol_shifts": self.grid.vol_shifts.tolist(),
                     "horizons": self.grid.horizons.tolist(),
-                    "worst": self.grid.worst(),
+                    "worst": self.grid.worst,
                 },
                 "stresses": [
                     {

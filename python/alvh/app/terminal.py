@@ -174,7 +174,7 @@ def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None
     table.add_column("spot \\ vol", justify="right")
     for v in grid.vol_shifts:
         table.add_column(f"{v:+g}", justify="right")
-    worst = grid.worst()
+    worst = grid.worst
     for i, s in enumerate(grid.spot_shocks):
         cells = []
         for j, v in enumerate(grid.vol_shifts):
@@ -206,7 +206,7 @@ def worst_cells_table(grid: ScenarioGrid, *, count: int) -> Table:
 
 def grid_summary(grid: ScenarioGrid) -> Text:
     """The worst cell, and one warning line when any scenario valued a leg on a floored input."""
-    worst = grid.worst()
+    worst = grid.worst
     scenarios = grid.floored_legs.size
     text = Text(
         f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "

@@ -24,6 +24,8 @@ from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh._config import config_error, read_csv, read_parquet, read_toml
+from alvh._html import table
+from alvh._repr import MAX_ROWS, bounded, count, html_block
 from alvh.book.grouping import group_legs
 from alvh.book.instruments import instrument_mask
 from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
@@ -139,6 +141,7 @@ class Book:
 
     # --- views ------------------------------------------------------------------------------
 
+    @property
     def layer_index(self) -> dict[str, int]:
         """Layer name → position."""
         return {layer.name: i for i, layer in enumerate(self.layers)}
@@ -194,8 +197,34 @@ class Book:
 
     def __repr__(self) -> str:
         counts = self.legs.groupby("layer", sort=False).size()
-        parts = ", ".join(f"{layer.name} ({layer.role.value}): {counts.get(layer.name, 0)}" for layer in self.layers)
-        return f"Book({self.name!r}, {len(self.legs)} legs; {parts})"
+        lines = [
+            f"{layer.name} ({layer.role.value}): {count(counts.get(layer.name, 0), 'leg')}" for layer in self.layers
+        ]
+        return "\n".join([self._title(), *bounded(lines, "layers")])
+
+    def _repr_html_(self) -> str:
+        """The layer table: role, legs, instruments and expiries of each layer."""
+        legs = self.legs.groupby("layer", sort=False)
+        names = [layer.name for layer in self.layers]
+        layers = pd.DataFrame(
+            {
+                "layer": names,
+                "role": [layer.role.value for layer in self.layers],
+                "legs": legs.size().reindex(names, fill_value=0).to_numpy(np.int64),
+                "instruments": legs["instrument"].agg(_listed).reindex(names, fill_value="").to_numpy(object),
+                "first expiry": legs["expiry"].min().reindex(names).dt.strftime("%Y-%m-%d").to_numpy(object),
+                "last expiry": legs["expiry"].max().reindex(names).dt.strftime("%Y-%m-%d").to_numpy(object),
+            }
+        )
+        return html_block(self._title(), table(layers, max_rows=MAX_ROWS))
+
+    def _title(self) -> str:
+        return f"Book {self.name!r}: {count(len(self.legs), 'leg')} in {count(len(self.layers), 'layer')}"
+
+
+def _listed(instruments: pd.Series) -> str:
+    """A layer's distinct instruments, comma-separated."""
+    return ", ".join(instruments.astype(str).unique())
 
 
 def _role(value: Role | str, where: str) -> Role:

@@ -8,6 +8,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from alvh._jsonable import jsonable
+from alvh.method.display import action_html, action_text
 from alvh.method.trades import Trade
 
 if TYPE_CHECKING:  # the rule registry imports ActionType: the state (which evaluates rules) cannot be imported here
@@ -56,7 +57,14 @@ class Action:
 
     @property
     def cost(self) -> float:
+        """$ paid for the trades' premium (negative: received; futures cost nothing here)."""
         return float(sum(t.cost for t in self.trades))
+
+    def __repr__(self) -> str:
+        return action_text(self)
+
+    def _repr_html_(self) -> str:
+        return action_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = jsonable(

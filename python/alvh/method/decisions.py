@@ -49,6 +49,7 @@ from alvh.market.events import Event, next_event
 from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
+from alvh.method.display import decision_html, decision_text
 from alvh.method.hedging import hedge_delta, hedge_vega
 from alvh.method.rules import RuleResult, Rules, default_rules
 from alvh.method.signals import Signals
@@ -90,6 +91,12 @@ class Decision:
     def book_after(self) -> Book:
         """The book with every proposed trade applied."""
         return apply_trades(self.book, [t for a in self.actions for t in a.trades])
+
+    def __repr__(self) -> str:
+        return decision_text(self)
+
+    def _repr_html_(self) -> str:
+        return decision_html(self)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form (the CLI's ``--json`` and the journal store this)."""

@@ -24,7 +24,7 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,12 @@ from alvh.book.roles import Role
 from alvh.exceptions import InputError
 from alvh.market.snapshot import K_RANGE, Market
 from alvh.risk.cache import ValuationCache
+from alvh.risk.display import grid_html, grid_text, stress_html, stress_text
 from alvh.risk.kernel_inputs import leg_arrays
+from alvh.risk.labelled import grid_dataset
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 __all__ = [
     "EXPLAIN_TERMS",
@@ -114,6 +119,7 @@ class ScenarioGrid:
         total: FloatArray = self.pnl[..., mask].sum(axis=-1)
         return total
 
+    @property
     def hedge_offset(self) -> FloatArray:
         """Per cell, the share of the core's loss that the hedge layers offset: −hedge/core where
         the core loses, NaN where it does not (1.0 = fully offset, < 0 = hedges lose too)."""
@@ -122,6 +128,7 @@ class ScenarioGrid:
             offset: FloatArray = np.where(core < 0, -hedge / core, np.nan)
         return offset
 
+    @property
     def axes(self) -> dict[str, FloatArray]:
         """The grid axes by name (``vix_level`` only when explicit)."""
         axes = {"spot_shock": self.spot_shocks, "vol_shift": self.vol_shifts, "horizon_days": self.horizons}
@@ -129,17 +136,25 @@ class ScenarioGrid:
             axes["vix_level"] = self.vix_levels
         return axes
 
+    @property
     def worst(self) -> dict[str, float]:
         """The cell with the book's largest loss: its P&L and coordinates."""
         return self.worst_cells(1)[0]
+
+    def worst_indices(self, count: int) -> list[tuple[int, ...]]:
+        """The grid indices ``(spot, vol, horizon, vix)`` of the ``count`` cells with the book's
+        largest losses, worst first (ties in grid order): they index :attr:`book`,
+        :attr:`hedge_offset` and :attr:`floored_legs`, and :attr:`pnl` with a layer index added."""
+        shape = self.floored_legs.shape
+        worst = np.argsort(self.book, axis=None, kind="stable")[:count]
+        return [tuple(int(i) for i in np.unravel_index(int(flat), shape)) for flat in worst]
 
     def worst_cells(self, count: int) -> list[dict[str, float]]:
         """The ``count`` cells with the book's largest losses, worst first (ties in grid order):
         each one's P&L and coordinates (``vix_level`` when the grid has explicit VIX levels)."""
         book = self.book
         cells = []
-        for flat in np.argsort(book, axis=None, kind="stable")[:count]:
-            index = np.unravel_index(int(flat), book.shape)
+        for index in self.worst_indices(count):
             cell = {
                 "pnl": float(book[index]),
                 "spot_shock": float(self.spot_shocks[index[0]]),
@@ -155,6 +170,20 @@ class ScenarioGrid:
     def floored_scenarios(self) -> int:
         """How many scenarios valued at least one leg on a floored input."""
         return int(np.count_nonzero(self.floored_legs))
+
+    def __repr__(self) -> str:
+        return grid_text(self, describe_dynamics(self.settings) if self.settings else None)
+
+    def _repr_html_(self) -> str:
+        return grid_html(self, describe_dynamics(self.settings) if self.settings else None)
+
+    def to_xarray(self) -> xr.Dataset:
+        """The grid as a labelled :class:`xarray.Dataset`: dimensions ``spot_shock``,
+        ``vol_shift``, ``horizon_days``, ``vix_level`` (only with explicit VIX levels) and
+        ``layer``; variables ``pnl``, ``book``, ``hedge_offset``, ``floored_legs`` (and
+        ``explain``), units in their attributes (:func:`alvh.risk.labelled.grid_dataset`).
+        Needs xarray: ``pip install 'alvh[xarray]'``."""
+        return grid_dataset(self)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per scenario: the axes, each layer's P&L, the book, the count of legs valued on
@@ -411,6 +440,12 @@ class StressResult:
     hedge_offset: float
     """Share of the core's loss offset by the hedge layers (NaN if the core does not lose)."""
 
+    def __repr__(self) -> str:
+        return stress_text(self)
+
+    def _repr_html_(self) -> str:
+        return stress_html(self)
+
 
 def stress_test(
     book: Book,
@@ -448,5 +483,5 @@ def stress_test(
         vix_after=vix_after,
         layers=layers,
         book=float(layers.sum()),
-        hedge_offset=float(grid.hedge_offset()[0, 0, 0, 0]),
+        hedge_offset=float(grid.hedge_offset[0, 0, 0, 0]),
     )

@@ -28,6 +28,7 @@ from alvh.book.roles import LayerSpec, Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
 from alvh.risk.condors import condor_metrics
+from alvh.risk.display import book_risk_html, book_risk_text
 from alvh.risk.kernel_inputs import kernel_arrays, leg_arrays
 
 __all__ = [
@@ -150,9 +151,16 @@ class BookRisk:
             else float("nan")
         )
 
+    @property
     def vega_by_bucket(self) -> pd.DataFrame:
         """SPX vega ($ per vol point) by layer (rows) and maturity bucket (columns)."""
         return self.layers[BUCKETS]
+
+    def __repr__(self) -> str:
+        return book_risk_text(self)
+
+    def _repr_html_(self) -> str:
+        return book_risk_html(self)
 
 
 def value_book(book: Book, market: Market, *, per_leg: bool = True, cache: ValuationCache | None = None) -> BookRisk:
