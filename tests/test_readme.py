@@ -30,7 +30,18 @@ def namespace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_python_block_runs(namespace: dict[str, Any]) -> None:
-    assert {"g", "risk", "grid", "stress", "decision"} <= set(namespace)
+    assert {"g", "risk", "grid", "stress", "decision", "labelled"} <= set(namespace)
+
+
+def test_quoted_repr(namespace: dict[str, Any]) -> None:
+    """The README quotes the start of ``repr(risk)`` in "In a notebook"."""
+    lines = repr(namespace["risk"]).splitlines()
+    assert lines[0] == "BookRisk 'Example ALVH book' at 2026-11-20 16:00: 17 legs in 4 layers, 30 condor units"
+    assert (
+        lines[1]
+        .strip()
+        .startswith("SPX delta -118 shares (-0.039 per condor), SPX vega -3,631 $/vol pt, theta +2,381 $/day")
+    )
 
 
 def test_quoted_numbers(namespace: dict[str, Any]) -> None:
