@@ -29,3 +29,14 @@ def test_table_flags_the_rows_asked_for() -> None:
 def test_flags_must_match_the_rows() -> None:
     with pytest.raises(ValueError, match="flagged has 1 entries for 2 rows"):
         table(pd.DataFrame({"a": [1, 2]}), flagged=[True])
+
+
+def test_digits_by_column() -> None:
+    frame = pd.DataFrame({"delta": [-123.456], "vega": [-3207.42], "gamma": [-3.3854]})
+    row = table(frame, digits={"delta": 1, "vega": 0}).split("<tbody>")[1]
+    assert "<td>-123.5</td><td>-3,207</td><td>-3.39</td>" in row
+
+
+def test_headings_are_escaped_once() -> None:
+    page = table(pd.DataFrame({"P&L $": [1.0]}, index=pd.Index(["a"], name="<layer>")), index=True)
+    assert "<th>&lt;layer&gt;</th><th>P&amp;L $</th>" in page
