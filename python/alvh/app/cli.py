@@ -267,11 +267,10 @@ def _write_report_files(report: Report, folder: Path | None, page: Path | None, 
     once for both; ``quiet``: say so on stderr (stdout holds JSON)."""
     if folder is None and page is None:
         return
-    figures = report_plots(report)
+    figures = report_plots(report) if folder is None else write_plots(report, folder)
     say = errors if quiet else console
     if folder is not None:
-        paths = write_plots(figures, folder)
-        say.print(f"Plots written to {folder}/: " + ", ".join(p.name for p in paths))
+        say.print(f"Plots written to {folder}/: " + ", ".join(figure.name for figure in figures))
     if page is not None:
         write_html(report, page, plots=figures)
         say.print(f"HTML report written to {page}.")

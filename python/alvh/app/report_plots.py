@@ -58,10 +58,12 @@ def report_plots(report: Report) -> tuple[ReportPlot, ...]:
     )
 
 
-def write_plots(figures: tuple[ReportPlot, ...], directory: Path) -> list[Path]:
-    """Write each plot to ``directory`` under its name, all or none (:func:`alvh.app.output.atomic_folder`),
-    and return the paths."""
+def write_plots(report: Report, directory: Path) -> tuple[ReportPlot, ...]:
+    """Draw :func:`report_plots` into ``directory`` and return them: the folder is made first and
+    the plots written to a hidden partial folder inside it, moved in once all are drawn
+    (:func:`alvh.app.output.atomic_folder`: an interrupted report leaves no partial plot)."""
     with atomic_folder(directory) as partial:
+        figures = report_plots(report)
         for figure in figures:
             (partial / figure.name).write_bytes(figure.png)
-    return [directory / figure.name for figure in figures]
+    return figures
