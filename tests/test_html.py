@@ -44,3 +44,14 @@ def test_max_rows_draws_the_first_rows_and_counts_the_others() -> None:
     assert '<td colspan="3">… 1,497 more rows</td>' in page
     assert FLAG_STYLE in page
     assert "more rows" not in table(frame.head(3), max_rows=3)
+
+
+def test_digits_by_column() -> None:
+    frame = pd.DataFrame({"delta": [-123.456], "vega": [-3207.42], "gamma": [-3.3854]})
+    row = table(frame, digits={"delta": 1, "vega": 0}).split("<tbody>")[1]
+    assert "<td>-123.5</td><td>-3,207</td><td>-3.39</td>" in row
+
+
+def test_headings_are_escaped_once() -> None:
+    page = table(pd.DataFrame({"P&L $": [1.0]}, index=pd.Index(["a"], name="<layer>")), index=True)
+    assert "<th>&lt;layer&gt;</th><th>P&amp;L $</th>" in page

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import Any
 
@@ -38,14 +38,15 @@ def table(
     *,
     caption: str | None = None,
     flagged: Sequence[bool] | None = None,
-    digits: int = 2,
+    digits: int | Mapping[str, int] = 2,
     index: bool = False,
     max_rows: int | None = None,
 ) -> str:
     """``frame`` as an HTML ``<table class="alvh">``: one header row, one row per frame row
-    (``flagged[i]`` marks row ``i``), the index as a first column when ``index``. With
-    ``max_rows``, only the first ``max_rows`` rows are drawn and a last row counts the others (a
-    notebook repr of a book with thousands of layers stays short)."""
+    (``flagged[i]`` marks row ``i``), the index as a first column when ``index``. ``digits``:
+    the decimal places of floats, for every column or by column name (2 for a column not named).
+    With ``max_rows``, only the first ``max_rows`` rows are drawn and a last row counts the others
+    (a notebook repr of a book with thousands of layers stays short)."""
     if flagged is not None and len(flagged) != len(frame):
         raise ValueError(f"flagged has {len(flagged)} entries for {len(frame)} rows")
     hidden = 0 if max_rows is None else max(len(frame) - max_rows, 0)
@@ -55,10 +56,12 @@ def table(
         html.escape(str(c)) for c in frame.columns
     ]
     head = "".join(f"<th>{label}</th>" for label in labels)
+    places = [_places(digits, frame.index.name)] if index else []
+    places += [_places(digits, c) for c in frame.columns]
     rows = []
     for i, (label, values) in enumerate(zip(frame.index, frame.itertuples(index=False, name=None), strict=True)):
-        cells = ([f"<th>{cell(label, digits=digits)}</th>"] if index else []) + [
-            f"<td>{cell(v, digits=digits)}</td>" for v in values
+        cells = ([f"<th>{cell(label, digits=places[0])}</th>"] if index else []) + [
+            f"<td>{cell(v, digits=d)}</td>" for v, d in zip(values, places[int(index) :], strict=True)
         ]
         mark = f' class="alvh-flag" style="{FLAG_STYLE}"' if flagged is not None and flagged[i] else ""
         rows.append(f"<tr{mark}>{''.join(cells)}</tr>")
@@ -66,3 +69,7 @@ def table(
         rows.append(f'<tr><td colspan="{len(labels)}">… {hidden:,} more rows</td></tr>')
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return f'<table class="alvh">{title}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _places(digits: int | Mapping[str, int], column: Any) -> int:
+    return digits if isinstance(digits, int) else digits.get(str(column), 2)

@@ -272,7 +272,7 @@ def test_a_report_whose_plots_fail_is_not_journalled(
     def broken(*_: Any) -> list[Path]:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(cli, "_report_plots", broken)
+    monkeypatch.setattr(cli, "write_plots", broken)
     journal = tmp_path / "risk.db"
     invoke(runner, ["report", BOOK, "-m", MARKET, "--plots", tmp_path / "plots", "--journal", journal], code=1)
     assert not journal.exists()

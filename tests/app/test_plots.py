@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from alvh.app import plots, timelines
+from alvh.app.figures import png_bytes
 from alvh.app.journal import Journal
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
@@ -98,6 +99,26 @@ def test_scenario_heatmaps_bad_horizon(grid: ScenarioGrid, tmp_path: Path) -> No
     with pytest.raises(InputError, match="horizon = 5 is out of range"):
         plots.scenario_heatmaps(grid, tmp_path, horizon=5)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_figures_in_memory_are_the_files_byte_for_byte(grid: ScenarioGrid, tmp_path: Path) -> None:
+    """Each plot's ``*_figure`` twin, as PNG bytes (the HTML report inlines them), is the PNG file
+    the plot writes: one drawing and one way to save it."""
+    risk = value_book(BOOK, MARKET)
+    pairs = [
+        (
+            plots.scenario_heatmap(grid, tmp_path / "h.png", horizon=1, layer="L3"),
+            plots.scenario_heatmap_figure(grid, horizon=1, layer="L3"),
+        ),
+        (
+            plots.risk_profile(BOOK, MARKET, tmp_path / "p.png", points=5),
+            plots.risk_profile_figure(BOOK, MARKET, points=5),
+        ),
+        (plots.vega_buckets(risk, tmp_path / "v.png"), plots.vega_buckets_figure(risk)),
+    ]
+    for path, figure in pairs:
+        assert_png(path)
+        assert png_bytes(figure) == path.read_bytes(), path.name
 
 
 def _captions(monkeypatch: pytest.MonkeyPatch) -> list[str]:

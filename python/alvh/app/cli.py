@@ -29,7 +29,7 @@ import typer
 
 import alvh.data
 from alvh._jsonable import jsonable
-from alvh.app import plots, timelines
+from alvh.app import timelines
 from alvh.app.book_commands import book_app
 from alvh.app.console import (
     EXIT_BREACH,
@@ -42,6 +42,7 @@ from alvh.app.console import (
 )
 from alvh.app.experiment_command import experiment
 from alvh.app.grid_command import grid
+from alvh.app.html_report import write_html
 from alvh.app.journal import Journal
 from alvh.app.market_commands import (
     ChainOptions,
@@ -53,9 +54,10 @@ from alvh.app.market_commands import (
     market_app,
     market_from,
 )
-from alvh.app.output import ANY, PNG, TABLE, atomic, atomic_folder, check_outputs, write_table
+from alvh.app.output import ANY, HTML, PNG, TABLE, atomic, check_outputs, write_table
 from alvh.app.replay_inputs import replay_inputs
 from alvh.app.report import Report, risk_report, signals_from_history
+from alvh.app.report_plots import report_plots, write_plots
 from alvh.app.terminal import (
     backtest_table,
     history_table,
@@ -115,6 +117,10 @@ HistoryOption = Annotated[
 EventsOption = Annotated[
     Path | None, typer.Option("--events", help="Event calendar (TOML or CSV: date,kind with FOMC/CPI/PPI).")
 ]
+HtmlOption = Annotated[
+    Path | None,
+    typer.Option("--html", help="Also write the report as one self-contained HTML page (tables and plots)."),
+]
 
 
 def _load_inputs(
@@ -141,18 +147,26 @@ def _load_inputs(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the PNG plots.")] = Path("alvh-demo"),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Folder for the PNG plots [default: alvh-demo, none with --html]."),
+    ] = None,
+    html: HtmlOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON instead of tables.")] = False,
 ) -> None:
     """The main job on the bundled example book and market: Greeks by layer in SPX terms, the rule
     table, the recommended actions with their trades, a scenario grid and the historical stresses;
-    writes PNG plots to a folder.
+    writes PNG plots to a folder, or the whole report as one HTML page.
 
-    [bold]Example[/bold]: alvh demo --out plots/
+    [bold]Example[/bold]: alvh demo --out plots/   or   alvh demo --html report.html
     """
 
     with alvh_errors():
-        check_outputs({}, {}, {"--out": None if json_out else out})
+        if json_out:  # JSON alone on stdout: the plots' folder is not written (an HTML page is)
+            out = None
+        elif out is None and html is None:
+            out = Path("alvh-demo")
+        check_outputs({}, {"--html": (html, HTML)}, {"--out": out})
         started = time.perf_counter()
         book, market = alvh.data.example_book(), alvh.data.example_market()
         events = load_events(Path(str(alvh.data.example_book_path().parent / "events.toml")))
@@ -160,11 +174,11 @@ def demo(
             report = risk_report(book, market, history=alvh.data.example_history(), events=events)
         if json_out:
             _print_json(report.to_dict())
-            return
-        _print_report(report)
-        paths = _report_plots(report, out)
-        console.print(f"\nPlots written to [bold]{out}/[/bold]: " + ", ".join(p.name for p in paths))
-        console.print(f"Done in {time.perf_counter() - started:.1f} s.", style="dim")
+        else:
+            _print_report(report)
+        _write_report_files(report, out, html, quiet=json_out)
+        if not json_out:
+            console.print(f"Done in {time.perf_counter() - started:.1f} s.", style="dim")
 
 
 @app.command()
@@ -184,6 +198,7 @@ def report(
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON (nothing else).")] = False,
     journal: Annotated[Path | None, typer.Option("--journal", help="Append the report to this SQLite journal.")] = None,
     plots: Annotated[Path | None, typer.Option("--plots", help="Also write the PNG plots to this folder.")] = None,
+    html: HtmlOption = None,
     theta_ratio: Annotated[
         float | None,
         typer.Option("--theta-ratio", min=0.0, help="The core's realised/projected theta (R-RSI-REDUCE's input)."),
@@ -209,7 +224,7 @@ def report(
                 "--signals": signals,
                 "--events": events,
             },
-            {"--journal": (journal, ANY)},
+            {"--journal": (journal, ANY), "--html": (html, HTML)},
             {"--plots": plots},
         )
         snapshot = market_from(market, chains, quiet=json_out)
@@ -228,10 +243,8 @@ def report(
             _print_json(data)
         else:
             _print_report(result)
-        if plots is not None:
-            paths = _report_plots(result, plots)
-            (errors if json_out else console).print(f"Plots written to {plots}/: " + ", ".join(p.name for p in paths))
-        if journal is not None:  # last: a report whose plots failed or were interrupted is not journalled
+        _write_report_files(result, plots, html, quiet=json_out)
+        if journal is not None:  # last: a report whose plots or page failed or were interrupted is not journalled
             with Journal(journal) as db:
                 report_id = db.append(data)
             (errors if json_out else console).print(
@@ -249,12 +262,18 @@ def _print_report(report: Report) -> None:
     console.print(report_tables(report, compact=console.width < 110))
 
 
-def _report_plots(report: Report, directory: Path) -> list[Path]:
-    with atomic_folder(directory) as partial:
-        paths = plots.scenario_heatmaps(report.grid, partial, horizon=min(1, len(report.grid.horizons) - 1))
-        paths.append(plots.risk_profile(report.decision.book, report.market, partial / "risk_profile.png"))
-        paths.append(plots.vega_buckets(report.risk, partial / "vega_buckets.png"))
-    return [directory / p.name for p in paths]
+def _write_report_files(report: Report, folder: Path | None, page: Path | None, *, quiet: bool) -> None:
+    """The plots to ``folder`` and the HTML page to ``page`` (either may be None), the plots drawn
+    once for both; ``quiet``: say so on stderr (stdout holds JSON)."""
+    if folder is None and page is None:
+        return
+    figures = report_plots(report) if folder is None else write_plots(report, folder)
+    say = errors if quiet else console
+    if folder is not None:
+        say.print(f"Plots written to {folder}/: " + ", ".join(figure.name for figure in figures))
+    if page is not None:
+        write_html(report, page, plots=figures)
+        say.print(f"HTML report written to {page}.")
 
 
 # --- bulk greeks ---------------------------------------------------------------------------------

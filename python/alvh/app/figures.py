@@ -5,9 +5,10 @@ formats of money and times on axes and titles."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -21,6 +22,7 @@ __all__ = [
     "new_axes",
     "new_figure",
     "new_figure_grid",
+    "png_bytes",
     "save_png",
     "short_money",
 ]
@@ -49,11 +51,23 @@ def new_figure() -> Figure:
 
 
 def save_png(figure: Figure, path: str | Path) -> Path:
-    """Write ``figure`` as a PNG of exactly :data:`FIGURE_SIZE_PX` (no tight bounding box, which
-    would change the size) and return the path."""
+    """Write ``figure`` as a PNG of exactly :data:`FIGURE_SIZE_PX` and return the path."""
     path = Path(path)
-    figure.savefig(path, format="png", dpi=_DPI)
+    _write_png(figure, path)
     return path
+
+
+def png_bytes(figure: Figure) -> bytes:
+    """``figure`` as the bytes of the PNG :func:`save_png` writes (for pages that inline their
+    images)."""
+    buffer = io.BytesIO()
+    _write_png(figure, buffer)
+    return buffer.getvalue()
+
+
+def _write_png(figure: Figure, target: Path | IO[bytes]) -> None:
+    # no tight bounding box, which would change the size
+    figure.savefig(target, format="png", dpi=_DPI)
 
 
 def short_money(value: float) -> str:

@@ -22,13 +22,26 @@ import pandas as pd
 from alvh._csv import formula_safe
 from alvh.exceptions import ConfigError
 
-__all__ = ["ANY", "CSV", "PARQUET", "PNG", "TABLE", "TOML", "atomic", "atomic_folder", "check_outputs", "write_table"]
+__all__ = [
+    "ANY",
+    "CSV",
+    "HTML",
+    "PARQUET",
+    "PNG",
+    "TABLE",
+    "TOML",
+    "atomic",
+    "atomic_folder",
+    "check_outputs",
+    "write_table",
+]
 
 CSV = (".csv",)
 PARQUET = (".parquet", ".pq")
 TABLE = CSV + PARQUET
 PNG = (".png",)
 TOML = (".toml",)
+HTML = (".html", ".htm")
 ANY = ()
 """Formats (file name extensions) of an output option; ``ANY``: any name (the journal)."""
 

@@ -2,7 +2,9 @@
 SPX vega by maturity bucket and layer (plots over time are in :mod:`alvh.app.timelines`).
 
 Every function takes the library's result objects, writes one PNG of :data:`FIGURE_SIZE_PX`
-pixels (10 × 6 inches at 100 dpi) and returns its path. Every plot has labelled axes with units, a
+pixels (10 × 6 inches at 100 dpi) and returns its path; each has a ``*_figure`` twin that returns
+the :class:`matplotlib.figure.Figure` instead (for a notebook, or
+:func:`alvh.app.figures.png_bytes` for a page that inlines its images). Every plot has labelled axes with units, a
 title saying what it shows and as of when, and a legend where it has several series.
 
 matplotlib is imported inside the functions, so ``import alvh`` (and every command that draws
@@ -35,10 +37,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "FIGURE_SIZE_PX",
+    "heatmap_file_name",
     "risk_profile",
+    "risk_profile_figure",
     "scenario_heatmap",
+    "scenario_heatmap_figure",
     "scenario_heatmaps",
     "vega_buckets",
+    "vega_buckets_figure",
 ]
 
 _ANNOTATE_MAX_CELLS = 15
@@ -53,6 +59,11 @@ _MAX_TICKS = 15
 def scenario_heatmap(
     grid: ScenarioGrid, path: str | Path, *, horizon: int = 0, layer: str | None = None, vix: int = 0
 ) -> Path:
+    """Write :func:`scenario_heatmap_figure` (same arguments) to the PNG ``path``."""
+    return save_png(scenario_heatmap_figure(grid, horizon=horizon, layer=layer, vix=vix), path)
+
+
+def scenario_heatmap_figure(grid: ScenarioGrid, *, horizon: int = 0, layer: str | None = None, vix: int = 0) -> Figure:
     """Heat map of P&L ($) over spot shock (x, %) × SPX vol shift (y, vol points) at one horizon,
     for the book (``layer=None``, the sum of all layers) or one layer.
 
@@ -60,8 +71,6 @@ def scenario_heatmap(
     ----------
     grid
         A :func:`alvh.risk.scenarios.scenario_grid` result.
-    path
-        The PNG to write.
     horizon
         Index into ``grid.horizons`` (not days).
     layer
@@ -114,26 +123,32 @@ def scenario_heatmap(
         f"as of {eastern_time(grid.settings.get('as_of'))}",
     )
     _dynamics_caption(figure, grid)
-    return save_png(figure, path)
+    return figure
+
+
+def heatmap_file_name(grid: ScenarioGrid, *, horizon: int = 0, layer: str | None = None) -> str:
+    """The file name of a heat map in :func:`scenario_heatmaps`: ``scenario_pnl_book_<days>d.png``
+    or ``scenario_pnl_layer_<layer>_<days>d.png`` (the layer's name made safe for a file name)."""
+    days = grid.horizons[_index("horizon", horizon, len(grid.horizons), "grid.horizons")]
+    what = "book" if layer is None else "layer_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", layer)
+    return f"scenario_pnl_{what}_{days:g}d.png"
 
 
 def scenario_heatmaps(grid: ScenarioGrid, directory: str | Path, *, horizon: int = 0) -> list[Path]:
     """One :func:`scenario_heatmap` PNG for the book and one per layer, written to ``directory``
-    (created if missing) as ``scenario_pnl_book_<days>d.png`` and
-    ``scenario_pnl_layer_<layer>_<days>d.png``; returns their paths, the book's first.
+    (created if missing), named by :func:`heatmap_file_name`; returns their paths, the book's first.
 
     Separate files, each with its own colour scale, keep small hedge layers readable next to the
     core (on one shared scale they would be a single colour)."""
     directory = Path(directory)
-    days = grid.horizons[_index("horizon", horizon, len(grid.horizons), "grid.horizons")]
+    _index("horizon", horizon, len(grid.horizons), "grid.horizons")  # before the folder is made
     directory.mkdir(parents=True, exist_ok=True)
-    paths = [scenario_heatmap(grid, directory / f"scenario_pnl_book_{days:g}d.png", horizon=horizon)]
-    for name in grid.layers:
-        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
-        paths.append(
-            scenario_heatmap(grid, directory / f"scenario_pnl_layer_{safe}_{days:g}d.png", horizon=horizon, layer=name)
+    return [
+        scenario_heatmap(
+            grid, directory / heatmap_file_name(grid, horizon=horizon, layer=layer), horizon=horizon, layer=layer
         )
-    return paths
+        for layer in (None, *grid.layers)
+    ]
 
 
 # --- risk profile -------------------------------------------------------------------------------
@@ -149,6 +164,22 @@ def risk_profile(
     points: int = 81,
     spot_vol_link: bool = True,
 ) -> Path:
+    """Write :func:`risk_profile_figure` (same arguments) to the PNG ``path``."""
+    figure = risk_profile_figure(
+        book, market, horizons=horizons, spot_range=spot_range, points=points, spot_vol_link=spot_vol_link
+    )
+    return save_png(figure, path)
+
+
+def risk_profile_figure(
+    book: Book,
+    market: Market,
+    *,
+    horizons: Sequence[float] = (0, 7, 14),
+    spot_range: tuple[float, float] = (-0.10, 0.10),
+    points: int = 81,
+    spot_vol_link: bool = True,
+) -> Figure:
     """The book's P&L ($, full revaluation) against the SPX level, one line per horizon (calendar
     days forward; legs expiring before a horizon settle at intrinsic). With ``spot_vol_link`` (the
     default) each spot level moves SPX vols and VIX through the market's log-beta, as a trader
@@ -228,7 +259,7 @@ def risk_profile(
     ax.legend(loc="lower center", fontsize=8, ncols=2)
     ax.set_title(f"{book.name}: risk profile, P&L vs SPX\nas of {eastern_time(market.as_of)}")
     _dynamics_caption(figure, grid)
-    return save_png(figure, path)
+    return figure
 
 
 def _dynamics_caption(figure: Figure, grid: ScenarioGrid) -> None:
@@ -257,6 +288,11 @@ def _spot_range(spot_range: tuple[float, float]) -> tuple[float, float]:
 
 
 def vega_buckets(risk: BookRisk, path: str | Path) -> Path:
+    """Write :func:`vega_buckets_figure` to the PNG ``path``."""
+    return save_png(vega_buckets_figure(risk), path)
+
+
+def vega_buckets_figure(risk: BookRisk) -> Figure:
     """Stacked bars of SPX vega ($ per SPX vol point) by maturity bucket (days to expiry) and
     layer — each layer's positive vega stacked up from zero, its negative vega down — with each
     bucket's net vega marked."""
@@ -290,7 +326,7 @@ def vega_buckets(risk: BookRisk, path: str | Path) -> Path:
     ax.grid(True, axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(f"{risk.book}: SPX vega by maturity bucket and layer\nas of {eastern_time(risk.as_of)}")
-    return save_png(figure, path)
+    return figure
 
 
 # --- helpers ------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from alvh.app.report import Report
+from alvh.app.report_plots import report_horizon
 from alvh.market.calibration import Calibration
 from alvh.method.decisions import Action
 from alvh.method.rules import RuleResult, RuleStatus
@@ -230,7 +231,7 @@ def report_tables(report: Report, *, compact: bool = False) -> RenderableType:
         layers_table(report, compact=compact),
         rules_table(report.decision.rules),
         actions_table(report.decision.actions),
-        grid_table(report.grid, horizon=min(1, len(report.grid.horizons) - 1)),
+        grid_table(report.grid, horizon=report_horizon(report)),
         grid_summary(report.grid),
         stress_table(report),
     )
