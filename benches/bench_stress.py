@@ -68,7 +68,7 @@ def test_stress_sizing(benchmark) -> None:  # type: ignore[no-untyped-def]
         ]
     )
     # every scenario inside the target, on the book after valued afresh
-    _, worst = stress_scenarios(after, MARKET, RULE).worst()
+    _, worst = stress_scenarios(after, MARKET, RULE).worst_with()
     assert worst >= -RULE.target * RULE.loss_limit * MARGIN
     assert np.isclose(worst, result.worst_after, rtol=1e-9)
     risk = value_book(after, MARKET)

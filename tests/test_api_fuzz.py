@@ -187,7 +187,7 @@ def test_price_and_greeks_never_lie(
     )
     if result is None:
         return
-    outputs = result.as_dict() if want_greeks else {"price": np.asarray(result)}
+    outputs = result.to_dict() if want_greeks else {"price": np.asarray(result)}
     shape = np.shape(outputs["price"])
     TALLY["rows"] += int(np.prod(shape))
     rows = _rows(inputs, shape)
@@ -201,7 +201,7 @@ def test_price_and_greeks_never_lie(
         alone = (alvh.greeks if want_greeks else alvh.price)(
             model=model, **_one_row(inputs, shape, index), is_call=bool(flag)
         )
-        alone_outputs = alone.as_dict() if want_greeks else {"price": alone}
+        alone_outputs = alone.to_dict() if want_greeks else {"price": alone}
         for name, array in outputs.items():
             assert np.asarray(array)[index].tobytes() == np.float64(alone_outputs[name]).tobytes(), name
 
@@ -218,7 +218,7 @@ def _out(values: dict[str, Any], is_call: Any, model: str, form: str, want_greek
     if want_greeks:
         out = alvh.Greeks.empty(shape, model=model)
         if form == "input" and isinstance(values["vol"], np.ndarray) and values["vol"].shape == shape:
-            return {"out": alvh.Greeks(**{**out.as_dict(), "vega": values["vol"], "div_rho": out.div_rho})}
+            return {"out": alvh.Greeks(**{**out.to_dict(), "vega": values["vol"], "div_rho": out.div_rho})}
         return {"out": out}
     array = values["strike"] if form == "input" and isinstance(values["strike"], np.ndarray) else np.empty(shape)
     return {"out": array}

@@ -36,14 +36,18 @@ def test_flags_must_match_the_rows() -> None:
         table(pd.DataFrame({"a": [1, 2]}), flagged=[True])
 
 
-def test_max_rows_draws_the_first_rows_and_counts_the_others() -> None:
-    frame = pd.DataFrame({"layer": [f"L{i}" for i in range(1500)], "vega": np.arange(1500.0)})
-    page = table(frame, max_rows=3, flagged=[i == 1 for i in range(1500)], index=True)
+def test_hidden_rows_are_counted_in_a_last_row() -> None:
+    frame = pd.DataFrame({"layer": [f"L{i}" for i in range(3)], "vega": np.arange(3.0)})
+    page = table(frame, hidden=1497, flagged=[i == 1 for i in range(3)], index=True)
     assert page.count("<tr") == 1 + 3 + 1
-    assert "L2" in page and "L3" not in page
     assert '<td colspan="3">… 1,497 more rows</td>' in page
     assert FLAG_STYLE in page
-    assert "more rows" not in table(frame.head(3), max_rows=3)
+    assert "more rows" not in table(frame)
+
+
+def test_numbers_never_show_minus_zero() -> None:
+    row = table(pd.DataFrame({"a": [-0.3], "b": [-0.0], "c": [float("nan")]}), digits=0).split("<tbody>")[1]
+    assert "<td>0</td><td>0</td><td></td>" in row
 
 
 def test_digits_by_column() -> None:

@@ -57,7 +57,7 @@ def test_put_call_parity_holds_through_the_api() -> None:
 
 def test_greeks_fields_and_black76_has_no_div_rho() -> None:
     bsm = alvh.greeks(**ATM, is_call=True)
-    assert set(bsm.as_dict()) == {
+    assert set(bsm.to_dict()) == {
         "price",
         "delta",
         "gamma",
@@ -86,7 +86,7 @@ def test_out_buffers_are_filled_and_returned() -> None:
     result = alvh.greeks(**{**ATM, "strike": strikes}, is_call=True, out=out)
     assert result is out
     fresh = alvh.greeks(**{**ATM, "strike": strikes}, is_call=True)
-    for name, array in fresh.as_dict().items():
+    for name, array in fresh.to_dict().items():
         np.testing.assert_array_equal(getattr(out, name), array)
     prices = np.empty(n)
     assert alvh.price(**{**ATM, "strike": strikes}, is_call=True, out=prices) is prices
@@ -143,7 +143,7 @@ def test_out_of_domain_values_raise_naming_argument_row_and_value(argument: str,
 def test_on_invalid_nan_gives_nan_rows_only() -> None:
     vols = np.array([0.2, -0.2, 0.3])
     g = alvh.greeks(**{**ATM, "vol": vols}, is_call=True, on_invalid="nan")
-    for array in g.as_dict().values():
+    for array in g.to_dict().values():
         assert np.isnan(array[1])
         assert np.isfinite(array[[0, 2]]).all()
 
@@ -154,7 +154,7 @@ def test_nan_or_inf_input_gives_nan_for_that_row_only(argument: str, bad: float)
     column = np.full(4, {**ATM, "div_yield": 0.01}[argument])
     column[2] = bad
     g = alvh.greeks(**{**ATM, "div_yield": 0.01, argument: column}, is_call=True)
-    for name, array in g.as_dict().items():
+    for name, array in g.to_dict().items():
         assert np.isnan(array[2]), name
         assert np.isfinite(array[[0, 1, 3]]).all(), name
 
@@ -205,7 +205,7 @@ def test_expiry_and_zero_vol_limits() -> None:
     np.testing.assert_array_equal(g.delta, [0.0, 0.5, 1.0])
     np.testing.assert_array_equal(g.gamma, 0.0)
     np.testing.assert_array_equal(g.vega, 0.0)
-    for array in g.as_dict().values():
+    for array in g.to_dict().values():
         assert np.isfinite(array).all()
     # vol = 0 with T > 0: the discounted intrinsic value of the forward.
     z = alvh.greeks(**{**ATM, "vol": 0.0, "strike": 90.0}, is_call=True)
@@ -282,7 +282,7 @@ def test_greeks_out_must_be_a_greeks() -> None:
 
 def test_outputs_sharing_memory_are_refused() -> None:
     out = alvh.Greeks.empty(3)
-    shared = alvh.Greeks(**{**out.as_dict(), "delta": out.price})
+    shared = alvh.Greeks(**{**out.to_dict(), "delta": out.price})
     with pytest.raises(InputError, match=r"out\.delta and out\.price share memory: give each output its own array"):
         alvh.greeks(**{**ATM, "strike": [90.0, 100.0, 110.0]}, is_call=True, out=shared)
 
@@ -294,7 +294,7 @@ def test_an_out_that_is_an_input_is_filled_in_place() -> None:
     np.testing.assert_array_equal(strikes, expected)
     vols = np.array([0.1, 0.2, 0.3])
     out = alvh.Greeks.empty(3)
-    out = alvh.Greeks(**{**out.as_dict(), "vega": vols})
+    out = alvh.Greeks(**{**out.to_dict(), "vega": vols})
     expected_vega = alvh.greeks(**{**ATM, "vol": vols.copy()}, is_call=True).vega
     alvh.greeks(**{**ATM, "vol": vols}, is_call=True, out=out)
     np.testing.assert_array_equal(vols, expected_vega)
@@ -338,8 +338,8 @@ def test_out_buffers_are_untouched_when_a_call_raises() -> None:
         alvh.price(**{**ATM, "vol": vols}, is_call=True, out=out)
     assert (out == 7.0).all()
     greeks_out = alvh.Greeks.empty(n)
-    for array in greeks_out.as_dict().values():
+    for array in greeks_out.to_dict().values():
         array.fill(7.0)
     with pytest.raises(DomainError):
         alvh.greeks(**{**ATM, "vol": vols}, is_call=True, out=greeks_out)
-    assert all((array == 7.0).all() for array in greeks_out.as_dict().values())
+    assert all((array == 7.0).all() for array in greeks_out.to_dict().values())

@@ -16,7 +16,7 @@ TINY = 1e-300
 def _ours(model: str, u: float, k: float, t: float, v: float, r: float, q: float, call: bool) -> dict[str, float]:
     g = alvh.greeks(
         model=model, underlying=u, strike=k, time_to_expiry=t, vol=v, rate=r, div_yield=q, is_call=call
-    ).as_dict()
+    ).to_dict()
     return {name: float(value) for name, value in g.items()}
 
 

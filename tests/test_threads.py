@@ -23,7 +23,7 @@ g = alvh.greeks(model="bsm", underlying=s, strike=k, time_to_expiry=t, vol=v, ra
                 is_call=calls)
 iv = alvh.implied_vol(model="bsm", price=g.price, underlying=s, strike=k, time_to_expiry=t, rate=0.03,
                       div_yield=0.01, is_call=calls)
-np.save(sys.argv[1], np.vstack([*g.as_dict().values(), iv, v]))
+np.save(sys.argv[1], np.vstack([*g.to_dict().values(), iv, v]))
 print(json.dumps({"threads": alvh.thread_count(), "simd": alvh.simd_level()}))
 """
 

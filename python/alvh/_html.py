@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alvh._format import number
+
 __all__ = ["FLAG_STYLE", "cell", "table"]
 
 FLAG_STYLE = "background:#fde2e1"
@@ -21,7 +23,7 @@ FLAG_STYLE = "background:#fde2e1"
 
 def cell(value: Any, *, digits: int = 2) -> str:
     """One value as escaped HTML text: integers and floats with thousands separators (floats to
-    ``digits`` places), NaN and None as an empty cell, anything else by ``str``."""
+    ``digits`` places, never ``-0``), NaN and None as an empty cell, anything else by ``str``."""
     if value is None or (isinstance(value, Real) and not isinstance(value, Integral) and math.isnan(float(value))):
         return ""
     if isinstance(value, (bool, np.bool_)):
@@ -29,7 +31,7 @@ def cell(value: Any, *, digits: int = 2) -> str:
     if isinstance(value, Integral):
         return f"{int(value):,}"
     if isinstance(value, Real):
-        return f"{float(value):,.{digits}f}"
+        return number(float(value), digits)
     return html.escape(str(value))
 
 
@@ -40,18 +42,16 @@ def table(
     flagged: Sequence[bool] | None = None,
     digits: int | Mapping[str, int] = 2,
     index: bool = False,
-    max_rows: int | None = None,
+    hidden: int = 0,
 ) -> str:
     """``frame`` as an HTML ``<table class="alvh">``: one header row, one row per frame row
     (``flagged[i]`` marks row ``i``), the index as a first column when ``index``. ``digits``:
     the decimal places of floats, for every column or by column name (2 for a column not named).
-    With ``max_rows``, only the first ``max_rows`` rows are drawn and a last row counts the others
-    (a notebook repr of a book with thousands of layers stays short)."""
+    ``hidden``: how many rows the caller left out of ``frame`` (it passes the first rows only, so
+    a notebook repr of a book with thousands of layers neither builds nor draws them); a last row
+    counts them."""
     if flagged is not None and len(flagged) != len(frame):
         raise ValueError(f"flagged has {len(flagged)} entries for {len(frame)} rows")
-    hidden = 0 if max_rows is None else max(len(frame) - max_rows, 0)
-    if hidden:
-        frame = frame.iloc[:max_rows]
     labels = ([html.escape(str(frame.index.name or ""))] if index else []) + [
         html.escape(str(c)) for c in frame.columns
     ]

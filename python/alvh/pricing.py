@@ -87,7 +87,7 @@ class Greeks:
         arrays = {f.name: np.empty(shape, dtype=np.float64) for f in fields(cls) if f.name != "div_rho"}
         return cls(**arrays, div_rho=np.empty(shape, dtype=np.float64) if bsm else None)
 
-    def as_dict(self) -> dict[str, FloatArray]:
+    def to_dict(self) -> dict[str, FloatArray]:
         """The arrays by name (``div_rho`` omitted when it is ``None``)."""
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
 

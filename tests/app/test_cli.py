@@ -656,7 +656,7 @@ def short_backtest() -> Any:
 
 def test_backtest_json_equals_the_library(runner: CliRunner, short_backtest: Any) -> None:
     result = invoke(runner, ["backtest", *WINDOW, "--json"])
-    expected = jsonable(short_backtest.summary().to_dict(orient="index"))
+    expected = jsonable(short_backtest.summary.to_dict(orient="index"))
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
     assert set(expected) == {"naked", "alvh", "static"}
 
@@ -666,7 +666,7 @@ def test_backtest_table_files_and_plot(runner: CliRunner, short_backtest: Any, t
     args = ["backtest", *WINDOW, "-o", daily, "--summary", summary, "--png", png]
     text = flat(invoke(runner, args).stdout)
     assert "Backtest 2018-01-29 to 2018-02-09" in text and "model-priced" in text
-    table = short_backtest.summary()
+    table = short_backtest.summary
     for name in ("naked", "alvh", "static"):
         assert f"{table.loc[name, 'total_pnl']:+,.0f}" in text
     pd.testing.assert_frame_equal(pd.read_parquet(daily), short_backtest.daily)

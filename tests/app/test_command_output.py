@@ -56,7 +56,7 @@ def test_piped_output_keeps_every_number_of_the_stress_table() -> None:
     stresses = result.stdout[result.stdout.index("Historical stresses") :]
     assert "…" not in stresses  # rich's mark of a cropped cell
     report = risk_report(alvh.data.example_book(), alvh.data.example_market())
-    for _, row in report.stress_table().iterrows():
+    for _, row in report.stress_table.iterrows():
         for value in (*row["layer"], row[("book", "pnl")]):
             assert f"{value:+,.0f}" in result.stdout or round(value) == 0
 

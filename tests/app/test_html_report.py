@@ -30,6 +30,7 @@ from alvh.app.report_plots import ReportPlot, report_plots
 from alvh.book import Book
 from alvh.book.book import LayerSpec
 from alvh.market.events import load_events
+from alvh.method.display import actions_html, rules_html, trades_html
 from alvh.method.rules import RuleStatus
 from tests.app.cli_runs import flat, invoke
 
@@ -178,13 +179,24 @@ def test_every_section_has_its_content(report: Report, page: str) -> None:
     assert stresses[1][-2] == f"{report.stresses[0].book:,.0f}"
 
 
-def test_the_rules_in_breach_and_only_those_are_highlighted(report: Report, page: str) -> None:
+def test_the_rules_that_fired_and_only_those_are_highlighted(report: Report, page: str) -> None:
+    """Breaches and warnings (both call for action), as in a notebook's Decision: one renderer."""
     rows = Page(page).tables["rules"][0][1:]
+    fired = [r.fired for r in report.decision.rules]
     breaches = [r.status is RuleStatus.BREACH for r in report.decision.rules]
-    assert any(breaches) and not all(breaches)  # the example book breaches R-STRESS
-    assert [attributes.get("class") == "alvh-flag" for attributes, _ in rows] == breaches
+    assert any(breaches) and not all(fired)  # the example book breaches R-STRESS
+    assert [attributes.get("class") == "alvh-flag" for attributes, _ in rows] == fired
     assert all(FLAG_STYLE in attributes["style"] for attributes, _ in rows if attributes.get("class"))
     assert f"{sum(breaches)} of {len(breaches)} rules in breach" in page
+
+
+def test_the_pages_decision_tables_are_the_notebooks(report: Report, page: str) -> None:
+    """The rules, actions and trades are drawn by alvh.method.display, for the page and a notebook."""
+    actions = report.decision.actions
+    assert rules_html(report.decision.rules) in page
+    assert actions_html(actions, after=True) in page and trades_html(actions) in page
+    for table in (rules_html(report.decision.rules), actions_html(actions), trades_html(actions)):
+        assert table in report.decision._repr_html_()
 
 
 def test_text_from_the_book_is_escaped(report: Report, plots: tuple[ReportPlot, ...]) -> None:
@@ -284,3 +296,14 @@ def test_a_report_whose_page_fails_is_not_journalled_and_leaves_no_page(
     result = invoke(runner, ["report", BOOK, "-m", MARKET, "--html", page, "--journal", journal], code=1)
     assert "No space left on device" in flat(result.stderr)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_notebook_view_is_the_pages_tables_without_its_plots(report: Report, page: str) -> None:
+    """Report._repr_html_: the same tables, drawn by the same functions, and no image (drawing the
+    plots takes seconds, and they would weigh megabytes in a notebook file)."""
+    block = report._repr_html_()
+    assert block.startswith('<div class="alvh-repr">') and "<img" not in block and "<section" not in block
+    notebook, on_page = Page(block), Page(page)
+    for key in ("layers", "rules", "actions", "scenarios", "vega", "stresses"):
+        for table in on_page.tables[key]:
+            assert table in notebook.tables[""], key  # no sections: every table under ""

@@ -92,7 +92,7 @@ def test_totals_equal_value_book(data: dict[str, Any]) -> None:
 
 
 def test_layers_table_ends_with_the_book_total(report: Report) -> None:
-    table = report.layers()
+    table = report.layers
     assert list(table.columns) == LAYER_COLUMNS
     assert list(table.index) == [*(("layer", layer.name) for layer in BOOK.layers), ("total", "book")]
     body = table.iloc[:-1][SUMMED].astype(float)
@@ -112,7 +112,7 @@ def test_a_layer_named_like_a_total_does_not_clash() -> None:
         BOOK.legs.assign(layer=BOOK.legs["layer"].replace({"L3": "book"})),
     )
     report = risk_report(renamed, MARKET)
-    table = report.layers()
+    table = report.layers
     assert table.loc[("layer", "book"), "spx_vega"] == pytest.approx(
         value_book(BOOK, MARKET).layers.loc["L3", "spx_vega"]
     )
@@ -187,7 +187,7 @@ def test_stresses_cover_every_preset(report: Report, data: dict[str, Any]) -> No
 
 
 def test_stress_table(report: Report) -> None:
-    table = report.stress_table()
+    table = report.stress_table
     assert list(table.index) == list(STRESS_PRESETS)
     layers = [("layer", layer.name) for layer in BOOK.layers]
     assert list(table.columns) == [
@@ -254,3 +254,15 @@ def test_the_report_grid_runs_with_the_spot_vol_link(bare: Report) -> None:
     drop, flat = list(bare.grid.spot_shocks).index(-0.1), list(bare.grid.spot_shocks).index(0.0)
     no_shift = list(bare.grid.vol_shifts).index(0.0)
     assert bare.grid.layer("L1")[drop, no_shift, 0, 0] > bare.grid.layer("L1")[flat, no_shift, 0, 0]
+
+
+def test_repr_is_a_few_lines_with_the_key_numbers(bare: Report) -> None:
+    """Not the dataclass repr, which dumps the decision, the market and the grid's arrays."""
+    assert repr(bare).splitlines() == [
+        "Report 'Example ALVH book' at 2026-11-20 16:00: SPX 5,900.00, VIX 16.00",
+        "  SPX delta -118 shares (-0.039 per condor), SPX vega -3,631 $/vol pt, theta +2,381 $/day",
+        "  1 rule in breach (R-STRESS); 1 rule in warning (R-VEGA-PER-SPREAD)",
+        "  1 action: ADD_VEGA_HEDGE",
+        "  worst grid cell -133,583 $ at spot +10 %, vol -5 vol pts, 7 days",
+        "  worst stress 2020-03-16: book -115,695 $",
+    ]

@@ -72,7 +72,7 @@ def test_layers_table_rows_and_book_total(report: Report) -> None:
     text = render(terminal.layers_table(report))
     assert "Greeks by layer — Example ALVH book, as of 2026-11-20 16:00" in text
     table = plain_rows(text, "core")
-    layers = report.layers()
+    layers = report.layers
     assert [name for name in table if name in {n for _, n in layers.index}] == [n for _, n in layers.index]
     spot = MARKET.spx.spot
     for (kind, name), row in layers.iterrows():
@@ -143,7 +143,7 @@ def test_stress_table(report: Report) -> None:
         assert cells[2] == f"{stress.vix_after:.1f}"
         assert cells[-2] == signed(stress.book)
         offset = stress.hedge_offset
-        assert cells[-1] == ("—" if not math.isfinite(offset) else f"{offset:.0%}")
+        assert cells[-1] == ("—" if not math.isfinite(offset) else f"{100 * offset:.0f} %")
         assert cells[3:-2] == [signed(float(value)) for value in stress.layers]
 
 

@@ -42,7 +42,7 @@ def test_daily_table_shape(result: BacktestResult) -> None:
 
 
 def test_summary(result: BacktestResult) -> None:
-    summary = result.summary()
+    summary = result.summary
     assert list(summary.index) == list(STRATEGIES)
     assert LABEL == "model-priced"
     assert (summary["pricing"] == LABEL).all()

@@ -75,4 +75,4 @@ def test_free_trading_earns_more() -> None:
     charged = short_run(history)
     free = short_run(history, costs=CostConfig(commission=0, spx_half_spread=0, vix_option_half_spread=0))
     assert (free.daily["costs"] == 0).sum() > 0
-    assert free.summary().loc["naked", "total_pnl"] > charged.summary().loc["naked", "total_pnl"]
+    assert free.summary.loc["naked", "total_pnl"] > charged.summary.loc["naked", "total_pnl"]

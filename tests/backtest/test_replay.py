@@ -90,7 +90,7 @@ def test_a_failing_strategy_leaves_no_worker_behind(tmp_path: Path, monkeypatch:
 @pytest.mark.slow
 def test_full_history() -> None:
     result = run_backtest(load_history())
-    summary = result.summary()
+    summary = result.summary
     assert list(summary.index) == list(STRATEGIES)
     assert result.start.isoformat() == "2014-03-04" and result.end.isoformat() == "2018-12-31"
     numeric = summary.drop(columns=["pricing", "start", "end", "worst_day_date"]).astype(float)

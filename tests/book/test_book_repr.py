@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
+import alvh.book.book as book_module
 from alvh._repr import MAX_ROWS
 from alvh.book import Book, Layer
 from alvh.data import example_book
@@ -62,3 +64,27 @@ def test_a_layer_without_legs_shows_empty_cells() -> None:
     assert repr(book).splitlines() == ["Book 'empty': 0 legs in 1 layer", "  core (core): 0 legs"]
     _, (table,) = read_tables(book._repr_html_())
     assert table.rows == [["core", "core", "0", "", "", ""]]
+
+
+def test_html_of_a_book_with_many_layers_reads_only_the_layers_it_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The instrument lists are a Python call per layer: built for the drawn layers only, a
+    book of thousands of layers shows at once."""
+    layers = 3000
+    book = Book.from_frame(
+        pd.DataFrame(
+            {
+                "layer": [f"hedge{i}" for i in range(layers)],
+                "role": "custom",
+                "instrument": "VX",
+                "expiry": dt.date(2026, 12, 16),
+                "quantity": 1.0,
+            }
+        )
+    )
+    calls = []
+    listed = book_module._listed
+    monkeypatch.setattr(book_module, "_listed", lambda instruments: calls.append(1) or listed(instruments))
+    _, (table,) = read_tables(book._repr_html_())
+    assert len(calls) <= MAX_ROWS
+    assert table.rows[0] == ["hedge0", "custom", "1", "VX", "2026-12-16", "2026-12-16"]
+    assert table.rows[-1] == [f"… {layers - MAX_ROWS:,} more rows"]

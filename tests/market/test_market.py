@@ -116,8 +116,8 @@ def test_a_copy_with_other_fields_reads_its_own_smiles() -> None:
     np.testing.assert_array_equal(later.smile_vol(k, years), relaxed.smile_vol(k, years))
     assert not np.array_equal(later.smile_vol(k, years), vols)
     fewer = market.model_copy(update={"spx": market.spx.model_copy(update={"smiles": SMILES[:3]})})
-    np.testing.assert_array_equal(fewer.smile_table()[1], Market.model_validate(fewer.model_dump()).smile_table()[1])
-    assert len(fewer.smile_table()[1]) == 3 and len(market.smile_table()[1]) == len(SMILES)
+    np.testing.assert_array_equal(fewer.smile_table[1], Market.model_validate(fewer.model_dump()).smile_table[1])
+    assert len(fewer.smile_table[1]) == 3 and len(market.smile_table[1]) == len(SMILES)
     assert market == example_market()
 
 

@@ -42,7 +42,7 @@ def test_an_am_and_a_pm_smile_of_one_day_each_hold_at_their_own_time() -> None:
         k = np.array([-0.2, 0.0, 0.1])
         expected = np.sqrt(smile.total_variance(k, years) / years)
         np.testing.assert_allclose(market.smile_vol(k, years), expected, rtol=1e-12)
-    codes, params = market.smile_table()
+    codes, params = market.smile_table
     assert len(codes) == 8 and params[3][0] == AM.a  # sorted by time: the AM smile before the PM one
 
 

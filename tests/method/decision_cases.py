@@ -143,7 +143,7 @@ def book_after(d: Decision, action: Action) -> Book:
     """The positions after the trades up to and including ``action``'s: legs and trades summed by
     position, closed ones dropped (entry prices: the first seen, which greek_summary does not read)."""
     upto = d.actions[: d.actions.index(action) + 1]
-    traded = [(t.layer, t.leg()) for a in upto for t in a.trades]
+    traded = [(t.layer, t.to_leg()) for a in upto for t in a.trades]
     both = d.book.with_legs(traded, role_of_new_layers=Role.CUSTOM).legs
     summed = both.groupby(_key(both), sort=False).agg({**{c: "first" for c in LEG_COLUMNS}, "quantity": "sum"})
     summed = summed[summed["quantity"] != 0]

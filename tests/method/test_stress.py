@@ -110,7 +110,7 @@ def test_the_books_pnl_is_computed_once_per_cache_and_the_units_in_one_call(
 
 def test_worst_and_pnl_with_units() -> None:
     scenarios = StressScenarios(("a", "b", "c"), np.array([-5.0, -9.0, 1.0]), np.array([[1.0], [3.0], [-2.0]]))
-    assert scenarios.worst() == ("b", -9.0)
-    assert scenarios.worst(np.array([3.0])) == ("c", -5.0)
-    assert scenarios.worst(np.array([2.0])) == ("a", -3.0)  # a three-way tie: the first
+    assert scenarios.worst_with() == ("b", -9.0)
+    assert scenarios.worst_with(np.array([3.0])) == ("c", -5.0)
+    assert scenarios.worst_with(np.array([2.0])) == ("a", -3.0)  # a three-way tie: the first
     np.testing.assert_array_equal(scenarios.pnl_with(np.array([1.0])), [-4.0, -6.0, -1.0])

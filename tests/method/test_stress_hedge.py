@@ -82,12 +82,12 @@ def test_breach_bought_back_to_the_target_edge_at_least_cost() -> None:
     assert -0.9 * limit <= action.numbers["worst_after"] > action.numbers["worst_before"]
     # to the edge, not beyond: one future fewer of any kind bought leaves the target
     for trade in action.trades:
-        one_fewer = action.after.book.with_legs([(trade.layer, replace(trade, quantity=-1).leg())])
-        _, worst = stress_scenarios(one_fewer, MARKET, state.inputs.rules.stress).worst()
+        one_fewer = action.after.book.with_legs([(trade.layer, replace(trade, quantity=-1).to_leg())])
+        _, worst = stress_scenarios(one_fewer, MARKET, state.inputs.rules.stress).worst_with()
         assert worst < -0.9 * limit, trade
     assert action.numbers["budget_used"] <= action.numbers["budget"]
     # the trades are the sizing's units, and the book after is the book plus them
-    both = positions(BOOK.with_legs([(t.layer, t.leg()) for t in action.trades]))
+    both = positions(BOOK.with_legs([(t.layer, t.to_leg()) for t in action.trades]))
     expected = {key: q for key, q in both.items() if q}
     assert positions(action.after.book) == expected
 
@@ -109,7 +109,7 @@ def test_far_inside_the_limit_held_hedges_are_sold_back_to_the_target() -> None:
     assert action.type is ActionType.TRIM_HEDGE and action.feasible
     # each trade takes a held L1 position toward zero: the spreads are sold back, none opened
     before = positions(OVER_HEDGED)
-    both = positions(OVER_HEDGED.with_legs([(t.layer, t.leg()) for t in action.trades]))
+    both = positions(OVER_HEDGED.with_legs([(t.layer, t.to_leg()) for t in action.trades]))
     traded = {key: q - before.get(key, 0.0) for key, q in both.items() if q != before.get(key, 0.0)}
     assert traded and all(
         key.startswith("L1|") and before[key] * q < 0 and abs(q) <= abs(before[key]) for key, q in traded.items()

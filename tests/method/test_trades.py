@@ -53,7 +53,7 @@ def test_trades_are_integer_contracts_with_their_costs(name: str) -> None:
                 assert t.strike is not None and t.right in ("call", "put")
             else:  # futures: no premium changes hands; the price is the futures level
                 assert t.cost == 0.0 and t.strike is None and t.right is None
-            assert t.leg().quantity == float(t.quantity)
+            assert t.to_leg().quantity == float(t.quantity)
         assert action.cost == pytest.approx(sum(t.cost for t in action.trades), abs=1e-9)
         assert action.greeks_after and action.rules_after
 

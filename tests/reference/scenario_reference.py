@@ -314,7 +314,7 @@ def _smile_evaluator(market: Market, years: np.ndarray):  # type: ignore[no-unty
     """A function k′ ↦ each leg's smile vol at its own time to expiry: the total variance of the two
     quoted smiles around it (raw SVI or quadratic, flat beyond |k| = K_RANGE), mixed linearly in
     time as :meth:`alvh.market.snapshot.Market.smile_vol` does, vectorised over legs."""
-    codes, params = market.smile_table()
+    codes, params = market.smile_table
     slices = market.smile_slices(years)
     first, second = params[slices["first"]].T, params[slices["second"]].T
     first_svi, second_svi = codes[slices["first"]] == 0, codes[slices["second"]] == 0

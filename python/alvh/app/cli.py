@@ -219,7 +219,7 @@ def report(
             {
                 "BOOK": book,
                 "--market": market,
-                **chains.inputs(),
+                **chains.inputs,
                 "--rules": rules,
                 "--signals": signals,
                 "--events": events,
@@ -359,7 +359,7 @@ def backtest(
             result = run_backtest(
                 history, settings, progress=lambda done, total: progress.update(task, completed=done, total=total)
             )
-        table = result.summary()
+        table = result.summary
         if json_out:
             _print_json(jsonable(table.to_dict(orient="index")))
         else:

@@ -12,21 +12,23 @@ from __future__ import annotations
 
 import base64
 import html
-import math
 from pathlib import Path
 
 import pandas as pd
 
 import alvh
+from alvh._format import dollars, scenario, share, signed
 from alvh._html import table
+from alvh._repr import html_block
 from alvh.app.figures import eastern_time
 from alvh.app.output import atomic
 from alvh.app.report import Report
 from alvh.app.report_plots import ReportPlot, report_horizon, report_plots
+from alvh.method.display import actions_html, rules_html, trades_html
 from alvh.method.rules import RuleStatus
 from alvh.risk.scenarios import describe_dynamics
 
-__all__ = ["report_html", "write_html"]
+__all__ = ["report_html", "report_tables_html", "write_html"]
 
 CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 """What the page may load: its own inline style and ``data:`` images, nothing from anywhere."""
@@ -53,6 +55,8 @@ figure { margin: 10px 0 18px; }
 figure img { display: block; width: 100%; max-width: 1000px; height: auto; border: 1px solid #e2e2e7; }
 .plots { display: grid; grid-template-columns: repeat(auto-fill, minmax(540px, 1fr)); gap: 0 16px; }
 """
+
+_HEATMAPS = "<h3>Heat maps: the book, then each layer (each with its own colour scale)</h3>"
 
 _SECTIONS = (
     ("layers", "Greeks by layer"),
@@ -115,15 +119,15 @@ def report_html(report: Report, *, plots: tuple[ReportPlot, ...] | None = None) 
     plots = report_plots(report) if plots is None else plots
     by_name = {plot.name: plot for plot in plots}
     heatmaps = [plot for plot in plots if plot.name.startswith("scenario_pnl_")]
-    title = f"Risk report — {report.risk.book}, {eastern_time(report.risk.as_of)}"
+    title = _title(report)
     body = [
         f"<h1>{_text(title)}</h1>",
         _summary(report),
         "<nav>" + "".join(f'<a href="#{key}">{_text(name)}</a>' for key, name in _SECTIONS) + "</nav>",
         _section("layers", _layers(report)),
-        _section("rules", _rules(report), words=True),
+        _section("rules", rules_html(report.decision.rules), words=True),
         _section("actions", _actions(report), words=True),
-        _section("scenarios", _scenarios(report) + _figure(heatmaps[0]) + _figures(heatmaps[1:])),
+        _section("scenarios", _scenarios(report) + _HEATMAPS + _figure(heatmaps[0]) + _figures(heatmaps[1:])),
         _section("profile", _figure(by_name["risk_profile.png"])),
         _section("vega", _vega(report) + _figure(by_name["vega_buckets.png"])),
         _section("stresses", _stresses(report)),
@@ -139,7 +143,28 @@ def report_html(report: Report, *, plots: tuple[ReportPlot, ...] | None = None) 
     )
 
 
+def report_tables_html(report: Report) -> str:
+    """The page's tables without its plots, as one notebook block (:meth:`Report._repr_html_`):
+    the summary, the layers, the rules, the actions and trades, the grid at the report's horizon,
+    vega by bucket and the stresses. The plots are left out: drawing them takes seconds and they
+    would add megabytes of PNG to the notebook file; :func:`write_html` has them."""
+    parts = {
+        "layers": _layers(report),
+        "rules": rules_html(report.decision.rules),
+        "actions": _actions(report),
+        "scenarios": _scenarios(report),
+        "vega": _vega(report),
+        "stresses": _stresses(report),
+    }
+    sections = [f"<h4>{_text(dict(_SECTIONS)[key])}</h4>{content}" for key, content in parts.items()]
+    return html_block(_title(report), _summary(report), *sections)
+
+
 # --- sections ------------------------------------------------------------------------------------
+
+
+def _title(report: Report) -> str:
+    return f"Risk report — {report.risk.book}, {eastern_time(report.risk.as_of)}"
 
 
 def _summary(report: Report) -> str:
@@ -149,8 +174,8 @@ def _summary(report: Report) -> str:
         "SPX": f"{report.market.spx.spot:,.2f}",
         "VIX": f"{report.market.vix.spot:.2f}",
         "condor units": f"{risk.core_units:g}",
-        "Δ per condor": _number(risk.delta_per_condor, "+.3f"),
-        "hedge vega": f"{_share(risk.hedge_vega_share)} of the core's",
+        "Δ per condor": signed(risk.delta_per_condor, 3),
+        "hedge vega": f"{share(risk.hedge_vega_share)} of the core's",
         "rules in breach": str(breaches),
         "next event": "none scheduled" if event is None else f"{event.kind} {event.date}",
     }
@@ -160,7 +185,7 @@ def _summary(report: Report) -> str:
 
 
 def _layers(report: Report) -> str:
-    frame = report.layers()
+    frame = report.layers
     frame = frame.set_axis([name for _, name in frame.index]).rename(columns=_LAYER_HEADINGS)
     frame.index.name = "layer"
     return table(
@@ -175,68 +200,9 @@ def _layers(report: Report) -> str:
     )
 
 
-def _rules(report: Report) -> str:
-    results = report.decision.rules
-    frame = pd.DataFrame(
-        {
-            "rule": [r.id for r in results],
-            "status": [r.status.value for r in results],
-            "value": ["" if r.value is None or not math.isfinite(r.value) else f"{r.value:.4g}" for r in results],
-            "limit": [r.limit for r in results],
-            "message": [r.message for r in results],
-        }
-    )
-    breaches = [r.status is RuleStatus.BREACH for r in results]
-    caption = f"{sum(breaches)} of {len(results)} rules in breach (highlighted)"
-    return table(frame, caption=caption, flagged=breaches)
-
-
 def _actions(report: Report) -> str:
     actions = report.decision.actions
-    rows = []
-    for number, action in enumerate(actions, 1):
-        after = action.greeks_after
-        breaches = [r.id for r in action.rules_after if r.status is RuleStatus.BREACH]
-        rows.append(
-            {
-                "#": number,
-                "action": action.type.value + ("" if action.feasible else " (infeasible)"),
-                "rules": ", ".join(action.rules),
-                "reason": action.reason,
-                "cost $": _number(action.cost, "+,.0f"),
-                "Δ per condor after": _number(after["delta_per_condor"], "+.3f") if after else "",
-                "hedge vega after": _share(after["hedge_vega_share"]) if after else "",
-                "breaches after": (", ".join(breaches) or "none") if action.trades else "",
-            }
-        )
-    trades = [
-        {
-            "action #": number,
-            "layer": trade.layer,
-            "instrument": trade.instrument,
-            "expiry": trade.expiry.isoformat(),
-            "right": trade.right or "",
-            "strike": "" if trade.strike is None else f"{trade.strike:g}",
-            "quantity": f"{trade.quantity:+d}",
-            "price": f"{trade.price:,.2f}",
-        }
-        for number, action in enumerate(actions, 1)
-        for trade in action.trades
-    ]
-    infeasible = [not action.feasible for action in actions]
-    html_trades = (
-        table(pd.DataFrame(trades), caption="Trades (quantity in contracts: + buy, − sell)")
-        if trades
-        else _note("No trades proposed.")
-    )
-    return (
-        table(
-            pd.DataFrame(rows),
-            caption="Recommended actions, each applied to the book the ones before leave",
-            flagged=infeasible,
-        )
-        + html_trades
-    )
+    return actions_html(actions, after=True) + (trades_html(actions) or _note("No trades proposed."))
 
 
 def _scenarios(report: Report) -> str:
@@ -251,16 +217,15 @@ def _scenarios(report: Report) -> str:
     worst_row = [s == worst["spot_shock"] and days == worst["horizon_days"] for s in grid.spot_shocks]
     text = table(frame, index=True, digits=0, caption=f"Book P&L $, horizon +{days:g} d", flagged=worst_row)
     text += _note(
-        f"Worst cell of the grid: {worst['pnl']:+,.0f} $ at spot {100 * worst['spot_shock']:+g}%, "
-        f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d (its row is highlighted when it is "
-        f"at this horizon). Dynamics: {describe_dynamics(grid.settings)}."
+        f"Worst cell of the grid: {dollars(worst['pnl'])} at {scenario(worst)} (its row is highlighted when "
+        f"it is at this horizon). Dynamics: {describe_dynamics(grid.settings)}."
     )
     if grid.floored_scenarios:
         text += (
             f'<p class="note warning">{grid.floored_scenarios} of {grid.floored_legs.size} scenarios valued legs '
             "on a floored vol or VIX: their P&amp;L is that of the floor, not of the shift asked for.</p>"
         )
-    return text + "<h3>Heat maps: the book, then each layer (each with its own colour scale)</h3>"
+    return text
 
 
 def _vega(report: Report) -> str:
@@ -270,7 +235,7 @@ def _vega(report: Report) -> str:
 
 
 def _stresses(report: Report) -> str:
-    frame = report.stress_table()
+    frame = report.stress_table
     layers = [str(name) for name in frame["layer"].columns]
     flat = pd.DataFrame(
         {
@@ -279,7 +244,7 @@ def _stresses(report: Report) -> str:
             "VIX after": [f"{vix:.1f}" for vix in frame[("stress", "vix_after")]],
             **{layer: frame[("layer", layer)].to_numpy() for layer in layers},
             "book $": frame[("book", "pnl")].to_numpy(),
-            "hedge offset": [_share(share) for share in frame[("book", "hedge_offset")]],
+            "hedge offset": [share(offset) for offset in frame[("book", "hedge_offset")]],
         }
     )
     return table(flat, digits=0, caption="P&L $ by layer, 1-day horizon, full revaluation") + _note(
@@ -313,11 +278,3 @@ def _note(text: str) -> str:
 
 def _text(value: str) -> str:
     return html.escape(value, quote=True)
-
-
-def _number(value: float | None, spec: str) -> str:
-    return "—" if value is None or not math.isfinite(value) else format(value, spec)
-
-
-def _share(value: float | None) -> str:
-    return _number(value, ".0%")

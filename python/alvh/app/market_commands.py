@@ -43,13 +43,14 @@ class ChainOptions:
         self.spx, self.vix, self.futures = spx, vix, futures
         self.on_invalid: OnInvalid = "skip" if skip_invalid else "raise"
 
+    @property
     def inputs(self) -> dict[str, Path | None]:
         return {"--spx-chain": self.spx, "--vix-chain": self.vix, "--vix-futures": self.futures}
 
     def calibrate(self) -> Calibration:
         if self.spx is None or self.vix is None or self.futures is None:
             # a market needs SPX smiles, spot VIX (the VIX chain's level) and the futures curve
-            missing = [option for option, path in self.inputs().items() if path is None]
+            missing = [option for option, path in self.inputs.items() if path is None]
             raise typer.BadParameter(
                 f"{', '.join(missing)}: needed to calibrate a market (SPX smiles, spot VIX, the VIX futures)"
             )
@@ -102,7 +103,7 @@ def build(
     chains = ChainOptions(spx_chain, vix_chain, vix_futures, skip_invalid=skip_invalid)
     with alvh_errors():
         check_outputs(
-            chains.inputs(),
+            chains.inputs,
             {"--output": (output, TOML), "--report": (report, TABLE), "--quotes": (quotes, TABLE)},
             {"--plots": plots},
         )

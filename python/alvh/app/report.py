@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from alvh._format import count, dollars, scenario, signed
 from alvh._jsonable import jsonable
 from alvh.book import Book
 from alvh.market.events import Event
@@ -61,6 +62,37 @@ class Report:
     def risk(self) -> BookRisk:
         return self.decision.risk
 
+    def __repr__(self) -> str:
+        """A few lines: the market, the book's headline Greeks, the rules that fired, the actions,
+        the grid's worst cell and the worst stress (never the frames)."""
+        risk, decision = self.risk, self.decision
+        fired = [
+            f"{count(len(ids), 'rule')} in {word} ({', '.join(ids)})"
+            for status, word in (("breach", "breach"), ("warn", "warning"))
+            if (ids := [r.id for r in decision.rules if r.status.value == status])
+        ]
+        worst = self.grid.worst
+        stress = min(self.stresses, key=lambda s: s.book, default=None)
+        lines = [
+            f"Report {risk.book!r} at {risk.as_of:%Y-%m-%d %H:%M}: SPX {self.market.spx.spot:,.2f}, "
+            f"VIX {self.market.vix.spot:.2f}",
+            f"  SPX delta {signed(risk.total['spx_delta'])} shares ({signed(risk.delta_per_condor, 3)} per condor), "
+            f"SPX vega {dollars(risk.total['spx_vega'])}/vol pt, theta {dollars(risk.total['theta'])}/day",
+            f"  {'; '.join(fired) or 'no rule fired'}",
+            f"  {count(len(decision.actions), 'action')}: {', '.join(a.type.value for a in decision.actions) or '—'}",
+            f"  worst grid cell {dollars(worst['pnl'])} at {scenario(worst)}",
+        ]
+        if stress is not None:
+            lines.append(f"  worst stress {stress.preset.name}: book {dollars(stress.book)}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The HTML page's tables without its plots (:func:`alvh.app.html_report.report_tables_html`)."""
+        from alvh.app.html_report import report_tables_html  # noqa: PLC0415 (the page's module imports this one)
+
+        return report_tables_html(self)
+
+    @property
     def layers(self) -> pd.DataFrame:
         """Greeks by layer (rows) in trader units, with the book's total as the last row (index
         ``("total", "book")``; the layers' are ``("layer", name)``, so no layer name can clash). The
@@ -75,6 +107,7 @@ class Report:
         table = pd.concat([layers.set_axis(pd.MultiIndex.from_product([["layer"], layers.index])), total])
         return table[LAYER_COLUMNS].astype({"legs": int})
 
+    @property
     def stress_table(self) -> pd.DataFrame:
         """Per stress (rows): the SPX move and VIX after it, each layer's P&L ($) and the book's, and
         the share of the core's loss the hedges offset. Columns are two-level — ``("stress", ...)``,
@@ -96,7 +129,7 @@ class Report:
         book's totals, the signals, the grid summary and the stresses (the journal's format)."""
         risk = self.risk
         spx, vix = self.market.spx, self.market.vix
-        layers = self.layers()
+        layers = self.layers
         # one conversion of the whole: NaN anywhere (a stress with no core loss) becomes null
         data: dict[str, Any] = jsonable(
             {

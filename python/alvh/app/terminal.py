@@ -14,6 +14,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from alvh._format import compact as compact_amount
+from alvh._format import dollars, number, scenario, share, signed
 from alvh.app.report import Report
 from alvh.app.report_plots import report_horizon
 from alvh.market.calibration import Calibration
@@ -32,30 +34,6 @@ _STATUS_STYLE = {
 }
 
 
-def _money(value: float, digits: int = 0) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:,.{digits}f}"
-
-
-def _signed(value: float, digits: int = 0) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return "0" if round(value, digits) == 0 else f"{value:+,.{digits}f}"  # no "-0"
-
-
-def _share(value: float) -> str:
-    return "—" if value is None or not math.isfinite(value) else f"{value:.0%}"
-
-
-def _compact(value: float) -> str:
-    """A signed amount in at most ~7 characters: +2,464, -617.6k, -1.19M."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:+.2f}M"
-    return f"{value / 1e3:+.1f}k" if size >= 1e4 else _signed(value)
-
-
 def layers_table(report: Report, *, compact: bool = False) -> Table:
     """Greeks by layer in trader units, VIX instruments mapped into SPX terms. ``compact`` (for
     terminals under ~110 columns) drops the role and time-weighted vega and abbreviates amounts."""
@@ -66,11 +44,11 @@ def layers_table(report: Report, *, compact: bool = False) -> Table:
         "vega: $ per SPX vol point" + ("" if compact else " (tw: × √(30/DTE))") + "; theta: $ per day",
         box=box.SIMPLE_HEAD,
     )
-    amount = _compact if compact else _signed
+    amount = compact_amount if compact else signed
     columns: list[tuple[str, Any]] = [
         ("legs", lambda r: f"{r['legs']}"),
         ("value $", lambda r: amount(r["market_value"])),
-        ("Δ", lambda r: _signed(r["spx_delta"], 1)),
+        ("Δ", lambda r: signed(r["spx_delta"], 1)),
         ("$Δ", lambda r: amount(r["spx_dollar_delta"])),
         ("$Γ/1%", lambda r: amount(r["spx_dollar_gamma"])),
         ("vega $", lambda r: amount(r["spx_vega"])),
@@ -84,7 +62,7 @@ def layers_table(report: Report, *, compact: bool = False) -> Table:
         table.add_column("role", no_wrap=True)
     for heading, _ in columns:
         table.add_column(heading, justify="right", no_wrap=True)
-    frame = report.layers()
+    frame = report.layers
     index: list[tuple[str, str]] = frame.index.tolist()
     for (kind, name), row in zip(index, frame.to_dict("records"), strict=True):
         cells = [name, *([] if compact else [str(row["role"])]), *(render(row) for _, render in columns)]
@@ -99,8 +77,8 @@ def summary_line(report: Report) -> Text:
         f"SPX {report.market.spx.spot:,.2f}",
         f"VIX {report.market.vix.spot:.2f}",
         f"condor units {risk.core_units:g}",
-        f"Δ per condor {_signed(risk.delta_per_condor, 3)}",
-        f"hedge vega {_share(risk.hedge_vega_share)} of core",
+        f"Δ per condor {signed(risk.delta_per_condor, 3)}",
+        f"hedge vega {share(risk.hedge_vega_share)} of core",
     ]
     if event is not None:
         parts.append(f"next event {event.kind} {event.date}")
@@ -143,14 +121,14 @@ def actions_table(actions: Iterable[Action]) -> Table:
             label,
             ", ".join(action.rules),
             (trades + "\n" if trades else "") + action.reason,
-            _signed(action.cost),
+            signed(action.cost),
             summary,
         )
     return table
 
 
 def stress_table(report: Report) -> Table:
-    frame = report.stress_table()
+    frame = report.stress_table
     table = Table(title="Historical stresses (1-day horizon, full revaluation): P&L $ by layer")
     layers = [str(name) for name in frame["layer"].columns]
     for heading in ("stress", "SPX", "VIX →", *layers, "book", "hedge offset"):
@@ -160,9 +138,9 @@ def stress_table(report: Report) -> Table:
             str(name),
             f"{row[('stress', 'spx_move')]:+.1%}",
             f"{row[('stress', 'vix_after')]:.1f}",
-            *(_signed(row[("layer", layer)]) for layer in layers),
-            _signed(row[("book", "pnl")]),
-            _share(row[("book", "hedge_offset")]),
+            *(signed(row[("layer", layer)]) for layer in layers),
+            signed(row[("book", "pnl")]),
+            share(row[("book", "hedge_offset")]),
         )
     return table
 
@@ -181,7 +159,7 @@ def grid_table(grid: ScenarioGrid, *, horizon: int = 0, title: str | None = None
         for j, v in enumerate(grid.vol_shifts):
             value = float(grid.book[i, j, horizon, 0])
             hit = s == worst["spot_shock"] and v == worst["vol_shift"] and days == worst["horizon_days"]
-            cells.append(Text(_signed(value), style="bold red" if hit else "red" if value < 0 else ""))
+            cells.append(Text(signed(value), style="bold red" if hit else "red" if value < 0 else ""))
         table.add_row(f"{100 * s:+g}%", *cells)
     return table
 
@@ -200,7 +178,7 @@ def worst_cells_table(grid: ScenarioGrid, *, count: int) -> Table:
             f"{cell['vol_shift']:+g} pts",
             f"+{cell['horizon_days']:g} d",
             *([f"{cell['vix_level']:g}"] if vix else []),
-            _signed(cell["pnl"]),
+            signed(cell["pnl"]),
         )
     return table
 
@@ -210,8 +188,7 @@ def grid_summary(grid: ScenarioGrid) -> Text:
     worst = grid.worst
     scenarios = grid.floored_legs.size
     text = Text(
-        f"Worst cell: {_signed(worst['pnl'])} $ at spot {100 * worst['spot_shock']:+g}%, "
-        f"vol {worst['vol_shift']:+g} pts, +{worst['horizon_days']:g} d "
+        f"Worst cell: {dollars(worst['pnl'])} at {scenario(worst)} "
         f"({grid.settings.get('dynamics', '')}, {scenarios} scenarios)"
     )
     if grid.floored_scenarios:
@@ -243,11 +220,11 @@ def history_table(history: pd.DataFrame) -> Table:
     columns: list[tuple[str, str, Any]] = [
         ("as of", "as_of", lambda v: f"{pd.Timestamp(v):%Y-%m-%d}"),
         ("book", "book", str),
-        ("SPX", "spx", lambda v: _money(v, 2)),
-        ("VIX", "vix", lambda v: _money(v, 2)),
-        ("Δ", "spx_delta", lambda v: _signed(v, 1)),
-        ("vega $", "spx_vega", _signed),
-        ("theta $/d", "theta", _signed),
+        ("SPX", "spx", lambda v: number(v, 2)),
+        ("VIX", "vix", lambda v: number(v, 2)),
+        ("Δ", "spx_delta", lambda v: signed(v, 1)),
+        ("vega $", "spx_vega", signed),
+        ("theta $/d", "theta", signed),
         ("breaches", "breaches", lambda v: str(int(v))),
         ("actions", "actions", lambda v: str(int(v))),
     ]
@@ -284,7 +261,7 @@ def totals_table(layers: pd.DataFrame, *, title: str) -> Table:
     frame = layers.copy()
     frame.loc["total"] = frame.sum()
     for name, row in frame.iterrows():
-        cells = (_signed(row[key], digits) for _, key, digits in columns)
+        cells = (signed(row[key], digits) for _, key, digits in columns)
         table.add_row(str(name), *cells, style="bold" if name == "total" else None)
     return table
 
@@ -324,8 +301,8 @@ def backtest_table(summary: pd.DataFrame) -> Table:
         table.add_column(str(name), justify="right", no_wrap=True)
     stresses = [(f"P&L {c.removeprefix('pnl_')} $", c, "money") for c in summary.columns if c.startswith("pnl_")]
     render: dict[str, Callable[[Any], str]] = {
-        "money": _signed,  # P&L: signed
-        "amount": lambda v: "—" if not math.isfinite(v) else f"{v:,.0f}",  # sizes: plain
+        "money": signed,  # P&L: signed
+        "amount": number,  # sizes: plain
         "size": lambda v: "—" if not math.isfinite(v) else f"{v:.1%}",
         "pct": lambda v: "—" if not math.isfinite(v) else f"{v:+.1%}",
         "ratio": lambda v: "—" if not math.isfinite(v) else f"{v:+.2f}",
@@ -355,13 +332,13 @@ def calibration_table(calibration: Calibration) -> RenderableType:
         spx.add_row(
             f"{row['expiry']:%Y-%m-%d} {row['root']} {row['settlement'].upper()}",
             f"{365 * row['years']:.1f}",
-            _money(row["forward"], 2),
+            number(row["forward"], 2),
             _rate(row["rate"]),
             _rate(row["div_yield"]),
             f"{row['used']}/{row['quotes']}",
             str(row["rejected"]),
             "—" if not math.isfinite(row["rmse_vol_points"]) else f"{row['rmse_vol_points']:.2f}",
-            _share(row["inside_band"]),
+            share(row["inside_band"]),
             f"{row['butterfly_before']} → {row['butterfly_after']}",
             f"{row['calendar_before']} → {row['calendar_after']}",
             "" if pd.isna(row["note"]) else str(row["note"]),
@@ -377,13 +354,13 @@ def calibration_table(calibration: Calibration) -> RenderableType:
     for row in calibration.vix_report.to_dict("records"):
         vix.add_row(
             f"{row['expiry']:%Y-%m-%d}",
-            _money(row["future"], 2),
+            number(row["future"], 2),
             "—" if not math.isfinite(row["option_vol"]) else f"{100 * row['option_vol']:.1f}",
-            _signed(row["skew"], 3),
-            _signed(row["curvature"], 3),
+            signed(row["skew"], 3),
+            signed(row["curvature"], 3),
             f"{row['used']}/{row['quotes']}",
             "—" if not math.isfinite(row["rmse_vol_points"]) else f"{row['rmse_vol_points']:.2f}",
-            _share(row["inside_band"]),
+            share(row["inside_band"]),
             "" if pd.isna(row["note"]) else str(row["note"]),
         )
     return Group(spx, vix)
@@ -403,7 +380,7 @@ def import_table(report: pd.DataFrame) -> Table:
         table.add_row(
             str(row["line"]),
             str(row["symbol"]),
-            _signed(row["quantity"]),
+            signed(row["quantity"]),
             "—" if missing else str(row["layer"]),
             "" if pd.isna(row["group"]) else str(row["group"]),
             str(row["rule"]),

@@ -105,6 +105,7 @@ class Ledger:
     trades: list[dict[str, Any]] = field(default_factory=list)
     _book: Book | None = None
 
+    @property
     def book(self) -> Book:
         """The positions as a :class:`Book` (rebuilt only after a change). Its legs are not
         validated again: every position comes from a validated book's legs or the engine's trades

@@ -153,7 +153,7 @@ def replay(run: Run, names: tuple[str, ...], progress: Callable[[int, int], None
             strategy.step(today)
         if progress is not None:
             progress(done, total)
-    return {s.name: s.records() for s in strategies}
+    return {s.name: s.records for s in strategies}
 
 
 def _days(run: Run) -> Iterator[Today]:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from alvh._config import pyarrow_parquet
 from alvh._csv import formula_safe
+from alvh._format import count, dollars
 from alvh.backtest.config import LAYER_NAMES, STRATEGIES, BacktestConfig
 from alvh.book import Instrument
 from alvh.exceptions import InputError
@@ -104,6 +105,21 @@ class BacktestResult:
         assert isinstance(frame, pd.DataFrame)
         return frame
 
+    def __repr__(self) -> str:
+        """A few lines: the span and, per strategy, its total P&L and deepest drawdown (never the
+        daily table)."""
+        days = self.daily.index.get_level_values("date").nunique()
+        lines = [
+            f"BacktestResult {self.start} to {self.end} ({count(days, 'day')}, {self.label}): "
+            f"{count(len(self.trades), 'fill')}, starting capital {dollars(self.capital, sign=False)}"
+        ]
+        for name in self.daily.index.get_level_values("strategy").unique():
+            frame = self.strategy(str(name))
+            pnl = float(frame["equity"].iloc[-1]) - self.capital
+            lines.append(f"  {name}: total P&L {dollars(pnl)}, max drawdown {dollars(float(frame['drawdown'].min()))}")
+        return "\n".join(lines)
+
+    @property
     def summary(self) -> pd.DataFrame:
         """One row per strategy (see :func:`summary_metrics` for the columns)."""
         rows = {name: summary_metrics(self, name) for name in STRATEGIES}
@@ -117,7 +133,7 @@ class BacktestResult:
         path = Path(path)
         frames: dict[str, Callable[[], pd.DataFrame]] = {
             "daily": lambda: self.daily,
-            "summary": self.summary,  # computed only when asked for
+            "summary": lambda: self.summary,  # computed only when asked for
             "trades": lambda: self.trades,
             "actions": lambda: self.actions,
         }

@@ -100,6 +100,7 @@ class Strategy:
     def __post_init__(self) -> None:
         self.ledger = Ledger(self.name, STRATEGY_LAYERS[self.name], self.config.costs)
 
+    @property
     def records(self) -> Records:
         """The daily rows, trades and actions so far."""
         return self.rows, self.ledger.trades, self.actions
@@ -123,7 +124,7 @@ class Strategy:
         keys = [k for k in self.ledger.positions if k[0] == "core" and (k[2] - today.when).days <= limit]
         if not limit or not keys:
             return
-        prices = position_prices(value_book(self.ledger.book(), today.market, cache=cache))
+        prices = position_prices(value_book(self.ledger.book, today.market, cache=cache))
         for key in keys:
             self.ledger.fill(day, today.when, "EXIT", key, -self.ledger.positions[key].quantity, prices[key])
 
@@ -147,7 +148,7 @@ class Strategy:
     def _manage(self, day: DayFlows, today: Today, cache: ValuationCache) -> _Managed:
         """Run the decision engine on the book and execute every trade of every action."""
         decision = decide(
-            self.ledger.book(),
+            self.ledger.book,
             today.market,
             rules=self.rules,
             signals=today.signals,
@@ -215,7 +216,7 @@ class Strategy:
         trades, unless the engine traded the core: then the book is valued again."""
         risk, prices = managed.risk, managed.prices
         if managed.core_traded:
-            risk = value_book(self.ledger.book(), today.market, cache=cache)
+            risk = value_book(self.ledger.book, today.market, cache=cache)
             prices = position_prices(risk)
         marks = self.ledger.marks(prices)
         pnl = {

@@ -24,8 +24,9 @@ from numpy.typing import ArrayLike
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from alvh._config import config_error, read_csv, read_parquet, read_toml
+from alvh._format import count
 from alvh._html import table
-from alvh._repr import MAX_ROWS, bounded, count, html_block
+from alvh._repr import MAX_ROWS, bounded, html_block
 from alvh.book.grouping import group_legs
 from alvh.book.instruments import instrument_mask
 from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
@@ -142,11 +143,6 @@ class Book:
     # --- views ------------------------------------------------------------------------------
 
     @property
-    def layer_index(self) -> dict[str, int]:
-        """Layer name → position."""
-        return {layer.name: i for i, layer in enumerate(self.layers)}
-
-    @property
     def core_layers(self) -> list[str]:
         """Names of the layers with role ``core``."""
         return [layer.name for layer in self.layers if layer.role is Role.CORE]
@@ -196,27 +192,31 @@ class Book:
         return Book.from_table(self.name, layers, legs)
 
     def __repr__(self) -> str:
-        counts = self.legs.groupby("layer", sort=False).size()
+        shown = self.layers[: MAX_ROWS + 1]
+        counts = self.legs["layer"].value_counts(sort=False)
         lines = [
-            f"{layer.name} ({layer.role.value}): {count(counts.get(layer.name, 0), 'leg')}" for layer in self.layers
+            f"{layer.name} ({layer.role.value}): {count(int(counts.get(layer.name, 0)), 'leg')}" for layer in shown
         ]
-        return "\n".join([self._title(), *bounded(lines, "layers")])
+        return "\n".join([self._title(), *bounded(lines, "layers", total=len(self.layers))])
 
     def _repr_html_(self) -> str:
-        """The layer table: role, legs, instruments and expiries of each layer."""
-        legs = self.legs.groupby("layer", sort=False)
-        names = [layer.name for layer in self.layers]
+        """The layer table of the first :data:`~alvh._repr.MAX_ROWS` layers (role, legs,
+        instruments and expiries; only their legs are read: a book may have thousands of layers)
+        and a row counting the others."""
+        shown = self.layers[:MAX_ROWS]
+        names = [layer.name for layer in shown]
+        legs = self.legs[self.legs["layer"].isin(names)].groupby("layer", sort=False)
         layers = pd.DataFrame(
             {
                 "layer": names,
-                "role": [layer.role.value for layer in self.layers],
+                "role": [layer.role.value for layer in shown],
                 "legs": legs.size().reindex(names, fill_value=0).to_numpy(np.int64),
                 "instruments": legs["instrument"].agg(_listed).reindex(names, fill_value="").to_numpy(object),
                 "first expiry": legs["expiry"].min().reindex(names).dt.strftime("%Y-%m-%d").to_numpy(object),
                 "last expiry": legs["expiry"].max().reindex(names).dt.strftime("%Y-%m-%d").to_numpy(object),
             }
         )
-        return html_block(self._title(), table(layers, max_rows=MAX_ROWS))
+        return html_block(self._title(), table(layers, hidden=len(self.layers) - len(shown)))
 
     def _title(self) -> str:
         return f"Book {self.name!r}: {count(len(self.legs), 'leg')} in {count(len(self.layers), 'layer')}"

@@ -225,6 +225,7 @@ class Market(FrozenModel):
         vol: FloatArray = np.sqrt(np.maximum(w, 0.0) / t)
         return vol
 
+    @property
     def smile_table(self) -> tuple[NDArray[np.uint8], FloatArray]:
         """The quoted smiles, sorted by time to expiry, as the Rust scenario kernel takes them: model codes
         (0 SVI, 1 quadratic) and five parameters each — SVI (a, b, ρ, m, σ); quadratic (atm_vol,

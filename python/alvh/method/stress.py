@@ -30,7 +30,7 @@ from alvh.method.rules.parameters import StressRule
 from alvh.risk.cache import ValuationCache
 from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid
 
-__all__ = ["StressScenarios", "dollars", "stress_scenarios"]
+__all__ = ["StressScenarios", "stress_scenarios"]
 
 PRESET_HORIZON_DAYS = 1.0
 """A historical preset is a one-day move (as :func:`alvh.risk.stress_test` applies it)."""
@@ -45,7 +45,7 @@ class StressScenarios:
     book: FloatArray
     units: FloatArray
 
-    def worst(self, units: FloatArray | None = None) -> tuple[str, float]:
+    def worst_with(self, units: FloatArray | None = None) -> tuple[str, float]:
         """The scenario where the book (with ``units`` of each hedge unit added) loses most: its
         label and P&L ($). Ties go to the first scenario."""
         pnl = self.pnl_with(units)
@@ -137,8 +137,3 @@ def _layer_pnl(book: Book, market: Market, axes: _Axes) -> FloatArray:
 def _read_only(array: FloatArray) -> FloatArray:
     array.flags.writeable = False  # shared by every caller of the day through the cache
     return array
-
-
-def dollars(value: float) -> str:
-    """$ with the sign in front: -$1,234."""
-    return f"{'-' if value < 0 else ''}${abs(value):,.0f}"

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 
+from alvh._format import dollars
 from alvh.book import Instrument, Role
 from alvh.method.actions import ActionType
 from alvh.method.hedging import hedge_action_type, hedge_candidates, unit_trades, vix_futures_cap
 from alvh.method.rules import RuleId, RuleResult
 from alvh.method.sizing import HedgeCandidate
 from alvh.method.state import BookState, StepResult
-from alvh.method.stress import dollars, stress_scenarios
+from alvh.method.stress import stress_scenarios
 from alvh.method.stress_sizing import StressSizing, size_for_stress
 
 __all__ = ["stress_hedge"]
@@ -88,7 +89,7 @@ def _action(
         "premium": sizing.premium,
         "hedge_vega_added": vega_added,
     }
-    budget_text = f"; budget {dollars(sizing.budget_used)} of {dollars(budget)}"
+    budget_text = f"; budget {dollars(sizing.budget_used, sign=False)} of {dollars(budget, sign=False)}"
     if not sizing.feasible or not sizing.units:
         why = sizing.message if not sizing.feasible else "no integer mix within the budget does better than the book"
         return state.act(kind, (RuleId.STRESS,), f"{result.message} {why}{budget_text}.", numbers, feasible=False)
@@ -97,7 +98,7 @@ def _action(
     return state.act(
         kind,
         (RuleId.STRESS,),
-        f"{result.message} {bought}: {sizing.message} (limit {dollars(limit)}){budget_text}.",
+        f"{result.message} {bought}: {sizing.message} (limit {dollars(limit, sign=False)}){budget_text}.",
         numbers,
         trades,
     )

@@ -31,10 +31,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
+from alvh._format import dollars
 from alvh._typing import FloatArray
 from alvh.exceptions import InputError
 from alvh.method.sizing import HedgeCandidate, VegaBounds, unit_costs
-from alvh.method.stress import StressScenarios, dollars
+from alvh.method.stress import StressScenarios
 
 __all__ = ["Shortfall", "StressSizing", "size_for_stress"]
 
@@ -271,7 +272,7 @@ def _result(
     shortfall: Shortfall,
 ) -> StressSizing:
     """The answer for units ``x`` (None: no mix fits the budget and bounds)."""
-    label_before, worst_before = scenarios.worst()
+    label_before, worst_before = scenarios.worst_with()
     if x is None:
         return StressSizing(
             False,
@@ -287,14 +288,15 @@ def _result(
             "infeasible: no integer mix of the candidates fits the budget and bounds, not even the book as it is",
         )
     after = scenarios.pnl_with(x.astype(np.float64))
-    label, worst = scenarios.worst(x.astype(np.float64))
+    label, worst = scenarios.worst_with(x.astype(np.float64))
     buy, sell = unit_costs(candidates)
     cost = float(np.maximum(x, 0) @ buy + np.maximum(-x, 0) @ sell)
     premium = float(x @ np.array([c.cost for c in candidates], dtype=float))
     within = worst >= floor - 1e-6 * max(1.0, abs(floor))
     units = {c.name: int(u) for c, u in zip(candidates, x, strict=True) if u}
     short = _shortfall(after, floor, shortfall)
-    where = "every scenario inside the limit" if within else f"{shortfall} shortfall {dollars(short)} below the floor"
+    below = f"{shortfall} shortfall {dollars(short, sign=False)} below the floor"
+    where = "every scenario inside the limit" if within else below
     return StressSizing(
         True,
         bool(within),
@@ -306,8 +308,8 @@ def _result(
         cost,
         premium,
         held_premium + premium + cost,
-        f"{sum(abs(u) for u in units.values())} unit(s), {dollars(cost)} of costs and {dollars(premium)} of "
-        f"premium: worst scenario {dollars(worst_before)} → {dollars(worst)} ({label}), {where}",
+        f"{sum(abs(u) for u in units.values())} unit(s), {dollars(cost, sign=False)} of costs and "
+        f"{dollars(premium)} of premium: worst scenario {dollars(worst_before)} → {dollars(worst)} ({label}), {where}",
     )
 
 

@@ -40,7 +40,7 @@ class Trade:
             return 0.0
         return self.quantity * instrument.multiplier * self.price
 
-    def leg(self) -> Leg:
+    def to_leg(self) -> Leg:
         return Leg(
             instrument=self.instrument,
             expiry=self.expiry,
@@ -125,7 +125,7 @@ def apply_trades(book: Book, trades: Iterable[Trade]) -> Book:
     for t in trades:
         held = _held_row(keys, quantity, t)
         if held is None:
-            new.append((t.layer, t.leg()))
+            new.append((t.layer, t.to_leg()))
             continue
         entry[held] = entry_after_trade(quantity[held], entry[held], t.quantity, t.price)
         quantity[held] += t.quantity

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from alvh import _core
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind, instrument_mask
 from alvh.book.legs import layer_positions
@@ -22,7 +23,11 @@ from alvh.market.snapshot import K_RANGE, Market
 from alvh.pricing import price as option_price
 from alvh.risk.cache import ValuationCache
 
-__all__ = ["kernel_arrays", "leg_arrays", "variance_swap_strike"]
+__all__ = ["EXPLAIN_TERMS", "kernel_arrays", "leg_arrays", "variance_swap_strike"]
+
+EXPLAIN_TERMS: list[str] = _core.explain_terms()
+"""The Taylor P&L explain's terms, in the order of the scenario kernel's explain output: delta,
+gamma, vega, theta, vanna, volga contributions and the residual."""
 
 
 def leg_arrays(

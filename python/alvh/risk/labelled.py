@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alvh import _core
 from alvh.exceptions import MissingDependencyError
+from alvh.risk.kernel_inputs import EXPLAIN_TERMS
 
 if TYPE_CHECKING:  # ScenarioGrid.to_xarray calls this module
     import xarray as xr
@@ -83,7 +83,7 @@ def grid_dataset(grid: ScenarioGrid) -> xr.Dataset:
         "floored_legs": (dims, cells(grid.floored_legs).astype(np.int32)),
     }
     if grid.explain is not None:
-        coords["term"] = ("term", np.array(_core.explain_terms(), dtype=object))
+        coords["term"] = ("term", np.array(EXPLAIN_TERMS, dtype=object))
         variables["explain"] = ([*dims, "term"], cells(grid.explain))
     data = {name: (*spec, _VARIABLE_ATTRS[name]) for name, spec in variables.items()}
     attrs = {key: int(value) if isinstance(value, bool) else value for key, value in grid.settings.items()}

@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
-from enum import Enum
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -38,7 +38,8 @@ from alvh.exceptions import InputError
 from alvh.market.snapshot import K_RANGE, Market
 from alvh.risk.cache import ValuationCache
 from alvh.risk.display import grid_html, grid_text, stress_html, stress_text
-from alvh.risk.kernel_inputs import leg_arrays
+from alvh.risk.dynamics import DYNAMICS_SETTINGS, Dynamics, VolShiftScaling, describe_dynamics
+from alvh.risk.kernel_inputs import EXPLAIN_TERMS, leg_arrays
 from alvh.risk.labelled import grid_dataset
 
 if TYPE_CHECKING:
@@ -58,26 +59,6 @@ __all__ = [
     "vega_reconciliation",
 ]
 
-EXPLAIN_TERMS: list[str] = _core.explain_terms()
-"""Explain columns: delta, gamma, vega, theta, vanna, volga contributions and the residual."""
-
-
-class Dynamics(str, Enum):
-    """How SPX implied vols move with spot."""
-
-    STICKY_STRIKE = "sticky_strike"
-    """Each leg keeps its vol (plus the shift)."""
-    STICKY_MONEYNESS = "sticky_moneyness"
-    """Each leg's vol is re-read from its smile at the new moneyness (plus the shift)."""
-
-
-class VolShiftScaling(str, Enum):
-    """How a vol shift (quoted at 30 days) applies across maturities."""
-
-    PARALLEL = "parallel"
-    SQRT_TIME = "sqrt_time"
-    """Scaled by √(30/DTE), as risk systems do."""
-
 
 @dataclass(frozen=True)
 class ScenarioGrid:
@@ -87,7 +68,9 @@ class ScenarioGrid:
     derived); ``floored_legs`` ``(spot, vol, horizon, vix)``: per scenario, the legs valued on a
     floored input (a vol raised to 0, a VIX future or VIX′ raised to 0.01 — their P&L is that of
     the floor, not of the shift asked for); ``explain`` (if computed) ``(spot, vol, horizon, vix,
-    term)`` for the whole book.
+    term)`` for the whole book. Axes and units: :data:`alvh.risk.labelled.AXIS_ATTRS` (spot shocks
+    relative, vol shifts in SPX vol points, horizons in calendar days, VIX levels in index points).
+    :attr:`book` and :attr:`hedge_offset` are worked out once, on first use, and read-only.
     """
 
     spot_shocks: FloatArray
@@ -101,11 +84,10 @@ class ScenarioGrid:
     explain: FloatArray | None = None
     settings: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def book(self) -> FloatArray:
-        """The book's P&L on the grid (the sum of the layers), shape (spot, vol, horizon, vix)."""
-        book: FloatArray = self.pnl.sum(axis=-1)
-        return book
+        """The book's P&L ($) on the grid (the sum of the layers), shape (spot, vol, horizon, vix)."""
+        return _read_only(self.pnl.sum(axis=-1))
 
     def layer(self, name: str) -> FloatArray:
         """One layer's P&L on the grid."""
@@ -115,22 +97,23 @@ class ScenarioGrid:
         return layer
 
     def _by_role(self, core: bool) -> FloatArray:
-        mask = np.array([(r == Role.CORE.value) == core for r in self.roles])
+        mask = np.array([(r == Role.CORE.value) == core for r in self.roles], dtype=bool)  # bool when empty too
         total: FloatArray = self.pnl[..., mask].sum(axis=-1)
         return total
 
-    @property
+    @cached_property
     def hedge_offset(self) -> FloatArray:
         """Per cell, the share of the core's loss that the hedge layers offset: −hedge/core where
         the core loses, NaN where it does not (1.0 = fully offset, < 0 = hedges lose too)."""
         core, hedge = self._by_role(True), self._by_role(False)
         with np.errstate(divide="ignore", invalid="ignore"):
             offset: FloatArray = np.where(core < 0, -hedge / core, np.nan)
-        return offset
+        return _read_only(offset)
 
     @property
     def axes(self) -> dict[str, FloatArray]:
-        """The grid axes by name (``vix_level`` only when explicit)."""
+        """The grid axes by name (``vix_level`` only when explicit), in their units
+        (:data:`alvh.risk.labelled.AXIS_ATTRS`)."""
         axes = {"spot_shock": self.spot_shocks, "vol_shift": self.vol_shifts, "horizon_days": self.horizons}
         if self.vix_levels is not None:
             axes["vix_level"] = self.vix_levels
@@ -138,20 +121,30 @@ class ScenarioGrid:
 
     @property
     def worst(self) -> dict[str, float]:
-        """The cell with the book's largest loss: its P&L and coordinates."""
+        """The cell with the book's largest loss: its P&L ($) and coordinates (``spot_shock``
+        relative, ``vol_shift`` in vol points, ``horizon_days`` in calendar days, ``vix_level`` in
+        index points when explicit: :data:`alvh.risk.labelled.AXIS_ATTRS`)."""
         return self.worst_cells(1)[0]
 
     def worst_indices(self, count: int) -> list[tuple[int, ...]]:
         """The grid indices ``(spot, vol, horizon, vix)`` of the ``count`` cells with the book's
-        largest losses, worst first (ties in grid order): they index :attr:`book`,
-        :attr:`hedge_offset` and :attr:`floored_legs`, and :attr:`pnl` with a layer index added."""
-        shape = self.floored_legs.shape
-        worst = np.argsort(self.book, axis=None, kind="stable")[:count]
-        return [tuple(int(i) for i in np.unravel_index(int(flat), shape)) for flat in worst]
+        largest losses, worst first (ties in grid order, NaN cells last): they index :attr:`book`,
+        :attr:`hedge_offset` and :attr:`floored_legs`, and :attr:`pnl` with a layer index added.
+        Only the cells at or below the ``count``-th loss are sorted (a grid may hold millions)."""
+        flat = self.book.reshape(-1)
+        count = min(count, flat.size)
+        candidates = np.arange(flat.size)
+        if 0 < count < flat.size:
+            threshold = np.partition(flat, count - 1)[count - 1]  # NaN sorts last: NaN only if fewer numbers
+            if not np.isnan(threshold):
+                candidates = np.flatnonzero(flat <= threshold)
+        worst = candidates[np.argsort(flat[candidates], kind="stable")][: max(count, 0)]
+        return [tuple(int(i) for i in np.unravel_index(int(cell), self.book.shape)) for cell in worst]
 
     def worst_cells(self, count: int) -> list[dict[str, float]]:
         """The ``count`` cells with the book's largest losses, worst first (ties in grid order):
-        each one's P&L and coordinates (``vix_level`` when the grid has explicit VIX levels)."""
+        each one's P&L and coordinates as in :attr:`worst` (``vix_level`` when the grid has
+        explicit VIX levels)."""
         book = self.book
         cells = []
         for index in self.worst_indices(count):
@@ -172,10 +165,14 @@ class ScenarioGrid:
         return int(np.count_nonzero(self.floored_legs))
 
     def __repr__(self) -> str:
-        return grid_text(self, describe_dynamics(self.settings) if self.settings else None)
+        return grid_text(self, self._dynamics())
 
     def _repr_html_(self) -> str:
-        return grid_html(self, describe_dynamics(self.settings) if self.settings else None)
+        return grid_html(self, self._dynamics())
+
+    def _dynamics(self) -> str | None:
+        """:func:`describe_dynamics` of the settings, None when they do not say (a grid built by hand)."""
+        return describe_dynamics(self.settings) if self.settings.keys() >= DYNAMICS_SETTINGS else None
 
     def to_xarray(self) -> xr.Dataset:
         """The grid as a labelled :class:`xarray.Dataset`: dimensions ``spot_shock``,
@@ -225,14 +222,9 @@ class ScenarioGrid:
         return frame
 
 
-def describe_dynamics(settings: dict[str, Any]) -> str:
-    """One line saying how a grid moved the market (for plot titles and table headers), from
-    :attr:`ScenarioGrid.settings`."""
-    vols = "sticky moneyness" if settings["dynamics"] == Dynamics.STICKY_MONEYNESS.value else "sticky strike"
-    sqrt_time = settings["vol_shift_scaling"] == VolShiftScaling.SQRT_TIME.value
-    scaling = "vol shifts × √(30/DTE)" if sqrt_time else "parallel vol shifts"
-    link = f"on (β {settings['log_beta']:g})" if settings["spot_vol_link"] else "off"
-    return f"{vols}, {scaling}, spot–vol link {link}, VIX-option vol × (VIX′/VIX)^{settings['vvol_beta']:g}"
+def _read_only(array: FloatArray) -> FloatArray:
+    array.flags.writeable = False  # worked out once and shared by every reader of the grid
+    return array
 
 
 def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArray:
@@ -284,7 +276,10 @@ def scenario_grid(
     Defaults: spot −10 % … +10 % by 2 %, vol −5 … +10 points, horizons 0, 1 and 7 days.
     With ``explain=True`` the book's P&L is also split into Taylor terms (and the residual).
     The legs' kernel inputs are taken from ``cache`` when it holds them (:func:`leg_arrays`).
+    A book with no layers has no P&L to show: :class:`InputError`.
     """
+    if not book.layers:
+        raise InputError(f"book {book.name!r} has no layers: a scenario grid needs at least one layer")
     spots = _axis("spot_shocks", spot_shocks, [round(x, 2) for x in np.arange(-0.10, 0.101, 0.02)])
     _check_axis("spot_shocks", spots, spots <= -1, "> -1 (relative moves: -0.05 is -5 %)")
     vols = _axis("vol_shifts", vol_shifts, [-5.0, 0.0, 5.0, 10.0])
@@ -297,7 +292,7 @@ def scenario_grid(
     scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
 
     arrays = leg_arrays(book, market, writeable=False, cache=cache)
-    codes, params = market.smile_table()
+    codes, params = market.smile_table
     slices = market.smile_slices(arrays["time_to_expiry"])
     pnl, floored, terms = _core.scenario_pnl(
         arrays,

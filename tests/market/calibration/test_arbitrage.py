@@ -60,7 +60,7 @@ def test_vogt_is_repaired_close_to_its_data() -> None:
     assert repair.butterfly_before == butterfly_violations(VOGT, GRID)
     assert repair.butterfly_after == butterfly_violations(repair.params, GRID)
     assert (butterfly_g(repair.params, GRID) >= 0).all()
-    assert repair.params.minimum_variance() >= 0
+    assert repair.params.minimum_variance >= 0
     assert rmse_vol(repair.params, K, w, 1.0) < 0.01  # within one vol point of the arbitrageable fit
     assert repair.calendar_before is None and repair.calendar_after is None
 

@@ -102,10 +102,10 @@ def polishing_gain(fitted: SviParams, k: np.ndarray, v: np.ndarray, weights: np.
         [fitted.a, fitted.b, fitted.rho, fitted.m, fitted.sigma],
         method="SLSQP",
         bounds=[(None, None), (0, None), (-RHO_MAX, RHO_MAX), (None, None), (SIGMA_MIN, None)],
-        constraints=[{"type": "ineq", "fun": lambda x: SviParams(*x).minimum_variance() / level}],
+        constraints=[{"type": "ineq", "fun": lambda x: SviParams(*x).minimum_variance / level}],
         options={"ftol": 1e-15, "maxiter": 500},
     )
-    assert SviParams(*polished.x).minimum_variance() >= -1e-9 * level  # SLSQP's own slack
+    assert SviParams(*polished.x).minimum_variance >= -1e-9 * level  # SLSQP's own slack
     return 1 - float(polished.fun)
 
 
@@ -131,8 +131,8 @@ def test_a_smile_that_wants_negative_variance_stops_at_zero() -> None:
         [fitted.a, fitted.b, fitted.rho, fitted.m, fitted.sigma],
         bounds=([-np.inf, 0, -RHO_MAX, -np.inf, SIGMA_MIN], np.inf),
     )
-    assert SviParams(*unconstrained.x).minimum_variance() < -1e-3
-    assert fitted.minimum_variance() == pytest.approx(0, abs=1e-12)
+    assert SviParams(*unconstrained.x).minimum_variance < -1e-3
+    assert fitted.minimum_variance == pytest.approx(0, abs=1e-12)
     assert abs(fitted.rho) < 0.9
     assert polishing_gain(fitted, k, v, weights) < 1e-6
 
@@ -160,7 +160,7 @@ def test_the_fit_keeps_its_constraints(data: tuple[np.ndarray, np.ndarray, np.nd
     assert fitted.b >= 0
     assert abs(fitted.rho) <= RHO_MAX
     assert fitted.sigma >= SIGMA_MIN * (1 - 1e-12)
-    assert fitted.minimum_variance() >= -1e-12 * max(abs(fitted.a), v.max())
+    assert fitted.minimum_variance >= -1e-12 * max(abs(fitted.a), v.max())
     assert np.isfinite([fitted.a, fitted.b, fitted.rho, fitted.m, fitted.sigma]).all()
 
 
@@ -306,8 +306,8 @@ def test_admissible_lifts_a_rounded_minimum_onto_the_bound() -> None:
     b, sigma, rho = 0.37, 0.013, 0.4
     bound = -(b * sigma * np.sqrt(1 - rho**2))
     below = SviParams(a=float(np.nextafter(np.nextafter(bound, -1), -1)), b=b, rho=rho, m=0.01, sigma=sigma)
-    assert below.minimum_variance() < 0
-    lifted = below.admissible()
-    assert lifted.minimum_variance() >= 0 and lifted.a == pytest.approx(below.a, abs=1e-15)
+    assert below.minimum_variance < 0
+    lifted = below.to_admissible()
+    assert lifted.minimum_variance >= 0 and lifted.a == pytest.approx(below.a, abs=1e-15)
     lifted.smile(dt.date(2026, 11, 27))  # the market's own check passes
-    assert SviParams(a=0.01, b=b, rho=1.0, m=0.0, sigma=sigma).admissible().rho == RHO_MAX
+    assert SviParams(a=0.01, b=b, rho=1.0, m=0.0, sigma=sigma).to_admissible().rho == RHO_MAX

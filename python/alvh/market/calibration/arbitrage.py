@@ -298,7 +298,7 @@ def _constrained_fit(
 
     constraints: list[dict[str, object]] = [
         {"type": "ineq", "fun": lambda x: butterfly_g(unpack(x), grid) - _G_MARGIN},
-        {"type": "ineq", "fun": lambda x: np.atleast_1d(unpack(x).minimum_variance() / level - _W_MARGIN)},
+        {"type": "ineq", "fun": lambda x: np.atleast_1d(unpack(x).minimum_variance / level - _W_MARGIN)},
     ]
     if floor is not None:
         minimum = floor
@@ -316,4 +316,4 @@ def _constrained_fit(
         constraints=constraints,
         options={"maxiter": 500, "ftol": 1e-14},
     )
-    return unpack(result.x).admissible()  # SLSQP may end a hair outside the zero-minimum bound
+    return unpack(result.x).to_admissible()  # SLSQP may end a hair outside the zero-minimum bound

@@ -32,6 +32,7 @@ class QuoteVols:
     vega: FloatArray
     """dPrice/dvol at the mid IV (index points per unit of vol), 0 where there is no IV."""
 
+    @property
     def status_names(self) -> NDArray[np.str_]:
         """The mid's status by name, lower case ("ok", "below_intrinsic", ...)."""
         names = np.array([s.name.lower() for s in IVStatus])
@@ -122,7 +123,7 @@ def quote_points(
     mid_iv, bid_iv, ask_iv, weight = (np.full(n, np.nan) for _ in range(4))
     mid_iv[priced], bid_iv[priced], ask_iv[priced] = vols.mid, vols.bid, vols.ask
     status = np.full(n, "", dtype=object)
-    status[priced] = vols.status_names()
+    status[priced] = vols.status_names
     reason[priced[vols.status != IVStatus.OK]] = "no implied vol"
     spread = np.maximum(ask[priced] - bid[priced], LOCKED_SPREAD)
     scale = vols.mid * years[priced] if in_total_variance else 1.0

@@ -81,11 +81,12 @@ class SviParams:
         second = self.b * self.sigma**2 / root**3
         return w, first, second
 
+    @property
     def minimum_variance(self) -> float:
         """The minimum of w over all k: a + b·σ·√(1 − ρ²) (years of variance)."""
         return float(self.a + self.b * self.sigma * np.sqrt(1 - self.rho**2))
 
-    def admissible(self) -> SviParams:
+    def to_admissible(self) -> SviParams:
         """These parameters with ρ inside ±RHO_MAX and ``a`` lifted onto the zero-minimum bound
         where rounding left the minimum variance a hair below 0 (a smile the market refuses)."""
         rho = float(np.clip(self.rho, -RHO_MAX, RHO_MAX))
@@ -161,8 +162,8 @@ def fit_svi(k: ArrayLike, total_variance: ArrayLike, weights: ArrayLike) -> SviP
     )
     m, sigma = float(result.x[0]), float(np.exp(result.x[1]))
     a, d, c = (float(x) for x in _inner(np.array([m]), np.array([sigma]), data)[0][0])
-    rho = d / c if c > 0 else 0.0  # d/c may round past ±RHO_MAX on its plane: admissible() clips it
-    return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma).admissible()
+    rho = d / c if c > 0 else 0.0  # d/c may round past ±RHO_MAX on its plane: to_admissible() clips it
+    return SviParams(a=a, b=c / sigma, rho=rho, m=m, sigma=sigma).to_admissible()
 
 
 def fit_inputs(

@@ -323,7 +323,7 @@ def _hedged_view(inputs: RuleInputs, rule: HedgedViewRule, groups: list[str]) ->
     kept = [g for g in groups if not covers[g].covered]
     spared = [g for g in groups if covers[g].covered]
     phrase = f" and not covered by the hedges ({len(spared)} covered: {', '.join(spared) or 'none'})"
-    return kept, {"hedged_view": {g: c.details() for g, c in covers.items()}, "covered": spared}, phrase
+    return kept, {"hedged_view": {g: c.to_dict() for g, c in covers.items()}, "covered": spared}, phrase
 
 
 def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:

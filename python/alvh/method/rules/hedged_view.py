@@ -42,7 +42,7 @@ class Cover:
         """The share of the core's loss the rest of the book offsets there (1 − book / core)."""
         return 1.0 - self.book_pnl / self.core_pnl if self.core_pnl else 0.0
 
-    def details(self) -> dict[str, float | bool]:
+    def to_dict(self) -> dict[str, float | bool]:
         return {
             "scenario_spot": self.spot,
             "core_pnl": self.core_pnl,

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from alvh._format import dollars
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.results import RuleInputs, RuleResult, rule_result, skipped
-from alvh.method.stress import dollars, stress_scenarios
+from alvh.method.stress import stress_scenarios
 
 if TYPE_CHECKING:
     from alvh.method.rules.config import Rules
@@ -24,7 +25,7 @@ def stress(inputs: RuleInputs, rules: Rules) -> RuleResult:
     if margin <= 0:
         return skipped(RuleId.STRESS, "the core has no defined-risk margin to set the loss limit against")
     scenarios = stress_scenarios(inputs.book, inputs.market, rule, cache=inputs.cache)
-    label, worst = scenarios.worst()
+    label, worst = scenarios.worst_with()
     limit = rule.loss_limit * margin
     share = -worst / limit
     return rule_result(
@@ -32,9 +33,9 @@ def stress(inputs: RuleInputs, rules: Rules) -> RuleResult:
         rule,
         share > 1,
         share,
-        f"worst scenario loss <= {rule.loss_limit:.0%} of margin ({dollars(limit)})",
+        f"worst scenario loss <= {rule.loss_limit:.0%} of margin ({dollars(limit, sign=False)})",
         f"The worst of {len(scenarios.labels)} stress scenarios ({label}) makes {dollars(worst)}: "
-        f"{share:.0%} of the {dollars(limit)} loss limit.",
+        f"{share:.0%} of the {dollars(limit, sign=False)} loss limit.",
         worst_scenario=label,
         worst_pnl=worst,
         loss_limit=limit,
