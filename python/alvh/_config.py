@@ -13,6 +13,7 @@ from typing import Any, get_args
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from alvh._optional import require
 from alvh.exceptions import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -110,17 +111,14 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
 
 
 def pyarrow_parquet(path: Path) -> Any:
-    """pyarrow.parquet, loaded on use: pyarrow is optional (the ``parquet`` extra)."""
-    try:
-        import pyarrow.parquet as pq  # noqa: PLC0415
-    except ImportError:
-        raise ConfigError(f"{path}: Parquet files need pyarrow (pip install 'alvh[parquet]')") from None
-    return pq
+    """pyarrow.parquet, loaded on use: pyarrow is optional (the ``parquet`` extra; without it a
+    :class:`~alvh.exceptions.MissingDependencyError` naming ``path``)."""
+    return require("pyarrow.parquet", extra="parquet", needed_by=f"{path}: reading or writing Parquet")
 
 
 def read_parquet(path: Path) -> pd.DataFrame:
-    """The table of a Parquet file, or a ConfigError naming the file (missing, pyarrow not
-    installed, or not readable as Parquet)."""
+    """The table of a Parquet file, or a ConfigError naming the file (missing, or not readable as
+    Parquet); without pyarrow a MissingDependencyError naming it."""
     if not path.is_file():
         raise ConfigError(f"{path}: no such file")
     pyarrow_parquet(path)  # a named error without the optional pyarrow

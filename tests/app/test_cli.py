@@ -371,7 +371,7 @@ def test_grid_csv_equals_the_library(
     for spot in ("-4%", "-2%", "+0%", "+2%"):
         assert f"│ {spot:>10} │" in text
     worst = expected.worst
-    assert f"Worst cell: {worst['pnl']:+,.0f} $ at spot {100 * worst['spot_shock']:+g}%" in flat(text)
+    assert f"Worst cell: {worst['pnl']:+,.0f} $ at spot {100 * worst['spot_shock']:+g} %, vol " in flat(text)
     assert f"{library.get('dynamics', 'sticky_moneyness')}, 12 scenarios" in flat(text)
     assert f"Scenarios written to {csv}." in flat(text)
 

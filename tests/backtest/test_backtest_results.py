@@ -22,7 +22,7 @@ from alvh.backtest.results import (
     period_pnl,
     summary_metrics,
 )
-from alvh.exceptions import ConfigError, InputError
+from alvh.exceptions import InputError, MissingDependencyError
 from tests.backtest.experiment_cases import NAKED_PNL, hedged_result, synthetic_result
 from tests.backtest.runs import HISTORY
 from tests.helpers import assert_png
@@ -81,7 +81,7 @@ def test_parquet_without_pyarrow_is_a_named_error(
     result: BacktestResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # import fails as if not installed
-    with pytest.raises(ConfigError, match=r"daily\.parquet: Parquet files need pyarrow"):
+    with pytest.raises(MissingDependencyError, match=r"daily\.parquet: reading or writing Parquet needs pyarrow \(pip"):
         result.write(tmp_path / "daily.parquet")
 
 
@@ -136,3 +136,12 @@ def test_period_pnl_needs_the_whole_period() -> None:
     assert period_pnl(pnl, dt.date(2015, 8, 24), dt.date(2015, 8, 24)) == -600.0
     assert period_pnl(pnl, dt.date(2015, 8, 21), dt.date(2015, 8, 25)) == pytest.approx(-270.0 - 600.0 + 130.0)
     assert math.isnan(period_pnl(pnl, dt.date(2015, 8, 1), dt.date(2015, 8, 24)))  # starts before the data
+
+
+def test_repr_is_a_few_lines_per_strategy() -> None:
+    """Not the dataclass repr, which dumps the daily table and the config. Total P&L: the naked
+    core's -950 plus L1's +242 and L2's +38; the deepest drawdown below the running peak."""
+    assert repr(hedged_result()).splitlines() == [
+        "BacktestResult 2015-08-20 to 2015-08-26 (5 days, model-priced): 4 fills, starting capital 1,000,000 $",
+        "  alvh: total P&L -670 $, max drawdown -870 $",
+    ]

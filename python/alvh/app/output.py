@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from alvh._csv import formula_safe
+from alvh._optional import require
 from alvh.exceptions import ConfigError
 
 __all__ = [
@@ -98,10 +99,7 @@ def _check_format(option: str, path: Path, formats: tuple[str, ...]) -> None:
             f"here; use {' or '.join(formats)}"
         )
     if suffix in PARQUET:
-        try:
-            import pyarrow.parquet  # noqa: F401, PLC0415 (optional: only its presence is checked)
-        except ImportError:
-            raise ConfigError(f"{option} {path}: writing Parquet needs pyarrow (pip install 'alvh[parquet]')") from None
+        require("pyarrow.parquet", extra="parquet", needed_by=f"{option} {path}: writing Parquet")
 
 
 def _check_file_folder(option: str, path: Path) -> None:

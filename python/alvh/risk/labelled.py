@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alvh.exceptions import MissingDependencyError
+from alvh._optional import require
 from alvh.risk.kernel_inputs import EXPLAIN_TERMS
 
 if TYPE_CHECKING:  # ScenarioGrid.to_xarray calls this module
@@ -48,23 +48,12 @@ _VARIABLE_ATTRS: dict[str, dict[str, str]] = {
 }
 
 
-def _xarray() -> Any:
-    """The xarray module, or an error saying how to install it."""
-    try:
-        import xarray  # noqa: PLC0415  (optional: loaded on use)
-    except ImportError:
-        raise MissingDependencyError(
-            "ScenarioGrid.to_xarray needs xarray: pip install 'alvh[xarray]' (or pip install xarray)"
-        ) from None
-    return xarray
-
-
 def grid_dataset(grid: ScenarioGrid) -> xr.Dataset:
     """``grid`` as a Dataset (see the module docstring): variables ``pnl`` (the axes × ``layer``),
     ``book``, ``hedge_offset`` and ``floored_legs`` (the axes), and ``explain`` (the axes ×
     ``term``) when computed; the grid's settings as attributes (a flag as 0/1, so that the Dataset
     can be written to netCDF)."""
-    xarray = _xarray()
+    xarray: Any = require("xarray", extra="xarray", needed_by="ScenarioGrid.to_xarray")
     explicit_vix = grid.vix_levels is not None
     axes = grid.axes
     dims = list(axes)
