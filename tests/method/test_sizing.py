@@ -179,7 +179,7 @@ def test_a_breach_is_traded_to_the_target_bands_edge_at_least_cost() -> None:
     problem.check(result)
     assert 0.45 <= result.hedge_share < 0.45 + 47.01 / 4591.0  # within one VXM of the edge
     assert result.cost == pytest.approx(problem.oracle())
-    assert result.message.startswith(f"{result.contracts} contract(s), ${result.cost:,.0f} to trade")
+    assert result.message.startswith(f"{result.contracts} contract(s), {result.cost:,.0f} $ to trade")
 
 
 def test_the_centre_is_today_s_engine_closest_to_the_target() -> None:

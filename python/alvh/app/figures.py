@@ -10,6 +10,8 @@ import math
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from alvh._format import MISSING, number
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
@@ -71,15 +73,16 @@ def _write_png(figure: Figure, target: Path | IO[bytes]) -> None:
 
 
 def short_money(value: float) -> str:
-    """$ amount in at most ~6 characters: 850, -42.6k, 1.25M."""
+    """$ amount in at most ~6 characters for plot labels: 850, -42.6k, 1.25M (``—`` when not a
+    number, never ``-0``: :mod:`alvh._format`)."""
     if not math.isfinite(value):
-        return "n/a"
+        return MISSING
     size = abs(value)
     if size >= 1e6:
         return f"{value / 1e6:.2f}M"
     if size >= 1e4:
         return f"{value / 1e3:.1f}k"
-    return f"{value:,.0f}"
+    return number(value)
 
 
 def money_formatter() -> Formatter:

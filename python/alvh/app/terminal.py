@@ -108,7 +108,9 @@ def actions_table(actions: Iterable[Action]) -> Table:
         )
         after = action.greeks_after
         summary = (
-            f"Δ/condor {after['delta_per_condor']:+.3f}, hedge vega {after['hedge_vega_share']:.0%}" if after else ""
+            f"Δ/condor {signed(after['delta_per_condor'], 3)}, hedge vega {share(after['hedge_vega_share'])}"
+            if after
+            else ""
         )
         breaches = [r.id for r in action.rules_after if r.status is RuleStatus.BREACH]
         if action.trades:

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 
+from alvh._format import dollars
 from alvh.book import Instrument, Leg
 from alvh.exceptions import InputError
 from alvh.method.rules import RuleId
@@ -151,23 +152,23 @@ def size_hedges(
     delta_after = spx_delta + float(units @ d)
     vega_after = hedge_vega + float(units @ v)
     contracts = int(np.abs(units) @ n)
-    dollars = problem.dollars(units)
+    cost = problem.dollars(units)
     return SizingResult(
         True,
         {c.name: int(u) for c, u in zip(candidates, units, strict=True) if u},
         delta_after / per_unit,
         vega_after / core,
         contracts,
-        f"{contracts} contract(s), ${dollars:,.0f} to trade: delta per condor unit {delta_after / per_unit:+.3f}, "
-        f"hedge vega {vega_after / core:.0%} of core{note}",
+        f"{contracts} contract(s), {dollars(cost, sign=False)} to trade: delta per condor unit "
+        f"{delta_after / per_unit:+.3f}, hedge vega {vega_after / core:.0%} of core{note}",
         {
             "delta_before": spx_delta,
             "delta_after": delta_after,
             "hedge_vega_before": hedge_vega,
             "hedge_vega_after": vega_after,
-            "trade_cost": dollars,
+            "trade_cost": cost,
         },
-        cost=dollars,
+        cost=cost,
         gave_way=gave_way,
     )
 

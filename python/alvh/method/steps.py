@@ -10,6 +10,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from alvh._format import dollars
 from alvh.book import Leg, Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
 from alvh.market.events import vix_expiries_after
@@ -39,8 +40,8 @@ def delayer(state: BookState) -> StepResult:
     kept = gains[gains <= 0] if state.inputs.rules.delayer.gain_only else gains.iloc[:0]
     closing = legs[~legs["layer"].isin(kept.index)]
     gain = float(closing["unrealized_pnl"].sum())
-    held = "; ".join(f"{layer} kept at ${pnl:,.0f} (no gain to capture)" for layer, pnl in kept.items())
-    said = f"Closing {len(closing)} hedge leg(s) (unrealized P&L ${gain:,.0f})" if len(closing) else "Nothing closed"
+    held = "; ".join(f"{layer} kept at {dollars(pnl)} (no gain to capture)" for layer, pnl in kept.items())
+    said = f"Closing {len(closing)} hedge leg(s) (unrealized P&L {dollars(gain)})" if len(closing) else "Nothing closed"
     return state.act(
         ActionType.DELAYER,
         (rule.id,),

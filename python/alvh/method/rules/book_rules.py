@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from alvh._format import dollars
 from alvh.market.snapshot import Market
 from alvh.method.rules.hedged_view import hedge_cover
 from alvh.method.rules.ids import RuleId
@@ -184,7 +185,7 @@ def theta(inputs: RuleInputs, rules: Rules) -> RuleResult:
         share < rule.min_share_per_day,
         share,
         f">= {rule.min_share_per_day:.2%} of margin per day",
-        f"Theta is ${inputs.risk.total['theta']:,.0f}/day, {share:.3%} of the ${margin:,.0f} margin.",
+        f"Theta is {dollars(inputs.risk.total['theta'])}/day, {share:.3%} of the {dollars(margin, sign=False)} margin.",
         margin=margin,
     )
 
