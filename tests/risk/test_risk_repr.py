@@ -108,7 +108,7 @@ def hand_grid(
         horizons=np.array([1.0]),
         vix_levels=None,
         layers=list(layers),
-        roles=["core", *(["L1_theta_anchor"] * (len(layers) - 1))],
+        roles=["core", *(["L1_theta_anchor"] * (len(layers) - 1))][: len(layers)],
         pnl=np.array(pnl, dtype=np.float64).reshape(len(spots), 1, 1, 1, len(layers)),
         floored_legs=np.zeros((len(spots), 1, 1, 1), dtype=np.uint32),
         settings=dict(settings),
@@ -196,6 +196,7 @@ def test_a_grid_with_no_cells_or_layers_shows_one_line() -> None:
     no_layers = hand_grid([-0.05, 0.05], [], layers=())
     assert repr(no_layers) == "ScenarioGrid (empty: 2 × 1 × 1 × 1 × 0 cells × layers)"
     assert repr(no_layers) in no_layers._repr_html_()
+    assert np.isnan(no_layers.hedge_offset).all()  # no core: nothing to offset, and no IndexError
     no_spots = hand_grid([], [])
     assert repr(no_spots).startswith("ScenarioGrid (empty: 0 × 1 × 1 × 1 × 2")
 
