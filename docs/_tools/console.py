@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 import alvh.data
@@ -25,8 +27,9 @@ class Console:
     """A temporary working folder in which ``alvh`` commands run; ``$D`` is the bundled data folder."""
 
     def __init__(self, width: int = 100) -> None:
-        self._folder = tempfile.TemporaryDirectory(prefix="alvh-docs-")  # removed with the console
-        self.folder = Path(self._folder.name)
+        self.folder = Path(tempfile.mkdtemp(prefix="alvh-docs-"))
+        # removed with the console (or at exit), silently: the pages never close it
+        weakref.finalize(self, shutil.rmtree, self.folder, ignore_errors=True)
         self.env = {**os.environ, "COLUMNS": str(width), "D": str(DATA)}
 
     def run(self, command: str, *, lines: int | None = None, exit_code: int = 0) -> str:

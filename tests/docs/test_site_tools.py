@@ -80,3 +80,12 @@ def test_console_refuses_an_unexpected_exit_code(console_class: Any) -> None:
 def test_console_runs_only_alvh(console_class: Any) -> None:
     with pytest.raises(ValueError, match="not an alvh command"):
         console_class().run("rm -rf /")
+
+
+def test_console_folder_goes_with_the_console(console_class: Any) -> None:
+    console = console_class()
+    console.run("alvh book import --help")
+    folder = console.folder
+    assert folder.is_dir()
+    del console
+    assert not folder.exists()
