@@ -89,3 +89,15 @@ def test_console_folder_goes_with_the_console(console_class: Any) -> None:
     assert folder.is_dir()
     del console
     assert not folder.exists()
+
+
+def test_the_hook_warns_for_each_remote_resource(
+    tmp_path: Path, offline: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A warning on a ``mkdocs.*`` logger is what ``mkdocs build --strict`` counts to fail the build."""
+    page = '<script src="https://cdn.example/x.js"></script>'
+    site = write_site(tmp_path, page, css="@import '//cdn.example/t.css';")
+    with caplog.at_level("WARNING", logger="mkdocs"):
+        offline["on_post_build"]({"site_dir": str(site)})
+    assert [(r.name, r.levelname) for r in caplog.records] == [("mkdocs.hooks.offline", "WARNING")] * 2
+    assert "index.html: <script src='https://cdn.example/x.js'>" in caplog.records[0].getMessage()
