@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import time
+from typing import Any
 
 import psutil
 import pytest
@@ -95,3 +96,8 @@ def _status(pid: int) -> str | None:
         return str(psutil.Process(pid).status())
     except psutil.NoSuchProcess:
         return None
+
+
+def test_the_shared_cluster_has_two_workers(dask_client: Any) -> None:
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+    assert dask_client.submit(pow, 2, 10).result() == 1024
