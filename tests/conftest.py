@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from hypothesis import HealthCheck, settings
 
 from alvh.scale.cluster import cluster
