@@ -149,7 +149,9 @@ pub fn scenario_pnl(
     let mut by_horizon = vec![0.0; scenarios * layers];
     let mut explain_by_horizon = explain.as_ref().map(|_| vec![0.0; scenarios * width]);
     let mut floored_by_horizon = Vec::with_capacity(scenarios);
-    for (h, pnl_part) in by_horizon.chunks_mut(per_horizon * layers).enumerate() {
+    // sliced by index, not `chunks_mut`: a book of no layers has empty rows (and chunks of 0 panic)
+    for h in 0..grid.horizon_days.len() {
+        let pnl_part = &mut by_horizon[h * per_horizon * layers..(h + 1) * per_horizon * layers];
         let horizon = Horizon::new(&context, grid.horizon_days[h] / 365.0);
         let explain_part = explain_by_horizon
             .as_mut()
@@ -403,6 +405,22 @@ mod tests {
             let (_, _, floored) = run_counting_floors(&b, &grid, &dynamics);
             assert_eq!(floored, [with_vol, 0, 0], "{dynamics:?}");
         }
+    }
+
+    /// A book of no legs in no layers: no P&L to write, and every scenario's floor count and
+    /// explain terms are zero (written, not left as they were).
+    #[test]
+    fn a_book_of_no_layers_gives_zeros_not_a_panic() {
+        let b = book(0, BLOCK);
+        let grid = Grid { spot_shock: &[-0.1, 0.0], vol_shift: &[0.0], horizon_days: &[0.0, 7.0], vix_level: &[] };
+        let slices = Slices::new(0);
+        let mut floored = vec![9; grid.len()];
+        let mut explain = vec![f64::NAN; grid.len() * EXPLAIN_TERMS.len()];
+        let smiles = slices.smiles();
+        scenario_pnl(&b.legs(), &smiles, LINK, 0, &grid, &STICKY_MONEYNESS, &mut [], &mut floored, Some(&mut explain))
+            .unwrap();
+        assert_eq!(floored, [0; 4]);
+        assert!(explain.iter().all(|&v| v == 0.0), "{explain:?}");
     }
 
     fn bits(values: &[f64]) -> Vec<u64> {

@@ -1,0 +1,103 @@
+"""Where parallel work runs: a local cluster of worker processes started and stopped with the
+block, any running cluster by address (argument or environment), and clear errors when Dask is
+missing or no scheduler answers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+import psutil
+import pytest
+
+from alvh.exceptions import InputError, MissingDependencyError
+from alvh.scale import cluster as cluster_module
+from alvh.scale.cluster import SCHEDULER_ENV, cluster
+
+distributed = pytest.importorskip("distributed")
+SubprocessCluster = pytest.importorskip("distributed.deploy.subprocess").SubprocessCluster
+
+
+def test_a_local_cluster_runs_work_in_its_own_processes_and_leaves_none_behind() -> None:
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with cluster(workers=2) as client:
+        assert len(client.scheduler_info()["workers"]) == 2
+        pids = set(client.gather([client.submit(os.getpid, pure=False) for _ in range(8)]))
+        assert os.getpid() not in pids and 1 <= len(pids) <= 2
+    after = {p.pid for p in psutil.Process().children(recursive=True)}
+    assert after <= before
+    assert not _running(pids)
+
+
+def _running(pids: set[int], grace_s: float = 10.0) -> set[int]:
+    """Those of ``pids`` still running after up to ``grace_s`` (killed processes are reaped by
+    their parent or init a moment later)."""
+    deadline = time.monotonic() + grace_s
+    while True:
+        alive = {pid for pid in pids if _status(pid) not in (None, psutil.STATUS_ZOMBIE)}
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.1)
+
+
+def test_a_running_cluster_by_address_is_used_and_left_running() -> None:
+    with (
+        SubprocessCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
+        ) as remote,
+        distributed.Client(remote, set_as_default=False) as owner,
+    ):
+        owner.wait_for_workers(1)
+        with cluster(remote.scheduler_address) as client:
+            assert client.submit(sum, [1, 2, 3]).result() == 6
+        assert owner.submit(sum, [4]).result() == 4  # still up after the block
+
+
+def test_the_environment_names_the_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 0.5)
+    monkeypatch.setenv(SCHEDULER_ENV, "tcp://127.0.0.1:9")
+    with (
+        pytest.raises(InputError, match=rf"{SCHEDULER_ENV}: no Dask scheduler answers at 'tcp://127.0.0.1:9'"),
+        cluster(),
+    ):
+        pass
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 0.5)
+    with (
+        pytest.raises(InputError, match=r"--scheduler: no Dask scheduler answers at 'tcp://127.0.0.1:9' within 0.5 s"),
+        cluster("tcp://127.0.0.1:9"),
+    ):
+        pass
+
+
+def test_workers_must_be_positive() -> None:
+    with pytest.raises(InputError, match="workers = 0 is not allowed"), cluster(workers=0):
+        pass
+
+
+def test_without_dask_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    with (
+        pytest.raises(
+            MissingDependencyError, match=r"a sweep runs on Dask, which is not installed: pip install 'alvh\[dask\]'"
+        ),
+        cluster(feature="a sweep"),
+    ):
+        pass
+
+
+def _status(pid: int) -> str | None:
+    try:
+        return str(psutil.Process(pid).status())
+    except psutil.NoSuchProcess:
+        return None
+
+
+def test_the_shared_cluster_has_two_workers(dask_client: Any) -> None:
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+    assert dask_client.submit(pow, 2, 10).result() == 1024
