@@ -84,7 +84,8 @@ def test_without_dask_the_error_says_what_to_install(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "distributed", None)
     with (
         pytest.raises(
-            MissingDependencyError, match=r"a sweep runs on Dask, which is not installed: pip install 'alvh\[dask\]'"
+            MissingDependencyError,
+            match=r"a sweep \(it runs on Dask\) needs distributed \(pip install 'alvh\[dask\]'\)",
         ),
         cluster(feature="a sweep"),
     ):

@@ -19,7 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from alvh.exceptions import InputError, MissingDependencyError
+from alvh._optional import require
+from alvh.exceptions import InputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -35,14 +36,8 @@ CONNECT_TIMEOUT_S = 10.0
 
 def require_dask(feature: str) -> Any:
     """The ``distributed`` module, or a :class:`MissingDependencyError` naming ``feature`` and the
-    extra to install."""
-    try:
-        import distributed  # noqa: PLC0415  (optional: loaded on use)
-    except ImportError:
-        raise MissingDependencyError(
-            f"{feature} runs on Dask, which is not installed: pip install 'alvh[dask]'"
-        ) from None
-    return distributed
+    extra to install (:func:`alvh._optional.require`)."""
+    return require("distributed", extra="dask", needed_by=f"{feature} (it runs on Dask)")
 
 
 @contextmanager
