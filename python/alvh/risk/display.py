@@ -141,8 +141,8 @@ def grid_text(grid: ScenarioGrid, dynamics: str | None) -> str:
     empty = _empty(grid)
     if empty is not None:
         return empty
-    index = grid.worst_indices(1)[0]
-    worst = grid.worst
+    (index,) = grid.worst_indices(1)
+    worst = grid.cell_at(index)  # the worst cell, found once
     best = float("nan") if np.isnan(grid.book).all() else float(np.nanmax(grid.book))  # a NaN cell is no best
     lines = [
         _grid_title(grid),

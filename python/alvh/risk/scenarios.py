@@ -145,19 +145,20 @@ class ScenarioGrid:
         """The ``count`` cells with the book's largest losses, worst first (ties in grid order):
         each one's P&L and coordinates as in :attr:`worst` (``vix_level`` when the grid has
         explicit VIX levels)."""
-        book = self.book
-        cells = []
-        for index in self.worst_indices(count):
-            cell = {
-                "pnl": float(book[index]),
-                "spot_shock": float(self.spot_shocks[index[0]]),
-                "vol_shift": float(self.vol_shifts[index[1]]),
-                "horizon_days": float(self.horizons[index[2]]),
-            }
-            if self.vix_levels is not None:
-                cell["vix_level"] = float(self.vix_levels[index[3]])
-            cells.append(cell)
-        return cells
+        return [self.cell_at(index) for index in self.worst_indices(count)]
+
+    def cell_at(self, index: tuple[int, ...]) -> dict[str, float]:
+        """The book's P&L ($) and the coordinates of the cell at grid ``index`` ``(spot, vol,
+        horizon, vix)``, as in :attr:`worst`."""
+        cell = {
+            "pnl": float(self.book[index]),
+            "spot_shock": float(self.spot_shocks[index[0]]),
+            "vol_shift": float(self.vol_shifts[index[1]]),
+            "horizon_days": float(self.horizons[index[2]]),
+        }
+        if self.vix_levels is not None:
+            cell["vix_level"] = float(self.vix_levels[index[3]])
+        return cell
 
     @property
     def floored_scenarios(self) -> int:
