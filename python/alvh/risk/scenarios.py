@@ -97,8 +97,10 @@ class ScenarioGrid:
         return layer
 
     def _by_role(self, core: bool) -> FloatArray:
-        mask = np.array([(r == Role.CORE.value) == core for r in self.roles], dtype=bool)  # bool when empty too
-        total: FloatArray = self.pnl[..., mask].sum(axis=-1)
+        layers = np.array([i for i, r in enumerate(self.roles) if (r == Role.CORE.value) == core], dtype=np.intp)
+        # take, not a boolean mask: a mask on the last axis gathers element by element (5x slower);
+        # each role's own sum, not the book less the core, which would cancel digits
+        total: FloatArray = self.pnl.take(layers, axis=-1).sum(axis=-1)
         return total
 
     @cached_property
