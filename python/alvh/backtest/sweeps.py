@@ -46,8 +46,9 @@ Rows = list[dict[str, Any]]
 class SweepResult:
     """A sweep's outcome: ``table`` has one row per run and strategy — ``run``, the axis columns,
     ``strategy``, the summary metrics (:func:`alvh.backtest.results.summary_metrics`; dates as
-    ISO strings) and ``error`` (empty, or why the run failed: its metrics are then NaN) — and
-    ``cached`` counts the runs read from the cache rather than run."""
+    ISO strings; a figure named like an axis, e.g. ``start``, as ``run_start``) and ``error``
+    (empty, or why the run failed: its metrics are then NaN) — and ``cached`` counts the runs
+    read from the cache rather than run."""
 
     plan: Sweep
     table: pd.DataFrame
@@ -139,9 +140,15 @@ def sweep_rows(plan: Sweep, outcomes: dict[int, Rows | str]) -> pd.DataFrame:
         if isinstance(outcome, str):
             rows += [{**fixed, "strategy": name, ERROR_COLUMN: outcome} for name in STRATEGIES]
         else:
-            rows += [{**fixed, **row, ERROR_COLUMN: ""} for row in outcome]
+            rows += [{**fixed, **_renamed(row, run.settings), ERROR_COLUMN: ""} for row in outcome]
     table = pd.DataFrame(rows)
     return table[[c for c in table.columns if c != ERROR_COLUMN] + [ERROR_COLUMN]]
+
+
+def _renamed(row: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """A summary row whose figures named like an axis (``start``, ``end``, ``capital``) are
+    called ``run_<name>``: the axis column keeps the run's setting."""
+    return {f"{RUN_COLUMN}_{k}" if k in settings else k: v for k, v in row.items()}
 
 
 def run_key(config: BacktestConfig, data: Path | None) -> str:
