@@ -1,15 +1,17 @@
 """``alvh sweep``: the table, the plot and the cache it writes (on the shared 2-worker cluster, by
 address), a second run read from the cache, failed runs reported, and its errors — a bad axis
 name, an unknown field, an unreachable scheduler, no Dask, outputs onto inputs — as one clear
-line and exit code 1, before any run."""
+line and exit code 1, before any run; Ctrl-C stops the cluster and keeps the finished runs."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import psutil
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -18,6 +20,7 @@ import alvh.scale.cluster as cluster_module
 from alvh.app.figures import FIGURE_SIZE_PX
 from alvh.market.history import bundled_history_path
 from tests.app.cli_runs import flat, invoke
+from tests.app.test_interrupts import assert_one_line, interrupt
 
 pytest.importorskip("distributed")
 
@@ -122,3 +125,25 @@ def test_outputs_never_overwrite_an_input_and_are_refused_before_any_run(runner:
     assert data.read_bytes() == bundled_history_path().read_bytes() and sorted(out.iterdir()) == [data]
     result = invoke(runner, ["sweep", sweep, "--out", sweep], code=1)
     assert "not a folder" in flat(result.output)
+
+
+def test_an_interrupted_sweep_exits_130_keeps_its_finished_runs_and_stops_its_cluster(tmp_path: Path) -> None:
+    sweep = write(tmp_path, SWEEP.replace("[0.10, 0.12]", "[0.10, 0.11, 0.12, 0.13, 0.14, 0.15]"))
+    cache = tmp_path / "out" / "cache"
+    descendants: list[int] = []
+
+    def one_run_cached(pid: int) -> bool:
+        if cache.is_dir() and any(p.suffix == ".json" for p in cache.iterdir()):
+            descendants.extend(p.pid for p in psutil.Process(pid).children(recursive=True))
+            return True
+        return False
+
+    code, stderr, _ = interrupt(["sweep", sweep, "--out", "out", "--workers", 1], one_run_cached, tmp_path)
+    assert_one_line(code, stderr)
+    assert descendants, "the sweep had no cluster process when interrupted"
+    deadline = time.monotonic() + 20
+    while any(psutil.pid_exists(pid) for pid in descendants) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in descendants if psutil.pid_exists(pid)], "cluster processes outlived the sweep"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cache"]  # no table, no partial file
+    assert all(p.suffix == ".json" and not p.name.startswith(".") for p in cache.iterdir())  # finished runs kept
