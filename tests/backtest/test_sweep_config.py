@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import alvh.data
 from alvh.backtest import BacktestConfig, load_sweep, sweep_plan
 from alvh.exceptions import ConfigError
 
@@ -140,3 +141,13 @@ def test_a_bad_sweep_file_is_named(tmp_path: Path, text: str, message: str) -> N
     with pytest.raises(ConfigError, match=f"^{path}") as error:
         load_sweep(path)
     assert message in str(error.value)
+
+
+def test_the_bundled_example_loads() -> None:
+    plan = load_sweep(alvh.data.example_sweep_path())
+    assert len(plan.runs) == 3 * 3 * 4
+    assert plan.columns == ("ladder.short_delta", "overrides.alvh.R-STRESS.loss_limit", "start", "end")
+    last = plan.runs[-1].config
+    assert (last.ladder.short_delta, last.strategy_rules()["alvh"].stress.loss_limit) == (0.15, 1.0)
+    assert (last.start, last.end) == (dt.date(2018, 1, 2), dt.date(2018, 12, 31))
+    assert plan.plot_axes == ("ladder.short_delta", "overrides.alvh.R-STRESS.loss_limit")
