@@ -58,7 +58,6 @@ def sweep_command(
                 {f"--out {table_path.name}": (table_path, PARQUET if parquet else CSV), "--out sweep.png": (png, PNG)},
             )
         started = time.perf_counter()
-        out.mkdir(exist_ok=True)
         with progress_bar("runs") as progress, native_output_silenced():
             task = progress.add_task("runs", total=len(plan.runs))
             result = sweep(
@@ -69,6 +68,7 @@ def sweep_command(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         plotted = check_metric(plan, result.table)
+        out.mkdir(exist_ok=True)
         write_table(result.table, table_path, index=False)
         if plotted:
             with atomic(png) as partial:

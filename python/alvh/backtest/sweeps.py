@@ -78,7 +78,7 @@ def sweep(
         Where the runs go (:func:`alvh.scale.cluster.cluster`): a scheduler address, else a local
         cluster of ``workers`` processes (default: one per core).
     cache
-        A folder for finished runs (created if missing): runs found there are not run again.
+        A folder for finished runs (created with the first): runs found there are not run again.
     progress
         Called as ``progress(runs_done, runs_total)``: once with the cached runs, then after each run.
 
@@ -95,8 +95,6 @@ def sweep(
     histories = {file: load_history(file) if file is not None else load_history() for file in files}
     keys = {run.number: run_key(run.config, run.data) for run in plan.runs}
     folder = Path(cache) if cache is not None else None
-    if folder is not None:
-        folder.mkdir(exist_ok=True)
     outcomes: dict[int, Rows | str] = {n: rows for n, key in keys.items() if (rows := _cached(folder, key)) is not None}
     cached, total = len(outcomes), len(plan.runs)
     if progress is not None:
@@ -105,8 +103,12 @@ def sweep(
     if pending:
         with cluster(scheduler, workers=workers, feature="alvh sweep") as client:
             distributed = require_dask("alvh sweep")
-            # one copy of each closes file on the cluster, not one per task
-            shipped = {file: client.scatter(histories[file]) for file in {run.data for run in pending}}  # type: ignore[no-untyped-call]
+            # each closes file shipped once, not with every task, to every worker: a worker lost
+            # mid-sweep takes no file the others need with it
+            shipped = {
+                file: client.scatter(histories[file], broadcast=True)  # type: ignore[no-untyped-call]
+                for file in {run.data for run in pending}
+            }
             futures = {client.submit(run_one, shipped[run.data], run.config, pure=False): run for run in pending}
             for future in distributed.as_completed(futures, loop=client.loop):
                 run = futures[future]
@@ -187,6 +189,7 @@ def _cached(folder: Path | None, key: str) -> Rows | None:
 def _store(folder: Path, key: str, rows: Rows) -> None:
     """Cache a finished run: written to a temporary file and renamed, so that an interrupted
     sweep never leaves a half-written entry."""
+    folder.mkdir(parents=True, exist_ok=True)  # on the first finished run: a sweep that fails to start leaves none
     handle, name = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".partial")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
