@@ -149,3 +149,9 @@ def test_an_interrupted_sweep_exits_130_keeps_its_finished_runs_and_stops_its_cl
     assert not [pid for pid in descendants if psutil.pid_exists(pid)], "cluster processes outlived the sweep"
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["cache"]  # no table, no partial file
     assert all(p.suffix == ".json" and not p.name.startswith(".") for p in cache.iterdir())  # finished runs kept
+
+
+def test_help(runner: CliRunner) -> None:
+    assert "sweep" in invoke(runner, ["--help"]).stdout
+    text = flat(invoke(runner, ["sweep", "--help"]).stdout)
+    assert "Example" in text and "--scheduler" in text and "--workers" in text and "--parquet" in text
