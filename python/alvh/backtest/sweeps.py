@@ -89,7 +89,7 @@ def sweep(
     InputError, ConfigError
         An unreachable scheduler, or a closes file that cannot be read.
     """
-    require_dask("alvh sweep")
+    distributed = require_dask("alvh sweep")
     plan = plan if isinstance(plan, Sweep) else load_sweep(plan)
     files = sorted({run.data for run in plan.runs}, key=str)
     histories = {file: load_history(file) if file is not None else load_history() for file in files}
@@ -102,7 +102,6 @@ def sweep(
     pending = [run for run in plan.runs if run.number not in outcomes]
     if pending:
         with cluster(scheduler, workers=workers, feature="alvh sweep") as client:
-            distributed = require_dask("alvh sweep")
             # each closes file shipped once, not with every task, to every worker: a worker lost
             # mid-sweep takes no file the others need with it
             shipped = {
