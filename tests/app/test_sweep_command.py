@@ -123,7 +123,7 @@ def test_outputs_never_overwrite_an_input_and_are_refused_before_any_run(runner:
     data.write_bytes(bundled_history_path().read_bytes())
     sweep = write(tmp_path, SWEEP.replace("[base]", f'data = "{data}"\n[base]'))
     result = invoke(runner, ["sweep", sweep, "--out", out, "--scheduler", "tcp://127.0.0.1:9"], code=1)
-    assert f"--out sweep.csv {data} is the same file as input {data}" in flat(result.output)
+    assert f"--out sweep.csv {data} is the same file as SWEEP's input #2 {data} (an input)" in flat(result.output)
     assert data.read_bytes() == bundled_history_path().read_bytes() and sorted(out.iterdir()) == [data]
     result = invoke(runner, ["sweep", sweep, "--out", sweep], code=1)
     assert "not a folder" in flat(result.output)

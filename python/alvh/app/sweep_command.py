@@ -50,7 +50,7 @@ def sweep_command(
         plan = load_sweep(sweep_file)
         table_path = out / ("sweep.parquet" if parquet else "sweep.csv")
         png = out / "sweep.png"
-        inputs = {"SWEEP": sweep_file} | {f"input {path}": path for path in plan.inputs}
+        inputs = {"SWEEP": sweep_file} | {f"SWEEP's input #{i}": path for i, path in enumerate(plan.inputs, 1)}
         check_outputs(inputs, {}, {"--out": out})
         if out.is_dir():  # an input inside the folder must not be overwritten
             check_outputs(
