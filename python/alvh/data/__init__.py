@@ -22,6 +22,7 @@ __all__ = [
     "example_market_path",
     "example_positions_path",
     "example_spx_chain_path",
+    "example_sweep_path",
     "example_vix_chain_path",
     "example_vix_futures_path",
 ]
@@ -47,6 +48,12 @@ def example_spx_chain_path() -> Path:
     """Path of the example SPX option chain (Cboe delayed-quotes layout), priced from the example
     market (written by ``scripts/make_example_chains.py``)."""
     return Path(str(resources.files("alvh.data") / "example_spx_chain.csv"))
+
+
+def example_sweep_path() -> Path:
+    """Path of the example sweep TOML (``alvh sweep``; README, Sweeps): three short deltas, three
+    stress loss limits, four years."""
+    return Path(str(resources.files("alvh.data") / "example_sweep.toml"))
 
 
 def example_vix_chain_path() -> Path:
