@@ -40,7 +40,7 @@ def test_sweep_of_8_backtests_on_2_workers() -> None:
 
     def one_after_another(runs: tuple[SweepRun, ...]) -> tuple[list[pd.DataFrame], float]:
         started = time.perf_counter()
-        summaries = [run_backtest(history, run.config, workers=1).summary() for run in runs]
+        summaries = [run_backtest(history, run.config, workers=1).summary for run in runs]
         return summaries, time.perf_counter() - started
 
     # half the serial runs before the sweep and half after: a change in the machine's other load

@@ -112,7 +112,7 @@ def test_without_dask_it_says_what_to_install(
     monkeypatch.setitem(sys.modules, "distributed", None)
     out = tmp_path / "r"
     result = invoke(runner, ["sweep", write(tmp_path), "--out", out], code=1)
-    assert "alvh sweep runs on Dask, which is not installed: pip install 'alvh[dask]'" in flat(result.output)
+    assert "alvh sweep (it runs on Dask) needs distributed (pip install 'alvh[dask]')" in flat(result.output)
     assert not out.exists()
 
 

@@ -44,7 +44,7 @@ def direct(plan: Sweep) -> pd.DataFrame:
     frames = []
     for run in plan.runs:
         try:
-            rows = run_backtest(history, run.config, workers=1).summary().reset_index()
+            rows = run_backtest(history, run.config, workers=1).summary.reset_index()
         except Exception as e:
             rows = pd.DataFrame({"strategy": ["naked", "alvh", "static"], "error": f"{type(e).__name__}: {e}"})
         rows = rows.rename(columns={c: f"run_{c}" for c in run.settings})
@@ -156,7 +156,7 @@ def test_a_run_is_its_backtests_summary() -> None:
     history = load_history(start="2015-06-01", end="2015-08-21")
     rows = run_one(history, BASE)
     assert isinstance(rows, list) and [row["strategy"] for row in rows] == ["naked", "alvh", "static"]
-    summary = run_backtest(history, BASE, workers=1).summary()
+    summary = run_backtest(history, BASE, workers=1).summary
     assert rows[1]["total_pnl"] == summary.loc["alvh", "total_pnl"]
     assert rows[1]["worst_day_date"] == summary.loc["alvh", "worst_day_date"].isoformat()
     assert run_one(history, BASE.model_copy(update={"start": dt.date(2030, 1, 2), "end": None})).startswith(  # type: ignore[union-attr]

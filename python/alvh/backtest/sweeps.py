@@ -126,7 +126,7 @@ def sweep(
 def run_one(history: pd.DataFrame, config: BacktestConfig) -> Rows | str:
     """One run's summary rows, or its error as ``"Kind: message"`` (a Dask task)."""
     try:
-        summary = run_backtest(history, config, workers=1).summary()
+        summary = run_backtest(history, config, workers=1).summary
     except Exception as e:  # recorded in the run's rows: the sweep goes on
         return f"{type(e).__name__}: {e}"
     return [{"strategy": name, **{str(k): _plain(v) for k, v in row.items()}} for name, row in summary.iterrows()]
