@@ -78,7 +78,8 @@ def test_no_look_ahead() -> None:
 
 def test_a_failing_strategy_leaves_no_worker_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("distributed")
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the local cluster keeps its files
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where this process and those it starts
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # keep their temporary files
     before = descendants()
     running: set[int] = set()
 

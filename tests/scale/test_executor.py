@@ -129,8 +129,10 @@ def _daily(records: dict[str, Records], run: Run) -> pd.DataFrame:
 
 @pytest.fixture
 def private_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A temporary folder of the test's own, empty, for the local cluster's files."""
+    """A temporary folder of the test's own, empty, for the files of this process and those it
+    starts."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
     return tmp_path
 
 
