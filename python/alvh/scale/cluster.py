@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -77,26 +79,53 @@ def cluster(scheduler: str | None = None, *, workers: int | None = None, feature
     distributed = require_dask(feature)
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address is not None:
-        try:
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as e:
-            where = "--scheduler" if scheduler else SCHEDULER_ENV
-            raise InputError(
-                f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
-                "start one with `dask scheduler` or leave the address out to run on this machine"
-            ) from None
-        with client:
+        with ExitStack() as stack:
+            try:
+                client = _connect(stack, distributed, address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as e:
+                where = "--scheduler" if scheduler else SCHEDULER_ENV
+                raise InputError(
+                    f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
+                    "start one with `dask scheduler` or leave the address out to run on this machine"
+                ) from None
             yield client
         return
     count = workers if workers is not None else os.cpu_count() or 1
     if count < 1:
         raise InputError(f"workers = {count} is not allowed: use at least 1")
-    with _local_scheduler(count) as address, distributed.Client(address, set_as_default=False) as client:
+    with _local_scheduler(count) as address, ExitStack() as stack:
+        client = _connect(stack, distributed, address)
         try:
             client.wait_for_workers(count, timeout=START_TIMEOUT_S)
         except TimeoutError:
             raise AlvhError(f"the local Dask workers did not start within {START_TIMEOUT_S:g} s") from None
         yield client
+
+
+def _connect(stack: ExitStack, distributed: Any, address: str, **options: Any) -> Client:
+    """A client of the scheduler at ``address``, closed with ``stack``. A Ctrl-C while it connects
+    takes effect once it has: a client interrupted half-made would be closed by the garbage
+    collector at exit, which then waits forever for its event loop."""
+    with _interrupts_deferred():
+        client: Client = stack.enter_context(distributed.Client(address, set_as_default=False, **options))
+    return client
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) received in the block and raise it as it ends. Only the main thread
+    can set signal handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 @contextmanager
