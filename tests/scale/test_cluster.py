@@ -8,7 +8,9 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -123,3 +125,21 @@ def test_a_ctrl_c_while_connecting_takes_effect_once_connected(
         pytest.fail("the block ran after a Ctrl-C")
     assert [client.status for client in made] == ["closed"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_while_stopping_the_cluster_stops_it_all_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    suspend = psutil.Process.suspend
+
+    def interrupted(process: psutil.Process) -> None:  # Ctrl-C as the first process is frozen
+        suspend(process)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(psutil.Process, "suspend", interrupted)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(KeyboardInterrupt), cluster(workers=1):
+        started = {p.pid for p in psutil.Process().children(recursive=True)} - before
+    assert len(started) >= 3 and not _running(started)
+    assert not list(tmp_path.iterdir())

@@ -148,7 +148,8 @@ def _local_scheduler(count: int) -> Iterator[str]:
                 processes.extend(_start("dask_worker", worker, sink, folder) for _ in range(count))
             yield address
         finally:
-            _stop(processes)
+            with _interrupts_deferred():  # a second Ctrl-C must not leave half of them running
+                _stop(processes)
 
 
 def _start(command: str, args: list[str], log: BinaryIO, folder: str) -> subprocess.Popen[bytes]:
