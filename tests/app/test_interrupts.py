@@ -64,7 +64,7 @@ def workers_running(count: int) -> Callable[[int], bool]:
 @pytest.mark.parametrize(
     ("args", "workers"),
     [
-        (["backtest", "--start", "2015-01-02", "--end", "2016-12-30", "-o", "daily.csv", "--png", "equity.png"], 1),
+        (["backtest", "--start", "2015-01-02", "--end", "2017-06-30", "-o", "daily.csv", "--png", "equity.png"], 1),
         (["experiment", "--start", "2015-01-02", "--end", "2015-06-30", "--out", "experiment", "--workers", 2], 2),
     ],
     ids=["backtest", "experiment"],

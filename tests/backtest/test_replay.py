@@ -44,6 +44,16 @@ def test_processes_change_nothing(dask_client: Any, workers: int) -> None:
     pd.testing.assert_frame_equal(one.actions, spread.actions, check_exact=True)
 
 
+def test_a_short_run_starts_no_process_by_default() -> None:
+    before, started = descendants(), set()  # the shared cluster's, if a test started it
+    short_run = run_backtest(
+        HISTORY.loc[:"2015-08-21"],
+        BacktestConfig(start="2015-08-10"),
+        progress=lambda done, total: started.update(descendants()),
+    )
+    assert started - before == set() and len(short_run.daily) > 0
+
+
 def test_without_dask_it_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
     history = HISTORY.loc[:"2015-08-21"]
     one = short_run(history)

@@ -60,8 +60,10 @@ from alvh.scale.executor import Executor
 
 __all__ = ["PARALLEL_DAYS", "Run", "replay", "run_backtest", "trading_run"]
 
-PARALLEL_DAYS = 120
-"""Runs at least this long spread the strategies over worker processes by default."""
+PARALLEL_DAYS = 500
+"""Runs of at least this many trading days (about two years) spread the strategies over worker
+processes by default: a local cluster takes seconds to start, which shorter runs do not win back
+on two cores (2015 alone: 18–19 s here, 21–23 s on a cluster; 2014–2018: 106 s and 73 s)."""
 
 
 @dataclass(frozen=True)
