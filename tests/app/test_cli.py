@@ -41,6 +41,7 @@ from alvh.market.history import load_history
 from alvh.market.snapshot import load_market
 from alvh.method.rules import RuleStatus, load_rules
 from alvh.risk.scenarios import scenario_grid
+from alvh.scale import cluster as cluster_module
 from tests.app.cli_runs import SUBPROCESS_ENV, as_json, cells, console_script, flat, invoke, run_alvh
 from tests.helpers import assert_png
 from tests.risk.test_bulk import assert_legs_output, make_legs, whole_file_risk
@@ -659,6 +660,26 @@ def test_backtest_json_equals_the_library(runner: CliRunner, short_backtest: Any
     expected = jsonable(short_backtest.summary.to_dict(orient="index"))
     assert json.loads(result.stdout) == json.loads(json.dumps(expected))
     assert set(expected) == {"naked", "alvh", "static"}
+
+
+def test_backtest_on_a_scheduler_equals_the_library(runner: CliRunner, short_backtest: Any, dask_client: Any) -> None:
+    result = invoke(runner, ["backtest", *WINDOW, "--json", "--scheduler", dask_client.scheduler.address])
+    assert json.loads(result.stdout) == json.loads(
+        json.dumps(jsonable(short_backtest.summary().to_dict(orient="index")))
+    )
+
+
+@pytest.mark.parametrize("command", [["backtest", *WINDOW], ["experiment", *WINDOW, "--out", "{out}"]])
+def test_an_unreachable_scheduler_is_one_line_and_exit_1(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: list[str]
+) -> None:
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 0.5)
+    args = [a.format(out=tmp_path / "out") for a in command]
+    result = invoke(runner, [*args, "--scheduler", "tcp://127.0.0.1:9"], code=1)
+    assert result.stderr.startswith("error: --scheduler: no Dask scheduler answers at 'tcp://127.0.0.1:9' within 0.5 s")
+    assert result.stderr.count("\n") == 1 and result.stdout == ""
+    assert not (tmp_path / "out").exists()
 
 
 def test_backtest_table_files_and_plot(runner: CliRunner, short_backtest: Any, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ def test_writes_the_markdown_and_the_csv(runner: CliRunner, no_replay: list[dict
     )
     call = no_replay[0]
     assert (str(call["config"].start), str(call["config"].end), call["workers"]) == ("2015-08-03", "2015-09-15", 2)
+    assert call["scheduler"] is None
     assert sorted(p.name for p in out.iterdir()) == ["experiment.csv", "experiment.md"]  # no partial file left
     assert (out / "experiment.md").read_text() == experiment_markdown(experiment_tables(synthetic_experiment()))
     figures = pd.read_csv(out / "experiment.csv")
@@ -46,6 +47,11 @@ def test_writes_the_markdown_and_the_csv(runner: CliRunner, no_replay: list[dict
     text = flat(result.output)
     assert "model-priced" in text and "Hedge trading costs $" in text and "Best (" in text
     assert f"Written to {out}/: experiment.md, experiment.csv." in text
+
+
+def test_the_scheduler_is_passed_on(runner: CliRunner, no_replay: list[dict[str, Any]], tmp_path: Path) -> None:
+    invoke(runner, ["experiment", "--out", tmp_path / "exp", "--scheduler", "tcp://10.0.0.5:8786"])
+    assert no_replay[0]["scheduler"] == "tcp://10.0.0.5:8786"
 
 
 def test_quoted_futures_data_is_read(runner: CliRunner, no_replay: list[dict[str, Any]], tmp_path: Path) -> None:
@@ -105,5 +111,5 @@ def test_the_command_on_a_short_window(runner: CliRunner, tmp_path: Path) -> Non
 def test_help(runner: CliRunner) -> None:
     assert "experiment" in invoke(runner, ["--help"]).stdout
     text = flat(invoke(runner, ["experiment", "--help"]).stdout)
-    for option in ("--data", "--config", "--start", "--end", "--out", "--workers", "Example"):
+    for option in ("--data", "--config", "--start", "--end", "--out", "--workers", "--scheduler", "Example"):
         assert option in text

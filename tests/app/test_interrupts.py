@@ -1,5 +1,6 @@
 """Ctrl-C at the terminal (SIGINT to the command's whole process group): every command exits 130
-with one line on stderr, leaves no partial file, and leaves no worker process behind."""
+with one line on stderr, leaves no partial file, and leaves no worker process or temporary file
+behind (the backtest's and the experiment's local Dask cluster included)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import alvh.data
+from tests.scale.processes import descendants, still_running
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 
@@ -21,25 +23,16 @@ BOOK = alvh.data.example_book_path()
 MARKET = alvh.data.example_market_path()
 
 
-def children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid``."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended meanwhile
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def interrupt(args: Sequence[object], started: Callable[[int], bool], cwd: Path) -> tuple[int, str, list[int]]:
-    """Run ``python -m alvh ARGS`` as a terminal job, press Ctrl-C once ``started(pid)`` holds, and
-    return the exit code, stderr and the children it had then."""
+def interrupt(
+    args: Sequence[object], started: Callable[[int], bool], cwd: Path, temp: Path | None = None
+) -> tuple[int, str, set[int]]:
+    """Run ``python -m alvh ARGS`` as a terminal job (its temporary files in ``temp`` when given),
+    press Ctrl-C once ``started(pid)`` holds, and return the exit code, stderr and the processes
+    it had started by then (with those they started)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "alvh", *map(str, args)],
         cwd=cwd,
+        env={**os.environ, "TMPDIR": str(temp)} if temp else None,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -51,7 +44,7 @@ def interrupt(args: Sequence[object], started: Callable[[int], bool], cwd: Path)
         assert process.poll() is None, f"alvh {args} ended before it could be interrupted: {process.stderr}"
         assert time.monotonic() < deadline, "the command did not start within 120 s"
         time.sleep(0.01)
-    workers = children(process.pid)
+    workers = descendants(process.pid)
     os.killpg(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     return process.returncode, stderr, workers
@@ -62,16 +55,31 @@ def assert_one_line(code: int, stderr: str) -> None:
     assert stderr.strip().splitlines()[-1:] == ["interrupted"] and stderr.count("\n") <= 2, stderr
 
 
-def test_an_interrupted_backtest_exits_130_quietly_and_stops_its_workers(tmp_path: Path) -> None:
-    args = ["backtest", "--start", "2015-01-02", "--end", "2016-12-30", "-o", "daily.csv", "--png", "equity.png"]
-    code, stderr, workers = interrupt(args, lambda pid: bool(children(pid)), tmp_path)
+def workers_running(count: int) -> Callable[[int], bool]:
+    """Whether a command's local Dask cluster has ``count`` worker processes running: a scheduler
+    and, per worker, a nanny and the worker it started (and the nanny's resource tracker)."""
+    return lambda pid: len(descendants(pid)) >= 1 + 2 * count
+
+
+@pytest.mark.parametrize(
+    ("args", "workers"),
+    [
+        (["backtest", "--start", "2015-01-02", "--end", "2017-06-30", "-o", "daily.csv", "--png", "equity.png"], 1),
+        (["experiment", "--start", "2015-01-02", "--end", "2015-06-30", "--out", "experiment", "--workers", 2], 2),
+    ],
+    ids=["backtest", "experiment"],
+)
+def test_an_interrupted_run_exits_130_quietly_and_leaves_no_process_or_file(
+    tmp_path: Path, args: list[object], workers: int
+) -> None:
+    pytest.importorskip("distributed")
+    out, temp = tmp_path / "out", tmp_path / "tmp"
+    out.mkdir()
+    temp.mkdir()
+    code, stderr, started = interrupt(args, workers_running(workers), out, temp)
     assert_one_line(code, stderr)
-    assert workers, "the backtest had no worker process when interrupted"
-    deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()], "worker processes outlived the backtest"
-    assert list(tmp_path.iterdir()) == []
+    assert still_running(started) == set(), "processes outlived the command"
+    assert list(out.iterdir()) == [] and list(temp.iterdir()) == []
 
 
 def test_an_interrupted_report_exits_130_quietly_and_leaves_no_partial_plot(tmp_path: Path) -> None:

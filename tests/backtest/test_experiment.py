@@ -3,6 +3,8 @@ before any runs, and results that are the backtest's own, the same for any numbe
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 
@@ -101,14 +103,14 @@ def test_replays_are_the_backtests(one_process: experiment_module.Experiment) ->
     assert list(one_process.results) == [(s.name, v.name) for s in SETTINGS for v in SMALL]
 
 
-def test_the_same_for_any_number_of_workers(one_process: experiment_module.Experiment) -> None:
+def test_the_same_for_any_number_of_workers(one_process: experiment_module.Experiment, dask_client: Any) -> None:
     progress: list[tuple[int, int]] = []
     spread = run_experiment(
         HISTORY,
         BacktestConfig(**WINDOW),
         variants=SMALL,
         settings=SETTINGS,
-        workers=2,
+        scheduler=dask_client.scheduler.address,
         progress=lambda done, total: progress.append((done, total)),
     )
     assert progress == [(i, 6) for i in range(1, 7)]  # 2 settings x (2 ALVH variants + naked and static)

@@ -4,10 +4,11 @@ gives the README's figures."""
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from alvh.backtest import BacktestConfig, run_backtest
 from alvh.backtest.config import STRATEGIES
 from alvh.backtest.strategy import Strategy
 from alvh.market.history import load_history
+from alvh.scale.cluster import SCHEDULER_ENV
 from tests.backtest.runs import HISTORY, short_run
+from tests.scale.processes import descendants, still_running
 
 # --- determinism and look-ahead -----------------------------------------------------------------
 
@@ -30,12 +33,34 @@ def test_runs_are_deterministic() -> None:
     pd.testing.assert_frame_equal(first.actions, second.actions, check_exact=True)
 
 
-def test_processes_change_nothing() -> None:
+@pytest.mark.parametrize("workers", [2, 3])
+def test_processes_change_nothing(dask_client: Any, workers: int) -> None:
     history = HISTORY.loc[:"2015-08-21"]
     one = short_run(history)
-    spread = run_backtest(history, BacktestConfig(start="2015-08-10"), workers=2)
+    config = BacktestConfig(start="2015-08-10")
+    spread = run_backtest(history, config, workers=workers, scheduler=dask_client.scheduler.address)
     pd.testing.assert_frame_equal(one.daily, spread.daily, check_exact=True)
     pd.testing.assert_frame_equal(one.trades, spread.trades, check_exact=True)
+    pd.testing.assert_frame_equal(one.actions, spread.actions, check_exact=True)
+
+
+def test_a_short_run_starts_no_process_by_default() -> None:
+    before, started = descendants(), set()  # the shared cluster's, if a test started it
+    short_run = run_backtest(
+        HISTORY.loc[:"2015-08-21"],
+        BacktestConfig(start="2015-08-10"),
+        progress=lambda done, total: started.update(descendants()),
+    )
+    assert started - before == set() and len(short_run.daily) > 0
+
+
+def test_without_dask_it_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    history = HISTORY.loc[:"2015-08-21"]
+    one = short_run(history)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    monkeypatch.delenv(SCHEDULER_ENV, raising=False)
+    here = run_backtest(history, BacktestConfig(start="2015-08-10"), workers=3)
+    pd.testing.assert_frame_equal(one.daily, here.daily, check_exact=True)
 
 
 def test_no_look_ahead() -> None:
@@ -61,26 +86,23 @@ def test_no_look_ahead() -> None:
 # --- worker processes ---------------------------------------------------------------------------
 
 
-def _children() -> set[int]:
-    """The ids of this process's child processes (from /proc: Linux)."""
-    return {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
-
-
-@pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task").exists(), reason="reads child processes from /proc")
 def test_a_failing_strategy_leaves_no_worker_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the executor keeps its job files
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where this process and those it starts
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # keep their temporary files
+    before = descendants()
     running: set[int] = set()
 
     def fail(self: Strategy, today: object) -> None:  # this process runs only the ALVH strategy
-        running.update(_children())
+        running.update(descendants())
         raise RuntimeError("the ALVH strategy failed")
 
     monkeypatch.setattr(Strategy, "step", fail)
-    before = _children()
     with pytest.raises(RuntimeError, match="the ALVH strategy failed"):
         run_backtest(HISTORY, BacktestConfig(start="2015-08-10"), workers=3)
-    assert len(running - before) == 2  # the two workers were running when it failed
-    assert _children() == before
+    started = running - before
+    assert len(started) >= 3  # a scheduler and two workers were running when it failed
+    assert not still_running(started)
     assert not list(tmp_path.iterdir())
 
 

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -102,3 +105,42 @@ def _status(pid: int) -> str | None:
 def test_the_shared_cluster_has_two_workers(dask_client: Any) -> None:
     assert len(dask_client.scheduler_info()["workers"]) == 2
     assert dask_client.submit(pow, 2, 10).result() == 1024
+
+
+def test_a_ctrl_c_while_connecting_takes_effect_once_connected(
+    dask_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client interrupted half-made would be closed by the garbage collector at exit, which
+    then waits forever for its event loop: the Ctrl-C is held until the client is made, and the
+    client is closed on the way out."""
+    made: list[Any] = []
+
+    class InterruptedWhileConnecting(distributed.Client):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C as the constructor ends
+
+    monkeypatch.setattr(distributed, "Client", InterruptedWhileConnecting)
+    with pytest.raises(KeyboardInterrupt), cluster(dask_client.scheduler.address):
+        pytest.fail("the block ran after a Ctrl-C")
+    assert [client.status for client in made] == ["closed"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_ctrl_c_while_stopping_the_cluster_stops_it_all_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    suspend = psutil.Process.suspend
+
+    def interrupted(process: psutil.Process) -> None:  # Ctrl-C as the first process is frozen
+        suspend(process)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(psutil.Process, "suspend", interrupted)
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with pytest.raises(KeyboardInterrupt), cluster(workers=1):
+        started = {p.pid for p in psutil.Process().children(recursive=True)} - before
+    assert len(started) >= 3 and not _running(started)
+    assert not list(tmp_path.iterdir())

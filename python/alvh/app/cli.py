@@ -58,6 +58,7 @@ from alvh.app.output import ANY, HTML, PNG, TABLE, atomic, check_outputs, write_
 from alvh.app.replay_inputs import replay_inputs
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.report_plots import report_plots, write_plots
+from alvh.app.scheduler_option import SCHEDULER_OPTION
 from alvh.app.sweep_command import sweep_command
 from alvh.app.terminal import (
     backtest_table,
@@ -341,6 +342,7 @@ def backtest(
     summary: Annotated[Path | None, typer.Option(help="Write the summary table (.csv or .parquet).")] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Write the equity and drawdown plot.")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON (nothing else).")] = False,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
 ) -> None:
     """Replay naked condors, the ALVH-hedged book and a static VIX-call hedge on daily SPX/VIX history,
     through the same decision engine as alvh report; every leg is model-priced from the day's closes.
@@ -359,7 +361,10 @@ def backtest(
         ):
             task = progress.add_task("days")
             result = run_backtest(
-                history, settings, progress=lambda done, total: progress.update(task, completed=done, total=total)
+                history,
+                settings,
+                scheduler=scheduler,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         table = result.summary
         if json_out:

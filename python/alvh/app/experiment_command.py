@@ -16,6 +16,7 @@ from alvh._csv import formula_safe
 from alvh.app.console import alvh_errors, console, native_output_silenced, progress_bar
 from alvh.app.output import CSV, atomic_folder, check_outputs
 from alvh.app.replay_inputs import replay_inputs
+from alvh.app.scheduler_option import SCHEDULER_OPTION
 from alvh.backtest.experiment import run_experiment
 from alvh.backtest.experiment_report import (
     ExperimentTables,
@@ -49,8 +50,10 @@ def experiment(
         "alvh-experiment"
     ),
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Processes for the replays (default: one per CPU).")
+        int | None,
+        typer.Option(min=1, help="Local worker processes for the replays (default: one per CPU; 1: none)."),
     ] = None,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
 ) -> None:
     """The experiment: naked, static and every ALVH variant on the same core, data and costs, with
     the robustness runs (costs x0.5 and x2, futures-curve premium 0/3/5); prints the table and writes
@@ -73,6 +76,7 @@ def experiment(
                 history,
                 settings,
                 workers=workers,
+                scheduler=scheduler,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
             )
         tables = experiment_tables(result)

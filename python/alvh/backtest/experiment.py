@@ -5,15 +5,13 @@ model futures curve's premium at 0, 3 and 5 points).
 Every variant is a strategy of the backtest: ``naked`` and ``static`` as :mod:`alvh.backtest.replay`
 runs them, and each ALVH variant the ``alvh`` strategy with its own rule changes
 (:attr:`Variant.rules`, applied over ``overrides.alvh`` of the configuration). Each (setting,
-variant) replay is one job; the jobs run over worker processes (:class:`alvh.scale.executor.Executor`)
-and their results are keyed by (setting, variant), so they are the same for any number of
-workers. ``naked`` and ``static`` run once per setting, in one job.
+variant) replay is one job; the jobs run on a Dask cluster (:class:`alvh.scale.Executor`: a local
+one, or any by address) and their results are keyed by (setting, variant), so they are the same
+for any number of workers. ``naked`` and ``static`` run once per setting, in one job.
 """
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -22,9 +20,9 @@ import pandas as pd
 
 from alvh.backtest.config import STRATEGIES, BacktestConfig
 from alvh.backtest.replay import Run, replay, trading_run
-from alvh.backtest.results import BacktestResult, Records, backtest_result
+from alvh.backtest.results import BacktestResult, backtest_result
 from alvh.exceptions import ConfigError, InputError
-from alvh.scale.executor import Executor, Job
+from alvh.scale.executor import Executor
 
 __all__ = [
     "BASE",
@@ -192,6 +190,7 @@ def run_experiment(
     variants: Sequence[Variant] = VARIANTS,
     settings: Sequence[Setting] | None = None,
     workers: int | None = None,
+    scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Experiment:
     """Replay every variant under every setting (module docstring).
@@ -210,14 +209,21 @@ def run_experiment(
     settings
         Default :func:`robustness_settings` of ``config``; the first is the base.
     workers
-        Processes to run the replays in (default: one per CPU); 1 runs them here, one by one.
+        Worker processes of the local cluster the replays run on (default: one per CPU); 1 runs
+        them here, one by one, as does a missing Dask with no scheduler.
+    scheduler
+        A Dask scheduler (``tcp://HOST:PORT``) to run the replays on instead; default
+        ``$ALVH_SCHEDULER``.
     progress
         Called as ``progress(replays_done, replays_total)``.
 
     Raises
     ------
     InputError
-        A bad history or window, a bad variant list, or ``workers`` below 1.
+        A bad history or window, a bad variant list, ``workers`` below 1, or no scheduler at
+        ``scheduler``.
+    MissingDependencyError
+        A scheduler named and Dask not installed.
     ConfigError
         A variant's rule changes that the rules refuse (named), checked before any replay.
     """
@@ -225,11 +231,12 @@ def run_experiment(
     settings = tuple(settings) if settings is not None else robustness_settings(config)
     variants = tuple(variants)
     _check_variants(variants, settings)
-    workers = workers if workers is not None else os.cpu_count() or 1
-    if workers < 1:
+    if workers is not None and workers < 1:
         raise InputError(f"workers = {workers} is not allowed: use at least 1")
     jobs = _jobs(history, config, variants, settings)
-    records = _run_jobs(jobs, workers, progress)
+    local = 0 if workers == 1 else workers  # one process: this one
+    with Executor(scheduler, workers=local, feature="an experiment on a Dask scheduler") as executor:
+        records = executor.map(replay, [(job.run, job.names) for job in jobs], progress)
     results: dict[tuple[str, str], BacktestResult] = {}
     for job, by_strategy in zip(jobs, records, strict=True):
         for name, variant in zip(job.names, job.variants, strict=True):
@@ -278,27 +285,3 @@ def _job(history: pd.DataFrame, config: BacktestConfig, setting: Setting, varian
     except ConfigError as e:
         raise ConfigError(f"variant {', '.join(v.name for v in variants)}: {e}") from None
     return _Job(setting, trading_run(history, config), tuple(v.strategy for v in variants), variants)
-
-
-def _run_jobs(jobs: list[_Job], workers: int, progress: Callable[[int, int], None] | None) -> list[dict[str, Records]]:
-    """The records of each job, in the jobs' order; at most ``workers`` run at once."""
-    out: list[dict[str, Records]] = []
-
-    def done(records: dict[str, Records]) -> None:
-        out.append(records)
-        if progress is not None:
-            progress(len(out), len(jobs))
-
-    if workers == 1:
-        for job in jobs:
-            done(replay(job.run, job.names))
-        return out
-    with Executor() as executor:
-        running: deque[Job[dict[str, Records]]] = deque()
-        for job in jobs:
-            if len(running) == workers:
-                done(running.popleft().result())
-            running.append(executor.submit(replay, job.run, job.names))
-        while running:
-            done(running.popleft().result())
-    return out

@@ -3,24 +3,35 @@ cluster of worker processes, one per core, started on demand and shut down with 
 block; with a scheduler address (or :data:`SCHEDULER_ENV`), any running
 cluster — started on other machines with ``dask scheduler`` and ``dask worker`` (README, Scale-out).
 
-The local cluster's scheduler and workers are started as fresh Python processes
-(``distributed``'s ``SubprocessCluster``), not by :mod:`multiprocessing`: a spawn would re-run the
-caller's main module (a script without an ``if __name__ == "__main__"`` guard would start over)
-and a fork would copy a process whose kernel threads (rayon's) may hold locks.
+The local cluster's scheduler and workers (``dask scheduler``, ``dask worker``) are started as
+fresh Python processes, not by :mod:`multiprocessing`: a spawn would re-run the caller's main
+module (a script without an ``if __name__ == "__main__"`` guard would start over) and a fork would
+copy a process whose kernel threads (rayon's) may hold locks. They run in a session of their own,
+so a Ctrl-C at the terminal reaches only the caller, which stops them as it leaves the block (in
+the caller's process group, the scheduler would stop first and the caller's shutdown would wait
+for it). Their files (the scheduler's address, the workers' scratch space, their log) are in one
+temporary folder, removed with the block.
 
 Dask is an optional extra (``pip install 'alvh[dask]'``); without it :func:`require_dask` says so.
 """
 
 from __future__ import annotations
 
-import logging
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from contextlib import ExitStack, contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from alvh._optional import require
-from alvh.exceptions import InputError
+from alvh.exceptions import AlvhError, InputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -32,6 +43,9 @@ SCHEDULER_ENV = "ALVH_SCHEDULER"
 
 CONNECT_TIMEOUT_S = 10.0
 """Seconds to wait for a scheduler before giving up with a clear error."""
+
+START_TIMEOUT_S = 60.0
+"""Seconds a local cluster's scheduler and workers may take to start."""
 
 
 def require_dask(feature: str) -> Any:
@@ -54,27 +68,122 @@ def cluster(scheduler: str | None = None, *, workers: int | None = None, feature
         Dask is not installed (``feature`` names what needed it).
     InputError
         ``workers`` < 1, or no scheduler answers at the address within :data:`CONNECT_TIMEOUT_S`.
+    AlvhError
+        The local cluster did not start within :data:`START_TIMEOUT_S`.
     """
     distributed = require_dask(feature)
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if address is not None:
-        try:
-            client = distributed.Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as e:
-            where = "--scheduler" if scheduler else SCHEDULER_ENV
-            raise InputError(
-                f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
-                "start one with `dask scheduler` or leave the address out to run on this machine"
-            ) from None
-        with client:
+        with ExitStack() as stack:
+            try:
+                client = _connect(stack, distributed, address, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as e:
+                where = "--scheduler" if scheduler else SCHEDULER_ENV
+                raise InputError(
+                    f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
+                    "start one with `dask scheduler` or leave the address out to run on this machine"
+                ) from None
             yield client
         return
     count = workers if workers is not None else os.cpu_count() or 1
     if count < 1:
         raise InputError(f"workers = {count} is not allowed: use at least 1")
-    from distributed.deploy.subprocess import SubprocessCluster  # noqa: PLC0415  (optional)
-
-    local = SubprocessCluster(n_workers=count, threads_per_worker=1, dashboard_address="", silence_logs=logging.ERROR)
-    with local, distributed.Client(local, set_as_default=False) as client:
-        client.wait_for_workers(count)
+    with _local_scheduler(count) as address, ExitStack() as stack:
+        client = _connect(stack, distributed, address)
+        try:
+            client.wait_for_workers(count, timeout=START_TIMEOUT_S)
+        except TimeoutError:
+            raise AlvhError(f"the local Dask workers did not start within {START_TIMEOUT_S:g} s") from None
         yield client
+
+
+def _connect(stack: ExitStack, distributed: Any, address: str, **options: Any) -> Client:
+    """A client of the scheduler at ``address``, closed with ``stack``. A Ctrl-C while it connects
+    takes effect once it has: a client interrupted half-made would be closed by the garbage
+    collector at exit, which then waits forever for its event loop."""
+    with _interrupts_deferred():
+        client: Client = stack.enter_context(distributed.Client(address, set_as_default=False, **options))
+    return client
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C (SIGINT) received in the block and raise it as it ends. Only the main thread
+    can set signal handlers; elsewhere the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def _local_scheduler(count: int) -> Iterator[str]:
+    """The address of a local scheduler with ``count`` single-threaded workers (each under a
+    nanny, which restarts it if it dies), all in a session of their own; every process and file is
+    gone when the block ends."""
+    import psutil  # noqa: PLC0415  (a dependency of distributed)
+
+    memory = psutil.virtual_memory().total // count  # as LocalCluster: the machine's memory shared out
+    with tempfile.TemporaryDirectory(prefix="alvh-dask-") as folder:
+        scheduler_file, log = Path(folder) / "scheduler.json", Path(folder) / "dask.log"
+        processes: list[subprocess.Popen[bytes]] = []
+        try:
+            with log.open("ab") as sink:
+                start = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
+                processes.append(_start("dask_scheduler", [*start, "--port", "0"], sink, folder))
+                address = _address(scheduler_file, processes[0], log)
+                worker = [*start, "--nthreads", "1", "--memory-limit", str(memory)]
+                processes.extend(_start("dask_worker", worker, sink, folder) for _ in range(count))
+            yield address
+        finally:
+            with _interrupts_deferred():  # a second Ctrl-C must not leave half of them running
+                _stop(processes)
+
+
+def _start(command: str, args: list[str], log: BinaryIO, folder: str) -> subprocess.Popen[bytes]:
+    """Start a Dask command line in a session of its own, its output to ``log``, its scratch
+    space in ``folder``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", f"distributed.cli.{command}", *args],
+        env={**os.environ, "DASK_TEMPORARY_DIRECTORY": folder},
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+    )
+
+
+def _address(scheduler_file: Path, scheduler: subprocess.Popen[bytes], log: Path) -> str:
+    """The address the scheduler writes to ``scheduler_file`` once it listens."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and scheduler.poll() is None:
+        try:
+            return str(json.loads(scheduler_file.read_text())["address"])
+        except (OSError, ValueError, KeyError):  # not written yet, or half written
+            time.sleep(0.05)
+    tail = log.read_text(errors="replace")[-2000:]
+    raise AlvhError(f"the local Dask scheduler did not start within {START_TIMEOUT_S:g} s; its log ends:\n{tail}")
+
+
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Kill ``processes`` and everything they started. Each is frozen first, so that a nanny
+    cannot start a new worker between the listing of its children and its end. Their children
+    are reaped by init, not waited for here."""
+    import psutil  # noqa: PLC0415  (a dependency of distributed)
+
+    running = [psutil.Process(p.pid) for p in processes if p.poll() is None]
+    for process in running:
+        process.suspend()
+    descendants = [child for process in running for child in process.children(recursive=True)]
+    for process in [*running, *descendants]:
+        with suppress(psutil.NoSuchProcess):
+            process.kill()
+    for started in processes:
+        started.wait()

@@ -1,68 +1,94 @@
-"""The one way alvh runs work in parallel: :class:`Executor` runs functions in worker processes
-(a backend on a cluster replaces this file, not its callers).
+"""The one way alvh runs independent jobs in parallel: :class:`Executor` submits them as tasks to a
+Dask cluster (:func:`alvh.scale.cluster.cluster`: a local one started on the first job, or any
+cluster by address), or runs them here, one by one, when there are no worker processes to use
+(``workers=0``, or Dask not installed and no scheduler named).
 
-Each job is a fresh Python process, started with the function and its arguments pickled into a
-private folder. Not :mod:`multiprocessing`: a fork would copy a process whose kernel threads
-(rayon's) may hold locks, and a spawn re-runs the caller's main module (a script without an
-``if __name__ == "__main__"`` guard would start over). The workers' standard output is dropped
-(the MILP solver may print to it, and ``--json`` output must stay clean). The workers run in a
-session of their own, so a Ctrl-C at the terminal reaches only the parent: it stops them as it
-leaves the ``with`` block, and no worker prints a traceback of its own.
+A job's value does not depend on where it ran, so the results are the same for any number of
+workers. Dask reruns a job whose worker died on another worker. Leaving the ``with`` block
+shuts a local cluster down (its processes and files), whether the block finished, raised, or was
+interrupted by Ctrl-C; from a remote cluster it disconnects, which cancels the jobs not yet
+started there (one already running runs to its end, its result dropped).
 """
 
 from __future__ import annotations
 
-import pickle
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Callable
-from pathlib import Path
+import os
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from types import TracebackType
 from typing import Any, Generic, ParamSpec, TypeVar, cast
 
-from alvh.exceptions import AlvhError
+from alvh.exceptions import InputError, MissingDependencyError
+from alvh.scale.cluster import SCHEDULER_ENV, cluster, require_dask
 
-__all__ = ["Executor", "Job", "run_job"]
+__all__ = ["Executor", "Job"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
-_WORKER = "import sys; from alvh.scale.executor import run_job; run_job(sys.argv[1], sys.argv[2])"
+_UNSET: Any = object()
 
 
 class Job(Generic[T]):
-    """A function running in a worker process (:meth:`Executor.submit`)."""
+    """A submitted function call (:meth:`Executor.submit`): a Dask future, or a call made here
+    when its result is first asked for."""
 
-    def __init__(self, name: str, process: subprocess.Popen[bytes], out: Path) -> None:
-        self._name, self._process, self._out = name, process, out
+    def __init__(self, future: Any = None, call: Callable[[], T] | None = None) -> None:
+        self.future: Any = future
+        """The ``distributed.Future`` of a job on a cluster; None for a call made here."""
+        self._call, self._value = call, _UNSET
 
     def result(self) -> T:
-        """Wait for the function and return its value, or raise the exception it raised."""
-        code = self._process.wait()
-        if not self._out.exists():
-            raise AlvhError(f"the worker process running {self._name} stopped (exit code {code})")
-        status, value = pickle.loads(self._out.read_bytes())
-        if status == "error":
-            raise value
-        return cast(T, value)
-
-    def stop(self) -> None:
-        """End the worker process if it still runs, and wait for it."""
-        if self._process.poll() is None:
-            self._process.kill()
-        self._process.wait()
+        """Wait for the call and return its value, or raise the exception it raised."""
+        if self.future is not None:
+            return cast(T, self.future.result())
+        if self._value is _UNSET:
+            assert self._call is not None
+            self._value = self._call()
+        return cast(T, self._value)
 
 
 class Executor:
-    """Runs functions in worker processes, one per :meth:`submit`. Use it as a context manager:
-    leaving the ``with`` block stops every worker still running and removes the job files,
-    whether the block finished or raised (take the results inside it)."""
+    """Runs jobs on a Dask cluster, or here. Use it as a context manager and take the results
+    inside the block.
 
-    def __init__(self) -> None:
-        self._folder: Path | None = None
-        self._jobs: list[Job[Any]] = []
+    Parameters
+    ----------
+    scheduler
+        A Dask scheduler's address (``tcp://HOST:PORT``); default the environment's
+        :data:`~alvh.scale.cluster.SCHEDULER_ENV`, else a local cluster.
+    workers
+        Worker processes of the local cluster (default: one per core); 0 runs every job here, one
+        by one, even with a scheduler. Without Dask (``pip install 'alvh[dask]'``) and no
+        scheduler, jobs run here too.
+    feature
+        What the jobs are for, in the error that says Dask is missing for a named scheduler.
+
+    Raises
+    ------
+    InputError
+        ``workers`` below 0.
+    """
+
+    def __init__(self, scheduler: str | None = None, *, workers: int | None = None, feature: str = "this") -> None:
+        if workers is not None and workers < 0:
+            raise InputError(f"workers = {workers} is not allowed: use 0 (run here) or more")
+        self._scheduler, self._workers, self._feature = scheduler, workers, feature
+        self._stack = ExitStack()
+        self._client: Any = None
+
+    @property
+    def parallel(self) -> bool:
+        """Whether the jobs run on a cluster (else here, one by one)."""
+        if self._workers == 0:
+            return False
+        if self._scheduler or os.environ.get(SCHEDULER_ENV):
+            return True
+        try:
+            require_dask(self._feature)
+        except MissingDependencyError:
+            return False
+        return True
 
     def __enter__(self) -> Executor:
         return self
@@ -73,36 +99,42 @@ class Executor:
         self.close()
 
     def submit(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Job[T]:
-        """Start ``fn(*args, **kwargs)`` in a new worker process. ``fn`` must be importable by
-        name (a module-level function) and the arguments picklable."""
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="alvh-jobs-"))
-        number = len(self._jobs)
-        job, out = self._folder / f"job-{number}.pkl", self._folder / f"result-{number}.pkl"
-        job.write_bytes(pickle.dumps((fn, args, kwargs)))
-        process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(job), str(out)], stdout=subprocess.DEVNULL, start_new_session=True
-        )
-        started: Job[T] = Job(getattr(fn, "__qualname__", repr(fn)), process, out)
-        self._jobs.append(started)
-        return started
+        """Submit ``fn(*args, **kwargs)``; the cluster starts (or is connected to) on the first
+        job. ``fn`` must be importable by name on the workers (a module-level function of an
+        installed package) and the arguments picklable."""
+        if not self.parallel:
+            return Job(call=lambda: fn(*args, **kwargs))
+        if self._client is None:
+            self._client = self._stack.enter_context(
+                cluster(self._scheduler, workers=self._workers, feature=self._feature)
+            )
+        return Job(self._client.submit(fn, *args, pure=False, **kwargs))
+
+    def map(
+        self,
+        fn: Callable[..., T],
+        calls: Sequence[tuple[Any, ...]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[T]:
+        """``fn(*call)`` for each of ``calls``, in their order; ``progress(done, total)`` after
+        each one finishes (in the order they finish). The first exception raised by a job is
+        raised here (the others are cancelled as the block ends)."""
+        jobs = [self.submit(fn, *call) for call in calls]
+        if self._client is not None:
+            finished = require_dask(self._feature).as_completed([job.future for job in jobs], loop=self._client.loop)
+            for done, future in enumerate(finished, start=1):
+                future.result()  # raises the job's exception
+                if progress is not None:
+                    progress(done, len(jobs))
+            return [job.result() for job in jobs]
+        values = []
+        for job in jobs:
+            values.append(job.result())
+            if progress is not None:
+                progress(len(values), len(jobs))
+        return values
 
     def close(self) -> None:
-        """Stop the workers still running and remove the job files."""
-        for job in self._jobs:
-            job.stop()
-        self._jobs.clear()
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
-            self._folder = None
-
-
-def run_job(job: str, out: str) -> None:
-    """A worker process's work: call the pickled function of ``job`` and pickle its value, or the
-    exception it raised (the parent raises it again), to ``out``."""
-    fn, args, kwargs = pickle.loads(Path(job).read_bytes())
-    try:
-        result: tuple[str, Any] = ("ok", fn(*args, **kwargs))
-    except Exception as error:  # handed to the parent, which raises it
-        result = ("error", error)
-    Path(out).write_bytes(pickle.dumps(result))
+        """Leave the cluster: a local one is shut down, a remote one drops the pending jobs."""
+        self._client = None
+        self._stack.close()
