@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -22,7 +23,7 @@ from hypothesis import strategies as st
 
 from alvh.book.compact import compact_legs
 from alvh.data import example_market
-from alvh.exceptions import ConfigError, InputError
+from alvh.exceptions import ConfigError, InputError, MissingDependencyError
 from alvh.risk.bulk import bulk_book
 from alvh.risk.scenarios import scenario_grid
 from alvh.risk.valuation import BUCKETS, METRICS, value_book
@@ -195,3 +196,9 @@ def test_an_invalid_leg_is_named_by_partition_and_row(dask_client: Any) -> None:
 def test_bad_input_is_a_clear_error(dask_client: Any, legs: Any, size: int, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         scan_greeks(legs, MARKET, client=dask_client, partition_size=size)
+
+
+def test_without_dask_a_scan_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"a book scan runs on Dask.*pip install 'alvh\[dask\]'"):
+        scan_greeks(LEGS, MARKET)
