@@ -9,6 +9,8 @@ partition sends back."""
 import importlib
 import pickle
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from alvh.scale.cluster import cluster
 from alvh.scale.scan import _value_partition, scan_greeks
 from benches.conftest import CI
 from tests.helpers import random_legs
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytest.importorskip("distributed")
 
@@ -63,6 +67,27 @@ def _serial(paths: list[Path]) -> pd.DataFrame:
     return total
 
 
+_ONE_PARTITION = (
+    "import sys, time, pandas as pd; sys.path[:0] = sys.argv[2:4]; "
+    "from alvh.data import example_market; from alvh.scale.scan import _value_partition; "
+    "m, f = example_market(), pd.read_parquet(sys.argv[1]); _value_partition(f, 0, m, {}); "
+    "t = time.perf_counter(); _value_partition(f, 0, m, {}); print(time.perf_counter() - t)"
+)
+
+
+def _free_cores(path: Path) -> float:
+    """How many cores two processes get here: the throughput of two independent processes valuing a
+    partition each at once against one alone (2.0: two idle cores; a shared machine gives less)."""
+    command = [sys.executable, "-c", _ONE_PARTITION, str(path), str(ROOT / "python"), str(ROOT)]
+
+    def seconds(processes: list[subprocess.Popen[str]]) -> float:
+        return max(float(process.communicate()[0].split()[-1]) for process in processes)
+
+    alone = seconds([subprocess.Popen(command, stdout=subprocess.PIPE, text=True)])
+    pair = seconds([subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)])
+    return 2 * alone / pair
+
+
 def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
     folder = tmp_path_factory.mktemp("scan")
     paths = _write_legs(folder)
@@ -87,6 +112,7 @@ def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
         # a lambda travels by value (this module is not importable on the workers); ru_maxrss in KiB
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
+    free = _free_cores(paths[0])
     scale = serial.abs().to_numpy().max()
     np.testing.assert_allclose(scanned.to_numpy(), serial.loc[scanned.index].to_numpy(), rtol=1e-9, atol=1e-9 * scale)
     ratio = serial_s / scan_s
@@ -95,6 +121,7 @@ def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
         f"2 workers {scan_s:.1f} s, ratio {ratio:.2f}x (gate {GATE}x{' at full size' if CI else ''}); "
         f"one partition {partition_s:.2f} s in this process, {sent:,} bytes sent back; peak RSS per worker "
         + ", ".join(f"{peak:.0f} MiB" for peak in peaks.values())
+        + f"; machine check: two independent processes ran at {free:.2f}x one (2.0: two idle cores)"
     )
     if not CI:
         assert ratio >= GATE
