@@ -122,7 +122,8 @@ def bulk_book(frame: pd.DataFrame, *, name: str, source: str, first_row: int = 0
     # checks compare text with ==, which pd.NA refuses
     text = {c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA}
     rows = frame.astype(text).assign(source=[f"{where} {first_row + i + 1}" for i in range(len(frame))])
-    names = list(dict.fromkeys(rows["layer"].astype(str))) if "layer" in rows else []
+    # pd.unique keeps the order of appearance, without a Python step per leg
+    names = [str(name) for name in pd.unique(rows["layer"].astype(str))] if "layer" in rows else []
     return Book.from_frame(rows, name=name, roles=dict.fromkeys(names, "custom"), source=source)
 
 
