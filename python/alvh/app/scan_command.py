@@ -82,8 +82,8 @@ def scan(
                 spot_shocks=spots,
                 vol_shifts=vols,
                 horizons=horizons,
-                dynamics=dynamics.value,
-                vol_shift_scaling=vol_scaling.value,
+                dynamics=dynamics,
+                vol_shift_scaling=vol_scaling,
             )
             if output is not None:
                 write_table(result.to_frame(), output, index=False)

@@ -37,7 +37,7 @@ from alvh.book.roles import Role
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.snapshot import Market
 from alvh.risk.bulk import bulk_book
-from alvh.risk.scenarios import ScenarioGrid, scenario_grid
+from alvh.risk.scenarios import Dynamics, ScenarioGrid, VolShiftScaling, scenario_grid
 from alvh.risk.valuation import BUCKETS, METRICS, value_book
 from alvh.scale.cluster import cluster, require_dask
 
@@ -120,8 +120,8 @@ def scan_grid(
     vol_shifts: ArrayLike | None = None,
     horizons: ArrayLike | None = None,
     vix_levels: ArrayLike | None = None,
-    dynamics: str = "sticky_moneyness",
-    vol_shift_scaling: str = "parallel",
+    dynamics: Dynamics | str = Dynamics.STICKY_MONEYNESS,
+    vol_shift_scaling: VolShiftScaling | str = VolShiftScaling.PARALLEL,
     spot_vol_link: bool = False,
     explain: bool = False,
 ) -> ScenarioGrid:
