@@ -101,6 +101,7 @@ def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
     serial = _serial(paths)
     serial_s = time.perf_counter() - start
 
+    free_before = _free_cores(paths[0])
     with cluster(workers=2) as client:
         # one-off costs untimed: the first calls on each worker, importing dask.dataframe (seconds)
         client.run(_value_partition, one.iloc[:1_000], 0, MARKET, {})
@@ -112,7 +113,7 @@ def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
         # a lambda travels by value (this module is not importable on the workers); ru_maxrss in KiB
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
-    free = _free_cores(paths[0])
+    free_after = _free_cores(paths[0])
     scale = serial.abs().to_numpy().max()
     np.testing.assert_allclose(scanned.to_numpy(), serial.loc[scanned.index].to_numpy(), rtol=1e-9, atol=1e-9 * scale)
     ratio = serial_s / scan_s
@@ -121,7 +122,8 @@ def test_scan_scaling(tmp_path_factory: pytest.TempPathFactory) -> None:
         f"2 workers {scan_s:.1f} s, ratio {ratio:.2f}x (gate {GATE}x{' at full size' if CI else ''}); "
         f"one partition {partition_s:.2f} s in this process, {sent:,} bytes sent back; peak RSS per worker "
         + ", ".join(f"{peak:.0f} MiB" for peak in peaks.values())
-        + f"; machine check: two independent processes ran at {free:.2f}x one (2.0: two idle cores)"
+        + f"; machine check: two independent processes ran at {free_before:.2f}x one before the scan, "
+        f"{free_after:.2f}x after (2.0: two idle cores)"
     )
     if not CI:
         assert ratio >= GATE
