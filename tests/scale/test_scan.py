@@ -202,3 +202,15 @@ def test_without_dask_a_scan_says_what_to_install(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
     with pytest.raises(MissingDependencyError, match=r"a book scan runs on Dask.*pip install 'alvh\[dask\]'"):
         scan_greeks(LEGS, MARKET)
+
+
+def test_a_compact_file_is_validated_like_any_legs(dask_client: Any, tmp_path: Path) -> None:
+    """Only a compact pandas table (made by compact_legs, from validated legs) skips validation: a
+    file is checked whatever its dtypes, so a right on a VX future is an error, not a valuation."""
+    book = bulk_book(LEGS, name="legs", source="legs")
+    compact = compact_legs(book.legs)
+    future = int(np.flatnonzero((compact["instrument"] == "VX").to_numpy())[0])
+    compact.loc[future, "right"] = np.int8(1)
+    compact.to_parquet(tmp_path / "compact.parquet")
+    with pytest.raises(ConfigError, match="partition 0 row"):
+        scan_greeks(str(tmp_path / "compact.parquet"), MARKET, client=dask_client)

@@ -75,7 +75,7 @@ def compact_legs(legs: pd.DataFrame, layers: Sequence[str] | None = None) -> pd.
             "strike": legs["strike"].to_numpy(np.float64),
             "quantity": legs["quantity"].to_numpy(np.float64),
             "entry_price": legs["entry_price"].to_numpy(np.float64),
-            "group": pd.Categorical(legs["group"].to_numpy(object)),
+            "group": _text_categories(legs["group"]),
             "start": _days(legs["start"]),
             "realized_vol": legs["realized_vol"].to_numpy(np.float64),
         },
@@ -139,6 +139,13 @@ def compact_book(compact: pd.DataFrame, *, name: str = "book", layers: Sequence[
         specs,
     )
     return Book.from_table(name, specs, table)
+
+
+def _text_categories(values: pd.Series) -> pd.Categorical:
+    """A text column as a categorical whose categories are text even when every value is missing
+    (Parquet cannot read back a dictionary of null type)."""
+    text = values.astype("str")
+    return pd.Categorical(text, categories=pd.Index(text.dropna().unique(), dtype="str"))
 
 
 def _days(dates: pd.Series) -> np.ndarray:

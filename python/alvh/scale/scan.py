@@ -83,7 +83,8 @@ def scan_greeks(
     ----------
     legs
         A pandas table, a path or glob of ``.parquet``/``.csv`` files, or a
-        ``dask.dataframe.DataFrame``, with the columns of a book's legs — or a compact table.
+        ``dask.dataframe.DataFrame``, with the columns of a book's legs — or a compact pandas table
+        (:func:`alvh.book.compact.compact_legs`: its legs were validated then, and are not again).
     market
         The market snapshot.
     client
@@ -163,7 +164,7 @@ def scan_grid(
     )
 
 
-_Work = Callable[[pd.DataFrame, int, Market, dict[str, Any]], _Partial]
+_Work = Callable[[pd.DataFrame, int, Market, dict[str, Any], bool], _Partial]
 
 
 def _scan(
@@ -181,17 +182,22 @@ def _scan(
     if partition_size < 1:
         raise InputError(f"partition_size = {partition_size} is not allowed: at least 1 leg")
     frame = _dask_frame(legs, partition_size)
+    # a compact pandas table was validated when compact_legs made it; files and Dask frames are
+    # checked whatever their dtypes (a file is not trusted to hold valid legs)
+    trusted = isinstance(legs, pd.DataFrame)
     if client is None:
         with cluster(scheduler, workers=workers, feature="a book scan") as own:
-            return _run(own, frame, market, work, options)
-    return _run(client, frame, market, work, options)
+            return _run(own, frame, market, work, options, trusted)
+    return _run(client, frame, market, work, options, trusted)
 
 
-def _run(client: Any, frame: Any, market: Market, work: _Work, options: dict[str, Any]) -> list[_Partial]:
+def _run(
+    client: Any, frame: Any, market: Market, work: _Work, options: dict[str, Any], trusted: bool
+) -> list[_Partial]:
     delayed = importlib.import_module("dask").delayed  # optional: loaded on use
     # the market once per worker, not once per task
     shared = client.scatter(market, broadcast=True, hash=False)
-    tasks = [delayed(work)(part, k, shared, options) for k, part in enumerate(frame.to_delayed())]
+    tasks = [delayed(work)(part, k, shared, options, trusted) for k, part in enumerate(frame.to_delayed())]
     partials: list[_Partial] = client.gather(client.compute(tasks))
     if not any(p.layers for p in partials):
         raise InputError("the scan found no legs to value")
@@ -223,24 +229,29 @@ def _dask_frame(legs: Any, partition_size: int) -> Any:
     raise InputError(f"legs = {path!r}: unknown legs format {kind!r}; use .parquet or .csv files (globs allowed)")
 
 
-def _partition_book(frame: pd.DataFrame, index: int) -> Book:
-    """One partition as a book (all layers ``custom``): validated, unless it is a compact table."""
-    if is_compact(frame):
+def _partition_book(frame: pd.DataFrame, index: int, trusted: bool) -> Book:
+    """One partition as a book (all layers ``custom``): validated, unless it is a ``trusted``
+    compact table."""
+    if trusted and is_compact(frame):
         return compact_book(frame, name=f"partition {index}")
     return bulk_book(frame, name=f"partition {index}", source="legs", where=f"partition {index} row")
 
 
-def _value_partition(frame: pd.DataFrame, index: int, market: Market, options: dict[str, Any]) -> _Partial:
+def _value_partition(
+    frame: pd.DataFrame, index: int, market: Market, options: dict[str, Any], trusted: bool = False
+) -> _Partial:
     if frame.empty:
         return _Partial([], np.zeros((0, len(_SUMS))))
-    layers = value_book(_partition_book(frame, index), market, per_leg=False).layers
+    layers = value_book(_partition_book(frame, index, trusted), market, per_leg=False).layers
     return _Partial(list(layers.index), layers[_SUMS].to_numpy(np.float64))
 
 
-def _grid_partition(frame: pd.DataFrame, index: int, market: Market, options: dict[str, Any]) -> _Partial:
+def _grid_partition(
+    frame: pd.DataFrame, index: int, market: Market, options: dict[str, Any], trusted: bool = False
+) -> _Partial:
     if frame.empty:
         return _Partial([], np.zeros((0, 0)))
-    grid = scenario_grid(_partition_book(frame, index), market, **options)
+    grid = scenario_grid(_partition_book(frame, index, trusted), market, **options)
     pnl = np.moveaxis(grid.pnl, -1, 0).reshape(len(grid.layers), -1)
     floored, terms = grid.floored_legs, grid.explain
     axes = replace(grid, pnl=np.empty(0), explain=None if terms is None else np.empty(0))
