@@ -88,3 +88,10 @@ def test_a_table_that_is_not_compact_is_refused() -> None:
     loose = compact_legs(book.legs).assign(expiry=lambda t: t["expiry"].astype(np.int64))
     with pytest.raises(ConfigError, match="not a compact legs table"):
         compact_book(loose)
+
+
+def test_a_right_code_other_than_1_minus_1_0_is_refused() -> None:
+    compact = compact_legs(example_book().legs)
+    compact.loc[2, "right"] = np.int8(-2)  # would index "call" from the end without the check
+    with pytest.raises(ConfigError, match=r"row 3\.right = -2 is not allowed: 1 \(call\), -1 \(put\) or 0"):
+        compact_book(compact)

@@ -206,11 +206,15 @@ def test_without_dask_a_scan_says_what_to_install(monkeypatch: pytest.MonkeyPatc
 
 def test_a_compact_file_is_validated_like_any_legs(dask_client: Any, tmp_path: Path) -> None:
     """Only a compact pandas table (made by compact_legs, from validated legs) skips validation: a
-    file is checked whatever its dtypes, so a right on a VX future is an error, not a valuation."""
+    compact file gives the same sums, but its legs are checked — a right on a VX future is an error."""
     book = bulk_book(LEGS, name="legs", source="legs")
-    compact = compact_legs(book.legs)
+    compact = compact_legs(book.legs, [layer.name for layer in book.layers])
+    compact.to_parquet(tmp_path / "compact.parquet")
+    want = scan_greeks(compact, MARKET, client=dask_client, partition_size=len(compact))
+    got = scan_greeks(str(tmp_path / "compact.parquet"), MARKET, client=dask_client)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
     future = int(np.flatnonzero((compact["instrument"] == "VX").to_numpy())[0])
     compact.loc[future, "right"] = np.int8(1)
-    compact.to_parquet(tmp_path / "compact.parquet")
-    with pytest.raises(ConfigError, match="partition 0 row"):
-        scan_greeks(str(tmp_path / "compact.parquet"), MARKET, client=dask_client)
+    compact.to_parquet(tmp_path / "bad.parquet")
+    with pytest.raises(ConfigError, match=rf"partition 0 row {future + 1}\.right = 'call' is not allowed"):
+        scan_greeks(str(tmp_path / "bad.parquet"), MARKET, client=dask_client)

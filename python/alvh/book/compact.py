@@ -111,7 +111,7 @@ def compact_book(compact: pd.DataFrame, *, name: str = "book", layers: Sequence[
     Raises
     ------
     ConfigError
-        ``compact`` is not a compact table.
+        ``compact`` is not a compact table, or a ``right`` code is none of 1, -1, 0.
     """
     if not is_compact(compact):
         raise ConfigError(f"{name}: not a compact legs table (see alvh.book.compact.compact_legs)")
@@ -120,7 +120,11 @@ def compact_book(compact: pd.DataFrame, *, name: str = "book", layers: Sequence[
         if layers is None
         else list(layers)
     )
-    right = np.array([None, "call", "put"], dtype=object)[compact["right"].to_numpy(np.int8)]  # -1 is put
+    codes = compact["right"].to_numpy(np.int8)
+    if not np.isin(codes, [-1, 0, 1]).all():
+        row = int(np.flatnonzero(~np.isin(codes, [-1, 0, 1]))[0])
+        raise ConfigError(f"{name}: row {row + 1}.right = {codes[row]} is not allowed: 1 (call), -1 (put) or 0")
+    right = np.array([None, "call", "put"], dtype=object)[codes]  # -1 is put
     rows = pd.Series(np.arange(1, len(compact) + 1) if compact.index.dtype.kind not in "iu" else compact.index + 1)
     table = legs_table(
         {

@@ -31,7 +31,7 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from alvh._typing import FloatArray
-from alvh.book import Book
+from alvh.book import LEG_COLUMNS, Book
 from alvh.book.compact import compact_book, is_compact
 from alvh.book.roles import Role
 from alvh.exceptions import ConfigError, InputError
@@ -182,8 +182,8 @@ def _scan(
     if partition_size < 1:
         raise InputError(f"partition_size = {partition_size} is not allowed: at least 1 leg")
     frame = _dask_frame(legs, partition_size)
-    # a compact pandas table was validated when compact_legs made it; files and Dask frames are
-    # checked whatever their dtypes (a file is not trusted to hold valid legs)
+    # a compact pandas table was validated when compact_legs made it; the legs of files and Dask
+    # frames are checked whatever their dtypes (a file is not trusted to hold valid legs)
     trusted = isinstance(legs, pd.DataFrame)
     if client is None:
         with cluster(scheduler, workers=workers, feature="a book scan") as own:
@@ -232,8 +232,11 @@ def _dask_frame(legs: Any, partition_size: int) -> Any:
 def _partition_book(frame: pd.DataFrame, index: int, trusted: bool) -> Book:
     """One partition as a book (all layers ``custom``): validated, unless it is a ``trusted``
     compact table."""
-    if trusted and is_compact(frame):
-        return compact_book(frame, name=f"partition {index}")
+    if is_compact(frame):
+        book = compact_book(frame, name=f"partition {index}")
+        if trusted:
+            return book
+        frame = book.legs[LEG_COLUMNS]  # a compact file: its legs are checked as any legs
     return bulk_book(frame, name=f"partition {index}", source="legs", where=f"partition {index} row")
 
 
