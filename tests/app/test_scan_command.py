@@ -68,3 +68,8 @@ def test_scan_errors_are_one_line_and_exit_1(runner: CliRunner, legs_files: Path
     assert "is the same file as LEGS" in flat(over.output)
     away = invoke(runner, ["scan", str(legs_files / "*.parquet"), *market, "--scheduler", "tcp://127.0.0.1:9"], code=1)
     assert "--scheduler: no Dask scheduler answers" in flat(away.output)
+
+
+def test_scan_is_listed_with_its_help(runner: CliRunner) -> None:
+    assert "scan" in invoke(runner, ["--help"]).stdout
+    assert "Example" in invoke(runner, ["scan", "--help"]).stdout
