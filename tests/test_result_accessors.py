@@ -18,7 +18,6 @@ ACTIONS = {
     ("alvh.backtest.config", "BacktestConfig", "strategy_rules"): "reads the rule files each call",
     ("alvh.backtest.config", "BacktestConfig", "calendar"): "reads the event file each call",
     ("alvh.scale.executor", "Job", "result"): "waits for the job",
-    ("alvh.scale.executor", "Job", "stop"): "stops the job",
     ("alvh.scale.executor", "Executor", "close"): "shuts the workers down",
 }
 """Argument-free methods that act (wait, stop, close, read a file) rather than derive a value."""

@@ -565,6 +565,20 @@ def test_bad_axes_and_options_raise_input_error(kwargs: dict[str, Any], message:
         scenario_grid(BOOK, MARKET, **kwargs)
 
 
+def test_axes_on_unaligned_buffers_are_taken() -> None:
+    """Axes whose memory is not 8-byte aligned (arrays Dask deserializes onto a byte buffer) give
+    the grid of the same values, not an error."""
+    axes = {"spot_shocks": [-0.05, 0.0, 0.03], "vol_shifts": [-2.0, 4.0], "horizons": [0.0, 2.0]}
+    unaligned = {}
+    for name, values in axes.items():
+        buffer = bytearray(8 * len(values) + 1)
+        array = np.frombuffer(buffer, dtype=np.float64, count=len(values), offset=1)
+        array[:] = values
+        assert not array.flags.aligned
+        unaligned[name] = array
+    np.testing.assert_array_equal(scenario_grid(BOOK, MARKET, **unaligned).pnl, scenario_grid(BOOK, MARKET, **axes).pnl)
+
+
 def test_options_accept_enums_and_strings_and_default_axes_are_documented() -> None:
     by_enum = scenario_grid(BOOK, MARKET, dynamics=Dynamics.STICKY_STRIKE, vol_shift_scaling=VolShiftScaling.SQRT_TIME)
     by_name = scenario_grid(BOOK, MARKET, dynamics="sticky_strike", vol_shift_scaling="sqrt_time")

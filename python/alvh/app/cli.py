@@ -58,6 +58,7 @@ from alvh.app.output import ANY, HTML, PNG, TABLE, atomic, check_outputs, write_
 from alvh.app.replay_inputs import replay_inputs
 from alvh.app.report import Report, risk_report, signals_from_history
 from alvh.app.report_plots import report_plots, write_plots
+from alvh.app.scan_command import scan
 from alvh.app.scheduler_option import SCHEDULER_OPTION
 from alvh.app.sweep_command import sweep_command
 from alvh.app.terminal import (
@@ -87,6 +88,7 @@ app.add_typer(book_app)
 app.command()(grid)
 app.command()(experiment)
 app.command(name="sweep")(sweep_command)
+app.command()(scan)
 
 
 def _version(value: bool) -> None:

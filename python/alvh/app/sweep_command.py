@@ -12,6 +12,7 @@ from rich.table import Table
 
 from alvh.app.console import alvh_errors, console, errors, native_output_silenced, progress_bar
 from alvh.app.output import CSV, PARQUET, PNG, atomic, check_outputs, write_table
+from alvh.app.scheduler_option import SCHEDULER_OPTION
 from alvh.app.sweep_plot import check_metric, metric_text, sweep_heatmap
 from alvh.backtest.sweep_config import load_sweep
 from alvh.backtest.sweeps import ERROR_COLUMN, RUN_COLUMN, SweepResult, sweep
@@ -29,10 +30,7 @@ def sweep_command(
         Path, typer.Option("--out", "-o", help="Folder for sweep.csv (or .parquet), sweep.png and the cache.")
     ] = Path("alvh-sweep"),
     parquet: Annotated[bool, typer.Option("--parquet", help="Write the table as sweep.parquet, not CSV.")] = False,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(help="A Dask scheduler, tcp://HOST:PORT (default: $ALVH_SCHEDULER, else a local cluster)."),
-    ] = None,
+    scheduler: Annotated[str | None, SCHEDULER_OPTION] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes of the local cluster (default: one per CPU).")
     ] = None,

@@ -21,7 +21,7 @@ from alvh.exceptions import ConfigError
 from alvh.market.snapshot import Market
 from alvh.risk.valuation import BUCKETS, METRICS, value_book
 
-__all__ = ["LegStream"]
+__all__ = ["LegStream", "bulk_book"]
 
 _OUTPUT_EXTRA = ["years", "dte", "underlying", "vol", "price"]
 
@@ -91,12 +91,7 @@ class LegStream:
         done = False
         try:
             for chunk in self._chunks():
-                start = self.rows
-                rows = chunk.assign(source=[f"row {start + i + 1}" for i in range(len(chunk))])
-                names = list(dict.fromkeys(rows["layer"].astype(str))) if "layer" in rows else []
-                book = Book.from_frame(
-                    rows, name=self.path.stem, roles=dict.fromkeys(names, "custom"), source=str(self.path)
-                )
+                book = bulk_book(chunk, name=self.path.stem, source=str(self.path), first_row=self.rows)
                 risk = value_book(book, self.market)
                 self._add(risk.layers[[*METRICS, *BUCKETS]])
                 if sink is not None:
@@ -117,6 +112,19 @@ class LegStream:
         # same totals every run; another chunk size regroups the sums (last-bit differences).
         order = self.layers.index.append(layers.index.difference(self.layers.index, sort=False))
         self.layers = self.layers.reindex(order, fill_value=0.0) + layers.reindex(order, fill_value=0.0)
+
+
+def bulk_book(frame: pd.DataFrame, *, name: str, source: str, first_row: int = 0, where: str = "row") -> Book:
+    """Legs of a bulk file (a chunk or partition of it) as a book whose layers are all ``custom``
+    (roles do not change a leg's Greeks), in order of first appearance; errors name the leg as
+    ``{where} {first_row + i + 1}`` (``source``: the file)."""
+    # text whose missing value is pd.NA (Dask's strings) as pandas' text dtype, whose is NaN: the
+    # checks compare text with ==, which pd.NA refuses
+    text = {c: "str" for c, t in frame.dtypes.items() if isinstance(t, pd.StringDtype) and t.na_value is pd.NA}
+    rows = frame.astype(text).assign(source=[f"{where} {first_row + i + 1}" for i in range(len(frame))])
+    # pd.unique keeps the order of appearance, without a Python step per leg
+    names = [str(name) for name in pd.unique(rows["layer"].astype(str))] if "layer" in rows else []
+    return Book.from_frame(rows, name=name, roles=dict.fromkeys(names, "custom"), source=source)
 
 
 class _CsvSink:

@@ -238,7 +238,9 @@ def _axis(name: str, values: ArrayLike | None, default: list[float]) -> FloatArr
     if array.ndim != 1 or array.size == 0:
         raise InputError(f"{name} must be a non-empty 1-D list of numbers")
     _check_axis(name, array, ~np.isfinite(array), "finite")
-    return np.ascontiguousarray(array)
+    # aligned too: an array on a byte buffer (Dask's deserialized arguments) may not be, and the
+    # kernel takes only aligned contiguous arrays
+    return np.require(array, requirements=["C_CONTIGUOUS", "ALIGNED"])
 
 
 def _check_axis(name: str, array: FloatArray, bad: NDArray[np.bool_], allowed: str) -> None:
