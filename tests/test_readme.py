@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 
+from alvh.backtest import load_sweep
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -19,7 +21,7 @@ def namespace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Run every Python block in order in one namespace, in a folder holding the README's rules
     file as ``my_rules.toml``."""
     folder = tmp_path_factory.mktemp("readme")
-    (rules,) = blocks("toml")
+    rules, *_ = blocks("toml")  # the rules file, then the sweep file and a fragment of one
     (folder / "my_rules.toml").write_text(rules)
     names: dict[str, Any] = {}
     with pytest.MonkeyPatch.context() as patch:
@@ -30,7 +32,16 @@ def namespace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_every_python_block_runs(namespace: dict[str, Any]) -> None:
-    assert {"g", "risk", "grid", "stress", "decision", "labelled"} <= set(namespace)
+    assert {"g", "risk", "grid", "stress", "decision", "labelled", "total", "layers", "swept"} <= set(namespace)
+
+
+def test_the_sweep_file_loads(tmp_path: Path) -> None:
+    """The README's sweep file is a valid sweep: its axes checked against the backtest settings."""
+    _, sweep_file, *_ = blocks("toml")
+    path = tmp_path / "deltas.toml"
+    path.write_text(sweep_file)
+    plan = load_sweep(path)
+    assert len(plan.runs) == 3 * 2 * 3
 
 
 def test_quoted_repr(namespace: dict[str, Any]) -> None:
