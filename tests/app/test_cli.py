@@ -664,9 +664,7 @@ def test_backtest_json_equals_the_library(runner: CliRunner, short_backtest: Any
 
 def test_backtest_on_a_scheduler_equals_the_library(runner: CliRunner, short_backtest: Any, dask_client: Any) -> None:
     result = invoke(runner, ["backtest", *WINDOW, "--json", "--scheduler", dask_client.scheduler.address])
-    assert json.loads(result.stdout) == json.loads(
-        json.dumps(jsonable(short_backtest.summary.to_dict(orient="index")))
-    )
+    assert json.loads(result.stdout) == json.loads(json.dumps(jsonable(short_backtest.summary.to_dict(orient="index"))))
 
 
 @pytest.mark.parametrize("command", [["backtest", *WINDOW], ["experiment", *WINDOW, "--out", "{out}"]])
