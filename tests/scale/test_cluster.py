@@ -9,7 +9,6 @@ import os
 import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import pytest
 from alvh.exceptions import InputError, MissingDependencyError
 from alvh.scale import cluster as cluster_module
 from alvh.scale.cluster import SCHEDULER_ENV, cluster
+from tests.scale.processes import still_running
 
 distributed = pytest.importorskip("distributed")
 SubprocessCluster = pytest.importorskip("distributed.deploy.subprocess").SubprocessCluster
@@ -32,18 +32,7 @@ def test_a_local_cluster_runs_work_in_its_own_processes_and_leaves_none_behind()
         assert os.getpid() not in pids and 1 <= len(pids) <= 2
     after = {p.pid for p in psutil.Process().children(recursive=True)}
     assert after <= before
-    assert not _running(pids)
-
-
-def _running(pids: set[int], grace_s: float = 10.0) -> set[int]:
-    """Those of ``pids`` still running after up to ``grace_s`` (killed processes are reaped by
-    their parent or init a moment later)."""
-    deadline = time.monotonic() + grace_s
-    while True:
-        alive = {pid for pid in pids if _status(pid) not in (None, psutil.STATUS_ZOMBIE)}
-        if not alive or time.monotonic() > deadline:
-            return alive
-        time.sleep(0.1)
+    assert not still_running(pids)
 
 
 def test_a_running_cluster_by_address_is_used_and_left_running() -> None:
@@ -95,13 +84,6 @@ def test_without_dask_the_error_says_what_to_install(monkeypatch: pytest.MonkeyP
         pass
 
 
-def _status(pid: int) -> str | None:
-    try:
-        return str(psutil.Process(pid).status())
-    except psutil.NoSuchProcess:
-        return None
-
-
 def test_the_shared_cluster_has_two_workers(dask_client: Any) -> None:
     assert len(dask_client.scheduler_info()["workers"]) == 2
     assert dask_client.submit(pow, 2, 10).result() == 1024
@@ -142,5 +124,5 @@ def test_a_ctrl_c_while_stopping_the_cluster_stops_it_all_first(
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     with pytest.raises(KeyboardInterrupt), cluster(workers=1):
         started = {p.pid for p in psutil.Process().children(recursive=True)} - before
-    assert len(started) >= 3 and not _running(started)
+    assert len(started) >= 3 and not still_running(started)
     assert not list(tmp_path.iterdir())
