@@ -200,7 +200,10 @@ def test_bad_input_is_a_clear_error(dask_client: Any, legs: Any, size: int, erro
 
 def test_without_dask_a_scan_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed raises ImportError
-    with pytest.raises(MissingDependencyError, match=r"a book scan runs on Dask.*pip install 'alvh\[dask\]'"):
+    with pytest.raises(
+        MissingDependencyError,
+        match=r"a book scan \(it runs on Dask\) needs distributed \(pip install 'alvh\[dask\]'\)",
+    ):
         scan_greeks(LEGS, MARKET)
 
 
