@@ -26,8 +26,6 @@ from alvh.scale.scan import _value_partition, scan_greeks
 from benches.conftest import SCALE_OUT_FULL
 from tests.helpers import random_legs
 
-ROOT = Path(__file__).resolve().parent.parent
-
 pytest.importorskip("distributed")
 
 LEGS = 10_000_000 if SCALE_OUT_FULL else 400_000
@@ -68,7 +66,7 @@ def _serial(paths: list[Path]) -> pd.DataFrame:
 
 
 _ONE_PARTITION = (
-    "import sys, time, pandas as pd; sys.path[:0] = sys.argv[2:4]; "
+    "import sys, time, pandas as pd; "
     "from alvh.data import example_market; from alvh.scale.scan import _value_partition; "
     "m, f = example_market(), pd.read_parquet(sys.argv[1]); _value_partition(f, 0, m, {}); "
     "t = time.perf_counter(); _value_partition(f, 0, m, {}); print(time.perf_counter() - t)"
@@ -78,13 +76,18 @@ _ONE_PARTITION = (
 def _free_cores(path: Path) -> float:
     """How many cores two processes get here: the throughput of two independent processes valuing a
     partition each at once against one alone (2.0: two idle cores; a shared machine gives less)."""
-    command = [sys.executable, "-c", _ONE_PARTITION, str(path), str(ROOT / "python"), str(ROOT)]
+    command = [sys.executable, "-c", _ONE_PARTITION, str(path)]  # the alvh this test imports
 
     def seconds(processes: list[subprocess.Popen[str]]) -> float:
-        return max(float(process.communicate()[0].split()[-1]) for process in processes)
+        outputs = [process.communicate() for process in processes]
+        failed = [err for (_, err), process in zip(outputs, processes, strict=True) if process.returncode]
+        assert not failed, f"the machine check's process failed: {failed[0]}"
+        return max(float(out.split()[-1]) for out, _ in outputs)
 
-    alone = seconds([subprocess.Popen(command, stdout=subprocess.PIPE, text=True)])
-    pair = seconds([subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(2)])
+    alone = seconds([subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)])
+    pair = seconds(
+        [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    )
     return 2 * alone / pair
 
 
