@@ -9,6 +9,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
+from alvh._typing import FloatArray
 from alvh.app import plots
 from alvh.app.console import alvh_errors, console, existing
 from alvh.app.market_commands import MarketOption
@@ -60,6 +61,20 @@ def parse_axis(text: str, *, name: str, scale: float = 1.0) -> np.ndarray:
     return np.round(values * scale, 12)
 
 
+def grid_axes(spot: str, vol: str, days: str) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The ``--spot`` (%), ``--vol`` and ``--days`` options as grid axes (spot shocks as fractions),
+    at most :data:`MAX_SCENARIOS` scenarios in all."""
+    spots = parse_axis(spot, name="--spot", scale=0.01)
+    vols = parse_axis(vol, name="--vol")
+    horizons = parse_axis(days, name="--days")
+    scenarios = spots.size * vols.size * horizons.size
+    if scenarios > MAX_SCENARIOS:
+        raise typer.BadParameter(
+            f"--spot x --vol x --days gives {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} from the command line"
+        )
+    return spots, vols, horizons
+
+
 def grid(
     book: Annotated[Path, typer.Argument(metavar="BOOK", help="Book TOML, CSV or Parquet.")],
     market: MarketOption,
@@ -79,15 +94,8 @@ def grid(
 
     [bold]Example[/bold]: alvh grid book.toml --market market.toml --spot -20:10:2 --vol -10:20:5 --days 0,1,7
     """
-    spots = parse_axis(spot, name="--spot", scale=0.01)
-    vols = parse_axis(vol, name="--vol")
-    horizons = parse_axis(days, name="--days")
+    spots, vols, horizons = grid_axes(spot, vol, days)
     scenarios = spots.size * vols.size * horizons.size
-    if scenarios > MAX_SCENARIOS:
-        raise typer.BadParameter(
-            f"--spot x --vol x --days gives {scenarios:,} scenarios; at most {MAX_SCENARIOS:,} from the command line"
-        )
-
     with alvh_errors():
         check_outputs(
             {"BOOK": book, "--market": market},

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from alvh.app.console import alvh_errors, console
-from alvh.app.grid_command import MAX_SCENARIOS, WORST_CELLS, parse_axis
+from alvh.app.grid_command import WORST_CELLS, grid_axes
 from alvh.app.market_commands import MarketOption
 from alvh.app.output import TABLE, check_outputs, write_table
 from alvh.app.scheduler_option import SCHEDULER_OPTION
@@ -54,11 +54,7 @@ def scan(
 
     [bold]Example[/bold]: alvh scan 'legs/*.parquet' --market market.toml --workers 2 -o sums.csv
     """
-    spots = parse_axis(spot, name="--spot", scale=0.01)
-    vols = parse_axis(vol, name="--vol")
-    horizons = parse_axis(days, name="--days")
-    if spots.size * vols.size * horizons.size > MAX_SCENARIOS:
-        raise typer.BadParameter(f"--spot x --vol x --days gives more than {MAX_SCENARIOS:,} scenarios")
+    spots, vols, horizons = grid_axes(spot, vol, days)
     with alvh_errors():
         files = sorted(glob.glob(legs))
         if not files:
