@@ -27,9 +27,9 @@ def test_repr_lists_the_layers_with_roles_and_leg_counts() -> None:
     ]
 
 
-def test_repr_of_a_book_with_many_layers_stays_short() -> None:
-    layers = 1200
-    book = Book.from_frame(
+def _one_future_per_layer(layers: int) -> Book:
+    """A book of ``layers`` custom layers, one VX future each."""
+    return Book.from_frame(
         pd.DataFrame(
             {
                 "layer": [f"hedge{i}" for i in range(layers)],
@@ -40,6 +40,11 @@ def test_repr_of_a_book_with_many_layers_stays_short() -> None:
             }
         )
     )
+
+
+def test_repr_of_a_book_with_many_layers_stays_short() -> None:
+    layers = 1200
+    book = _one_future_per_layer(layers)
     lines = repr(book).splitlines()
     assert lines[0] == "Book 'book': 1,200 legs in 1,200 layers"
     assert len(lines) == 1 + MAX_ROWS + 1 and lines[-1] == f"  … {layers - MAX_ROWS:,} more layers"
@@ -70,17 +75,7 @@ def test_html_of_a_book_with_many_layers_reads_only_the_layers_it_draws(monkeypa
     """The instrument lists are a Python call per layer: built for the drawn layers only, a
     book of thousands of layers shows at once."""
     layers = 3000
-    book = Book.from_frame(
-        pd.DataFrame(
-            {
-                "layer": [f"hedge{i}" for i in range(layers)],
-                "role": "custom",
-                "instrument": "VX",
-                "expiry": dt.date(2026, 12, 16),
-                "quantity": 1.0,
-            }
-        )
-    )
+    book = _one_future_per_layer(layers)
     calls = []
     listed = book_module._listed
     monkeypatch.setattr(book_module, "_listed", lambda instruments: calls.append(1) or listed(instruments))
