@@ -1,9 +1,9 @@
-"""Backtest sweeps: every run of a plan (:mod:`alvh.backtest.sweep_config`) as a Dask task on
-:func:`alvh.scale.cluster.cluster`, gathered into one tidy table (README, Sweeps).
+"""Backtest sweeps: every run of a plan (:mod:`alvh.backtest.sweep_config`) as a job of the one
+executor (:class:`alvh.scale.Executor`: Dask tasks), gathered into one tidy table (README, Sweeps).
 
 Each task runs its backtest in the worker's own process (``workers=1``: no cluster inside a
-cluster). The caller loads each daily closes file once and ships it to the cluster, so workers on
-other machines need no copy of it. A finished run is written to the cache folder under a hash of
+cluster). The caller loads each daily closes file once and ships it with each run's task, so
+workers on other machines need no copy of it. A finished run is written to the cache folder under a hash of
 everything its result depends on (the config, the contents of the closes, rules and events files,
 alvh's version), so a sweep stopped by Ctrl-C or a crash resumes where it stopped. A run whose
 backtest raises records the error in its rows; the others go on. A worker lost mid-run: Dask
@@ -30,7 +30,8 @@ from alvh.backtest.config import STRATEGIES, BacktestConfig
 from alvh.backtest.replay import run_backtest
 from alvh.backtest.sweep_config import Sweep, load_sweep
 from alvh.market.history import bundled_history_path, load_history
-from alvh.scale.cluster import cluster, require_dask
+from alvh.scale.cluster import require_dask
+from alvh.scale.executor import Executor
 
 __all__ = ["ERROR_COLUMN", "RUN_COLUMN", "SweepResult", "run_key", "sweep", "sweep_rows"]
 
@@ -89,7 +90,7 @@ def sweep(
     InputError, ConfigError
         An unreachable scheduler, or a closes file that cannot be read.
     """
-    distributed = require_dask("alvh sweep")
+    require_dask("alvh sweep")  # a sweep never runs here, one by one
     plan = plan if isinstance(plan, Sweep) else load_sweep(plan)
     files = sorted({run.data for run in plan.runs}, key=str)
     histories = {file: load_history(file) if file is not None else load_history() for file in files}
@@ -101,18 +102,12 @@ def sweep(
         progress(cached, total)
     pending = [run for run in plan.runs if run.number not in outcomes]
     if pending:
-        with cluster(scheduler, workers=workers, feature="alvh sweep") as client:
-            # each closes file shipped once, not with every task, to every worker: a worker lost
-            # mid-sweep takes no file the others need with it
-            shipped = {
-                file: client.scatter(histories[file], broadcast=True)  # type: ignore[no-untyped-call]
-                for file in {run.data for run in pending}
-            }
-            futures = {client.submit(run_one, shipped[run.data], run.config, pure=False): run for run in pending}
-            for future in distributed.as_completed(futures, loop=client.loop):
-                run = futures[future]
+        with Executor(scheduler, workers=workers, feature="alvh sweep") as executor:
+            jobs = [executor.submit(run_one, histories[run.data], run.config) for run in pending]
+            for position in executor.finished(jobs):
+                run = pending[position]
                 try:
-                    outcome = future.result()
+                    outcome = jobs[position].result()
                 except Exception as e:  # the task itself was lost (e.g. its workers kept dying)
                     outcome = f"{type(e).__name__}: {e}"
                 outcomes[run.number] = outcome

@@ -13,7 +13,7 @@ started there (one already running runs to its end, its result dropped).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from types import TracebackType
 from typing import Any, Generic, ParamSpec, TypeVar, cast
@@ -120,19 +120,22 @@ class Executor:
         each one finishes (in the order they finish). The first exception raised by a job is
         raised here (the others are cancelled as the block ends)."""
         jobs = [self.submit(fn, *call) for call in calls]
-        if self._client is not None:
-            finished = require_dask(self._feature).as_completed([job.future for job in jobs], loop=self._client.loop)
-            for done, future in enumerate(finished, start=1):
-                future.result()  # raises the job's exception
-                if progress is not None:
-                    progress(done, len(jobs))
-            return [job.result() for job in jobs]
-        values = []
-        for job in jobs:
-            values.append(job.result())
+        for done, position in enumerate(self.finished(jobs), start=1):
+            jobs[position].result()  # raises the job's exception
             if progress is not None:
-                progress(len(values), len(jobs))
-        return values
+                progress(done, len(jobs))
+        return [job.result() for job in jobs]
+
+    def finished(self, jobs: Sequence[Job[Any]]) -> Iterator[int]:
+        """The positions of ``jobs`` (submitted here) as each one finishes, in the order they
+        finish; jobs run here are run as their position comes (in order)."""
+        if self._client is None:
+            yield from range(len(jobs))
+            return
+        position = {job.future.key: i for i, job in enumerate(jobs)}
+        futures = [job.future for job in jobs]
+        for future in require_dask(self._feature).as_completed(futures, loop=self._client.loop):
+            yield position[future.key]
 
     def close(self) -> None:
         """Leave the cluster: a local one is shut down, a remote one drops the pending jobs."""
