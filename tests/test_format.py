@@ -8,7 +8,6 @@ import math
 import pytest
 
 from alvh._format import compact, count, days, dollars, number, scenario, share, signed, spot_shock, vol_points
-from alvh.app.figures import short_money
 
 NOT_NUMBERS = [math.nan, math.inf, -math.inf, None]
 
@@ -32,7 +31,8 @@ def test_a_value_that_is_not_a_number_is_a_dash(value: float | None) -> None:
 def test_shares_and_compact_amounts() -> None:
     assert share(0.3149) == "31 %" and share(-0.06) == "-6 %" and share(0.2274, 1) == "22.7 %"
     assert compact(2464.4) == "+2,464" and compact(-617_600.0) == "-617.6k" and compact(-1_190_000.0) == "-1.19M"
-    assert short_money(math.nan) == "—" and short_money(-0.2) == "0" and short_money(-42_600.0) == "-42.6k"
+    assert compact(math.nan, sign=False) == "—" and compact(-0.2, sign=False) == "0"
+    assert compact(-42_600.0, sign=False) == "-42.6k" and compact(1_250_000.0, sign=False) == "1.25M"
 
 
 def test_grid_coordinates_in_their_units() -> None:

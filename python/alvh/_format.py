@@ -67,16 +67,19 @@ def share(value: float | None, digits: int = 0) -> str:
     return f"{number(100 * value, digits)} %"
 
 
-def compact(value: float | None) -> str:
-    """A signed amount in at most ~7 characters, for narrow tables and plot labels: ``+2,464``,
-    ``-617.6k``, ``-1.19M``."""
+def compact(value: float | None, *, sign: bool = True) -> str:
+    """An amount in at most ~7 characters, for narrow tables and plot labels: ``+2,464``,
+    ``-617.6k``, ``-1.19M``; ``sign=False`` leaves a positive amount unsigned (``850``,
+    ``1.25M``)."""
     if not _finite(value):
         return MISSING
     assert value is not None
-    size = abs(value)
+    size, plus = abs(value), "+" if sign else ""
     if size >= 1e6:
-        return f"{value / 1e6:+.2f}M"
-    return f"{value / 1e3:+.1f}k" if size >= 1e4 else signed(value)
+        return f"{value / 1e6:{plus}.2f}M"
+    if size >= 1e4:
+        return f"{value / 1e3:{plus}.1f}k"
+    return signed(value) if sign else number(value)
 
 
 def count(number: float, noun: str) -> str:

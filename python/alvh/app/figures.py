@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
-
-from alvh._format import MISSING, number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -26,7 +23,6 @@ __all__ = [
     "new_figure_grid",
     "png_bytes",
     "save_png",
-    "short_money",
 ]
 
 _SIZE_INCHES = (10.0, 6.0)
@@ -70,19 +66,6 @@ def png_bytes(figure: Figure) -> bytes:
 def _write_png(figure: Figure, target: Path | IO[bytes]) -> None:
     # no tight bounding box, which would change the size
     figure.savefig(target, format="png", dpi=_DPI)
-
-
-def short_money(value: float) -> str:
-    """$ amount in at most ~6 characters for plot labels: 850, -42.6k, 1.25M (``—`` when not a
-    number, never ``-0``: :mod:`alvh._format`)."""
-    if not math.isfinite(value):
-        return MISSING
-    size = abs(value)
-    if size >= 1e6:
-        return f"{value / 1e6:.2f}M"
-    if size >= 1e4:
-        return f"{value / 1e3:.1f}k"
-    return number(value)
 
 
 def money_formatter() -> Formatter:

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from alvh.app.figures import FIGURE_SIZE_PX, eastern_time, money_formatter, new_axes, save_png, short_money
+from alvh._format import compact
+from alvh.app.figures import FIGURE_SIZE_PX, eastern_time, money_formatter, new_axes, save_png
 from alvh.book import Book
 from alvh.exceptions import InputError
 from alvh.market.snapshot import Market
@@ -117,7 +118,15 @@ def scenario_heatmap_figure(grid: ScenarioGrid, *, horizon: int = 0, layer: str 
     if pnl.shape[0] <= _ANNOTATE_MAX_CELLS and pnl.shape[1] <= _ANNOTATE_MAX_CELLS:
         for (i, j), value in np.ndenumerate(pnl):
             dark = np.isfinite(value) and abs(value) > 0.6 * half_range
-            ax.text(i, j, short_money(value), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            ax.text(
+                i,
+                j,
+                compact(value, sign=False),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
+            )
     ax.set_title(
         f"Scenario P&L, {what}, horizon +{days:g} d (full revaluation)\n"
         f"as of {eastern_time(grid.settings.get('as_of'))}",
@@ -315,7 +324,7 @@ def vega_buckets_figure(risk: BookRisk) -> Figure:
     ax.plot(x, net, linestyle="none", marker="D", markersize=8, color="black", label="net (all layers)")
     for xi, value in zip(x, net, strict=True):
         ax.annotate(
-            short_money(value), (xi, value), xytext=(12, 0), textcoords="offset points", va="center", fontsize=8
+            compact(value, sign=False), (xi, value), xytext=(12, 0), textcoords="offset points", va="center", fontsize=8
         )
     ax.axhline(0.0, color="black", linewidth=0.6)
     ax.margins(y=0.08)

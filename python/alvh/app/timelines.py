@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from alvh.app.figures import eastern_time, money_formatter, new_figure, new_figure_grid, save_png, short_money
+from alvh._format import compact
+from alvh.app.figures import eastern_time, money_formatter, new_figure, new_figure_grid, save_png
 from alvh.exceptions import InputError
 
 if TYPE_CHECKING:
@@ -137,7 +138,11 @@ def equity_curves(result: BacktestResult, path: str | Path) -> Path:
             top.annotate(text, (pd.Timestamp(start), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
                          rotation=90, va="top", ha="right", color="tab:red")  # fmt: skip
     top.axhline(
-        result.capital, color="black", linewidth=0.6, linestyle=":", label=f"capital {short_money(result.capital)}"
+        result.capital,
+        color="black",
+        linewidth=0.6,
+        linestyle=":",
+        label=f"capital {compact(result.capital, sign=False)}",
     )
     top.set_ylabel("equity ($)")
     top.yaxis.set_major_formatter(money_formatter())
