@@ -41,3 +41,9 @@ class ConfigError(InputError):
 class MissingDependencyError(AlvhError, ImportError):
     """An optional dependency is not installed; the message names the extra to install, e.g.
     ``pip install 'alvh[xarray]'``."""
+
+
+class ClusterError(AlvhError):
+    """A job was lost on the Dask cluster: every worker that ran it died (Dask gives a task up
+    after ``distributed.scheduler.allowed-failures`` of them: a job that crashes its process or
+    runs it out of memory), or the cluster went away before the job finished."""

@@ -89,6 +89,15 @@ def test_the_shared_cluster_has_two_workers(dask_client: Any) -> None:
     assert dask_client.submit(pow, 2, 10).result() == 1024
 
 
+def test_local_workers_keep_glibcs_adaptive_memory_trimming(dask_client: Any) -> None:
+    """Dask's nanny would set MALLOC_TRIM_THRESHOLD_ (a fixed threshold: slower partitions); its
+    other settings (one numpy thread per single-threaded worker) stay."""
+    if "MALLOC_TRIM_THRESHOLD_" in os.environ:
+        pytest.skip("this process sets MALLOC_TRIM_THRESHOLD_ itself: the workers inherit it")
+    settings = dask_client.run(lambda: (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("OMP_NUM_THREADS")))
+    assert set(settings.values()) == {(None, "1")}
+
+
 def test_a_ctrl_c_while_connecting_takes_effect_once_connected(
     dask_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,7 +21,7 @@ import pytest
 from alvh.backtest import BacktestConfig
 from alvh.backtest.replay import Run, replay, trading_run
 from alvh.backtest.results import Records, backtest_result
-from alvh.exceptions import InputError, MissingDependencyError
+from alvh.exceptions import ClusterError, InputError, MissingDependencyError
 from alvh.market.history import load_history
 from alvh.scale import Executor
 from alvh.scale.cluster import SCHEDULER_ENV
@@ -106,6 +106,15 @@ def test_a_worker_killed_mid_job_changes_nothing(dask_client: Any) -> None:
         dask_client.wait_for_workers(2)  # the nanny restarts the killed worker; the next test needs both
     assert held_by != worker  # it ran again elsewhere
     pd.testing.assert_frame_equal(rerun, undisturbed, check_exact=True)
+
+
+def test_a_job_that_kills_its_workers_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES", "0")  # give up at the first death
+    with Executor(workers=1) as executor:
+        job = executor.submit(os._exit, 3)
+        with pytest.raises(ClusterError, match=r"a job was lost on the Dask cluster: .*_exit"):
+            job.result()
+        assert executor.submit(pow, 2, 5).result() == 32  # the nanny's new worker takes the next job
 
 
 def _running_on(client: Any, key: str, timeout_s: float = 60.0) -> str:

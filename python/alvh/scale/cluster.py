@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from alvh._optional import require
-from alvh.exceptions import AlvhError, InputError
+from alvh.exceptions import AlvhError, ClusterError, InputError
 
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["CONNECT_TIMEOUT_S", "SCHEDULER_ENV", "cluster", "require_dask"]
+__all__ = ["CONNECT_TIMEOUT_S", "SCHEDULER_ENV", "cluster", "jobs_lost_raised", "require_dask"]
 
 SCHEDULER_ENV = "ALVH_SCHEDULER"
 """The environment variable naming a scheduler (``tcp://HOST:PORT``) when none is given."""
@@ -95,6 +95,17 @@ def cluster(scheduler: str | None = None, *, workers: int | None = None, feature
         except TimeoutError:
             raise AlvhError(f"the local Dask workers did not start within {START_TIMEOUT_S:g} s") from None
         yield client
+
+
+@contextmanager
+def jobs_lost_raised() -> Iterator[None]:
+    """Waiting for a cluster's results: a job Dask gave up on (its workers kept dying) or cancelled
+    (the cluster went away) raises :class:`~alvh.exceptions.ClusterError`, not Dask's own error."""
+    distributed = require_dask("a cluster")
+    try:
+        yield
+    except (distributed.KilledWorker, distributed.client.FutureCancelledError) as e:
+        raise ClusterError(f"a job was lost on the Dask cluster: {e}") from None
 
 
 def _connect(stack: ExitStack, distributed: Any, address: str, **options: Any) -> Client:

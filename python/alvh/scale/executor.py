@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from alvh.exceptions import InputError, MissingDependencyError
-from alvh.scale.cluster import SCHEDULER_ENV, cluster, require_dask
+from alvh.scale.cluster import SCHEDULER_ENV, cluster, jobs_lost_raised, require_dask
 
 __all__ = ["Executor", "Job"]
 
@@ -39,9 +39,11 @@ class Job(Generic[T]):
         self._call, self._value = call, _UNSET
 
     def result(self) -> T:
-        """Wait for the call and return its value, or raise the exception it raised."""
+        """Wait for the call and return its value, or raise the exception it raised
+        (:class:`~alvh.exceptions.ClusterError` if the cluster lost it)."""
         if self.future is not None:
-            return cast(T, self.future.result())
+            with jobs_lost_raised():
+                return cast(T, self.future.result())
         if self._value is _UNSET:
             assert self._call is not None
             self._value = self._call()

@@ -39,7 +39,7 @@ from alvh.market.snapshot import Market
 from alvh.risk.bulk import bulk_book
 from alvh.risk.scenarios import Dynamics, ScenarioGrid, VolShiftScaling, scenario_grid
 from alvh.risk.valuation import BUCKETS, METRICS, value_book
-from alvh.scale.cluster import cluster, require_dask
+from alvh.scale.cluster import cluster, jobs_lost_raised, require_dask
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -103,6 +103,8 @@ def scan_greeks(
         No legs, an unknown file type, a bad ``partition_size`` or an unreachable scheduler.
     MissingDependencyError
         Dask is not installed.
+    ClusterError
+        A partition was lost: every worker that valued it died, or the cluster went away.
     """
     partials = _scan(legs, market, _value_partition, {}, client, scheduler, workers, partition_size)
     layers, sums = _combine(partials)
@@ -198,7 +200,8 @@ def _run(
     # the market once per worker, not once per task
     shared = client.scatter(market, broadcast=True, hash=False)
     tasks = [delayed(work)(part, k, shared, options, trusted) for k, part in enumerate(frame.to_delayed())]
-    partials: list[_Partial] = client.gather(client.compute(tasks))
+    with jobs_lost_raised():
+        partials: list[_Partial] = client.gather(client.compute(tasks))
     if not any(p.layers for p in partials):
         raise InputError("the scan found no legs to value")
     return partials
