@@ -1,7 +1,9 @@
 """The legs table's helpers: the layer lookup every valuation and validation makes, and the table of
-legs a caller checked itself (the backtest's ledger)."""
+legs a caller checked itself (the backtest's ledger, the legs alvh's builders and engine build)."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 import pandas as pd
@@ -9,8 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alvh.book import Book, LayerSpec, Role
-from alvh.book.legs import layer_positions, legs_table, validated_legs
+from alvh.book import Book, LayerSpec, Leg, Role
+from alvh.book.builders import iron_condor, spx_future, vix_call_spread, vix_future
+from alvh.book.legs import LegRow, built_legs_table, layer_positions, legs_frame, legs_table, validated_legs
+from alvh.data import example_book, example_market
 from alvh.exceptions import ConfigError
 
 _NAMES = st.text(alphabet="abcL123_ ", min_size=0, max_size=4)
@@ -78,3 +82,39 @@ def test_a_book_from_the_table_is_the_book_validated_from_the_same_legs() -> Non
     parsed = Book("ledger", LAYERS, pd.DataFrame(columns))
     assert checked.layers == parsed.layers
     pd.testing.assert_frame_equal(checked.legs, parsed.legs, check_exact=True)
+
+
+MARKET = example_market()
+
+
+def _built_rows() -> list[LegRow]:
+    """Legs as alvh's builders make them: a condor, a VIX call spread and futures (no right, no group)."""
+    condor = iron_condor(MARKET, dt.date(2026, 12, 18), quantity=3.0, group="IC-1")
+    spread = vix_call_spread(MARKET, dt.date(2027, 1, 20), long_strike=20.0, width=5.0, quantity=2.0, group="L1-1")
+    futures = (vix_future(MARKET, dt.date(2026, 12, 16), -4.0), spx_future(MARKET, dt.date(2027, 3, 19), 1.0))
+    legs = [("core", leg) for leg in condor] + [("L2", leg) for leg in (*spread, *futures)]
+    return [(layer, f"added[{i}]", leg) for i, (layer, leg) in enumerate(legs)]
+
+
+def test_built_legs_table_is_the_validated_table_of_the_same_legs() -> None:
+    rows = _built_rows()
+    validated = validated_legs(legs_frame(rows), LAYERS, "built")
+    pd.testing.assert_frame_equal(built_legs_table(rows, LAYERS), validated, check_exact=True)
+
+
+def test_built_legs_table_keeps_text_columns_as_text_when_every_cell_is_empty() -> None:
+    # futures alone: the validated table has the empty right and group as objects, the built one as text
+    rows = [row for row in _built_rows() if row[2].right is None]
+    validated = validated_legs(legs_frame(rows), LAYERS, "built")
+    built = built_legs_table(rows, LAYERS)
+    assert built["right"].isna().all() and built["group"].isna().all()
+    pd.testing.assert_frame_equal(built, validated.astype({"right": "str", "group": "str"}), check_exact=True)
+
+
+def test_a_book_with_built_legs_trusted_is_the_book_with_them_validated() -> None:
+    book = example_book()
+    extra = [(layer, leg) for layer, _, leg in _built_rows()] + [("new", Leg("VXM", dt.date(2027, 1, 20), 2.0))]
+    trusted = book.with_legs(extra, role_of_new_layers=Role.OUTER, trusted=True)
+    validated = book.with_legs(extra, role_of_new_layers=Role.OUTER)
+    assert trusted.layers == validated.layers
+    pd.testing.assert_frame_equal(trusted.legs, validated.legs, check_exact=True)

@@ -768,6 +768,8 @@ def test_value_legs_gives_each_groups_sums_as_a_book_of_it_would() -> None:
     ]
     sums = value_legs(groups, market)
     assert list(sums.columns) == METRICS and len(sums) == len(groups)
+    # the engine's own legs, not parsed again, are valued the same
+    pd.testing.assert_frame_equal(value_legs(groups, market, trusted=True), sums, check_exact=True)
     for i, legs in enumerate(groups):
         alone = value_book(Book.from_layers("one", [Layer("x", Role.CUSTOM, legs)]), market, per_leg=False)
         np.testing.assert_array_equal(sums.iloc[i].to_numpy(), alone.layers.loc["x", METRICS].to_numpy(float))

@@ -29,7 +29,7 @@ from alvh._html import table
 from alvh._repr import MAX_ROWS, bounded, html_block
 from alvh.book.grouping import group_legs
 from alvh.book.instruments import instrument_mask
-from alvh.book.legs import LEG_COLUMNS, Leg, check_sizes, leg_record, validated_legs
+from alvh.book.legs import LEG_COLUMNS, Leg, built_legs_table, check_sizes, legs_frame, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.exceptions import ConfigError
 
@@ -70,9 +70,8 @@ class Book:
         specs, rows = [], []
         for i, layer in enumerate(layers):
             specs.append(LayerSpec(layer.name, _role(layer.role, f"{source}: layers[{i}].role")))
-            for j, leg in enumerate(layer.legs):
-                rows.append({**leg_record(leg), "layer": layer.name, "source": f"layers[{i}].legs[{j}]"})
-        return cls(name, specs, pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), source=source)
+            rows += [(layer.name, f"layers[{i}].legs[{j}]", leg) for j, leg in enumerate(layer.legs)]
+        return cls(name, specs, legs_frame(rows), source=source)
 
     @classmethod
     def from_table(cls, name: str, layers: Sequence[LayerSpec], legs: pd.DataFrame) -> Book:
@@ -148,22 +147,28 @@ class Book:
         return [layer.name for layer in self.layers if layer.role is Role.CORE]
 
     def with_legs(
-        self, extra: Iterable[tuple[str, Leg]], *, role_of_new_layers: Role | Mapping[str, Role] = Role.CUSTOM
+        self,
+        extra: Iterable[tuple[str, Leg]],
+        *,
+        role_of_new_layers: Role | Mapping[str, Role] = Role.CUSTOM,
+        trusted: bool = False,
     ) -> Book:
         """A new book with ``(layer_name, leg)`` pairs added (new layers are appended, with
         ``role_of_new_layers``: one role, or one per layer name, custom for the others). Only the
-        added legs are validated: this book's legs already are, and their layers keep their roles."""
-        rows = [{**leg_record(leg), "layer": layer, "source": f"added[{i}]"} for i, (layer, leg) in enumerate(extra)]
+        added legs are validated: this book's legs already are, and their layers keep their roles.
+        ``trusted``: the legs are alvh's own (the decision engine's trades), only their sizes
+        checked (:func:`alvh.book.legs.built_legs_table`)."""
+        rows = [(layer, f"added[{i}]", leg) for i, (layer, leg) in enumerate(extra)]
         known = {layer.name for layer in self.layers}
         roles = role_of_new_layers
         specs = list(self.layers) + [
             LayerSpec(name, roles if isinstance(roles, Role) else roles.get(name, Role.CUSTOM))
-            for name in dict.fromkeys(r["layer"] for r in rows)
+            for name in dict.fromkeys(layer for layer, _, _ in rows)
             if name not in known
         ]
         if not rows:
             return self._with_table(specs, self.legs.copy())
-        added = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), specs, self.name)
+        added = built_legs_table(rows, specs) if trusted else validated_legs(legs_frame(rows), specs, self.name)
         if not len(self.legs):
             return self._with_table(specs, added)
         # text columns keep the table's string dtype when every added cell is empty (an ES has no right)

@@ -27,13 +27,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from pandas.api.extensions import ExtensionArray
 
 from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import LayerSpec
@@ -44,10 +45,13 @@ __all__ = [
     "MAX_CONTRACTS",
     "MAX_VEGA_NOTIONAL",
     "Leg",
+    "LegRow",
+    "built_legs_table",
     "check_sizes",
     "entry_after_trade",
     "layer_positions",
     "leg_record",
+    "legs_frame",
     "legs_table",
     "validated_legs",
 ]
@@ -118,6 +122,16 @@ def leg_record(leg: Leg) -> dict[str, Any]:
         "start": leg.start,
         "realized_vol": leg.realized_vol,
     }
+
+
+LegRow = tuple[str, str, Leg]
+"""A leg with its layer's name and where it came from (its ``source``, for error messages)."""
+
+
+def legs_frame(rows: Iterable[LegRow]) -> pd.DataFrame:
+    """The legs as a frame for :func:`validated_legs` (one row per leg, fields as given)."""
+    records = [{**leg_record(leg), "layer": layer, "source": source} for layer, source, leg in rows]
+    return pd.DataFrame(records, columns=[*LEG_COLUMNS, "source"])
 
 
 def _fail(source: str, sources: NDArray[Any], values: Any, bad: NDArray[np.bool_], column: str, allowed: str) -> None:
@@ -247,6 +261,42 @@ def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataF
     roles = np.array([layer.role.value for layer in layers], dtype=object)[position]
     table = {**columns, "role": pd.array(roles, dtype="str"), "multiplier": _multipliers(names)}
     return pd.DataFrame({c: table[c] for c in _TABLE_COLUMNS})
+
+
+def built_legs_table(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> pd.DataFrame:
+    """The legs table of :class:`Leg` objects alvh built itself (its builders' legs, the decision
+    engine's trades and hedge candidates: instruments, expiry dates, rights and strikes it chose),
+    through :func:`legs_table`: sizes and layers checked, the fields not parsed again. Text columns
+    have pandas' text dtype even where every cell is empty. Legs from users go through
+    :func:`validated_legs` (:func:`legs_frame`)."""
+    records = [leg_record(leg) for _, _, leg in rows]
+
+    def column(name: str) -> list[Any]:
+        return [record[name] for record in records]
+
+    def text(values: list[Any]) -> ExtensionArray:
+        return pd.array(values, dtype="str")
+
+    def days(values: list[Any]) -> NDArray[np.datetime64]:
+        return np.array(values, dtype="datetime64[D]").astype("datetime64[s]")
+
+    def numbers(name: str) -> NDArray[np.float64]:
+        return np.array(column(name), dtype=np.float64)  # None: NaN
+
+    columns = {
+        "layer": text([layer for layer, _, _ in rows]),
+        "instrument": text(column("instrument")),
+        "expiry": days(column("expiry")),
+        "right": text(column("right")),
+        "strike": numbers("strike"),
+        "quantity": numbers("quantity"),
+        "entry_price": numbers("entry_price"),
+        "group": text(column("group")),
+        "start": days(column("start")),
+        "realized_vol": numbers("realized_vol"),
+        "source": text([source for _, source, _ in rows]),
+    }
+    return legs_table(columns, layers)
 
 
 def _multipliers(names: NDArray[Any]) -> NDArray[np.float64]:

@@ -289,7 +289,7 @@ def _candidates(state: BookState, units: list[_Unit], *, family: str | None) -> 
     """The units valued (one call), priced and costed; futures of one expiry form ``family``."""
     market, costs = state.inputs.market, state.inputs.costs
     holding = state.inputs.rules.hedge_vega.holding_days
-    sums = value_legs([legs for _, _, legs, _, _ in units], market)
+    sums = value_legs([legs for _, _, legs, _, _ in units], market, trusted=True)
     delta, vega = sums["spx_delta"].to_numpy(), sums["spx_vega"].to_numpy()
     candidates = []
     for i, (name, layer, legs, min_units, max_units) in enumerate(units):

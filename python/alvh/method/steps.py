@@ -93,7 +93,7 @@ def _entry_check(state: BookState, condors: list[tuple[Leg, ...]]) -> tuple[str,
     shorts = [leg for condor in condors for leg in condor if leg.quantity < 0]
     if not rule.enabled or not shorts:
         return "", {}
-    metrics = value_legs([[leg] for leg in shorts], state.inputs.market)
+    metrics = value_legs([[leg] for leg in shorts], state.inputs.market, trusted=True)
     deltas = np.abs(metrics["delta"].to_numpy()) / np.array([abs(leg.quantity) * 100.0 for leg in shorts])
     outside = int(((deltas < rule.min) | (deltas > rule.max)).sum())
     band = f"R-SHORT-DELTA's {rule.min:.2f}-{rule.max:.2f} band"

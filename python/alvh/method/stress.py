@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
-from alvh.book import Book, Layer, Leg, Role
+from alvh.book import Book, LayerSpec, Leg, Role
+from alvh.book.legs import built_legs_table
 from alvh.market.snapshot import Market
 from alvh.method.rules.parameters import StressRule
 from alvh.risk.cache import ValuationCache
@@ -77,14 +78,23 @@ def stress_scenarios(
     cache = ValuationCache() if cache is None else cache
     key = ("stress_scenarios", *(tuple(v) for v in (rule.spot_shocks, rule.vol_shifts, rule.horizons, rule.presets)))
     book_pnl = cache.for_book(book, market, key, lambda: _read_only(_layer_pnl(book, market, axes).sum(axis=1)))
-    probe = Book.from_layers(
-        f"{book.name} stress units", [Layer(f"unit {i}", Role.CUSTOM, tuple(legs)) for i, legs in enumerate(units)]
-    )
     return StressScenarios(
         labels=axes.labels,
         book=book_pnl,
-        units=_layer_pnl(probe, market, axes) if units else np.zeros((len(axes.labels), 0)),
+        units=_layer_pnl(_probe(book, units), market, axes) if units else np.zeros((len(axes.labels), 0)),
     )
+
+
+def _probe(book: Book, units: Sequence[Sequence[Leg]]) -> Book:
+    """The hedge units as a book, each a layer of its own. They are the engine's candidates, so
+    their legs are not parsed again (:func:`alvh.book.legs.built_legs_table`)."""
+    layers = [LayerSpec(f"unit {i}", Role.CUSTOM) for i in range(len(units))]
+    rows = [
+        (layer.name, f"layers[{i}].legs[{j}]", leg)
+        for i, (layer, legs) in enumerate(zip(layers, units, strict=True))
+        for j, leg in enumerate(legs)
+    ]
+    return Book.from_table(f"{book.name} stress units", layers, built_legs_table(rows, layers))
 
 
 @dataclass(frozen=True)

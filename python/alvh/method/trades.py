@@ -113,7 +113,8 @@ def apply_trades(book: Book, trades: Iterable[Trade]) -> Book:
     """The book with the trades done. A trade on a leg held (same layer, instrument, expiry, right,
     strike and group) changes that leg's quantity, and a leg closed to zero goes, so that a closed
     condor no longer counts (as condor units, margin, break-evens); other trades are new legs, in
-    new layers with the role their default name says (L1, L2, L3, core)."""
+    new layers with the role their default name says (L1, L2, L3, core). The trades are the
+    decision engine's, so their legs are not parsed again (:meth:`Book.with_legs`, trusted)."""
     trades = list(trades)
     legs = book.legs
     keys = {column: legs[column].to_numpy(object) for column in ("layer", "instrument", "right", "group")}
@@ -130,7 +131,7 @@ def apply_trades(book: Book, trades: Iterable[Trade]) -> Book:
         entry[held] = entry_after_trade(quantity[held], entry[held], t.quantity, t.price)
         quantity[held] += t.quantity
     roles = {t.layer: role_of_layer(book, t.layer) for t in trades}
-    return book.with_sizes(quantity, entry).with_legs(new, role_of_new_layers=roles)
+    return book.with_sizes(quantity, entry).with_legs(new, role_of_new_layers=roles, trusted=True)
 
 
 def _held_row(keys: dict[str, NDArray[Any]], quantity: NDArray[np.float64], trade: Trade) -> int | None:

@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from alvh import _core
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind
-from alvh.book.legs import LEG_COLUMNS, Leg, leg_record, validated_legs
+from alvh.book.legs import Leg, built_legs_table, legs_frame, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
@@ -186,18 +186,19 @@ def value_book(book: Book, market: Market, *, per_leg: bool = True, cache: Valua
     )
 
 
-def value_legs(groups: Sequence[Sequence[Leg]], market: Market) -> pd.DataFrame:
+def value_legs(groups: Sequence[Sequence[Leg]], market: Market, *, trusted: bool = False) -> pd.DataFrame:
     """The metric sums (:data:`METRICS`, columns) of each group of legs (rows, in order) against
     ``market``: what each position would add to a book, without building one — the legs are
     validated like a book's and valued in one kernel call (the decision engine prices its
-    candidate hedges so)."""
+    candidate hedges so). ``trusted``: the legs are alvh's own (its builders', the decision
+    engine's candidates), only their sizes checked (:func:`alvh.book.legs.built_legs_table`)."""
     layers = [LayerSpec(f"groups[{i}]", Role.CUSTOM) for i in range(len(groups))]
     rows = [
-        {**leg_record(leg), "layer": layer.name, "source": f"{layer.name}[{j}]"}
+        (layer.name, f"{layer.name}[{j}]", leg)
         for layer, group in zip(layers, groups, strict=True)
         for j, leg in enumerate(group)
     ]
-    legs = validated_legs(pd.DataFrame(rows, columns=[*LEG_COLUMNS, "source"]), layers, "value_legs")
+    legs = built_legs_table(rows, layers) if trusted else validated_legs(legs_frame(rows), layers, "value_legs")
     codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
     arrays = kernel_arrays(legs, "value_legs", market, codes)
     metrics, _ = _core.book_risk(arrays, len(groups), market.spx.spot, market.vix.spot, market.link.log_beta, None)
