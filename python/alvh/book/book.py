@@ -172,8 +172,13 @@ class Book:
         if not len(self.legs):
             return self._with_table(specs, added)
         # text columns keep the table's string dtype when every added cell is empty (an ES has no right)
-        text = {c: t for c, t in self.legs.dtypes.items() if isinstance(t, pd.StringDtype) and c in added}
-        return self._with_table(specs, pd.concat([self.legs, added.astype(text)], ignore_index=True))
+        text = {
+            c: t
+            for c, t in self.legs.dtypes.items()
+            if isinstance(t, pd.StringDtype) and c in added and added[c].dtype != t
+        }
+        added = added.astype(text) if text else added  # a no-op astype still copies every column
+        return self._with_table(specs, pd.concat([self.legs, added], ignore_index=True))
 
     def with_sizes(self, quantity: ArrayLike, entry_price: ArrayLike) -> Book:
         """A new book with each leg's quantity and entry price replaced (arrays in leg order); legs
