@@ -182,16 +182,19 @@ def _days(run: Run) -> Iterator[Today]:
         spx_closes=spx, vix_closes=vix, front_future_closes=history.get("vx1"), ad_line=history.get("ad_line")
     )
     inflation = inflation_rising_by_day(history).to_numpy(object)  # as of each day: releases up to it
+    closes = history[["spx", "vix"]].to_numpy(np.float64)
+    anchors = anchor.to_numpy(np.float64)
+    quotes = history[futures].to_numpy(np.float64)
     previous: dt.date | None = None
     for i in range(run.first, run.last):
         when = dates[i].date()
         market = market_from_closes(
             when,
-            float(spx.iloc[i]),
-            float(vix.iloc[i]),
+            float(closes[i, 0]),
+            float(closes[i, 1]),
             params=config.market,
-            anchor=float(anchor.iloc[i]),
-            vix_futures=[float(history[c].iloc[i]) for c in futures],
+            anchor=float(anchors[i]),
+            vix_futures=quotes[i].tolist(),
         )
         entry_legs = None  # the same condors for every strategy: identical entries
         if when.weekday() == ladder.entry_weekday:

@@ -336,9 +336,15 @@ def _roll_down(market: Market, leg: Leg, holding_days: float) -> float:
 def _held_futures(risk: BookRisk, expiry: dt.date) -> dict[str, float]:
     """Long VIX futures held on ``expiry``, by instrument (what a vega hedge may sell back)."""
     legs = risk.legs
-    rows = legs[(legs["expiry"] == pd.Timestamp(expiry)) & legs["instrument"].isin(["VX", "VXM"])]
-    held = rows.groupby("instrument")["quantity"].sum()
-    return {str(k): max(float(v), 0.0) for k, v in held.items()}
+    instrument = legs["instrument"].to_numpy(object)
+    quantity = legs["quantity"].to_numpy(np.float64)
+    on_expiry = legs["expiry"].to_numpy() == np.datetime64(expiry)
+    held = {}
+    for name in (Instrument.VX.value, Instrument.VXM.value):
+        mine = on_expiry & (instrument == name)
+        if mine.any():
+            held[name] = max(float(quantity[mine].sum()), 0.0)
+    return held
 
 
 def _held_units(risk: BookRisk, layer: str) -> list[_Unit]:

@@ -6,11 +6,14 @@ and returns its action (or None) and the state it leaves; the hedge step is in
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from alvh._format import dollars
+from alvh._typing import FloatArray
 from alvh.book import Leg, Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
 from alvh.market.events import vix_expiries_after
@@ -180,17 +183,19 @@ def add_theta_layer(state: BookState) -> StepResult:
     ladder, skew = state.fired.get(RuleId.MACD_LADDER), state.fired.get(RuleId.SKEW_ADD)
     if not (ladder or skew):
         return None, state
-    risk, market, rules = state.risk, state.inputs.market, state.inputs.rules
-    core = risk.legs[risk.legs["role"] == Role.CORE.value]
-    quantity = (
-        int(core.groupby(core["group"].fillna(core["source"]))["quantity"].apply(lambda q: q.abs().max()).median())
-        if len(core)
-        else 1
+    market, rules = state.inputs.market, state.inputs.rules
+    table = state.risk.legs
+    core = table["role"].to_numpy(object) == Role.CORE.value
+    group = table["group"].to_numpy(object)[core]
+    quantity = _typical_units(
+        np.where(pd.isna(group), table["source"].to_numpy(object)[core], group),
+        table["quantity"].to_numpy(np.float64)[core],
     )
     layer = layer_for(state.book, Role.CORE, "core")
     expiry = _next_friday(market.as_of.date() + dt.timedelta(days=rules.macd_ladder.target_dte))
     # one new layer per expiry: while the signal lasts, the ladder's rung at that expiry is not stacked
-    held = set(core.loc[core["expiry"].dt.date == expiry, "group"].dropna().astype(str))
+    on_expiry = table["expiry"].to_numpy("datetime64[D]")[core] == np.datetime64(expiry)
+    held = set(group[on_expiry & ~pd.isna(group)])
     ladder = None if ladder is None or f"IC-{expiry}-ladder" in held else ladder
     skew = None if skew is None or f"PS-{expiry}" in held else skew
     if not (ladder or skew):
@@ -232,6 +237,17 @@ def add_theta_layer(state: BookState) -> StepResult:
         {"units": float(quantity), "dte": float((expiry - market.as_of.date()).days), **numbers},
         tuple(trades),
     )
+
+
+def _typical_units(keys: NDArray[Any], quantity: FloatArray) -> int:
+    """The median over the core's positions (legs by ``keys``: group, else source) of each one's
+    largest |``quantity``|: the size of a new layer (1 without a core)."""
+    if not len(keys):
+        return 1
+    codes, names = pd.factorize(keys, sort=False)
+    largest = np.zeros(len(names))
+    np.maximum.at(largest, codes, np.abs(quantity))
+    return int(np.median(largest))
 
 
 def _next_friday(day: dt.date) -> dt.date:

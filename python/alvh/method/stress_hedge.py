@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from alvh._format import dollars
 from alvh.book import Instrument, Role
 from alvh.method.actions import ActionType
@@ -107,4 +109,5 @@ def _action(
 def _held_premium(state: BookState) -> float:
     """$ the hedge layers hold in options: their market value (futures count 0)."""
     layers = state.risk.layers
-    return float(layers.loc[layers["role"] != Role.CORE.value, "market_value"].sum())
+    hedges = layers["role"].to_numpy(object) != Role.CORE.value
+    return float(layers["market_value"].to_numpy(np.float64)[hedges].sum())

@@ -46,6 +46,10 @@ _HIGHS_OPTIONS = {"mip_rel_gap": 0.0, "mip_heuristic_run_feasibility_jump": Fals
 dearer mix than the cheapest. Without the feasibility-jump heuristic (HiGHS 1.10+), as in
 method/sizing.py: on the example book it takes three times as long as the whole search."""
 
+_NO_MIX_WITHIN = 1.0
+"""$: a least shortfall proven above this (far beyond HiGHS's feasibility tolerances) leaves no mix
+with every scenario at or above the floor."""
+
 
 @dataclass(frozen=True)
 class StressSizing:
@@ -136,9 +140,10 @@ def size_for_stress(
         program.add(program.signed(program.delta), min(low, now) - now, max(high, now) - now)
     for mask, now, low, high in (caps or {}).values():
         program.add(program.signed(program.vega * mask), low - now, high - now)
-    x = program.cheapest()
-    if x is None and not trim:
-        x = program.least_shortfall(shortfall, tolerance)
+    if program.out_of_reach():
+        x = None
+    else:
+        x = program.cheapest() if trim else program.within_floor_or_least_shortfall(shortfall, tolerance)
     return _result(candidates, scenarios, x, floor, held_premium, shortfall)
 
 
@@ -197,6 +202,15 @@ class _Program:
     def traded_cost(self) -> FloatArray:
         return np.concatenate([self.buy_cost, self.sell_cost, np.zeros(self.f)])
 
+    def out_of_reach(self) -> bool:
+        """Whether a row other than the scenarios' is out of reach of the columns' bounds alone (by
+        more than 1e-6 of its size, far beyond HiGHS's tolerances): no mix fits, as HiGHS would
+        answer, without asking it (a premium budget already spent before any trade)."""
+        reach = self._fixed() * self.upper  # every column's lower bound is 0
+        slack = 1e-6 * np.maximum(np.abs(reach).sum(axis=1), 1.0)
+        lowest, highest = np.minimum(reach, 0.0).sum(axis=1), np.maximum(reach, 0.0).sum(axis=1)
+        return bool(np.any(lowest > np.asarray(self.high) + slack) or np.any(highest < np.asarray(self.low) - slack))
+
     def cheapest(self) -> NDArray[np.int64] | None:
         """The least-cost mix (a trim: the most premium released net of costs) with every
         scenario at or above the floor; None if there is none."""
@@ -205,11 +219,14 @@ class _Program:
             objective[self.k : 2 * self.k] -= self.premium + self.roll_saved
         high = np.full(len(self.scenario_low), np.inf)
         found = self._milp(objective, self.scenario_rows, self.scenario_low, high, 0)
-        return None if found is None else self._units(found)
+        return None if found is None else self._units(found.x)
 
-    def least_shortfall(self, shortfall: Shortfall, tolerance: float) -> NDArray[np.int64] | None:
-        """The cheapest mix within ``tolerance`` of the least shortfall below the floor, with
-        shortfall variables u (one for the worst scenario, one per scenario for the mean)."""
+    def within_floor_or_least_shortfall(self, shortfall: Shortfall, tolerance: float) -> NDArray[np.int64] | None:
+        """The cheapest mix with every scenario at or above the floor, else the cheapest within
+        ``tolerance`` of the least shortfall below it, with shortfall variables u (one for the
+        worst scenario, one per scenario for the mean). The least shortfall is solved first:
+        when its proven bound exceeds :data:`_NO_MIX_WITHIN`, no mix meets the floor and the
+        cheapest such mix is not searched for (most breaches: one solve fewer)."""
         n = len(self.scenario_low)
         extra = 1 if shortfall == "worst" else n
         rows = np.hstack([self.scenario_rows, np.ones((n, 1)) if shortfall == "worst" else np.eye(n)])
@@ -217,8 +234,12 @@ class _Program:
         measure = np.concatenate([np.zeros(len(self.upper)), np.full(extra, 1.0 / extra)])
         least = self._milp(measure, rows, low, high, extra, abs_gap=0.1 * tolerance if tolerance else None)
         if least is None:
-            return None
-        best = float(measure @ least)
+            return None  # no mix fits the bounds, whatever its shortfall
+        if least.mip_dual_bound <= _NO_MIX_WITHIN:
+            within = self.cheapest()
+            if within is not None:
+                return within
+        best = float(measure @ least.x)
         cheapest = self._milp(
             np.concatenate([self.traded_cost(), np.zeros(extra)]),
             np.vstack([rows, measure]),
@@ -226,11 +247,15 @@ class _Program:
             np.append(high, best + tolerance + 1e-9 * max(1.0, best)),
             extra,
         )
-        return self._units(least if cheapest is None else cheapest)
+        return self._units(least.x if cheapest is None else cheapest.x)
 
     def _units(self, x: FloatArray) -> NDArray[np.int64]:
         units: NDArray[np.int64] = np.rint(x[: self.k] - x[self.k : 2 * self.k]).astype(np.int64)
         return units
+
+    def _fixed(self) -> FloatArray:
+        """The rows other than the scenarios', as a matrix."""
+        return np.array(self.rows).reshape(len(self.rows), len(self.upper))
 
     def _milp(
         self,
@@ -241,10 +266,11 @@ class _Program:
         extra: int,
         *,
         abs_gap: float | None = None,
-    ) -> FloatArray | None:
+    ) -> OptimizeResult | None:
         """Solve with the fixed rows (padded with ``extra`` continuous columns >= 0) and ``rows``
-        in [``low``, ``high``]; None when there is no solution."""
-        fixed = np.array(self.rows).reshape(len(self.rows), len(self.upper))
+        in [``low``, ``high``]: scipy's result (``x``, and ``mip_dual_bound``, the objective's proven
+        lower bound); None when there is no solution."""
+        fixed = self._fixed()
         matrix = np.vstack([np.hstack([fixed, np.zeros((len(fixed), extra))]), rows])
         options = {**_HIGHS_OPTIONS, **({} if abs_gap is None else {"mip_abs_gap": abs_gap})}
         constraints = LinearConstraint(matrix, np.concatenate([self.low, low]), np.concatenate([self.high, high]))
@@ -257,10 +283,7 @@ class _Program:
                 integrality=np.concatenate([np.ones(len(self.upper)), np.zeros(extra)]),
                 options=options,
             )
-        if result.status != 0:
-            return None
-        x: FloatArray = result.x
-        return x
+        return result if result.status == 0 else None
 
 
 def _result(
