@@ -351,7 +351,7 @@ def _held_units(risk: BookRisk, layer: str) -> list[_Unit]:
     """Each VIX option spread held in ``layer`` as a unit that can only be sold back: a group's long
     and short legs paired in strike order into spreads (each its own unit, so that a trim can sell
     part of a group bought in lots of different sizes), priced at the market."""
-    legs = risk.legs[(risk.legs["layer"] == layer) & (risk.legs["instrument"] == Instrument.VIX)]
+    legs = risk.legs[(risk.legs["layer"] == layer) & (risk.legs["instrument"] == Instrument.VIX.value)]
     units = []
     for group, g in legs.groupby(legs["group"].fillna(legs["source"]), sort=False):
         for n, rows in enumerate(_spreads(g)):
