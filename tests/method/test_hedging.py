@@ -10,9 +10,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from alvh.book import Book, Instrument, Role
+from alvh.book import Book, Instrument, Layer, Role
 from alvh.book.builders import vix_call_spread, vix_future
 from alvh.market.events import Event, first_vix_expiry_after
 from alvh.market.snapshot import Market
@@ -283,6 +284,22 @@ def test_a_group_bought_in_lots_of_different_sizes_can_be_trimmed_in_part() -> N
     mixed = [u for u in units if u[0].startswith("held L1-mixed")]
     assert sorted(-u[3] for u in mixed) == [7, 10]
     assert all(sorted(leg.quantity for leg in u[2]) == [-1.0, 1.0] for u in mixed)
+
+
+@pytest.mark.parametrize("storage", ["pyarrow", "python"])
+def test_held_spreads_are_found_whatever_the_text_storage(storage: str) -> None:
+    """pandas keeps text in pyarrow or in Python strings (pandas 3 without pyarrow); a Python-backed
+    column never equals the Instrument enum, so the held L1 spreads were not found there and a trim
+    could not sell them (the 2016 backtest traded differently on 2016-06-17)."""
+    if storage == "pyarrow":
+        pytest.importorskip("pyarrow")
+    spread = vix_call_spread(MARKET, FRONT, long_strike=19.0, width=6.0, quantity=10.0, group="L1-held")
+    with pd.option_context("mode.string_storage", storage):
+        book = Book.from_layers("held", [Layer("L1", Role.THETA_ANCHOR, spread)])
+        risk = value_book(book, MARKET, per_leg=True)
+        assert risk.legs["instrument"].dtype.storage == storage
+        units = _held_units(risk, "L1")
+    assert [(u[0], u[3]) for u in units if u[0].startswith("held L1-held")] == [("held L1-held", -10)]
 
 
 def test_actions_are_named_by_what_their_trades_do() -> None:
