@@ -38,25 +38,26 @@ _CONDOR_NUMBERS = (
 
 
 def condor_metrics(
-    legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
+    columns: dict[str, NDArray[Any]], numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
 ) -> pd.DataFrame:
     """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
     loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
     move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
-    table's text columns and its per-leg numbers (the columns of :data:`_CONDOR_NUMBERS`, as
-    arrays); tables and probabilities are kept in ``cache``. The payoff at expiry is piecewise
-    linear with kinks at the strikes, so its minimum (max loss) and zero crossings (break-evens)
-    are exact from the kink points, and the probability of profit is the smile's probability of
-    the intervals between crossings where the payoff is positive."""
-    spx_options = instrument_mask(legs["instrument"].to_numpy(object), lambda i: i.is_spx_option)
-    rows = np.flatnonzero((legs["role"].to_numpy(object) == Role.CORE.value) & spx_options)
+    table's columns (as :func:`alvh.risk.kernel_inputs.table_columns` reads them) and its per-leg
+    numbers (the columns of :data:`_CONDOR_NUMBERS`, as arrays); tables and probabilities are
+    kept in ``cache``. The payoff at expiry is piecewise linear with kinks at the strikes, so its
+    minimum (max loss) and zero crossings (break-evens) are exact from the kink points, and the
+    probability of profit is the smile's probability of the intervals between crossings where
+    the payoff is positive."""
+    spx_options = instrument_mask(columns["instrument"], lambda i: i.is_spx_option)
+    rows = np.flatnonzero((columns["role"] == Role.CORE.value) & spx_options)
     if not len(rows):
         return pd.DataFrame()
-    group = legs["group"].to_numpy(object)[rows]
-    keys = np.where(pd.isna(group), legs["source"].to_numpy(object)[rows], group)
+    group = columns["group"][rows]
+    keys = np.where(pd.isna(group), columns["source"][rows], group)
     column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
-    expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
-    calls = legs["right"].to_numpy(object)[rows] == "call"
+    expiry = columns["expiry"][rows]
+    calls = columns["right"][rows] == "call"
     if len(rows) > MEMO_LEGS:
         return _condor_table(keys, column, expiry, calls, market, cache)
     key = (tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
