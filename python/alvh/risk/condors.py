@@ -19,6 +19,7 @@ from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import MEMO_LEGS, ValuationCache
+from alvh.risk.kernel_inputs import LegColumns
 
 __all__ = ["CONDOR_COLUMNS", "condor_metrics"]
 
@@ -38,12 +39,12 @@ _CONDOR_NUMBERS = (
 
 
 def condor_metrics(
-    columns: dict[str, NDArray[Any]], numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
+    columns: LegColumns, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
 ) -> pd.DataFrame:
     """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
     loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
     move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
-    table's columns (as :func:`alvh.risk.kernel_inputs.table_columns` reads them) and its per-leg
+    table's columns (:class:`alvh.risk.kernel_inputs.LegColumns`) and its per-leg
     numbers (the columns of :data:`_CONDOR_NUMBERS`, as arrays); tables and probabilities are
     kept in ``cache``. The payoff at expiry is piecewise linear with kinks at the strikes, so its
     minimum (max loss) and zero crossings (break-evens) are exact from the kink points, and the
@@ -127,7 +128,9 @@ def _condor_table(
             values_of.append(value)
     if not out["group"]:
         return pd.DataFrame()
-    return pd.DataFrame({c: out[c] for c in CONDOR_COLUMNS[1:]}, index=pd.Index(out["group"], name="group"))
+    # typed arrays: pandas infers no column's type from Python objects
+    columns = {c: np.array(out[c], dtype=_COLUMN_DTYPES.get(c, np.float64)) for c in CONDOR_COLUMNS[1:]}
+    return pd.DataFrame(columns, index=pd.Index(out["group"], name="group"))
 
 
 CONDOR_COLUMNS = (
@@ -150,6 +153,9 @@ CONDOR_COLUMNS = (
     "spx_vega",
 )
 """The columns of :attr:`alvh.risk.BookRisk.condors` (``group``: the index)."""
+
+_COLUMN_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
+"""The condor columns that are not float64 (``expiry``: dates)."""
 
 
 def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:

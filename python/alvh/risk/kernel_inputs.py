@@ -23,7 +23,7 @@ from alvh.market.snapshot import K_RANGE, Market
 from alvh.pricing import price as option_price
 from alvh.risk.cache import ValuationCache
 
-__all__ = ["EXPLAIN_TERMS", "kernel_arrays", "leg_arrays", "leg_columns", "table_columns", "variance_swap_strike"]
+__all__ = ["EXPLAIN_TERMS", "LegColumns", "kernel_arrays", "leg_arrays", "leg_columns", "variance_swap_strike"]
 
 EXPLAIN_TERMS: list[str] = _core.explain_terms()
 """The Taylor P&L explain's terms, in the order of the scenario kernel's explain output: delta,
@@ -48,26 +48,34 @@ def leg_arrays(
     return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
 
 
-def leg_columns(book: Book, market: Market, cache: ValuationCache) -> dict[str, NDArray[Any]]:
-    """The columns of ``book``'s legs table that valuing it reads (:func:`table_columns`), read
-    once per book and market and kept in ``cache``."""
-    return cache.for_book(book, market, "leg_columns", lambda: table_columns(book.legs))
+def leg_columns(book: Book, market: Market, cache: ValuationCache) -> LegColumns:
+    """The columns of ``book``'s legs table as valuing it reads them (:class:`LegColumns`), kept
+    in ``cache`` for this book and market, so that each is read once."""
+    return cache.for_book(book, market, "leg_columns", lambda: LegColumns(book.legs))
 
 
-_TEXT_COLUMNS = ("layer", "instrument", "right", "group", "source", "role")
-_NUMBER_COLUMNS = ("strike", "quantity", "entry_price", "multiplier")
+class LegColumns:
+    """A validated legs table's columns as read-only numpy arrays, each read on first use and
+    kept: text as object arrays, numbers as float64, ``expiry`` as days (reading a pandas
+    column, above all a text one, costs more than most of what is done with it, and each
+    reader needs only some)."""
+
+    def __init__(self, legs: pd.DataFrame) -> None:
+        self._legs = legs
+        self._read: dict[str, NDArray[Any]] = {}
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        if name not in self._read:
+            array = self._legs[name].to_numpy(_COLUMN_DTYPES.get(name, object))
+            array.flags.writeable = False
+            self._read[name] = array
+        return self._read[name]
 
 
-def table_columns(legs: pd.DataFrame) -> dict[str, NDArray[Any]]:
-    """A validated legs table's columns as read-only numpy arrays: text as object arrays, numbers
-    as float64, ``expiry`` as days (each read once: reading a pandas column, above all a text one,
-    costs more than most of what is done with it)."""
-    columns = {c: legs[c].to_numpy(object) for c in _TEXT_COLUMNS}
-    columns |= {c: legs[c].to_numpy(np.float64) for c in _NUMBER_COLUMNS}
-    columns["expiry"] = legs["expiry"].to_numpy("datetime64[D]")
-    for array in columns.values():
-        array.flags.writeable = False
-    return columns
+_COLUMN_DTYPES = {
+    "expiry": np.dtype("datetime64[D]"),
+    **{name: np.dtype(np.float64) for name in ("strike", "quantity", "entry_price", "multiplier")},
+}
 
 
 def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
@@ -83,11 +91,11 @@ def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[
     """The kernels' arrays from a validated legs table: a dict of 1-D arrays, one entry per leg,
     with each leg's market inputs looked up one expiry at a time (no Python loop per leg).
     ``name`` names the table in error messages; ``layer`` is each leg's layer code."""
-    return _kernel_arrays(legs, table_columns(legs), name, market, layer)
+    return _kernel_arrays(legs, LegColumns(legs), name, market, layer)
 
 
 def _kernel_arrays(
-    legs: pd.DataFrame, columns: dict[str, NDArray[Any]], name: str, market: Market, layer: NDArray[np.uint32]
+    legs: pd.DataFrame, columns: LegColumns, name: str, market: Market, layer: NDArray[np.uint32]
 ) -> dict[str, Any]:
     """:func:`kernel_arrays` of ``legs`` with its ``columns`` read already."""
     inputs = _leg_inputs(legs, columns, name, market)
@@ -122,11 +130,8 @@ _KINDS = np.array([i.leg_kind for i in _INSTRUMENTS], dtype=np.uint8)
 _PM = np.array([i.settlement is Settlement.PM for i in _INSTRUMENTS])
 
 
-def _leg_inputs(
-    legs: pd.DataFrame, columns: dict[str, NDArray[Any]], name: str, market: Market
-) -> dict[str, NDArray[Any]]:
+def _leg_inputs(legs: pd.DataFrame, columns: LegColumns, name: str, market: Market) -> dict[str, NDArray[Any]]:
     """Each leg's market inputs, looked up in the market one expiry at a time."""
-    sources = columns["source"]
     expiry = columns["expiry"]
     n = len(expiry)
     as_of = np.datetime64(market.as_of, "s")
@@ -135,7 +140,7 @@ def _leg_inputs(
     if expired.any():
         row = int(np.flatnonzero(expired)[0])
         raise ConfigError(
-            f"{name}: {sources[row]}.expiry = {expiry[row]} is before the market's "
+            f"{name}: {columns['source'][row]}.expiry = {expiry[row]} is before the market's "
             f"as_of ({market.as_of}): remove expired legs"
         )
     instrument = columns["instrument"]
@@ -183,7 +188,7 @@ def _leg_inputs(
             try:
                 quote = market.vix_future(day)
             except InputError as e:
-                raise ConfigError(f"{name}: {sources[vix[0]]}.expiry = {day}: {e}") from None
+                raise ConfigError(f"{name}: {columns['source'][vix[0]]}.expiry = {day}: {e}") from None
             out["underlying"][vix] = quote.price
             out["term_beta"][vix] = market.link.term_beta(years[vix])
             options = vix[kind[vix] == LegKind.VIX_OPTION]
@@ -191,7 +196,7 @@ def _leg_inputs(
                 try:
                     out["vol"][options] = market.vix_option_vol(day, out["strike"][options])
                 except InputError as e:
-                    raise ConfigError(f"{name}: {sources[options[0]]}: {e}") from None
+                    raise ConfigError(f"{name}: {columns['source'][options[0]]}: {e}") from None
         swaps = rows[kind[rows] == LegKind.VARIANCE_SWAP]
         if len(swaps):
             _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)

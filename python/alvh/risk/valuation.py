@@ -29,7 +29,7 @@ from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
 from alvh.risk.condors import condor_metrics
 from alvh.risk.display import book_risk_html, book_risk_text
-from alvh.risk.kernel_inputs import kernel_arrays, leg_arrays, leg_columns
+from alvh.risk.kernel_inputs import LegColumns, kernel_arrays, leg_arrays, leg_columns
 
 __all__ = [
     "BUCKETS",
@@ -264,7 +264,7 @@ def _with_columns(legs: pd.DataFrame, columns: dict[str, NDArray[Any]]) -> pd.Da
     return pd.concat([legs, pd.DataFrame(block, columns=list(columns), index=legs.index)], axis=1)
 
 
-def _core_units(columns: dict[str, NDArray[Any]], core: NDArray[np.bool_]) -> float:
+def _core_units(columns: LegColumns, core: NDArray[np.bool_]) -> float:
     """Condor units in the core (``columns``: the legs table's, :func:`leg_columns`; ``core``:
     which legs are): for each core group (or ungrouped leg), its largest |quantity|."""
     if not core.any():
