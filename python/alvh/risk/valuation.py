@@ -111,24 +111,28 @@ class BookRisk:
     @property
     def core_vega(self) -> float:
         """SPX vega of the core layers ($ per vol point)."""
-        return self._roles_vega({Role.CORE.value})
+        (core,) = self._roles_vega({Role.CORE.value})
+        return core
 
     @property
     def hedge_vega(self) -> float:
         """SPX vega of the layers that hedge the core's vega (:data:`VEGA_HEDGE_ROLES`; $ per vol
         point). L3's VIX put spreads are short vol: their vega stays in the layer table and the
         net, not here."""
-        return self._roles_vega(VEGA_HEDGE_ROLES)
+        (hedge,) = self._roles_vega(VEGA_HEDGE_ROLES)
+        return hedge
 
-    def _roles_vega(self, roles: AbstractSet[str]) -> float:
-        mine = np.isin(self.layers["role"].to_numpy(object), list(roles))
-        return float(self.layers["spx_vega"].to_numpy(np.float64)[mine].sum())
+    def _roles_vega(self, *roles: AbstractSet[str]) -> list[float]:
+        """The SPX vega of the layers of each set of ``roles`` (the table read once for all)."""
+        role = self.layers["role"].to_numpy(object)
+        vega = self.layers["spx_vega"].to_numpy(np.float64)
+        return [float(vega[np.array([r in these for r in role], dtype=bool)].sum()) for these in roles]
 
     @property
     def hedge_vega_share(self) -> float:
         """Hedge layers' SPX vega as a share of the core's |SPX vega| (R-HEDGE-VEGA)."""
-        core = self.core_vega
-        return self.hedge_vega / abs(core) if core else float("nan")
+        core, hedge = self._roles_vega({Role.CORE.value}, VEGA_HEDGE_ROLES)
+        return hedge / abs(core) if core else float("nan")
 
     @property
     def delta_per_condor(self) -> float:
