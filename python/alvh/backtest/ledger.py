@@ -65,25 +65,26 @@ def position_prices(risk: BookRisk) -> dict[PositionKey, float]:
     """Model mid price of each position of a valued book (futures: the futures price)."""
     legs = risk.legs
     out: dict[PositionKey, float] = {}
+    # each column read once, as Python objects (iterating pandas columns costs more than the rest)
     for layer, instrument, expiry, right, strike, group, price in zip(
-        legs["layer"],
-        legs["instrument"],
-        legs["expiry"],
-        legs["right"],
-        legs["strike"],
-        legs["group"],
-        legs["price"],
+        legs["layer"].to_numpy(object).tolist(),
+        legs["instrument"].to_numpy(object).tolist(),
+        legs["expiry"].to_numpy("datetime64[D]").tolist(),
+        legs["right"].to_numpy(object).tolist(),
+        legs["strike"].to_numpy(np.float64).tolist(),
+        legs["group"].to_numpy(object).tolist(),
+        legs["price"].to_numpy(np.float64).tolist(),
         strict=True,
     ):
         key: PositionKey = (
             str(layer),
             str(instrument),
-            expiry.date(),
+            expiry,
             None if pd.isna(right) else str(right),
-            None if pd.isna(strike) else float(strike),
+            None if math.isnan(strike) else strike,
             None if pd.isna(group) else str(group),
         )
-        out[key] = float(price)
+        out[key] = price
     return out
 
 

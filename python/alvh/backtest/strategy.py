@@ -21,7 +21,8 @@ from alvh.market.events import Event
 from alvh.market.snapshot import Market
 from alvh.method.decisions import Action, ActionType, decide
 from alvh.method.rules import Rules
-from alvh.method.signals import Signals, theta_realisation
+from alvh.method.signals import Signals
+from alvh.method.signals.book_inputs import latest_theta_realisation
 from alvh.method.state import HedgeHistory
 from alvh.risk.cache import ValuationCache
 from alvh.risk.valuation import BookRisk, value_book
@@ -87,8 +88,7 @@ class Strategy:
     """The core's theta at the last close."""
     core_pnl: list[float] = field(default_factory=list)
     projected_theta: list[float] = field(default_factory=list)
-    pnl_dates: list[pd.Timestamp] = field(default_factory=list)
-    """The core's daily P&L, the theta projected for it at the close before, and their dates (the
+    """The core's daily P&L and the theta projected for it at the close before, day by day (the
     theta ratio's inputs)."""
     rows: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
@@ -202,13 +202,8 @@ class Strategy:
         (:func:`alvh.method.signals.theta_realisation`); None until there are five."""
         if len(self.core_pnl) < THETA_WINDOW:
             return None
-        index = pd.DatetimeIndex(self.pnl_dates[-THETA_WINDOW:])
-        ratio = theta_realisation(
-            pd.Series(self.core_pnl[-THETA_WINDOW:], index=index),
-            pd.Series(self.projected_theta[-THETA_WINDOW:], index=index),
-            window=THETA_WINDOW,
-        ).iloc[-1]
-        return float(ratio) if np.isfinite(ratio) else None
+        ratio = latest_theta_realisation(self.core_pnl, self.projected_theta, window=THETA_WINDOW)
+        return ratio if np.isfinite(ratio) else None
 
     def _close(self, day: DayFlows, today: Today, managed: _Managed, cache: ValuationCache) -> None:
         """Mark the book at the mids the day's valuation gave (and the fills' mids), record the
@@ -233,7 +228,6 @@ class Strategy:
         if today.previous is not None and np.isfinite(self.core_theta):
             self.core_pnl.append(core_pnl)
             self.projected_theta.append(self.core_theta * (today.when - today.previous).days)
-            self.pnl_dates.append(pd.Timestamp(today.when))
 
     def _record_day(
         self, today: Today, day: DayFlows, pnl: dict[str, float], risk: BookRisk, hedge_share: float

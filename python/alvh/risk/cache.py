@@ -25,6 +25,37 @@ with the core unchanged, so the last few cores' tables are enough."""
 _T = TypeVar("_T")
 
 
+class _BookEntry:
+    """What is kept of one book: its state when first seen and the results computed for it.
+
+    An unchanged legs table is recognised without comparing its values: the entry keeps a
+    shallow copy of it, so that under pandas' copy-on-write any change to the book's table
+    (setting cells, adding, replacing or dropping columns, a new index) gives it new column
+    arrays or axes, which the entry compares by identity."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.layout = (book.name, book.layers)
+        self.view = book.legs.copy(deep=False)  # shares the arrays, so a write to the book's copies them
+        self.state = _table_state(book.legs)
+        self.results: dict[Hashable, Any] = {}
+
+    def holds(self, book: Book) -> bool:
+        """Whether ``book`` is the book of this entry, as it was."""
+        state = _table_state(book.legs)
+        return (
+            book is self.book
+            and self.layout == (book.name, book.layers)
+            and len(state) == len(self.state)
+            and all(a is b for a, b in zip(state, self.state, strict=True))
+        )
+
+
+def _table_state(legs: pd.DataFrame) -> list[Any]:
+    """The table's axes and column arrays (pandas' block arrays: reading them copies nothing)."""
+    return [legs.columns, legs.index, *legs._mgr.arrays]
+
+
 class ValuationCache:
     """Valuations of books against one market snapshot, kept to be reused: a book's valuation and
     kernel inputs (per unchanged book), its core's condor table, and the probability of profit of
@@ -45,7 +76,7 @@ class ValuationCache:
 
     def __init__(self) -> None:
         self._market: Market | None = None
-        self._books: dict[tuple[Any, ...], tuple[Book, pd.DataFrame, tuple[Any, ...], pd.DataFrame, Any]] = {}
+        self._books: dict[int, _BookEntry] = {}
         self._condors: dict[Hashable, pd.DataFrame] = {}
         self._probabilities: dict[Hashable, float] = {}
 
@@ -63,19 +94,12 @@ class ValuationCache:
         if len(book.legs) > MEMO_LEGS:
             return compute()
         self._serve(market)
-        key = (what, id(book))  # the entry holds the book, so its id is not reused meanwhile
-        hit = self._books.get(key)
-        if (
-            hit is not None
-            and hit[0] is book
-            and hit[1] is book.legs
-            and hit[2] == (book.name, book.layers)
-            and book.legs.equals(hit[3])
-        ):
-            result: _T = hit[4]
-            return result
-        result = compute()
-        self._books[key] = (book, book.legs, (book.name, book.layers), book.legs.copy(), result)
+        entry = self._books.get(id(book))  # the entry holds the book, so its id is not reused meanwhile
+        if entry is None or not entry.holds(book):
+            entry = self._books[id(book)] = _BookEntry(book)
+        if what not in entry.results:
+            entry.results[what] = compute()
+        result: _T = entry.results[what]
         return result
 
     def condor_table(self, market: Market, key: Hashable, compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from alvh.book.instruments import Instrument, instrument_mask
 from alvh.book.roles import Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import MEMO_LEGS, ValuationCache
+from alvh.risk.kernel_inputs import LegColumns
 
 __all__ = ["CONDOR_COLUMNS", "condor_metrics"]
 
@@ -38,25 +39,26 @@ _CONDOR_NUMBERS = (
 
 
 def condor_metrics(
-    legs: pd.DataFrame, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
+    columns: LegColumns, numbers: dict[str, FloatArray], market: Market, cache: ValuationCache
 ) -> pd.DataFrame:
     """Per core position group (a condor, butterfly or spread; legs of one expiry): credit, max
     loss (the defined-risk margin), break-evens, short strikes' deltas, DTE, the 1-SD expected
     move S·σ·√(DTE/365), and the probability of profit at expiry under the smile — from the legs
-    table's text columns and its per-leg numbers (the columns of :data:`_CONDOR_NUMBERS`, as
-    arrays); tables and probabilities are kept in ``cache``. The payoff at expiry is piecewise
-    linear with kinks at the strikes, so its minimum (max loss) and zero crossings (break-evens)
-    are exact from the kink points, and the probability of profit is the smile's probability of
-    the intervals between crossings where the payoff is positive."""
-    spx_options = instrument_mask(legs["instrument"].to_numpy(object), lambda i: i.is_spx_option)
-    rows = np.flatnonzero((legs["role"].to_numpy(object) == Role.CORE.value) & spx_options)
+    table's columns (:class:`alvh.risk.kernel_inputs.LegColumns`) and its per-leg
+    numbers (the columns of :data:`_CONDOR_NUMBERS`, as arrays); tables and probabilities are
+    kept in ``cache``. The payoff at expiry is piecewise linear with kinks at the strikes, so its
+    minimum (max loss) and zero crossings (break-evens) are exact from the kink points, and the
+    probability of profit is the smile's probability of the intervals between crossings where
+    the payoff is positive."""
+    spx_options = instrument_mask(columns["instrument"], lambda i: i.is_spx_option)
+    rows = np.flatnonzero((columns["role"] == Role.CORE.value) & spx_options)
     if not len(rows):
         return pd.DataFrame()
-    group = legs["group"].to_numpy(object)[rows]
-    keys = np.where(pd.isna(group), legs["source"].to_numpy(object)[rows], group)
+    group = columns["group"][rows]
+    keys = np.where(pd.isna(group), columns["source"][rows], group)
     column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
-    expiry = legs["expiry"].to_numpy("datetime64[D]")[rows]
-    calls = legs["right"].to_numpy(object)[rows] == "call"
+    expiry = columns["expiry"][rows]
+    calls = columns["right"][rows] == "call"
     if len(rows) > MEMO_LEGS:
         return _condor_table(keys, column, expiry, calls, market, cache)
     key = (tuple(keys), expiry.tobytes(), calls.tobytes(), *(v.tobytes() for v in column.values()))
@@ -126,7 +128,9 @@ def _condor_table(
             values_of.append(value)
     if not out["group"]:
         return pd.DataFrame()
-    return pd.DataFrame({c: out[c] for c in CONDOR_COLUMNS[1:]}, index=pd.Index(out["group"], name="group"))
+    # typed arrays: pandas infers no column's type from Python objects
+    columns = {c: np.array(out[c], dtype=_COLUMN_DTYPES.get(c, np.float64)) for c in CONDOR_COLUMNS[1:]}
+    return pd.DataFrame(columns, index=pd.Index(out["group"], name="group"))
 
 
 CONDOR_COLUMNS = (
@@ -149,6 +153,9 @@ CONDOR_COLUMNS = (
     "spx_vega",
 )
 """The columns of :attr:`alvh.risk.BookRisk.condors` (``group``: the index)."""
+
+_COLUMN_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
+"""The condor columns that are not float64 (``expiry``: dates)."""
 
 
 def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from alvh import _core
 from alvh.book import Book
-from alvh.book.instruments import Instrument, LegKind, instrument_mask
+from alvh.book.instruments import Instrument, LegKind
 from alvh.book.legs import layer_positions
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
@@ -23,7 +23,7 @@ from alvh.market.snapshot import K_RANGE, Market
 from alvh.pricing import price as option_price
 from alvh.risk.cache import ValuationCache
 
-__all__ = ["EXPLAIN_TERMS", "kernel_arrays", "leg_arrays", "variance_swap_strike"]
+__all__ = ["EXPLAIN_TERMS", "LegColumns", "kernel_arrays", "leg_arrays", "leg_columns", "variance_swap_strike"]
 
 EXPLAIN_TERMS: list[str] = _core.explain_terms()
 """The Taylor P&L explain's terms, in the order of the scenario kernel's explain output: delta,
@@ -38,10 +38,44 @@ def leg_arrays(
     worked out afresh): copies, or with ``writeable=False`` read-only views of the cached
     arrays (no copy: what the kernels, which only read, are given)."""
     cache = ValuationCache() if cache is None else cache
-    arrays = cache.for_book(
-        book, market, "leg_arrays", lambda: kernel_arrays(book.legs, book.name, market, _layer_codes(book))
-    )
+
+    def compute() -> dict[str, Any]:
+        columns = leg_columns(book, market, cache)
+        codes = layer_positions([layer.name for layer in book.layers], columns["layer"]).astype(np.uint32)
+        return _kernel_arrays(book.legs, columns, book.name, market, codes)
+
+    arrays = cache.for_book(book, market, "leg_arrays", compute)
     return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
+
+
+def leg_columns(book: Book, market: Market, cache: ValuationCache) -> LegColumns:
+    """The columns of ``book``'s legs table as valuing it reads them (:class:`LegColumns`), kept
+    in ``cache`` for this book and market, so that each is read once."""
+    return cache.for_book(book, market, "leg_columns", lambda: LegColumns(book.legs))
+
+
+class LegColumns:
+    """A validated legs table's columns as read-only numpy arrays, each read on first use and
+    kept: text as object arrays, numbers as float64, ``expiry`` as days (reading a pandas
+    column, above all a text one, costs more than most of what is done with it, and each
+    reader needs only some)."""
+
+    def __init__(self, legs: pd.DataFrame) -> None:
+        self._legs = legs
+        self._read: dict[str, NDArray[Any]] = {}
+
+    def __getitem__(self, name: str) -> NDArray[Any]:
+        if name not in self._read:
+            array = self._legs[name].to_numpy(_COLUMN_DTYPES.get(name, object))
+            array.flags.writeable = False
+            self._read[name] = array
+        return self._read[name]
+
+
+_COLUMN_DTYPES = {
+    "expiry": np.dtype("datetime64[D]"),
+    **{name: np.dtype(np.float64) for name in ("strike", "quantity", "entry_price", "multiplier")},
+}
 
 
 def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
@@ -57,12 +91,18 @@ def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[
     """The kernels' arrays from a validated legs table: a dict of 1-D arrays, one entry per leg,
     with each leg's market inputs looked up one expiry at a time (no Python loop per leg).
     ``name`` names the table in error messages; ``layer`` is each leg's layer code."""
-    inputs = _leg_inputs(legs, name, market)
-    entry = legs["entry_price"].to_numpy(np.float64)
+    return _kernel_arrays(legs, LegColumns(legs), name, market, layer)
+
+
+def _kernel_arrays(
+    legs: pd.DataFrame, columns: LegColumns, name: str, market: Market, layer: NDArray[np.uint32]
+) -> dict[str, Any]:
+    """:func:`kernel_arrays` of ``legs`` with its ``columns`` read already."""
+    inputs = _leg_inputs(legs, columns, name, market)
     return {
         "kind": inputs["kind"],
-        "quantity": legs["quantity"].to_numpy(np.float64),
-        "multiplier": legs["multiplier"].to_numpy(np.float64),
+        "quantity": columns["quantity"],
+        "multiplier": columns["multiplier"],
         "underlying": inputs["underlying"],
         "strike": inputs["strike"],
         "time_to_expiry": inputs["years"],
@@ -73,38 +113,42 @@ def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[
         "dte": inputs["dte"],
         "term_beta": inputs["term_beta"],
         # a variance swap is entered at zero cost: its unrealized P&L is its mark-to-market
-        "entry_price": np.where(inputs["kind"] == LegKind.VARIANCE_SWAP, 0.0, entry),
+        "entry_price": np.where(inputs["kind"] == LegKind.VARIANCE_SWAP, 0.0, columns["entry_price"]),
         "remaining_fraction": inputs["remaining_fraction"],
         "accrued_variance": inputs["accrued_variance"],
         "layer": layer,
     }
 
 
-def _layer_codes(book: Book) -> NDArray[np.uint32]:
-    """Each leg's layer position (one lookup for all legs: books may have thousands of layers)."""
-    codes = layer_positions([layer.name for layer in book.layers], book.legs["layer"].to_numpy(object))
-    return codes.astype(np.uint32)
+def _seconds(t: dt.time) -> int:
+    return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDArray[Any]]:
+_CLOSE_SECONDS, _OPEN_SECONDS = _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)
+_INSTRUMENTS = list(Instrument)
+_KINDS = np.array([i.leg_kind for i in _INSTRUMENTS], dtype=np.uint8)
+_PM = np.array([i.settlement is Settlement.PM for i in _INSTRUMENTS])
+
+
+def _leg_inputs(legs: pd.DataFrame, columns: LegColumns, name: str, market: Market) -> dict[str, NDArray[Any]]:
     """Each leg's market inputs, looked up in the market one expiry at a time."""
-    n = len(legs)
-    instrument = legs["instrument"].to_numpy(object)
-    expiry = legs["expiry"].to_numpy("datetime64[D]")
+    expiry = columns["expiry"]
+    n = len(expiry)
     as_of = np.datetime64(market.as_of, "s")
     today = np.datetime64(market.as_of.date(), "D")
     expired = expiry < today
     if expired.any():
         row = int(np.flatnonzero(expired)[0])
         raise ConfigError(
-            f"{name}: {legs['source'].iloc[row]}.expiry = {expiry[row]} is before the market's "
+            f"{name}: {columns['source'][row]}.expiry = {expiry[row]} is before the market's "
             f"as_of ({market.as_of}): remove expired legs"
         )
-    kind = np.zeros(n, dtype=np.uint8)
-    for each in Instrument:
-        kind[instrument == each.value] = each.leg_kind
-    pm = instrument_mask(instrument, lambda i: i.settlement is Settlement.PM)
-    settle_seconds = np.where(pm, _seconds(MARKET_CLOSE), _seconds(MARKET_OPEN)).astype("timedelta64[s]")
+    instrument = columns["instrument"]
+    codes = np.zeros(n, dtype=np.intp)  # each leg's position in _INSTRUMENTS (validated: one of them)
+    for i, each in enumerate(_INSTRUMENTS):
+        codes[instrument == each.value] = i
+    kind, pm = _KINDS[codes], _PM[codes]
+    settle_seconds = np.where(pm, _CLOSE_SECONDS, _OPEN_SECONDS).astype("timedelta64[s]")
     seconds = (expiry.astype("datetime64[s]") + settle_seconds - as_of).astype(np.float64)
     years = np.maximum(seconds / SECONDS_PER_YEAR, 0.0)
     dte = (expiry - today).astype(np.float64)
@@ -114,10 +158,10 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
         "years": years,
         "dte": dte,
         "underlying": np.full(n, market.spx.spot),
-        "strike": np.nan_to_num(legs["strike"].to_numpy(np.float64), nan=0.0),
+        "strike": np.nan_to_num(columns["strike"], nan=0.0),
         "vol": np.zeros(n),
         "div_yield": np.full(n, market.spx.div_yield),
-        "is_call": legs["right"].to_numpy(object) == "call",
+        "is_call": columns["right"] == "call",
         "term_beta": np.zeros(n),
         "remaining_fraction": np.zeros(n),
         "accrued_variance": np.zeros(n),
@@ -126,7 +170,8 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
     vix_rows = (kind == LegKind.VIX_OPTION) | (kind == LegKind.VIX_FUTURE)
     # S&P 500 futures: SPX spot with the dividend yield of their expiry (their forward's), no vol
     spx_future_rows = kind == LegKind.SPX_FUTURE
-    for value in pd.unique(expiry):
+    values, first = np.unique(expiry, return_index=True)
+    for value in values[np.argsort(first)]:  # in the legs' order: an error names the first leg at fault
         rows = np.flatnonzero(expiry == value)
         day = value.astype(dt.date)
         spx = rows[spx_rows[rows]]
@@ -143,7 +188,7 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
             try:
                 quote = market.vix_future(day)
             except InputError as e:
-                raise ConfigError(f"{name}: {legs['source'].iloc[int(vix[0])]}.expiry = {day}: {e}") from None
+                raise ConfigError(f"{name}: {columns['source'][vix[0]]}.expiry = {day}: {e}") from None
             out["underlying"][vix] = quote.price
             out["term_beta"][vix] = market.link.term_beta(years[vix])
             options = vix[kind[vix] == LegKind.VIX_OPTION]
@@ -151,15 +196,11 @@ def _leg_inputs(legs: pd.DataFrame, name: str, market: Market) -> dict[str, NDAr
                 try:
                     out["vol"][options] = market.vix_option_vol(day, out["strike"][options])
                 except InputError as e:
-                    raise ConfigError(f"{name}: {legs['source'].iloc[int(options[0])]}: {e}") from None
+                    raise ConfigError(f"{name}: {columns['source'][options[0]]}: {e}") from None
         swaps = rows[kind[rows] == LegKind.VARIANCE_SWAP]
         if len(swaps):
             _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)
     return out
-
-
-def _seconds(t: dt.time) -> int:
-    return t.hour * 3600 + t.minute * 60 + t.second
 
 
 def _variance_swap_inputs(

@@ -56,6 +56,7 @@ __all__ = [
     "describe_dynamics",
     "scenario_grid",
     "stress_test",
+    "vega_pnl",
     "vega_reconciliation",
 ]
 
@@ -355,10 +356,19 @@ def vega_reconciliation(
     """R-RECON, the daily vega reconciliation: P&L ($) of each layer and the book for parallel SPX
     IV shifts (vol points; VIX moves with them), spot and time unchanged (``cache``: as for
     :func:`scenario_grid`)."""
+    vol_shifts, columns = vega_pnl(book, market, shifts=shifts, cache=cache)
+    return pd.DataFrame(columns, index=pd.Index(vol_shifts, name="vol_shift"))
+
+
+def vega_pnl(
+    book: Book, market: Market, *, shifts: ArrayLike, cache: ValuationCache | None
+) -> tuple[FloatArray, dict[str, FloatArray]]:
+    """The numbers of :func:`vega_reconciliation` as arrays: the vol shifts, and the P&L at each
+    of each layer and of the book (``"book"``), in the table's column order (the rule reads them
+    without building the table)."""
     grid = scenario_grid(book, market, spot_shocks=[0.0], vol_shifts=shifts, horizons=[0.0], cache=cache)
     pnl = grid.pnl[0, :, 0, 0, :]
-    columns = {**dict(zip(grid.layers, pnl.T, strict=True)), "book": pnl.sum(axis=1)}
-    return pd.DataFrame(columns, index=pd.Index(grid.vol_shifts, name="vol_shift"))
+    return grid.vol_shifts, {**dict(zip(grid.layers, pnl.T, strict=True)), "book": pnl.sum(axis=1)}
 
 
 @dataclass(frozen=True)

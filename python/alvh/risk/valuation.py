@@ -29,7 +29,7 @@ from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
 from alvh.risk.condors import condor_metrics
 from alvh.risk.display import book_risk_html, book_risk_text
-from alvh.risk.kernel_inputs import kernel_arrays, leg_arrays
+from alvh.risk.kernel_inputs import LegColumns, kernel_arrays, leg_arrays, leg_columns
 
 __all__ = [
     "BUCKETS",
@@ -111,24 +111,28 @@ class BookRisk:
     @property
     def core_vega(self) -> float:
         """SPX vega of the core layers ($ per vol point)."""
-        return self._roles_vega({Role.CORE.value})
+        (core,) = self._roles_vega({Role.CORE.value})
+        return core
 
     @property
     def hedge_vega(self) -> float:
         """SPX vega of the layers that hedge the core's vega (:data:`VEGA_HEDGE_ROLES`; $ per vol
         point). L3's VIX put spreads are short vol: their vega stays in the layer table and the
         net, not here."""
-        return self._roles_vega(VEGA_HEDGE_ROLES)
+        (hedge,) = self._roles_vega(VEGA_HEDGE_ROLES)
+        return hedge
 
-    def _roles_vega(self, roles: AbstractSet[str]) -> float:
-        mine = np.isin(self.layers["role"].to_numpy(object), list(roles))
-        return float(self.layers["spx_vega"].to_numpy(np.float64)[mine].sum())
+    def _roles_vega(self, *roles: AbstractSet[str]) -> list[float]:
+        """The SPX vega of the layers of each set of ``roles`` (the table read once for all)."""
+        role = self.layers["role"].to_numpy(object)
+        vega = self.layers["spx_vega"].to_numpy(np.float64)
+        return [float(vega[np.array([r in these for r in role], dtype=bool)].sum()) for these in roles]
 
     @property
     def hedge_vega_share(self) -> float:
         """Hedge layers' SPX vega as a share of the core's |SPX vega| (R-HEDGE-VEGA)."""
-        core = self.core_vega
-        return self.hedge_vega / abs(core) if core else float("nan")
+        core, hedge = self._roles_vega({Role.CORE.value}, VEGA_HEDGE_ROLES)
+        return hedge / abs(core) if core else float("nan")
 
     @property
     def delta_per_condor(self) -> float:
@@ -207,9 +211,10 @@ def value_legs(groups: Sequence[Sequence[Leg]], market: Market, *, trusted: bool
 
 def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache) -> BookRisk:
     legs = book.legs
+    columns = leg_columns(book, market, cache)
     n = len(legs)
     arrays = leg_arrays(book, market, writeable=False, cache=cache)
-    core = legs["role"].to_numpy(object) == Role.CORE.value
+    core = columns["role"] == Role.CORE.value
     core_options = core & (arrays["kind"] == LegKind.SPX_OPTION)
     # condor metrics read per-leg Greeks, so they are computed for a core even when not returned
     per_leg_out = np.empty((len(METRICS), n)) if per_leg or core_options.any() else None
@@ -253,10 +258,8 @@ def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache
         legs=leg_table,
         layers=layers,
         total=total,
-        core_units=_core_units(legs, core),
-        condors=condor_metrics(
-            legs, {**numbers, "entry_price": legs["entry_price"].to_numpy(np.float64)}, market, cache
-        ),
+        core_units=_core_units(columns, core),
+        condors=condor_metrics(columns, {**numbers, "entry_price": columns["entry_price"]}, market, cache),
     )
 
 
@@ -266,15 +269,15 @@ def _with_columns(legs: pd.DataFrame, columns: dict[str, NDArray[Any]]) -> pd.Da
     return pd.concat([legs, pd.DataFrame(block, columns=list(columns), index=legs.index)], axis=1)
 
 
-def _core_units(legs: pd.DataFrame, core: NDArray[np.bool_]) -> float:
-    """Condor units in the core (``core``: which legs are): for each core group (or ungrouped
-    leg), its largest |quantity|."""
+def _core_units(columns: LegColumns, core: NDArray[np.bool_]) -> float:
+    """Condor units in the core (``columns``: the legs table's, :func:`leg_columns`; ``core``:
+    which legs are): for each core group (or ungrouped leg), its largest |quantity|."""
     if not core.any():
         return 0.0
-    group = legs["group"].to_numpy(object)[core]
-    source = legs["source"].to_numpy(object)[core]
+    group = columns["group"][core]
+    source = columns["source"][core]
     keys = np.where(pd.isna(group), source, group).astype(str)
     _, inverse = np.unique(keys, return_inverse=True)
     largest = np.zeros(inverse.max() + 1)
-    np.maximum.at(largest, inverse, np.abs(legs["quantity"].to_numpy(np.float64)[core]))
+    np.maximum.at(largest, inverse, np.abs(columns["quantity"][core]))
     return float(largest.sum())

@@ -18,7 +18,7 @@ from alvh.method.rules.hedged_view import hedge_cover
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import HedgedViewRule
 from alvh.method.rules.results import RuleInputs, RuleResult, RuleStatus, rule_result, skipped
-from alvh.risk.scenarios import vega_reconciliation
+from alvh.risk.scenarios import vega_pnl
 from alvh.risk.valuation import BookRisk
 
 if TYPE_CHECKING:
@@ -198,11 +198,11 @@ def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
     if not len(condors):
         return skipped(RuleId.SHORT_DELTA, "no core condors")
     band = f"|delta| {rule.min:.2f}-{rule.max:.2f} at entry"
+    groups = condors.index.to_numpy(object)
+    puts, calls = condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy()
     current = {
         str(group): {"put": abs(float(put)), "call": abs(float(call))}
-        for group, put, call in zip(
-            condors.index, condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy(), strict=True
-        )
+        for group, put, call in zip(groups, puts, calls, strict=True)
     }
     if inputs.opened_today is None:
         return RuleResult(
@@ -214,13 +214,14 @@ def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
             "short-strike deltas are reported (details), not judged.",
             {"current": current},
         )
-    condors = condors[condors.index.isin(inputs.opened_today)]
-    if not len(condors):
+    opened_today = set(inputs.opened_today)
+    opened = np.array([group in opened_today for group in groups], dtype=bool)
+    if not opened.any():
         return rule_result(
             RuleId.SHORT_DELTA, rule, False, None, band, "No condor opened today: nothing to check at entry."
         )
-    names = np.tile(condors.index.to_numpy(object), 2)
-    deltas = np.abs(np.concatenate([condors["short_put_delta"].to_numpy(), condors["short_call_delta"].to_numpy()]))
+    names = np.tile(groups[opened], 2)
+    deltas = np.abs(np.concatenate([puts[opened], calls[opened]]))
     names, deltas = names[~np.isnan(deltas)], deltas[~np.isnan(deltas)]
     beyond = (deltas < rule.min) | (deltas > rule.max)
     outside = deltas[beyond]
@@ -236,7 +237,7 @@ def short_delta(inputs: RuleInputs, rules: Rules) -> RuleResult:
         if len(outside)
         else "Short strikes of the condors opened today inside the delta band.",
         outside=sorted(set(names[beyond])),
-        opened_today=sorted(map(str, condors.index)),
+        opened_today=sorted(map(str, groups[opened])),
         current=current,
     )
 
@@ -374,16 +375,16 @@ def roll(inputs: RuleInputs, rules: Rules) -> RuleResult:
 
 
 def recon(inputs: RuleInputs, rules: Rules) -> RuleResult:
-    table = vega_reconciliation(inputs.book, inputs.market, shifts=rules.recon.shifts, cache=inputs.cache)
-    shifts, columns, rows = table.index.tolist(), table.columns.tolist(), table.to_numpy().tolist()
+    shifts, columns = vega_pnl(inputs.book, inputs.market, shifts=rules.recon.shifts, cache=inputs.cache)
+    rows = np.column_stack(list(columns.values())).tolist()
     return RuleResult(
         RuleId.RECON.value,
         RuleStatus.INFO,
         None,
         "P&L at IV shifts " + ", ".join(f"{s:+g}" for s in rules.recon.shifts),
         "Book P&L at IV shifts (vol pts: $): "
-        + ", ".join(f"{s:+g}: {v:+,.0f}" for s, v in zip(shifts, table["book"].to_numpy(), strict=True)),
-        {"table": {str(k): dict(zip(columns, row, strict=True)) for k, row in zip(shifts, rows, strict=True)}},
+        + ", ".join(f"{s:+g}: {v:+,.0f}" for s, v in zip(shifts.tolist(), columns["book"], strict=True)),
+        {"table": {str(k): dict(zip(columns, row, strict=True)) for k, row in zip(shifts.tolist(), rows, strict=True)}},
     )
 
 

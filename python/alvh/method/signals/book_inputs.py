@@ -3,12 +3,22 @@ earns (R-RSI-REDUCE) and whether inflation is rising (R-MACD-TIGHTEN)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from alvh.exceptions import InputError
 from alvh.method.signals.validation import check_int, check_same_index, checked_series
 
-__all__ = ["INFLATION_COLUMNS", "inflation_rising", "inflation_rising_by_day", "theta_realisation"]
+__all__ = [
+    "INFLATION_COLUMNS",
+    "inflation_rising",
+    "inflation_rising_by_day",
+    "latest_theta_realisation",
+    "theta_realisation",
+]
 
 
 def theta_realisation(
@@ -45,11 +55,29 @@ def theta_realisation(
     pnl = checked_series("realised_pnl", realised_pnl, min_length=window, needs=needs)
     theta = checked_series("projected_theta", projected_theta, min_length=window, needs=needs)
     check_same_index("realised_pnl", pnl, "projected_theta", theta)
+    return pd.Series(_ratio_of_sums(pnl, theta, window), index=pnl.index, name="theta_realisation")
+
+
+def latest_theta_realisation(
+    realised_pnl: Sequence[float], projected_theta: Sequence[float], *, window: int = 5
+) -> float:
+    """The last value of :func:`theta_realisation` for daily values without their dates (the
+    same days, oldest first, at least ``window`` of each): what a caller that keeps the days
+    itself reads each day (the backtest), without building dated Series to check."""
+    window = check_int("window", window, minimum=1)
+    if min(len(realised_pnl), len(projected_theta)) < window:
+        raise InputError(f"latest_theta_realisation with window={window} needs at least {window} values of each")
+    pnl = pd.Series(realised_pnl[-window:], dtype=np.float64)
+    theta = pd.Series(projected_theta[-window:], dtype=np.float64)
+    return float(_ratio_of_sums(pnl, theta, window)[-1])
+
+
+def _ratio_of_sums(pnl: pd.Series[float], theta: pd.Series[float], window: int) -> NDArray[np.float64]:
+    """The ratio of the rolling ``window``-day sums (NaN where the theta's is <= 0 or not full)."""
     num = pnl.rolling(window, min_periods=window).sum().to_numpy()
     den = theta.rolling(window, min_periods=window).sum().to_numpy()
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(den > 0.0, num / den, np.nan)
-    return pd.Series(ratio, index=pnl.index, name="theta_realisation")
+        return np.where(den > 0.0, num / den, np.nan)
 
 
 def inflation_rising(readings: pd.Series[float]) -> bool | None:
