@@ -37,7 +37,7 @@ from alvh.book import Instrument, Leg
 from alvh.exceptions import InputError
 from alvh.method.rules import RuleId
 
-__all__ = ["HedgeCandidate", "Objective", "SizingResult", "VegaBounds", "size_hedges", "unit_costs"]
+__all__ = ["HedgeCandidate", "Objective", "SizingResult", "VegaBounds", "closest_gap", "size_hedges", "unit_costs"]
 
 
 @dataclass(frozen=True)
@@ -173,6 +173,14 @@ def size_hedges(
     )
 
 
+def closest_gap(tolerance: float, core: float) -> float:
+    """How far above the least reachable distance to the vega band ($ of vega per vol point) the
+    solver may stop looking for it: the distance is needed only to well within the tolerance, and a
+    gap of up to $1 (a VXM is ~$50) makes that stage several times faster. The cheapest mix is then
+    taken within the tolerance of the distance found (:attr:`SizingResult.gave_way`)."""
+    return min(1.0, 0.1 * tolerance * core)
+
+
 _HIGHS_OPTIONS: dict[str, Any] = {"mip_heuristic_run_feasibility_jump": False}
 """HiGHS settings for these small programs: the feasibility-jump heuristic (HiGHS 1.10+; an older
 HiGHS warns and ignores the name) takes longer than the whole branch and bound here, and each
@@ -260,9 +268,7 @@ class _Problem:
             within = self._milp(cost, [*constraints, LinearConstraint(slack_only, -np.inf, 0.0)])
             if within.status == 0:
                 return self._units(within.x), 0.0
-        # the closest distance is needed only to well within the tolerance: a gap of up to $1 of
-        # vega per vol point (a VXM is ~$50) makes this stage several times faster
-        closest = self._milp(slack_only, constraints, abs_gap=min(1.0, 0.1 * tolerance * self.core))
+        closest = self._milp(slack_only, constraints, abs_gap=closest_gap(tolerance, self.core))
         if closest.status != 0:
             return None
         gave = float(closest.x[-1])
