@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from alvh.backtest import BacktestConfig, run_backtest
+from alvh.backtest import replay as replay_module
 from alvh.backtest.config import STRATEGIES
 from alvh.backtest.strategy import Strategy
 from alvh.market.history import load_history
@@ -31,6 +32,18 @@ def test_runs_are_deterministic() -> None:
     pd.testing.assert_frame_equal(first.daily, second.daily, check_exact=True)
     pd.testing.assert_frame_equal(first.trades, second.trades, check_exact=True)
     pd.testing.assert_frame_equal(first.actions, second.actions, check_exact=True)
+
+
+def test_the_text_storage_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replay keeps its tables' text as Python strings (speed); pyarrow's give the same run."""
+    pytest.importorskip("pyarrow")
+    history = HISTORY.loc[:"2015-08-28"]
+    python = short_run(history)
+    monkeypatch.setattr(replay_module, "REPLAY_TEXT_STORAGE", "pyarrow")
+    arrow = short_run(history)
+    pd.testing.assert_frame_equal(python.daily, arrow.daily, check_exact=True)
+    pd.testing.assert_frame_equal(python.trades, arrow.trades, check_exact=True)
+    pd.testing.assert_frame_equal(python.actions, arrow.actions, check_exact=True)
 
 
 @pytest.mark.parametrize("workers", [2, 3])
