@@ -66,8 +66,10 @@ class LegColumns:
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         if name not in self._read:
-            array = self._legs[name].to_numpy(_COLUMN_DTYPES.get(name, object))
-            array.flags.writeable = False
+            # the column's array straight from the table's blocks: a Series per read costs more
+            values = self._legs._mgr.iget_values(self._legs.columns.get_loc(name))
+            array = np.asarray(values, dtype=_COLUMN_DTYPES.get(name, object)).view()
+            array.flags.writeable = False  # a view: the table's own array is left as it was
             self._read[name] = array
         return self._read[name]
 
