@@ -46,6 +46,7 @@ __all__ = [
     "MAX_VEGA_NOTIONAL",
     "Leg",
     "LegRow",
+    "built_legs_columns",
     "built_legs_table",
     "check_sizes",
     "entry_after_trade",
@@ -251,6 +252,11 @@ def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataF
     ``datetime64[s]``, numbers as float64, in leg order); this adds each leg's role (from its
     layer, one of ``layers``) and multiplier and checks the sizes (:func:`check_sizes`), not the
     fields the caller chose — parsing them again would cost more than valuing the book."""
+    return pd.DataFrame(_table_columns(columns, layers))
+
+
+def _table_columns(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> dict[str, Any]:
+    """The columns of :func:`legs_table`, by name."""
     names = np.asarray(columns["instrument"], dtype=object)
     sources = np.asarray(columns["source"], dtype=object)
     check_sizes("legs_table", sources, names, np.asarray(columns["quantity"]), np.asarray(columns["entry_price"]))
@@ -260,7 +266,7 @@ def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataF
         raise ConfigError(f"legs_table: {sources[row]}.layer is none of the book's layers")
     roles = np.array([layer.role.value for layer in layers], dtype=object)[position]
     table = {**columns, "role": pd.array(roles, dtype="str"), "multiplier": _multipliers(names)}
-    return pd.DataFrame({c: table[c] for c in _TABLE_COLUMNS})
+    return {c: table[c] for c in _TABLE_COLUMNS}
 
 
 def built_legs_table(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> pd.DataFrame:
@@ -269,6 +275,12 @@ def built_legs_table(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> pd.
     through :func:`legs_table`: sizes and layers checked, the fields not parsed again. Text columns
     have pandas' text dtype even where every cell is empty. Legs from users go through
     :func:`validated_legs` (:func:`legs_frame`)."""
+    return pd.DataFrame(built_legs_columns(rows, layers))
+
+
+def built_legs_columns(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> dict[str, Any]:
+    """The columns of :func:`built_legs_table`, by name, without the table (a caller that only
+    values the legs, :func:`alvh.risk.kernel_inputs.kernel_arrays`, needs no DataFrame)."""
     records = [leg_record(leg) for _, _, leg in rows]
 
     def column(name: str) -> list[Any]:
@@ -296,7 +308,7 @@ def built_legs_table(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> pd.
         "realized_vol": numbers("realized_vol"),
         "source": text([source for _, source, _ in rows]),
     }
-    return legs_table(columns, layers)
+    return _table_columns(columns, layers)
 
 
 def _multipliers(names: NDArray[Any]) -> NDArray[np.float64]:

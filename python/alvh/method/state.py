@@ -9,10 +9,9 @@ costs nothing; once, because they are a function of the state's frozen fields al
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from types import MappingProxyType
 
 import pandas as pd
 
@@ -109,17 +108,26 @@ class BookState:
     def results(self) -> tuple[RuleResult, ...]:
         return tuple(evaluate_rules(self._rule_inputs, self.inputs.rules))
 
+    @cached_property
+    def _rules(self) -> dict[str, RuleResult]:
+        """The rules read one at a time so far, by id (before :attr:`results` are evaluated)."""
+        return {}
+
     def rule(self, rule_id: str) -> RuleResult:
         """One rule's result on this book: from :attr:`results` once they are evaluated, else that
-        rule alone (a step that reads one rule does not evaluate them all)."""
+        rule alone, once (a step that reads one rule does not evaluate them all)."""
         if "results" in self.__dict__:
             return next(r for r in self.results if r.id == rule_id)
-        return evaluate_rule(rule_id, self._rule_inputs, self.inputs.rules)
+        if rule_id not in self._rules:
+            self._rules[rule_id] = evaluate_rule(rule_id, self._rule_inputs, self.inputs.rules)
+        return self._rules[rule_id]
 
     @cached_property
     def fired(self) -> Mapping[str, RuleResult]:
-        """The rules that call for action on this book, by id."""
-        return MappingProxyType({r.id: r for r in self.results if r.fired})
+        """The rules that call for action on this book, by id: looking one up evaluates that rule
+        alone (:meth:`rule`; the steps read a few rules of the states after the first), listing
+        them evaluates them all."""
+        return _Fired(self)
 
     def after(self, trades: Iterable[Trade]) -> BookState:
         """The state of this book with ``trades`` done (this state is left as it is)."""
@@ -139,6 +147,25 @@ class BookState:
         close) leaves the book as it was."""
         after = self.after(trades) if trades else self
         return Action(kind, rules, reason, numbers, trades, feasible, after=after), after
+
+
+class _Fired(Mapping[str, RuleResult]):
+    """:attr:`BookState.fired`."""
+
+    def __init__(self, state: BookState) -> None:
+        self._state = state
+
+    def __getitem__(self, rule_id: str) -> RuleResult:
+        result = self._state.rule(rule_id)
+        if not result.fired:
+            raise KeyError(rule_id)
+        return result
+
+    def __iter__(self) -> Iterator[str]:
+        return (r.id for r in self._state.results if r.fired)
+
+    def __len__(self) -> int:
+        return sum(r.fired for r in self._state.results)
 
 
 StepResult = tuple[Action | None, BookState]

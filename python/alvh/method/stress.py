@@ -25,16 +25,20 @@ from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
 from alvh.book import Book, LayerSpec, Leg, Role
-from alvh.book.legs import built_legs_table
+from alvh.book.legs import built_legs_columns
 from alvh.market.snapshot import Market
 from alvh.method.rules.parameters import StressRule
 from alvh.risk.cache import ValuationCache
-from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid
+from alvh.risk.kernel_inputs import kernel_arrays
+from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid, scenario_pnl
 
 __all__ = ["StressScenarios", "stress_scenarios"]
 
 PRESET_HORIZON_DAYS = 1.0
 """A historical preset is a one-day move (as :func:`alvh.risk.stress_test` applies it)."""
+
+_DYNAMICS, _SCALING = Dynamics.STICKY_MONEYNESS, VolShiftScaling.SQRT_TIME
+"""The grid's smile dynamics and vol-shift scaling (the module docstring's; the spot–vol link on)."""
 
 
 @dataclass(frozen=True)
@@ -77,24 +81,58 @@ def stress_scenarios(
     axes = _axes(market, rule)
     cache = ValuationCache() if cache is None else cache
     key = ("stress_scenarios", *(tuple(v) for v in (rule.spot_shocks, rule.vol_shifts, rule.horizons, rule.presets)))
-    book_pnl = cache.for_book(book, market, key, lambda: _read_only(_layer_pnl(book, market, axes).sum(axis=1)))
+    book_pnl = cache.for_book(book, market, key, lambda: _read_only(_book_pnl(book, market, axes, cache)))
     return StressScenarios(
         labels=axes.labels,
         book=book_pnl,
-        units=_layer_pnl(_probe(book, units), market, axes) if units else np.zeros((len(axes.labels), 0)),
+        units=_units_pnl(book, units, market, axes) if units else np.zeros((len(axes.labels), 0)),
     )
 
 
-def _probe(book: Book, units: Sequence[Sequence[Leg]]) -> Book:
-    """The hedge units as a book, each a layer of its own. They are the engine's candidates, so
-    their legs are not parsed again (:func:`alvh.book.legs.built_legs_table`)."""
+def _book_pnl(book: Book, market: Market, axes: _Axes, cache: ValuationCache) -> FloatArray:
+    """The book's P&L in each scenario (its kernel inputs from ``cache``, where valuing the book
+    left them)."""
+    grid = scenario_grid(
+        book,
+        market,
+        spot_shocks=axes.spots,
+        vol_shifts=axes.vols,
+        horizons=axes.days,
+        dynamics=_DYNAMICS,
+        vol_shift_scaling=_SCALING,
+        spot_vol_link=True,
+        cache=cache,
+    )
+    pnl: FloatArray = _cells(grid.pnl, axes).sum(axis=1)
+    return pnl
+
+
+def _units_pnl(book: Book, units: Sequence[Sequence[Leg]], market: Market, axes: _Axes) -> FloatArray:
+    """Each hedge unit's P&L in each scenario, shape (scenario, unit): the units as the legs of a
+    probe book, each a layer of its own, valued without building the book (the engine's
+    candidates: their legs are not parsed again, :func:`alvh.book.legs.built_legs_columns`)."""
     layers = [LayerSpec(f"unit {i}", Role.CUSTOM) for i in range(len(units))]
     rows = [
         (layer.name, f"layers[{i}].legs[{j}]", leg)
         for i, (layer, legs) in enumerate(zip(layers, units, strict=True))
         for j, leg in enumerate(legs)
     ]
-    return Book.from_table(f"{book.name} stress units", layers, built_legs_table(rows, layers))
+    codes = np.repeat(np.arange(len(units), dtype=np.uint32), [len(legs) for legs in units])
+    arrays = kernel_arrays(built_legs_columns(rows, layers), f"{book.name} stress units", market, codes)
+    pnl, _, _ = scenario_pnl(
+        arrays,
+        len(units),
+        market,
+        spot_shocks=axes.spots,
+        vol_shifts=axes.vols,
+        horizons=axes.days,
+        vix_levels=None,
+        dynamics=_DYNAMICS,
+        vol_shift_scaling=_SCALING,
+        spot_vol_link=True,
+        explain=False,
+    )
+    return _cells(pnl, axes)
 
 
 @dataclass(frozen=True)
@@ -129,19 +167,10 @@ def _axes(market: Market, rule: StressRule) -> _Axes:
     return _Axes(spots, vols, days, (spot, vol, day), tuple(cell[3] for cell in cells))
 
 
-def _layer_pnl(book: Book, market: Market, axes: _Axes) -> FloatArray:
-    """Each layer's P&L in each scenario, shape (scenario, layer): one call of the engine."""
-    grid = scenario_grid(
-        book,
-        market,
-        spot_shocks=axes.spots,
-        vol_shifts=axes.vols,
-        horizons=axes.days,
-        dynamics=Dynamics.STICKY_MONEYNESS,
-        vol_shift_scaling=VolShiftScaling.SQRT_TIME,
-        spot_vol_link=True,
-    )
-    return np.ascontiguousarray(grid.pnl[axes.cells[0], axes.cells[1], axes.cells[2], 0, :])
+def _cells(pnl: FloatArray, axes: _Axes) -> FloatArray:
+    """Each layer's P&L in each scenario, shape (scenario, layer), of the engine's P&L on the
+    grid (shape (spot, vol, horizon, 1, layer))."""
+    return np.ascontiguousarray(pnl[axes.cells[0], axes.cells[1], axes.cells[2], 0, :])
 
 
 def _read_only(array: FloatArray) -> FloatArray:

@@ -27,8 +27,8 @@ __all__ = ["stress_hedge"]
 
 def stress_hedge(state: BookState) -> StepResult:
     """R-STRESS: buy hedges back inside the loss limit on a breach, sell them while far inside."""
-    result = next((r for r in state.results if r.id == RuleId.STRESS), None)
-    if result is None or result.value is None or not math.isfinite(result.value) or RuleId.DELAYER in state.fired:
+    result = state.rule(RuleId.STRESS)
+    if result.value is None or not math.isfinite(result.value) or RuleId.DELAYER in state.fired:
         return None, state  # off, skipped or not measurable (its breach says why); while de-layering, no hedge goes on
     rule = state.inputs.rules.stress
     trim = not result.fired and result.value < rule.trim_below

@@ -7,6 +7,7 @@ a variance swap's fair strike and accrued variance) looked up in the market one 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,7 @@ def leg_arrays(
     def compute() -> dict[str, Any]:
         columns = leg_columns(book, market, cache)
         codes = layer_positions([layer.name for layer in book.layers], columns["layer"]).astype(np.uint32)
-        return _kernel_arrays(book.legs, columns, book.name, market, codes)
+        return _kernel_arrays(columns, book.name, market, codes)
 
     arrays = cache.for_book(book, market, "leg_arrays", compute)
     return {k: _copy(v, writeable) if isinstance(v, np.ndarray) else v for k, v in arrays.items()}
@@ -55,26 +56,31 @@ def leg_columns(book: Book, market: Market, cache: ValuationCache) -> LegColumns
 
 
 class LegColumns:
-    """A validated legs table's columns as read-only numpy arrays, each read on first use and
-    kept: text as object arrays, numbers as float64, ``expiry`` as days (reading a pandas
-    column, above all a text one, costs more than most of what is done with it, and each
-    reader needs only some)."""
+    """A validated legs table's columns (the table, or its columns by name as
+    :func:`alvh.book.legs.built_legs_columns` gives them) as read-only numpy arrays, each read on
+    first use and kept: text as object arrays, numbers as float64, ``expiry`` as days and
+    ``start`` as seconds (reading a pandas column, above all a text one, costs more than most of
+    what is done with it, and each reader needs only some)."""
 
-    def __init__(self, legs: pd.DataFrame) -> None:
+    def __init__(self, legs: pd.DataFrame | Mapping[str, Any]) -> None:
         self._legs = legs
         self._read: dict[str, NDArray[Any]] = {}
 
     def __getitem__(self, name: str) -> NDArray[Any]:
         if name not in self._read:
-            array = self._legs[name].to_numpy(_COLUMN_DTYPES.get(name, object))
-            array.flags.writeable = False
+            legs = self._legs
+            # a table's column array straight from its blocks: a Series per read costs more
+            values = legs._mgr.iget_values(legs.columns.get_loc(name)) if isinstance(legs, pd.DataFrame) else legs[name]
+            array = np.asarray(values, dtype=_COLUMN_DTYPES.get(name, object)).view()
+            array.flags.writeable = False  # a view: the table's own array is left as it was
             self._read[name] = array
         return self._read[name]
 
 
 _COLUMN_DTYPES = {
     "expiry": np.dtype("datetime64[D]"),
-    **{name: np.dtype(np.float64) for name in ("strike", "quantity", "entry_price", "multiplier")},
+    "start": np.dtype("datetime64[s]"),
+    **{name: np.dtype(np.float64) for name in ("strike", "quantity", "entry_price", "multiplier", "realized_vol")},
 }
 
 
@@ -87,18 +93,19 @@ def _copy(array: NDArray[Any], writeable: bool) -> NDArray[Any]:
     return view
 
 
-def kernel_arrays(legs: pd.DataFrame, name: str, market: Market, layer: NDArray[np.uint32]) -> dict[str, Any]:
-    """The kernels' arrays from a validated legs table: a dict of 1-D arrays, one entry per leg,
-    with each leg's market inputs looked up one expiry at a time (no Python loop per leg).
-    ``name`` names the table in error messages; ``layer`` is each leg's layer code."""
-    return _kernel_arrays(legs, LegColumns(legs), name, market, layer)
-
-
-def _kernel_arrays(
-    legs: pd.DataFrame, columns: LegColumns, name: str, market: Market, layer: NDArray[np.uint32]
+def kernel_arrays(
+    legs: pd.DataFrame | Mapping[str, Any], name: str, market: Market, layer: NDArray[np.uint32]
 ) -> dict[str, Any]:
-    """:func:`kernel_arrays` of ``legs`` with its ``columns`` read already."""
-    inputs = _leg_inputs(legs, columns, name, market)
+    """The kernels' arrays from a validated legs table (or its columns, :class:`LegColumns`): a
+    dict of 1-D arrays, one entry per leg, with each leg's market inputs looked up one expiry at a
+    time (no Python loop per leg). ``name`` names the table in error messages; ``layer`` is each
+    leg's layer code."""
+    return _kernel_arrays(LegColumns(legs), name, market, layer)
+
+
+def _kernel_arrays(columns: LegColumns, name: str, market: Market, layer: NDArray[np.uint32]) -> dict[str, Any]:
+    """:func:`kernel_arrays` of the legs whose ``columns`` are read already."""
+    inputs = _leg_inputs(columns, name, market)
     return {
         "kind": inputs["kind"],
         "quantity": columns["quantity"],
@@ -130,7 +137,7 @@ _KINDS = np.array([i.leg_kind for i in _INSTRUMENTS], dtype=np.uint8)
 _PM = np.array([i.settlement is Settlement.PM for i in _INSTRUMENTS])
 
 
-def _leg_inputs(legs: pd.DataFrame, columns: LegColumns, name: str, market: Market) -> dict[str, NDArray[Any]]:
+def _leg_inputs(columns: LegColumns, name: str, market: Market) -> dict[str, NDArray[Any]]:
     """Each leg's market inputs, looked up in the market one expiry at a time."""
     expiry = columns["expiry"]
     n = len(expiry)
@@ -199,36 +206,43 @@ def _leg_inputs(legs: pd.DataFrame, columns: LegColumns, name: str, market: Mark
                     raise ConfigError(f"{name}: {columns['source'][options[0]]}: {e}") from None
         swaps = rows[kind[rows] == LegKind.VARIANCE_SWAP]
         if len(swaps):
-            _variance_swap_inputs(legs.iloc[swaps], name, market, day, swaps, out)
+            _variance_swap_inputs(columns, name, market, day, swaps, out)
     return out
 
 
 def _variance_swap_inputs(
-    legs: pd.DataFrame, name: str, market: Market, expiry: dt.date, rows: NDArray[np.intp], out: dict[str, NDArray[Any]]
+    columns: LegColumns,
+    name: str,
+    market: Market,
+    expiry: dt.date,
+    rows: NDArray[np.intp],
+    out: dict[str, NDArray[Any]],
 ) -> None:
-    """The inputs of the variance swaps ``legs`` (the rows ``rows`` of the arrays ``out``), all
-    expiring on ``expiry`` (one fair strike)."""
-    forward_start = (legs["start"] > pd.Timestamp(market.as_of).normalize()).to_numpy(bool)
+    """The inputs of the variance swaps in the rows ``rows`` of the legs ``columns`` and of the
+    arrays ``out``, all expiring on ``expiry`` (one fair strike)."""
+    day = columns["start"][rows]  # midnight of the start date
+    source = columns["source"][rows]
+    forward_start = day > np.datetime64(market.as_of.date(), "s")
     if forward_start.any():
-        leg = legs.iloc[int(np.flatnonzero(forward_start)[0])]
+        row = int(np.flatnonzero(forward_start)[0])
         raise ConfigError(
-            f"{name}: {leg['source']}.start = {leg['start'].date()} is after the market's as_of "
+            f"{name}: {source[row]}.start = {day[row].item().date()} is after the market's as_of "
             f"({market.as_of}): forward-starting variance swaps are not supported"
         )
     close = np.timedelta64(_seconds(MARKET_CLOSE), "s")
-    start = legs["start"].to_numpy("datetime64[s]") + close  # variance accrues from that close
+    start = day + close  # variance accrues from that close
     years_left = float(out["years"][rows[0]])
     term = (np.datetime64(expiry, "s") + close - start).astype(np.float64) / SECONDS_PER_YEAR  # > 0 (validated)
     remaining = np.minimum(years_left / term, 1.0)
-    realized = legs["realized_vol"].to_numpy(np.float64)
+    realized = columns["realized_vol"][rows]
     missing = (remaining < 1.0) & np.isnan(realized)
     if missing.any():
-        leg = legs.iloc[int(np.flatnonzero(missing)[0])]
+        row = int(np.flatnonzero(missing)[0])
         raise ConfigError(
-            f"{name}: {leg['source']}.realized_vol is missing: needed once the variance period has started "
-            f"({leg['start'].date()})"
+            f"{name}: {source[row]}.realized_vol is missing: needed once the variance period has started "
+            f"({day[row].item().date()})"
         )
-    out["strike"][rows] = legs["strike"].to_numpy(np.float64) / 100.0
+    out["strike"][rows] = columns["strike"][rows] / 100.0
     out["vol"][rows] = variance_swap_strike(market, expiry, years_left) if years_left > 0 else 0.0
     out["remaining_fraction"][rows] = remaining
     out["accrued_variance"][rows] = (1.0 - remaining) * np.nan_to_num(realized / 100.0) ** 2

@@ -297,12 +297,65 @@ def scenario_grid(
     dynamics = _option(Dynamics, "dynamics", dynamics)
     scaling = _option(VolShiftScaling, "vol_shift_scaling", vol_shift_scaling)
 
-    arrays = leg_arrays(book, market, writeable=False, cache=cache)
+    pnl, floored, terms = scenario_pnl(
+        leg_arrays(book, market, writeable=False, cache=cache),
+        len(book.layers),
+        market,
+        spot_shocks=spots,
+        vol_shifts=vols,
+        horizons=days,
+        vix_levels=vix,
+        dynamics=dynamics,
+        vol_shift_scaling=scaling,
+        spot_vol_link=spot_vol_link,
+        explain=explain,
+    )
+    return ScenarioGrid(
+        spot_shocks=spots,
+        vol_shifts=vols,
+        horizons=days,
+        vix_levels=vix,
+        layers=[layer.name for layer in book.layers],
+        roles=[layer.role.value for layer in book.layers],
+        pnl=pnl,
+        floored_legs=floored,
+        explain=terms,
+        settings={
+            "dynamics": dynamics.value,
+            "vol_shift_scaling": scaling.value,
+            "spot_vol_link": spot_vol_link,
+            "log_beta": market.link.log_beta,
+            "vvol_beta": market.link.vvol_beta,
+            "as_of": market.as_of.isoformat(),
+        },
+    )
+
+
+def scenario_pnl(
+    arrays: dict[str, Any],
+    layers: int,
+    market: Market,
+    *,
+    spot_shocks: FloatArray,
+    vol_shifts: FloatArray,
+    horizons: FloatArray,
+    vix_levels: FloatArray | None,
+    dynamics: Dynamics,
+    vol_shift_scaling: VolShiftScaling,
+    spot_vol_link: bool,
+    explain: bool,
+) -> tuple[FloatArray, NDArray[Any], FloatArray | None]:
+    """The scenario engine's numbers for legs given as the kernels take them (``arrays``, of
+    :func:`alvh.risk.kernel_inputs.kernel_arrays`, in ``layers`` layers), on axes checked as
+    :func:`scenario_grid` checks them: the P&L shape (spot, vol, horizon, VIX level, layer), the
+    floored legs shape (spot, vol, horizon, VIX level) and the explain terms (None without
+    ``explain``) shape (spot, vol, horizon, VIX level, term). :func:`scenario_grid` labels them; a
+    caller holding only the kernel inputs (the stress sizing's hedge units) needs no book."""
     codes, params = market.smile_table
     slices = market.smile_slices(arrays["time_to_expiry"])
     pnl, floored, terms = _core.scenario_pnl(
         arrays,
-        len(book.layers),
+        layers,
         market.spx.spot,
         market.vix.spot,
         market.link.log_beta,
@@ -314,35 +367,21 @@ def scenario_grid(
         slices["second"],
         slices["second_weight"],
         slices["time"],
-        spots,
-        vols,
-        days,
-        vix if vix is not None else np.empty(0),
+        spot_shocks,
+        vol_shifts,
+        horizons,
+        vix_levels if vix_levels is not None else np.empty(0),
         dynamics is Dynamics.STICKY_MONEYNESS,
-        scaling is VolShiftScaling.SQRT_TIME,
+        vol_shift_scaling is VolShiftScaling.SQRT_TIME,
         spot_vol_link,
         market.link.vvol_beta,
         explain,
     )
-    shape = (len(spots), len(vols), len(days), 1 if vix is None else len(vix))
-    return ScenarioGrid(
-        spot_shocks=spots,
-        vol_shifts=vols,
-        horizons=days,
-        vix_levels=vix,
-        layers=[layer.name for layer in book.layers],
-        roles=[layer.role.value for layer in book.layers],
-        pnl=pnl.reshape(*shape, len(book.layers)),
-        floored_legs=floored.reshape(shape),
-        explain=None if terms is None else terms.reshape(*shape, len(EXPLAIN_TERMS)),
-        settings={
-            "dynamics": dynamics.value,
-            "vol_shift_scaling": scaling.value,
-            "spot_vol_link": spot_vol_link,
-            "log_beta": market.link.log_beta,
-            "vvol_beta": market.link.vvol_beta,
-            "as_of": market.as_of.isoformat(),
-        },
+    shape = (len(spot_shocks), len(vol_shifts), len(horizons), 1 if vix_levels is None else len(vix_levels))
+    return (
+        pnl.reshape(*shape, layers),
+        floored.reshape(shape),
+        None if terms is None else terms.reshape(*shape, len(EXPLAIN_TERMS)),
     )
 
 

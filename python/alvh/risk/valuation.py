@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from alvh import _core
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind
-from alvh.book.legs import Leg, built_legs_table, legs_frame, validated_legs
+from alvh.book.legs import Leg, built_legs_columns, legs_frame, validated_legs
 from alvh.book.roles import LayerSpec, Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
@@ -195,14 +195,14 @@ def value_legs(groups: Sequence[Sequence[Leg]], market: Market, *, trusted: bool
     ``market``: what each position would add to a book, without building one — the legs are
     validated like a book's and valued in one kernel call (the decision engine prices its
     candidate hedges so). ``trusted``: the legs are alvh's own (its builders', the decision
-    engine's candidates), only their sizes checked (:func:`alvh.book.legs.built_legs_table`)."""
+    engine's candidates), only their sizes checked (:func:`alvh.book.legs.built_legs_columns`)."""
     layers = [LayerSpec(f"groups[{i}]", Role.CUSTOM) for i in range(len(groups))]
     rows = [
         (layer.name, f"{layer.name}[{j}]", leg)
         for layer, group in zip(layers, groups, strict=True)
         for j, leg in enumerate(group)
     ]
-    legs = built_legs_table(rows, layers) if trusted else validated_legs(legs_frame(rows), layers, "value_legs")
+    legs = built_legs_columns(rows, layers) if trusted else validated_legs(legs_frame(rows), layers, "value_legs")
     codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
     arrays = kernel_arrays(legs, "value_legs", market, codes)
     metrics, _ = _core.book_risk(arrays, len(groups), market.spx.spot, market.vix.spot, market.link.log_beta, None)
