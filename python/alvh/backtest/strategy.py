@@ -54,6 +54,9 @@ class Today:
     """The core condors sold today (None on days without an entry)."""
     vix_roll: bool
     """The first day, or the first on or after a monthly VIX expiry: the static hedge buys."""
+    cache: ValuationCache = field(default_factory=ValuationCache)
+    """The day's valuations on ``market``, shared by the strategies replayed in one process: their
+    cores hold the same condors, whose tables and probabilities of profit are then computed once."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ class Strategy:
     def step(self, today: Today) -> None:
         """Trade and mark one day (:mod:`alvh.backtest.replay`, steps 2–6)."""
         day = DayFlows()
-        cache = ValuationCache()  # the day's valuations of this strategy's books, on one market
+        cache = today.cache
         equity = self.config.capital + self.ledger.cash + sum(self.mtm.values())
         self.ledger.settle(day, today.when, today.spx_close, today.vix_close)
         self._exit_core(day, today, cache)
