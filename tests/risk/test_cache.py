@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +86,27 @@ def test_a_book_changed_in_place_is_valued_again() -> None:
     book.legs.loc[0, "quantity"] = 2 * book.legs.loc[0, "quantity"]
     after = value_book(book, market, cache=cache)
     assert after.legs.loc[0, "market_value"] == pytest.approx(2 * before.legs.loc[0, "market_value"])
+
+
+EDITS_IN_PLACE: dict[str, Callable[[pd.DataFrame], None]] = {
+    "loc cell": lambda legs: legs.loc.__setitem__((1, "quantity"), 3.0),
+    "iat cell": lambda legs: legs.iat.__setitem__((1, legs.columns.get_loc("strike")), legs.iat[1, 4] + 5.0),
+    "column replaced": lambda legs: legs.__setitem__("quantity", legs["quantity"] * 2.0),
+    "update": lambda legs: legs.update(pd.DataFrame({"quantity": legs["quantity"] * 3.0})),
+    "fillna in place": lambda legs: legs.fillna({"entry_price": 1.0}, inplace=True),
+    "loc column": lambda legs: legs.loc.__setitem__((slice(None), "strike"), legs["strike"] + 1.0),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS_IN_PLACE.values(), ids=EDITS_IN_PLACE.keys())
+def test_any_edit_in_place_is_seen(edit: Callable[[pd.DataFrame], None]) -> None:
+    """The cache recognises an unchanged table by its arrays' identity (pandas' copy-on-write
+    gives a written table new ones): every kind of edit must give the fresh valuation."""
+    book, market, cache = example_book(), example_market(), ValuationCache()
+    value_book(book, market, cache=cache)
+    edit(book.legs)
+    fresh = value_book(Book.from_table(book.name, book.layers, book.legs.copy()), market)
+    assert_same_risk(value_book(book, market, cache=cache), fresh)
 
 
 def test_a_changed_book_never_hits(valuations: list[str]) -> None:
