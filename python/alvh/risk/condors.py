@@ -81,45 +81,49 @@ def _condor_table(
     out: dict[str, list[Any]] = {name: [] for name in CONDOR_COLUMNS}
     # each group's rows, in order, from one stable sort (not one scan of all legs per group)
     members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    # the elementwise numbers of all legs at once: a group's are these values at its rows
+    quantity = column["quantity"]
+    size = quantity * column["multiplier"]
+    entry = column["entry_price"]
+    paid = size * np.where(~np.isnan(entry), entry, column["price"])
+    short_put, short_call = (quantity < 0) & ~calls, (quantity < 0) & calls
+    units = np.abs(quantity)
     for name, g in zip(names, members, strict=True):
-        if (expiry[g] != expiry[g[0]]).any():
+        first = g[0]
+        if (expiry[g] != expiry[first]).any():
             continue  # calendars are not defined-risk at one expiry
-        quantity = column["quantity"][g]
-        size = quantity * column["multiplier"][g]
         strikes = column["strike"][g]
-        entry = column["entry_price"][g]
-        premium = np.where(~np.isnan(entry), entry, column["price"][g])
-        credit = float(-(size * premium).sum())
-        grid = np.unique(np.concatenate([[0.0], strikes, [2.0 * strikes.max()]]))
+        credit = float(-paid[g].sum())
+        top = float(strikes.max())
+        grid = np.array(sorted({0.0, *strikes.tolist(), 2.0 * top}))
         intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
-        pnl = intrinsic @ size + credit
+        pnl = intrinsic @ size[g] + credit
         breakevens = _zero_crossings(grid, pnl)
-        years = float(column["years"][g[0]])
-        day = expiry[g[0]].astype(dt.date)
-        dte = int(column["dte"][g[0]])
-        short = quantity < 0
-        short_put, short_call = short & ~calls[g], short & calls[g]
+        years = float(column["years"][first])
+        day = expiry[first].astype(dt.date)
+        dte = int(column["dte"][first])
+        puts, shorts = g[short_put[g]], g[short_call[g]]
         if years not in atm_vols:
             atm_vols[years] = market.atm_vol(years)
         values = (
             name,
             day,
             dte,
-            float(np.abs(quantity).max()),
+            float(units[g].max()),
             credit,
             float(-min(pnl.min(), 0.0)),
             float(max(pnl.max(), 0.0)),
             breakevens[0] if breakevens else float("nan"),
             breakevens[-1] if len(breakevens) > 1 else float("nan"),
-            float(strikes[short_put].max()) if short_put.any() else float("nan"),
-            float(strikes[short_call].min()) if short_call.any() else float("nan"),
-            -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
-            -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
+            float(column["strike"][puts].max()) if len(puts) else float("nan"),
+            float(column["strike"][shorts].min()) if len(shorts) else float("nan"),
+            -_delta_per_contract(column["delta"][puts], units[puts]),
+            -_delta_per_contract(column["delta"][shorts], units[shorts]),
             spot * atm_vols[years] * np.sqrt(dte / 365.0),
             cache.probability_of_profit(
                 market,
                 (day, years, grid.tobytes(), pnl.tobytes()),
-                partial(_probability_of_profit, market, day, years, grid, pnl),
+                partial(_probability_of_profit, market, day, years, grid, pnl, breakevens),
             ),
             float(column["theta"][g].sum()),
             float(column["spx_vega"][g].sum()),
@@ -158,30 +162,35 @@ _COLUMN_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
 """The condor columns that are not float64 (``expiry``: dates)."""
 
 
-def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
-    """The option delta of one contract of these (same-side) legs."""
-    return float(delta.sum() / (np.abs(quantity).sum() * Instrument.SPX.multiplier)) if len(delta) else float("nan")
+def _delta_per_contract(delta: FloatArray, units: FloatArray) -> float:
+    """The option delta of one contract of these (same-side) legs of ``units`` contracts each."""
+    return float(delta.sum() / (units.sum() * Instrument.SPX.multiplier)) if len(delta) else float("nan")
 
 
 def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
+    """Where the P&L, linear between the ``grid`` points, is zero or changes sign."""
+    x, y = grid.tolist(), pnl.tolist()  # Python floats: the same arithmetic, without numpy scalars
     out = []
-    for i in range(len(grid) - 1):
-        a, b = pnl[i], pnl[i + 1]
+    for i in range(len(x) - 1):
+        a, b = y[i], y[i + 1]
         if a == 0:
-            out.append(float(grid[i]))
+            out.append(x[i])
         elif a * b < 0:
-            out.append(float(grid[i] + (grid[i + 1] - grid[i]) * a / (a - b)))
+            out.append(x[i] + (x[i + 1] - x[i]) * a / (a - b))
     return out
 
 
-def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray) -> float:
-    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points.
+def _probability_of_profit(
+    market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray, crossings: list[float]
+) -> float:
+    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points,
+    with these :func:`_zero_crossings`.
     The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
     intervals between crossings where it is positive, of P(lo < S_T < hi): the smile's exceedance
     at the crossings alone (beyond the grid the P&L stays at its end values)."""
     if years <= 0:
         return float("nan")
-    edges = np.array([0.0, *(x for x in _zero_crossings(grid, pnl) if x > 0), np.inf])
+    edges = np.array([0.0, *(x for x in crossings if x > 0), np.inf])
     low, high = edges[:-1], edges[1:]
     inside = np.where(np.isinf(high), np.maximum(low, grid[-1]) + 1.0, (low + high) / 2)
     profitable = np.interp(inside, grid, pnl) > 0
