@@ -75,12 +75,14 @@ def _condor_table(
 ) -> pd.DataFrame:
     """:func:`condor_metrics` of the core option legs: their group keys, numbers, expiries and
     rights."""
-    codes, names = pd.factorize(keys, sort=False)
     spot = market.spx.spot
     atm_vols: dict[float, float] = {}  # the groups of one expiry share it
     out: dict[str, list[Any]] = {name: [] for name in CONDOR_COLUMNS}
-    # each group's rows, in order, from one stable sort (not one scan of all legs per group)
-    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    # each group's rows, in order, groups in order of first appearance, from one pass over the
+    # keys (a dict is cheaper than pandas' factorize on a book's few dozen legs)
+    members: dict[Any, list[int]] = {}
+    for row, key in enumerate(keys.tolist()):
+        members.setdefault(key, []).append(row)
     # the elementwise numbers of all legs at once: a group's are these values at its rows
     quantity = column["quantity"]
     size = quantity * column["multiplier"]
@@ -88,8 +90,8 @@ def _condor_table(
     paid = size * np.where(~np.isnan(entry), entry, column["price"])
     short_put, short_call = (quantity < 0) & ~calls, (quantity < 0) & calls
     units = np.abs(quantity)
-    for name, g in zip(names, members, strict=True):
-        first = g[0]
+    for name, rows in members.items():
+        g, first = np.array(rows), rows[0]
         if (expiry[g] != expiry[first]).any():
             continue  # calendars are not defined-risk at one expiry
         strikes = column["strike"][g]
@@ -196,7 +198,8 @@ def _probability_of_profit(
     profitable = np.interp(inside, grid, pnl) > 0
     finite = edges[1:-1]
     above = np.concatenate([[1.0], _exceedance(market, expiry, years, finite) if len(finite) else [], [0.0]])
-    return float(np.clip(above[:-1] - above[1:], 0.0, None)[profitable].sum())
+    # np.maximum is what np.clip with no upper bound calls, without np.clip's wrappers
+    return float(np.maximum(above[:-1] - above[1:], 0.0)[profitable].sum())
 
 
 def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArray) -> FloatArray:
@@ -211,4 +214,4 @@ def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArr
     calls = np.empty(len(k))
     _core.price("black76", forward, k, years, vols, 0.0, 0.0, True, "raise", calls)
     n = len(strikes)
-    return np.clip((calls[:n] - calls[n:]) / (2 * step), 0.0, 1.0)
+    return ((calls[:n] - calls[n:]) / (2 * step)).clip(0.0, 1.0)
