@@ -90,6 +90,7 @@ def _condor_table(
     paid = size * np.where(~np.isnan(entry), entry, column["price"])
     short_put, short_call = (quantity < 0) & ~calls, (quantity < 0) & calls
     units = np.abs(quantity)
+    days, years_of, dte_of = expiry.astype(dt.date).tolist(), column["years"].tolist(), column["dte"].tolist()
     for name, rows in members.items():
         g, first = np.array(rows), rows[0]
         if (expiry[g] != expiry[first]).any():
@@ -101,9 +102,7 @@ def _condor_table(
         intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
         pnl = intrinsic @ size[g] + credit
         breakevens = _zero_crossings(grid, pnl)
-        years = float(column["years"][first])
-        day = expiry[first].astype(dt.date)
-        dte = int(column["dte"][first])
+        years, day, dte = years_of[first], days[first], int(dte_of[first])
         puts, shorts = g[short_put[g]], g[short_call[g]]
         if years not in atm_vols:
             atm_vols[years] = market.atm_vol(years)
