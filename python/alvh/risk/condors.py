@@ -97,8 +97,7 @@ def _condor_table(
             continue  # calendars are not defined-risk at one expiry
         strikes = column["strike"][g]
         credit = float(-paid[g].sum())
-        top = float(strikes.max())
-        grid = np.array(sorted({0.0, *strikes.tolist(), 2.0 * top}))
+        grid = np.array(sorted({0.0, *strikes.tolist(), 2.0 * float(strikes.max())}))
         intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
         pnl = intrinsic @ size[g] + credit
         breakevens = _zero_crossings(grid, pnl)
