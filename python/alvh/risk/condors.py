@@ -75,51 +75,55 @@ def _condor_table(
 ) -> pd.DataFrame:
     """:func:`condor_metrics` of the core option legs: their group keys, numbers, expiries and
     rights."""
-    codes, names = pd.factorize(keys, sort=False)
     spot = market.spx.spot
     atm_vols: dict[float, float] = {}  # the groups of one expiry share it
     out: dict[str, list[Any]] = {name: [] for name in CONDOR_COLUMNS}
-    # each group's rows, in order, from one stable sort (not one scan of all legs per group)
-    members = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
-    for name, g in zip(names, members, strict=True):
-        if (expiry[g] != expiry[g[0]]).any():
+    # each group's rows, in order, groups in order of first appearance, from one pass over the
+    # keys (a dict is cheaper than pandas' factorize on a book's few dozen legs)
+    members: dict[Any, list[int]] = {}
+    for row, key in enumerate(keys.tolist()):
+        members.setdefault(key, []).append(row)
+    # the elementwise numbers of all legs at once: a group's are these values at its rows
+    quantity = column["quantity"]
+    size = quantity * column["multiplier"]
+    entry = column["entry_price"]
+    paid = size * np.where(~np.isnan(entry), entry, column["price"])
+    short_put, short_call = (quantity < 0) & ~calls, (quantity < 0) & calls
+    units = np.abs(quantity)
+    days, years_of, dte_of = expiry.astype(dt.date).tolist(), column["years"].tolist(), column["dte"].tolist()
+    for name, rows in members.items():
+        g, first = np.array(rows), rows[0]
+        if (expiry[g] != expiry[first]).any():
             continue  # calendars are not defined-risk at one expiry
-        quantity = column["quantity"][g]
-        size = quantity * column["multiplier"][g]
         strikes = column["strike"][g]
-        entry = column["entry_price"][g]
-        premium = np.where(~np.isnan(entry), entry, column["price"][g])
-        credit = float(-(size * premium).sum())
-        grid = np.unique(np.concatenate([[0.0], strikes, [2.0 * strikes.max()]]))
+        credit = float(-paid[g].sum())
+        grid = np.array(sorted({0.0, *strikes.tolist(), 2.0 * float(strikes.max())}))
         intrinsic = np.where(calls[g], np.maximum(grid[:, None] - strikes, 0), np.maximum(strikes - grid[:, None], 0))
-        pnl = intrinsic @ size + credit
+        pnl = intrinsic @ size[g] + credit
         breakevens = _zero_crossings(grid, pnl)
-        years = float(column["years"][g[0]])
-        day = expiry[g[0]].astype(dt.date)
-        dte = int(column["dte"][g[0]])
-        short = quantity < 0
-        short_put, short_call = short & ~calls[g], short & calls[g]
+        years, day, dte = years_of[first], days[first], int(dte_of[first])
+        puts, shorts = g[short_put[g]], g[short_call[g]]
         if years not in atm_vols:
             atm_vols[years] = market.atm_vol(years)
         values = (
             name,
             day,
             dte,
-            float(np.abs(quantity).max()),
+            float(units[g].max()),
             credit,
             float(-min(pnl.min(), 0.0)),
             float(max(pnl.max(), 0.0)),
             breakevens[0] if breakevens else float("nan"),
             breakevens[-1] if len(breakevens) > 1 else float("nan"),
-            float(strikes[short_put].max()) if short_put.any() else float("nan"),
-            float(strikes[short_call].min()) if short_call.any() else float("nan"),
-            -_delta_per_contract(column["delta"][g][short_put], quantity[short_put]),
-            -_delta_per_contract(column["delta"][g][short_call], quantity[short_call]),
+            float(column["strike"][puts].max()) if len(puts) else float("nan"),
+            float(column["strike"][shorts].min()) if len(shorts) else float("nan"),
+            -_delta_per_contract(column["delta"][puts], units[puts]),
+            -_delta_per_contract(column["delta"][shorts], units[shorts]),
             spot * atm_vols[years] * np.sqrt(dte / 365.0),
             cache.probability_of_profit(
                 market,
                 (day, years, grid.tobytes(), pnl.tobytes()),
-                partial(_probability_of_profit, market, day, years, grid, pnl),
+                partial(_probability_of_profit, market, day, years, grid, pnl, breakevens),
             ),
             float(column["theta"][g].sum()),
             float(column["spx_vega"][g].sum()),
@@ -158,36 +162,42 @@ _COLUMN_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
 """The condor columns that are not float64 (``expiry``: dates)."""
 
 
-def _delta_per_contract(delta: FloatArray, quantity: FloatArray) -> float:
-    """The option delta of one contract of these (same-side) legs."""
-    return float(delta.sum() / (np.abs(quantity).sum() * Instrument.SPX.multiplier)) if len(delta) else float("nan")
+def _delta_per_contract(delta: FloatArray, units: FloatArray) -> float:
+    """The option delta of one contract of these (same-side) legs of ``units`` contracts each."""
+    return float(delta.sum() / (units.sum() * Instrument.SPX.multiplier)) if len(delta) else float("nan")
 
 
 def _zero_crossings(grid: FloatArray, pnl: FloatArray) -> list[float]:
+    """Where the P&L, linear between the ``grid`` points, is zero or changes sign."""
+    x, y = grid.tolist(), pnl.tolist()  # Python floats: the same arithmetic, without numpy scalars
     out = []
-    for i in range(len(grid) - 1):
-        a, b = pnl[i], pnl[i + 1]
+    for i in range(len(x) - 1):
+        a, b = y[i], y[i + 1]
         if a == 0:
-            out.append(float(grid[i]))
+            out.append(x[i])
         elif a * b < 0:
-            out.append(float(grid[i] + (grid[i + 1] - grid[i]) * a / (a - b)))
+            out.append(x[i] + (x[i + 1] - x[i]) * a / (a - b))
     return out
 
 
-def _probability_of_profit(market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray) -> float:
-    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points.
+def _probability_of_profit(
+    market: Market, expiry: dt.date, years: float, grid: FloatArray, pnl: FloatArray, crossings: list[float]
+) -> float:
+    """Risk-neutral P(P&L at expiry > 0) for a P&L piecewise linear between the ``grid`` points,
+    with these :func:`_zero_crossings`.
     The P&L changes sign only at its zero crossings, so P(P&L > 0) is the sum, over the
     intervals between crossings where it is positive, of P(lo < S_T < hi): the smile's exceedance
     at the crossings alone (beyond the grid the P&L stays at its end values)."""
     if years <= 0:
         return float("nan")
-    edges = np.array([0.0, *(x for x in _zero_crossings(grid, pnl) if x > 0), np.inf])
+    edges = np.array([0.0, *(x for x in crossings if x > 0), np.inf])
     low, high = edges[:-1], edges[1:]
     inside = np.where(np.isinf(high), np.maximum(low, grid[-1]) + 1.0, (low + high) / 2)
     profitable = np.interp(inside, grid, pnl) > 0
     finite = edges[1:-1]
     above = np.concatenate([[1.0], _exceedance(market, expiry, years, finite) if len(finite) else [], [0.0]])
-    return float(np.clip(above[:-1] - above[1:], 0.0, None)[profitable].sum())
+    # np.maximum is what np.clip with no upper bound calls, without np.clip's wrappers
+    return float(np.maximum(above[:-1] - above[1:], 0.0)[profitable].sum())
 
 
 def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArray) -> FloatArray:
@@ -202,4 +212,4 @@ def _exceedance(market: Market, expiry: dt.date, years: float, strikes: FloatArr
     calls = np.empty(len(k))
     _core.price("black76", forward, k, years, vols, 0.0, 0.0, True, "raise", calls)
     n = len(strikes)
-    return np.clip((calls[:n] - calls[n:]) / (2 * step), 0.0, 1.0)
+    return ((calls[:n] - calls[n:]) / (2 * step)).clip(0.0, 1.0)
