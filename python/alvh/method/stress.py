@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,17 +93,7 @@ def stress_scenarios(
 def _book_pnl(book: Book, market: Market, axes: _Axes, cache: ValuationCache) -> FloatArray:
     """The book's P&L in each scenario (its kernel inputs from ``cache``, where valuing the book
     left them)."""
-    grid = scenario_grid(
-        book,
-        market,
-        spot_shocks=axes.spots,
-        vol_shifts=axes.vols,
-        horizons=axes.days,
-        dynamics=_DYNAMICS,
-        vol_shift_scaling=_SCALING,
-        spot_vol_link=True,
-        cache=cache,
-    )
+    grid = scenario_grid(book, market, cache=cache, **axes.grid_options)
     pnl: FloatArray = _cells(grid.pnl, axes).sum(axis=1)
     return pnl
 
@@ -119,19 +110,7 @@ def _units_pnl(book: Book, units: Sequence[Sequence[Leg]], market: Market, axes:
     ]
     codes = np.repeat(np.arange(len(units), dtype=np.uint32), [len(legs) for legs in units])
     arrays = kernel_arrays(built_legs_columns(rows, layers), f"{book.name} stress units", market, codes)
-    pnl, _, _ = scenario_pnl(
-        arrays,
-        len(units),
-        market,
-        spot_shocks=axes.spots,
-        vol_shifts=axes.vols,
-        horizons=axes.days,
-        vix_levels=None,
-        dynamics=_DYNAMICS,
-        vol_shift_scaling=_SCALING,
-        spot_vol_link=True,
-        explain=False,
-    )
+    pnl, _, _ = scenario_pnl(arrays, len(units), market, vix_levels=None, explain=False, **axes.grid_options)
     return _cells(pnl, axes)
 
 
@@ -144,6 +123,18 @@ class _Axes:
     days: FloatArray
     cells: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]
     labels: tuple[str, ...]
+
+    @property
+    def grid_options(self) -> dict[str, Any]:
+        """The scenario engine's options for this grid (the module docstring's dynamics)."""
+        return {
+            "spot_shocks": self.spots,
+            "vol_shifts": self.vols,
+            "horizons": self.days,
+            "dynamics": _DYNAMICS,
+            "vol_shift_scaling": _SCALING,
+            "spot_vol_link": True,
+        }
 
 
 def _axes(market: Market, rule: StressRule) -> _Axes:
