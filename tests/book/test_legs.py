@@ -118,3 +118,17 @@ def test_a_book_with_built_legs_trusted_is_the_book_with_them_validated() -> Non
     validated = book.with_legs(extra, role_of_new_layers=Role.OUTER)
     assert trusted.layers == validated.layers
     pd.testing.assert_frame_equal(trusted.legs, validated.legs, check_exact=True)
+
+
+@pytest.mark.parametrize(
+    ("leg", "message"),
+    [
+        (Leg("vxm", dt.date(2027, 1, 20), 1.0), r"added\[0\]\.instrument = 'vxm' is not allowed"),
+        (Leg("SPX", dt.date(2027, 1, 15), 1.0, strike=5000.0, right="Call"), r"added\[0\]\.right = 'Call'"),
+    ],
+)
+def test_the_trusted_path_refuses_names_the_kernels_do_not_know(leg: Leg, message: str) -> None:
+    """Legs taken without parsing (a public Trade's) keep their text as written: a name or right
+    the kernels do not know would be valued with no multiplier or as a put, so it is refused."""
+    with pytest.raises(ConfigError, match=message):
+        example_book().with_legs([("L2", leg)], trusted=True)

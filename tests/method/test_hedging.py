@@ -363,3 +363,15 @@ def test_sleeve_bounds_are_the_sleeve_rule_in_force_tightened_while_macd_tighten
             aim = 1000.0 * sleeve.targets[role_of_layer(BOOK, layer).value]
             assert high - aim == pytest.approx(room * CORE_UNITS, rel=1e-12)
             assert aim - low == pytest.approx(room * CORE_UNITS, rel=1e-12)
+
+
+def test_a_rule_read_alone_equals_its_result_among_all() -> None:
+    """The steps read the rules of later states one at a time (BookState.rule): each must equal
+    its entry of the full evaluation, tightened by R-MACD-TIGHTEN or not; an unknown id is simply
+    not among the fired."""
+    rising = DecisionInputs(MARKET, RULES, ValuationCache(), signals=signals(vix_macd_trend=MacdTrend.EXPANDING))
+    for inputs in (rising, dataclasses.replace(rising, inflation_rising=True)):
+        alone = [BookState(BOOK, inputs).rule(rule_id) for rule_id in RuleId]
+        assert alone == list(BookState(BOOK, inputs).results)
+        fired = BookState(BOOK, inputs).fired
+        assert "R-NOT-A-RULE" not in fired and fired.get("R-NOT-A-RULE") is None

@@ -259,6 +259,14 @@ def _table_columns(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> dict
     """The columns of :func:`legs_table`, by name."""
     names = np.asarray(columns["instrument"], dtype=object)
     sources = np.asarray(columns["source"], dtype=object)
+    # the names the kernels key on, as written: a trade's "vxm" or "Call" (Trade is public) would
+    # otherwise be valued with no multiplier or as a put, where validated_legs normalises them
+    _fail("legs_table", sources, names, ~np.isin(names, _INSTRUMENTS), "instrument", ", ".join(_INSTRUMENTS))
+    rights = np.asarray(columns["right"], dtype=object)
+    given = np.flatnonzero(~pd.isna(rights))
+    wrong = np.zeros(len(rights), dtype=bool)
+    wrong[given] = ~np.isin(rights[given], _RIGHTS)
+    _fail("legs_table", sources, rights, wrong, "right", "'call', 'put' or none")
     check_sizes("legs_table", sources, names, np.asarray(columns["quantity"]), np.asarray(columns["entry_price"]))
     position = layer_positions([layer.name for layer in layers], np.asarray(columns["layer"], dtype=object))
     if (position < 0).any():

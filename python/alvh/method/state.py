@@ -20,7 +20,7 @@ from alvh.market.events import Event
 from alvh.market.snapshot import Market
 from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
-from alvh.method.rules import RuleInputs, RuleResult, Rules, evaluate_rules
+from alvh.method.rules import RuleId, RuleInputs, RuleResult, Rules, evaluate_rules
 from alvh.method.rules.evaluation import evaluate_rule
 from alvh.method.signals import Signals
 from alvh.method.trades import Trade, apply_trades
@@ -149,6 +149,9 @@ class BookState:
         return Action(kind, rules, reason, numbers, trades, feasible, after=after), after
 
 
+_RULE_IDS = frozenset(rule.value for rule in RuleId)
+
+
 class _Fired(Mapping[str, RuleResult]):
     """:attr:`BookState.fired`."""
 
@@ -156,6 +159,8 @@ class _Fired(Mapping[str, RuleResult]):
         self._state = state
 
     def __getitem__(self, rule_id: str) -> RuleResult:
+        if rule_id not in _RULE_IDS:
+            raise KeyError(rule_id)  # a mapping's answer for a key it never holds
         result = self._state.rule(rule_id)
         if not result.fired:
             raise KeyError(rule_id)

@@ -235,7 +235,8 @@ class _Program:
         least = self._milp(measure, rows, low, high, extra, abs_gap=0.1 * tolerance if tolerance else None)
         if least is None:
             return None  # no mix fits the bounds, whatever its shortfall
-        if least.mip_dual_bound <= _NO_MIX_WITHIN:
+        bound = least.mip_dual_bound  # None without integer columns; NaN: not proven
+        if bound is None or not bound > _NO_MIX_WITHIN:
             within = self.cheapest()
             if within is not None:
                 return within

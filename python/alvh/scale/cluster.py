@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -104,7 +105,7 @@ def jobs_lost_raised() -> Iterator[None]:
     distributed = require_dask("a cluster")
     try:
         yield
-    except (distributed.KilledWorker, distributed.client.FutureCancelledError) as e:
+    except (distributed.KilledWorker, CancelledError) as e:  # Dask's FutureCancelledError is one (2024.6+)
         raise ClusterError(f"a job was lost on the Dask cluster: {e}") from None
 
 
