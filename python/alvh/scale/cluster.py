@@ -150,10 +150,11 @@ def _local_scheduler(count: int) -> Iterator[str]:
             with log.open("ab") as sink:
                 start = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
                 processes.append(_start("dask_scheduler", [*start, "--port", "0"], sink, folder))
-                address = _address(scheduler_file, processes[0], log)
+                # the workers wait for the scheduler's file themselves: they start at once, their
+                # interpreters loading while the scheduler does
                 worker = [*start, "--nthreads", "1", "--memory-limit", str(memory)]
                 processes.extend(_start("dask_worker", worker, sink, folder) for _ in range(count))
-            yield address
+            yield _address(scheduler_file, processes[0], log)
         finally:
             with _interrupts_deferred():  # a second Ctrl-C must not leave half of them running
                 _stop(processes)
