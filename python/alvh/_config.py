@@ -5,7 +5,7 @@ through here."""
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
@@ -15,11 +15,6 @@ from pydantic import BaseModel, ValidationError
 
 from alvh._optional import require
 from alvh.exceptions import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["config_error", "read_csv", "read_toml"]
 

@@ -4,8 +4,8 @@ example book, imported positions, and random books of every kind of leg with any
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -15,11 +15,6 @@ from hypothesis import strategies as st
 from alvh.book import Book, Layer, LayerSpec, Leg, Role, book_toml, import_positions, load_book
 from alvh.data import example_book, example_market, example_positions_path
 from tests.helpers import random_legs
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 SAMPLE = example_positions_path()
 MARKET = example_market()

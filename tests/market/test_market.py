@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
-import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,6 @@ from alvh.data import example_market, example_market_path
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import K_RANGE, Market, QuadraticSmile, SviSmile, VixLink, estimate_vix_link, load_market
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 MARKET = example_market()
 DATA = tomllib.loads(example_market_path().read_text())

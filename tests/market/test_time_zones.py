@@ -45,7 +45,7 @@ def test_a_zoned_as_of_is_converted_to_naive_eastern(tmp_path: Path, as_of: str)
 def test_other_zones_and_summer_time_convert_too(tmp_path: Path) -> None:
     path = zoned_market(tmp_path, "as_of = 2026-11-20T11:00:00-10:00")  # Hawaii: 16:00 in New York
     assert load_market(path).as_of == dt.datetime(2026, 11, 20, 16, 0)
-    summer = dt.datetime(2026, 7, 1, 20, 0, tzinfo=dt.timezone.utc)
+    summer = dt.datetime(2026, 7, 1, 20, 0, tzinfo=dt.UTC)
     assert market_from_closes(summer, 5900.0, 16.0).as_of == dt.datetime(2026, 7, 1, 16, 0)
 
 
@@ -59,7 +59,7 @@ def test_the_report_runs_on_a_zoned_market(tmp_path: Path, as_of: str) -> None:
 
 
 def test_model_market_of_a_zoned_time_is_eastern() -> None:
-    zoned = dt.datetime(2026, 11, 20, 21, 0, tzinfo=dt.timezone.utc)
+    zoned = dt.datetime(2026, 11, 20, 21, 0, tzinfo=dt.UTC)
     market = market_from_closes(zoned, 5900.0, 16.0)
     assert market.as_of == dt.datetime(2026, 11, 20, 16, 0)
     assert market.model_dump() == market_from_closes(dt.datetime(2026, 11, 20, 16, 0), 5900.0, 16.0).model_dump()
@@ -67,7 +67,7 @@ def test_model_market_of_a_zoned_time_is_eastern() -> None:
 
 def test_mixing_naive_and_zoned_times_is_an_input_error() -> None:
     naive = dt.datetime(2026, 11, 20, 16, 0)
-    zoned = dt.datetime(2026, 11, 20, 21, 0, tzinfo=dt.timezone.utc)
+    zoned = dt.datetime(2026, 11, 20, 21, 0, tzinfo=dt.UTC)
     with pytest.raises(InputError, match=r"one has a time zone and the other not; give both as naive US/Eastern"):
         year_fraction(naive, zoned)
     with pytest.raises(InputError, match=r"start = 2026-11-20T21:00:00\+00:00 and end = 2026-11-20T16:00:00"):

@@ -393,7 +393,7 @@ def _prepare(
     ]
     row = (
         as_of.isoformat(),
-        dt.datetime.now(dt.timezone.utc).isoformat(),
+        dt.datetime.now(dt.UTC).isoformat(),
         book,
         _number("report.market.spx", market.get("spx")),
         _number("report.market.vix", market.get("vix")),
