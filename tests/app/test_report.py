@@ -21,7 +21,8 @@ from alvh.book import Book, LayerSpec
 from alvh.market.events import load_events
 from alvh.method.rules import RuleStatus
 from alvh.method.signals import signal_snapshot
-from alvh.risk.scenarios import STRESS_PRESETS, scenario_grid, stress_test
+from alvh.risk.scenarios import scenario_grid
+from alvh.risk.stresses import STRESS_PRESETS, stress_test
 from alvh.risk.valuation import OWN_UNIT_METRICS, value_book
 
 BOOK = alvh.data.example_book()

@@ -16,7 +16,8 @@ from alvh.app import terminal
 from alvh.app.journal import Journal
 from alvh.app.report import Report, risk_report
 from alvh.market.events import load_events
-from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, scenario_grid
+from alvh.risk.scenarios import ScenarioGrid, scenario_grid
+from alvh.risk.stresses import STRESS_PRESETS
 
 BOOK = alvh.data.example_book()
 MARKET = alvh.data.example_market()

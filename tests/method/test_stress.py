@@ -17,7 +17,8 @@ from alvh.method.rules import RuleId
 from alvh.method.state import BookState, DecisionInputs
 from alvh.method.stress import StressScenarios, stress_scenarios
 from alvh.risk.cache import ValuationCache
-from alvh.risk.scenarios import scenario_grid, stress_test
+from alvh.risk.scenarios import scenario_grid
+from alvh.risk.stresses import stress_test
 from tests.method.decision_cases import BOOK, MARKET, RULES, add_l1_spreads
 
 STRESS = RULES.with_overrides({RuleId.STRESS: {"enabled": True}}).stress

@@ -38,14 +38,8 @@ from alvh.exceptions import InputError
 from alvh.market.expiries import Settlement
 from alvh.market.snapshot import Market
 from alvh.risk.kernel_inputs import leg_arrays
-from alvh.risk.scenarios import (
-    EXPLAIN_TERMS,
-    Dynamics,
-    ScenarioGrid,
-    VolShiftScaling,
-    scenario_grid,
-    stress_test,
-)
+from alvh.risk.scenarios import EXPLAIN_TERMS, Dynamics, ScenarioGrid, VolShiftScaling, scenario_grid
+from alvh.risk.stresses import stress_test
 from alvh.risk.valuation import value_book
 from tests.reference import book_reference
 from tests.reference import numpy_black_scholes as nbs

@@ -11,7 +11,8 @@ import pytest
 
 from alvh.data import example_book, example_market
 from alvh.exceptions import InputError
-from alvh.risk.scenarios import STRESS_PRESETS, StressPreset, scenario_grid, stress_test, vega_reconciliation
+from alvh.risk.scenarios import scenario_grid
+from alvh.risk.stresses import STRESS_PRESETS, StressPreset, stress_test, vega_reconciliation
 from alvh.risk.valuation import value_book
 
 MARKET = example_market()

@@ -22,7 +22,8 @@ from alvh.method.decisions import Decision, decide
 from alvh.method.rules import Rules
 from alvh.method.signals import Signals, inflation_rising_by_day, signal_snapshot
 from alvh.risk.cache import ValuationCache
-from alvh.risk.scenarios import STRESS_PRESETS, ScenarioGrid, StressResult, scenario_grid, stress_test
+from alvh.risk.scenarios import ScenarioGrid, scenario_grid
+from alvh.risk.stresses import STRESS_PRESETS, StressResult, stress_test
 from alvh.risk.valuation import OWN_UNIT_METRICS, BookRisk
 
 __all__ = ["Report", "risk_report", "signals_from_history"]

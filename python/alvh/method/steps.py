@@ -16,6 +16,7 @@ from alvh._format import dollars
 from alvh._typing import FloatArray
 from alvh.book import Leg, Role
 from alvh.book.builders import iron_condor, strike_for_delta, vertical, vix_put_spread
+from alvh.book.legs import position_sizes
 from alvh.market.events import vix_expiries_after
 from alvh.method.actions import ActionType
 from alvh.method.rules import RuleId
@@ -188,8 +189,7 @@ def add_theta_layer(state: BookState) -> StepResult:
     core = table["role"].to_numpy(object) == Role.CORE.value
     group = table["group"].to_numpy(object)[core]
     quantity = _typical_units(
-        np.where(pd.isna(group), table["source"].to_numpy(object)[core], group),
-        table["quantity"].to_numpy(np.float64)[core],
+        group, table["source"].to_numpy(object)[core], table["quantity"].to_numpy(np.float64)[core]
     )
     layer = layer_for(state.book, Role.CORE, "core")
     expiry = _next_friday(market.as_of.date() + dt.timedelta(days=rules.macd_ladder.target_dte))
@@ -239,15 +239,12 @@ def add_theta_layer(state: BookState) -> StepResult:
     )
 
 
-def _typical_units(keys: NDArray[Any], quantity: FloatArray) -> int:
-    """The median over the core's positions (legs by ``keys``: group, else source) of each one's
-    largest |``quantity``|: the size of a new layer (1 without a core)."""
-    if not len(keys):
+def _typical_units(group: NDArray[Any], source: NDArray[Any], quantity: FloatArray) -> int:
+    """The median size of the core's positions (:func:`alvh.book.legs.position_sizes`; the core's
+    legs' ``group``, ``source`` and ``quantity``): the size of a new layer (1 without a core)."""
+    if not len(group):
         return 1
-    codes, names = pd.factorize(keys, sort=False)
-    largest = np.zeros(len(names))
-    np.maximum.at(largest, codes, np.abs(quantity))
-    return int(np.median(largest))
+    return int(np.median(position_sizes(group, source, quantity)))
 
 
 def _next_friday(day: dt.date) -> dt.date:

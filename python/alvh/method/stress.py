@@ -4,7 +4,7 @@ the book and of one unit of each hedge candidate: one call of the scenario engin
 (kept for the day: R-STRESS measures the book, then its step sizes hedges against the same P&L)
 and one for all the units.
 
-The hedge units are put into a probe book, each as a layer of its own, so one full revaluation
+The hedge units are valued together, each as a layer of its own, so one full revaluation
 gives each unit's P&L vector (its layer); a layer's P&L is the sum of its own legs', so it is the
 same as beside the book's layers. The grid runs with sticky-moneyness smiles, vol shifts scaled by √(30/DTE) and the
 spot–vol link on (ln(VIX′/VIX) = β·ln(S′/S), plus the shift). A preset is one day at its SPX move
@@ -25,13 +25,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from alvh._typing import FloatArray
-from alvh.book import Book, LayerSpec, Leg, Role
-from alvh.book.legs import built_legs_columns
+from alvh.book import Book, Leg
 from alvh.market.snapshot import Market
 from alvh.method.rules.parameters import StressRule
 from alvh.risk.cache import ValuationCache
-from alvh.risk.kernel_inputs import kernel_arrays
-from alvh.risk.scenarios import STRESS_PRESETS, Dynamics, VolShiftScaling, scenario_grid, scenario_pnl
+from alvh.risk.kernel_inputs import grouped_arrays
+from alvh.risk.scenarios import Dynamics, VolShiftScaling, scenario_grid, scenario_pnl
+from alvh.risk.stresses import STRESS_PRESETS
 
 __all__ = ["StressScenarios", "stress_scenarios"]
 
@@ -78,7 +78,7 @@ def stress_scenarios(
     scenarios of ``rule``: every (spot shock, vol shift, horizon) of its grid, then its presets, in
     that order (see the module docstring). The book's P&L is kept in ``cache`` for this book and
     market (R-STRESS measures the book, then its step sizes hedges against the same P&L); the
-    units' comes from one more call of the scenario engine on a book of the units alone."""
+    units' comes from one more call of the scenario engine on the units alone."""
     axes = _axes(market, rule)
     cache = ValuationCache() if cache is None else cache
     key = ("stress_scenarios", *(tuple(v) for v in (rule.spot_shocks, rule.vol_shifts, rule.horizons, rule.presets)))
@@ -99,17 +99,10 @@ def _book_pnl(book: Book, market: Market, axes: _Axes, cache: ValuationCache) ->
 
 
 def _units_pnl(book: Book, units: Sequence[Sequence[Leg]], market: Market, axes: _Axes) -> FloatArray:
-    """Each hedge unit's P&L in each scenario, shape (scenario, unit): the units as the legs of a
-    probe book, each a layer of its own, valued without building the book (the engine's
-    candidates: their legs are not parsed again, :func:`alvh.book.legs.built_legs_columns`)."""
-    layers = [LayerSpec(f"unit {i}", Role.CUSTOM) for i in range(len(units))]
-    rows = [
-        (layer.name, f"layers[{i}].legs[{j}]", leg)
-        for i, (layer, legs) in enumerate(zip(layers, units, strict=True))
-        for j, leg in enumerate(legs)
-    ]
-    codes = np.repeat(np.arange(len(units), dtype=np.uint32), [len(legs) for legs in units])
-    arrays = kernel_arrays(built_legs_columns(rows, layers), f"{book.name} stress units", market, codes)
+    """Each hedge unit's P&L in each scenario, shape (scenario, unit): the units, each a layer of
+    its own, in one call of the scenario engine without a book (the engine's candidates: their
+    legs are not parsed again, :func:`alvh.risk.kernel_inputs.grouped_arrays`)."""
+    arrays = grouped_arrays(units, f"{book.name} stress units", market, trusted=True)
     pnl, _, _ = scenario_pnl(arrays, len(units), market, vix_levels=None, explain=False, **axes.grid_options)
     return _cells(pnl, axes)
 

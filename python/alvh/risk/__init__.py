@@ -3,15 +3,8 @@ full-revaluation scenario grids and stresses, and streamed valuation of bulk leg
 
 from alvh.risk.bulk import LegStream
 from alvh.risk.cache import ValuationCache
-from alvh.risk.scenarios import (
-    STRESS_PRESETS,
-    ScenarioGrid,
-    StressPreset,
-    StressResult,
-    scenario_grid,
-    stress_test,
-    vega_reconciliation,
-)
+from alvh.risk.scenarios import ScenarioGrid, scenario_grid
+from alvh.risk.stresses import STRESS_PRESETS, StressPreset, StressResult, stress_test, vega_reconciliation
 from alvh.risk.valuation import BookRisk, value_book, value_legs
 
 __all__ = [

@@ -16,7 +16,8 @@ __all__ = ["MEMO_LEGS", "ValuationCache"]
 
 MEMO_LEGS = 5000
 """Books (and cores) up to this many legs have their valuations kept; larger ones are valued
-afresh each time (a copy of their legs to compare against would cost more than it saves)."""
+afresh each time (a large book is seldom valued twice unchanged, and what is kept for it would
+hold its arrays in memory)."""
 
 _CONDOR_TABLES = 16
 """Condor tables kept: the decision engine values its book again after each action, most often
@@ -64,7 +65,8 @@ class ValuationCache:
     Share one cache across the valuations of one market snapshot — one decision, one backtest day
     — and across any books valued there: a result is reused only for the same snapshot (the very
     object) and the same book state (the same book object with the same layers and a legs table
-    equal to what it was; condor tables and probabilities are keyed by their inputs' values).
+    unchanged: the same column arrays and axes, which any edit under pandas' copy-on-write
+    replaces; condor tables and probabilities are keyed by their inputs' values).
     Used with another snapshot, the cache forgets what it held and starts afresh, so one may also
     be kept across days: it never returns a result computed for another snapshot or book state.
     A cache is not for use from several threads at once.
@@ -90,7 +92,7 @@ class ValuationCache:
 
     def for_book(self, book: Book, market: Market, what: Hashable, compute: Callable[[], _T]) -> _T:
         """``compute()``, or its result from an earlier call for ``what`` of this same, unchanged
-        book (the same object, its legs table equal to what it was) at ``market``."""
+        book (the same object, its legs table unchanged: :class:`_BookEntry`) at ``market``."""
         if len(book.legs) > MEMO_LEGS:
             return compute()
         self._serve(market)

@@ -133,7 +133,7 @@ def _condor_table(
     if not out["group"]:
         return pd.DataFrame()
     # typed arrays: pandas infers no column's type from Python objects
-    columns = {c: np.array(out[c], dtype=_COLUMN_DTYPES.get(c, np.float64)) for c in CONDOR_COLUMNS[1:]}
+    columns = {c: np.array(out[c], dtype=_CONDOR_DTYPES.get(c, np.float64)) for c in CONDOR_COLUMNS[1:]}
     return pd.DataFrame(columns, index=pd.Index(out["group"], name="group"))
 
 
@@ -158,7 +158,7 @@ CONDOR_COLUMNS = (
 )
 """The columns of :attr:`alvh.risk.BookRisk.condors` (``group``: the index)."""
 
-_COLUMN_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
+_CONDOR_DTYPES: dict[str, Any] = {"expiry": object, "dte": np.int64}
 """The condor columns that are not float64 (``expiry``: dates)."""
 
 

@@ -17,7 +17,8 @@ from alvh._repr import MAX_ROWS, bounded, html_block
 from alvh._typing import FloatArray
 
 if TYPE_CHECKING:  # the result classes call these functions from their own modules
-    from alvh.risk.scenarios import ScenarioGrid, StressResult
+    from alvh.risk.scenarios import ScenarioGrid
+    from alvh.risk.stresses import StressResult
     from alvh.risk.valuation import BookRisk
 
 __all__ = ["book_risk_html", "book_risk_text", "grid_html", "grid_text", "stress_html", "stress_text"]

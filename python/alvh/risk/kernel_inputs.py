@@ -7,7 +7,7 @@ a variance swap's fair strike and accrued variance) looked up in the market one 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,14 +17,24 @@ from numpy.typing import NDArray
 from alvh import _core
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind
-from alvh.book.legs import layer_positions
+from alvh.book.legs import Leg, built_legs_columns, layer_positions, legs_frame, validated_legs
+from alvh.book.roles import LayerSpec, Role
 from alvh.exceptions import ConfigError, InputError
 from alvh.market.expiries import MARKET_CLOSE, MARKET_OPEN, SECONDS_PER_YEAR, Settlement
 from alvh.market.snapshot import K_RANGE, Market
 from alvh.pricing import price as option_price
 from alvh.risk.cache import ValuationCache
 
-__all__ = ["EXPLAIN_TERMS", "LegColumns", "kernel_arrays", "leg_arrays", "leg_columns", "variance_swap_strike"]
+__all__ = [
+    "EXPLAIN_TERMS",
+    "LegColumns",
+    "book_arrays",
+    "grouped_arrays",
+    "kernel_arrays",
+    "leg_arrays",
+    "leg_columns",
+    "variance_swap_strike",
+]
 
 EXPLAIN_TERMS: list[str] = _core.explain_terms()
 """The Taylor P&L explain's terms, in the order of the scenario kernel's explain output: delta,
@@ -39,9 +49,16 @@ def leg_arrays(
     worked out afresh): copies, or with ``writeable=False`` read-only views of the cached
     arrays (no copy: what the kernels, which only read, are given)."""
     cache = ValuationCache() if cache is None else cache
+    return book_arrays(book, market, cache, leg_columns(book, market, cache), writeable=writeable)
+
+
+def book_arrays(
+    book: Book, market: Market, cache: ValuationCache, columns: LegColumns, *, writeable: bool = False
+) -> dict[str, Any]:
+    """:func:`leg_arrays` from the book's ``columns`` (:func:`leg_columns`) a caller holds: a book
+    too large to be kept in ``cache`` then has its columns read once, not once per reader."""
 
     def compute() -> dict[str, Any]:
-        columns = leg_columns(book, market, cache)
         codes = layer_positions([layer.name for layer in book.layers], columns["layer"]).astype(np.uint32)
         return _kernel_arrays(columns, book.name, market, codes)
 
@@ -101,6 +118,22 @@ def kernel_arrays(
     time (no Python loop per leg). ``name`` names the table in error messages; ``layer`` is each
     leg's layer code."""
     return _kernel_arrays(LegColumns(legs), name, market, layer)
+
+
+def grouped_arrays(groups: Sequence[Sequence[Leg]], name: str, market: Market, *, trusted: bool) -> dict[str, Any]:
+    """The kernels' arrays of groups of legs, each group a layer of its own (codes 0, 1, … in
+    order), without a book: the legs validated like a book's, or with ``trusted`` (alvh's own
+    legs: its builders', the decision engine's candidates) only their sizes and names checked
+    (:func:`alvh.book.legs.built_legs_columns`). ``name`` names them in error messages."""
+    layers = [LayerSpec(f"groups[{i}]", Role.CUSTOM) for i in range(len(groups))]
+    rows = [
+        (layer.name, f"{layer.name}[{j}]", leg)
+        for layer, group in zip(layers, groups, strict=True)
+        for j, leg in enumerate(group)
+    ]
+    legs = built_legs_columns(rows, layers) if trusted else validated_legs(legs_frame(rows), layers, name)
+    codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
+    return kernel_arrays(legs, name, market, codes)
 
 
 def _kernel_arrays(columns: LegColumns, name: str, market: Market, layer: NDArray[np.uint32]) -> dict[str, Any]:

@@ -23,13 +23,13 @@ from numpy.typing import NDArray
 from alvh import _core
 from alvh.book import Book
 from alvh.book.instruments import Instrument, LegKind
-from alvh.book.legs import Leg, built_legs_columns, legs_frame, validated_legs
-from alvh.book.roles import LayerSpec, Role
+from alvh.book.legs import Leg, position_sizes
+from alvh.book.roles import Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import ValuationCache
 from alvh.risk.condors import condor_metrics
 from alvh.risk.display import book_risk_html, book_risk_text
-from alvh.risk.kernel_inputs import LegColumns, kernel_arrays, leg_arrays, leg_columns
+from alvh.risk.kernel_inputs import LegColumns, book_arrays, grouped_arrays, leg_columns
 
 __all__ = [
     "BUCKETS",
@@ -196,15 +196,7 @@ def value_legs(groups: Sequence[Sequence[Leg]], market: Market, *, trusted: bool
     validated like a book's and valued in one kernel call (the decision engine prices its
     candidate hedges so). ``trusted``: the legs are alvh's own (its builders', the decision
     engine's candidates), only their sizes checked (:func:`alvh.book.legs.built_legs_columns`)."""
-    layers = [LayerSpec(f"groups[{i}]", Role.CUSTOM) for i in range(len(groups))]
-    rows = [
-        (layer.name, f"{layer.name}[{j}]", leg)
-        for layer, group in zip(layers, groups, strict=True)
-        for j, leg in enumerate(group)
-    ]
-    legs = built_legs_columns(rows, layers) if trusted else validated_legs(legs_frame(rows), layers, "value_legs")
-    codes = np.repeat(np.arange(len(groups), dtype=np.uint32), [len(group) for group in groups])
-    arrays = kernel_arrays(legs, "value_legs", market, codes)
+    arrays = grouped_arrays(groups, "value_legs", market, trusted=trusted)
     metrics, _ = _core.book_risk(arrays, len(groups), market.spx.spot, market.vix.spot, market.link.log_beta, None)
     return pd.DataFrame(metrics, columns=METRICS)
 
@@ -213,7 +205,7 @@ def _value_book(book: Book, market: Market, per_leg: bool, cache: ValuationCache
     legs = book.legs
     columns = leg_columns(book, market, cache)
     n = len(legs)
-    arrays = leg_arrays(book, market, writeable=False, cache=cache)
+    arrays = book_arrays(book, market, cache, columns)
     core = columns["role"] == Role.CORE.value
     core_options = core & (arrays["kind"] == LegKind.SPX_OPTION)
     # condor metrics read per-leg Greeks, so they are computed for a core even when not returned
@@ -271,13 +263,7 @@ def _with_columns(legs: pd.DataFrame, columns: dict[str, NDArray[Any]]) -> pd.Da
 
 def _core_units(columns: LegColumns, core: NDArray[np.bool_]) -> float:
     """Condor units in the core (``columns``: the legs table's, :func:`leg_columns`; ``core``:
-    which legs are): for each core group (or ungrouped leg), its largest |quantity|."""
+    which legs are): the sum of its positions' sizes (:func:`alvh.book.legs.position_sizes`)."""
     if not core.any():
         return 0.0
-    group = columns["group"][core]
-    source = columns["source"][core]
-    keys = np.where(pd.isna(group), source, group).astype(str)
-    _, inverse = np.unique(keys, return_inverse=True)
-    largest = np.zeros(inverse.max() + 1)
-    np.maximum.at(largest, inverse, np.abs(columns["quantity"][core]))
-    return float(largest.sum())
+    return float(position_sizes(columns["group"][core], columns["source"][core], columns["quantity"][core]).sum())

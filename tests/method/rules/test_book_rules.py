@@ -13,7 +13,7 @@ import pytest
 from alvh.book import Book
 from alvh.market.snapshot import Market
 from alvh.method.rules import RuleId, RuleStatus
-from alvh.risk.scenarios import vega_reconciliation
+from alvh.risk.stresses import vega_reconciliation
 from tests.method.rules.cases import (
     BALANCED,
     BOOK,

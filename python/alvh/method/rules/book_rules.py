@@ -18,7 +18,7 @@ from alvh.method.rules.hedged_view import hedge_cover
 from alvh.method.rules.ids import RuleId
 from alvh.method.rules.parameters import HedgedViewRule
 from alvh.method.rules.results import RuleInputs, RuleResult, RuleStatus, rule_result, skipped
-from alvh.risk.scenarios import vega_pnl
+from alvh.risk.stresses import vega_pnl
 from alvh.risk.valuation import BookRisk
 
 if TYPE_CHECKING:

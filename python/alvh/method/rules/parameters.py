@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alvh.book import Role
-from alvh.risk.scenarios import STRESS_PRESETS
+from alvh.risk.stresses import STRESS_PRESETS
 
 __all__ = [
     "BreakevenRule",
