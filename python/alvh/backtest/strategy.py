@@ -111,27 +111,26 @@ class Strategy:
     def step(self, today: Today) -> None:
         """Trade and mark one day (:mod:`alvh.backtest.replay`, steps 2–6)."""
         day = DayFlows()
-        cache = today.cache
         equity = self.config.capital + self.ledger.cash + sum(self.mtm.values())
         self.ledger.settle(day, today.when, today.spx_close, today.vix_close)
-        self._exit_core(day, today, cache)
+        self._exit_core(day, today)
         if today.entry_legs is not None:
             self.ledger.add_legs(day, today.when, "ENTRY", "core", today.entry_legs)
         if self.name == "static" and today.vix_roll:
-            self._static_hedge(day, today, equity, cache)
-        self._close(day, today, self._manage(day, today, cache), cache)
+            self._static_hedge(day, today, equity)
+        self._close(day, today, self._manage(day, today))
 
-    def _exit_core(self, day: DayFlows, today: Today, cache: ValuationCache) -> None:
+    def _exit_core(self, day: DayFlows, today: Today) -> None:
         """Close core positions at or below ``exit_dte`` days to expiry."""
         limit = self.config.ladder.exit_dte
         keys = [k for k in self.ledger.positions if k[0] == "core" and (k[2] - today.when).days <= limit]
         if not limit or not keys:
             return
-        prices = position_prices(value_book(self.ledger.book, today.market, cache=cache))
+        prices = position_prices(value_book(self.ledger.book, today.market, cache=today.cache))
         for key in keys:
             self.ledger.fill(day, today.when, "EXIT", key, -self.ledger.positions[key].quantity, prices[key])
 
-    def _static_hedge(self, day: DayFlows, today: Today, equity: float, cache: ValuationCache) -> None:
+    def _static_hedge(self, day: DayFlows, today: Today, equity: float) -> None:
         """Buy the month's VIX calls for the budget's share of ``equity`` (replay, step 4)."""
         settings, market = self.config.static_hedge, today.market
         front = min(market.vix.futures, key=lambda f: f.expiry)
@@ -141,14 +140,14 @@ class Strategy:
         strike = strike_for_delta(market, front.expiry, "call", settings.call_delta, instrument=Instrument.VIX)
         call = Leg(Instrument.VIX, front.expiry, 1.0, strike=strike, right="call", group=f"VXTH-{front.expiry}")
         probe = Book.from_layers("probe", [Layer("probe", Role.CUSTOM, (call,))])
-        mid = position_prices(value_book(probe, market, cache=cache))[leg_key("probe", call)]
+        mid = position_prices(value_book(probe, market, cache=today.cache))[leg_key("probe", call)]
         costs = self.config.costs
         cost = (mid + costs.vix_option_half_spread) * Instrument.VIX.multiplier + costs.commission
         contracts = math.floor(share * equity / cost)
         if contracts > 0:
             self.ledger.fill(day, today.when, "STATIC_HEDGE", leg_key("static", call), float(contracts), mid)
 
-    def _manage(self, day: DayFlows, today: Today, cache: ValuationCache) -> _Managed:
+    def _manage(self, day: DayFlows, today: Today) -> _Managed:
         """Run the decision engine on the book and execute every trade of every action."""
         decision = decide(
             self.ledger.book,
@@ -160,7 +159,7 @@ class Strategy:
             inflation_rising=today.inflation_rising,
             opened_today=tuple({str(leg.group) for leg in today.entry_legs or ()}),
             theta_ratio=self._theta_ratio(),
-            cache=cache,
+            cache=today.cache,
             costs=self.config.costs,
             history=HedgeHistory(tuple(self.core_vega[-SMOOTHING_MEMORY:]), self.last_hedge_exit),
         )
@@ -208,13 +207,13 @@ class Strategy:
         ratio = latest_theta_realisation(self.core_pnl, self.projected_theta, window=THETA_WINDOW)
         return ratio if np.isfinite(ratio) else None
 
-    def _close(self, day: DayFlows, today: Today, managed: _Managed, cache: ValuationCache) -> None:
+    def _close(self, day: DayFlows, today: Today, managed: _Managed) -> None:
         """Mark the book at the mids the day's valuation gave (and the fills' mids), record the
         day's row. The core's theta and margin come from the valuation before the engine's
         trades, unless the engine traded the core: then the book is valued again."""
         risk, prices = managed.risk, managed.prices
         if managed.core_traded:
-            risk = value_book(self.ledger.book, today.market, cache=cache)
+            risk = value_book(self.ledger.book, today.market, cache=today.cache)
             prices = position_prices(risk)
         marks = self.ledger.marks(prices)
         pnl = {

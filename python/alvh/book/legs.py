@@ -251,8 +251,9 @@ def legs_table(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> pd.DataF
     expiries, rights and strikes they chose): ``columns`` has each of :data:`LEG_COLUMNS` and
     ``source``, typed as a validated table has them (text as pandas' text dtype, dates as
     ``datetime64[s]``, numbers as float64, in leg order); this adds each leg's role (from its
-    layer, one of ``layers``) and multiplier and checks the sizes (:func:`check_sizes`), not the
-    fields the caller chose — parsing them again would cost more than valuing the book."""
+    layer, one of ``layers``) and multiplier and checks the sizes (:func:`check_sizes`) and that
+    instruments and rights are written as the kernels read them, without parsing the fields the
+    caller chose again — that would cost more than valuing the book."""
     return pd.DataFrame(_table_columns(columns, layers))
 
 
@@ -281,7 +282,8 @@ def _table_columns(columns: dict[str, Any], layers: Sequence[LayerSpec]) -> dict
 def built_legs_table(rows: Sequence[LegRow], layers: Sequence[LayerSpec]) -> pd.DataFrame:
     """The legs table of :class:`Leg` objects alvh built itself (its builders' legs, the decision
     engine's trades and hedge candidates: instruments, expiry dates, rights and strikes it chose),
-    through :func:`legs_table`: sizes and layers checked, the fields not parsed again. Text columns
+    through :func:`legs_table`: sizes, layers, instruments and rights checked, the fields not
+    parsed again. Text columns
     have pandas' text dtype even where every cell is empty. Legs from users go through
     :func:`validated_legs` (:func:`legs_frame`)."""
     return pd.DataFrame(built_legs_columns(rows, layers))
