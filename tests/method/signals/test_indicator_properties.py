@@ -22,6 +22,7 @@ from alvh.method.signals import (
     theta_realisation,
     vix_spike,
 )
+from alvh.method.signals.book_inputs import latest_theta_realisation
 from tests.method.signals.samples import RTOL, series
 from tests.reference import indicators as ref
 
@@ -148,6 +149,20 @@ def test_vix_spike_invariants(vix: pd.Series, window: int, threshold: float) -> 
 
 
 # ----- no look-ahead: truncating after day t changes nothing up to t ---------------------------
+
+
+@given(data=st.data())
+def test_latest_theta_realisation_is_the_ratio_of_its_window_to_the_bit(data: st.DataObject) -> None:
+    """The backtest's daily ratio (compensated sums of the last ``window`` values, no Series) is
+    exactly theta_realisation's on those values, NaN where the projected theta sums to <= 0."""
+    window = data.draw(st.integers(1, 12), label="window")
+    n = data.draw(st.integers(window, 40), label="days")
+    pnl = data.draw(st.lists(st.floats(-1e7, 1e7), min_size=n, max_size=n), label="pnl")
+    theta = data.draw(st.lists(st.floats(-1e4, 1e5) | st.just(0.0), min_size=n, max_size=n), label="theta")
+    expected = theta_realisation(series(pnl[-window:]), series(theta[-window:]), window=window).iloc[-1]
+    got = latest_theta_realisation(pnl, theta, window=window)
+    assert got == expected or (np.isnan(got) and np.isnan(expected)), (got, expected)
+
 
 PREFIX_CASES: dict[str, tuple[int, Callable[[pd.Series, pd.Series], Any]]] = {
     # name: (minimum length, function of (a positive series, a second aligned series))

@@ -61,15 +61,28 @@ def theta_realisation(
 def latest_theta_realisation(
     realised_pnl: Sequence[float], projected_theta: Sequence[float], *, window: int = 5
 ) -> float:
-    """The last value of :func:`theta_realisation` for daily values without their dates (the
-    same days, oldest first, at least ``window`` of each): what a caller that keeps the days
-    itself reads each day (the backtest), without building dated Series to check."""
+    """:func:`theta_realisation` of the last ``window`` daily values alone (the same days, oldest
+    first, at least ``window`` of each): what a caller that keeps the days itself reads each day
+    (the backtest), without building dated Series to check. The sums are the compensated sums
+    pandas' rolling sum makes of one window, so the ratio is the same to the last bit."""
     window = check_int("window", window, minimum=1)
     if min(len(realised_pnl), len(projected_theta)) < window:
         raise InputError(f"latest_theta_realisation with window={window} needs at least {window} values of each")
-    pnl = pd.Series(realised_pnl[-window:], dtype=np.float64)
-    theta = pd.Series(projected_theta[-window:], dtype=np.float64)
-    return float(_ratio_of_sums(pnl, theta, window)[-1])
+    pnl = _compensated_sum(realised_pnl[-window:])
+    theta = _compensated_sum(projected_theta[-window:])
+    return pnl / theta if theta > 0.0 else float("nan")
+
+
+def _compensated_sum(values: Sequence[float]) -> float:
+    """Kahan's compensated sum, in order (a NaN or an infinity makes it NaN or infinite, as in
+    pandas)."""
+    total = compensation = 0.0
+    for value in values:
+        y = float(value) - compensation
+        t = total + y
+        compensation = (t - total) - y
+        total = t
+    return total
 
 
 def _ratio_of_sums(pnl: pd.Series[float], theta: pd.Series[float], window: int) -> NDArray[np.float64]:
