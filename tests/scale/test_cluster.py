@@ -98,6 +98,18 @@ def test_local_workers_keep_glibcs_adaptive_memory_trimming(dask_client: Any) ->
     assert set(settings.values()) == {(None, "1")}
 
 
+def test_local_processes_spend_no_cpu_on_what_nothing_here_reads(dask_client: Any) -> None:
+    """No worker samples its jobs for Dask's profile (the local cluster has no dashboard), and the
+    scheduler and workers check their event loops once a second, not every 20 ms."""
+
+    def settings(dask_worker: Any = None, dask_scheduler: Any = None) -> tuple[bool, float]:
+        server = dask_worker or dask_scheduler
+        return "profile" in server.periodic_callbacks, server._tick_interval
+
+    assert set(dask_client.run(settings).values()) == {(False, 1.0)}
+    assert dask_client.run_on_scheduler(settings) == (False, 1.0)
+
+
 def test_a_ctrl_c_while_connecting_takes_effect_once_connected(
     dask_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
