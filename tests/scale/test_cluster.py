@@ -17,7 +17,7 @@ import pytest
 
 from alvh.exceptions import InputError, MissingDependencyError
 from alvh.scale import cluster as cluster_module
-from alvh.scale.cluster import SCHEDULER_ENV, cluster
+from alvh.scale.cluster import SCHEDULER_ENV, cluster, starting_cluster
 from tests.scale.processes import still_running
 
 distributed = pytest.importorskip("distributed")
@@ -33,6 +33,24 @@ def test_a_local_cluster_runs_work_in_its_own_processes_and_leaves_none_behind()
     after = {p.pid for p in psutil.Process().children(recursive=True)}
     assert after <= before
     assert not still_running(pids)
+
+
+def test_a_local_cluster_starts_as_the_block_begins_and_imports_the_jobs_modules() -> None:
+    """Its processes start before anything waits for them (the caller prepares its jobs
+    meanwhile), and its workers import the jobs' modules (``preload``), after those the user's
+    Dask settings name, as they start rather than when the first job arrives."""
+    dask = pytest.importorskip("dask")
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with (
+        dask.config.set({"distributed.worker.preload": ["pyclbr"]}),
+        starting_cluster(workers=1, preload=["tabnanny"]) as connect,
+    ):
+        started = {p.pid for p in psutil.Process().children(recursive=True)} - before
+        assert len(started) >= 2  # the scheduler and the worker's nanny, not yet connected to
+        client = connect()
+        imported = client.run(lambda: ("pyclbr" in sys.modules, "tabnanny" in sys.modules))
+    assert set(imported.values()) == {(True, True)}
+    assert not still_running(started)
 
 
 def test_a_running_cluster_by_address_is_used_and_left_running() -> None:

@@ -156,6 +156,17 @@ def test_a_failing_job_leaves_no_process_and_no_file(private_temp: Path) -> None
     assert not list(private_temp.iterdir())
 
 
+def test_a_local_cluster_starts_with_the_block_before_any_job(private_temp: Path) -> None:
+    """The caller prepares its jobs while the processes start; the first job waits for them."""
+    before = descendants()
+    with Executor(workers=1) as executor:
+        started = descendants() - before
+        assert len(started) >= 2  # a scheduler and a worker's nanny, before any job
+        assert executor.submit(pow, 2, 5).result() == 32
+    assert not still_running(started)
+    assert not list(private_temp.iterdir())
+
+
 def test_a_failing_caller_leaves_no_process_and_no_file(private_temp: Path) -> None:
     before = descendants()
     with pytest.raises(RuntimeError, match="the caller failed"), Executor(workers=1) as executor:

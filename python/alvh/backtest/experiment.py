@@ -235,7 +235,9 @@ def run_experiment(
         raise InputError(f"workers = {workers} is not allowed: use at least 1")
     jobs = _jobs(history, config, variants, settings)
     local = 0 if workers == 1 else workers  # one process: this one
-    with Executor(scheduler, workers=local, feature="an experiment on a Dask scheduler") as executor:
+    with Executor(
+        scheduler, workers=local, feature="an experiment on a Dask scheduler", preload=[replay.__module__]
+    ) as executor:
         records = executor.map(replay, [(job.run, job.names) for job in jobs], progress)
     results: dict[tuple[str, str], BacktestResult] = {}
     for job, by_strategy in zip(jobs, records, strict=True):

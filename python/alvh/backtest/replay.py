@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -49,21 +49,32 @@ import pandas as pd
 from alvh.backtest.config import STRATEGIES, BacktestConfig
 from alvh.backtest.results import BacktestResult, Records, backtest_result
 from alvh.backtest.strategy import Strategy, Today
+from alvh.book import Leg
 from alvh.book.builders import iron_condor
 from alvh.exceptions import InputError
 from alvh.market.expiries import vix_expiry
 from alvh.market.history import check_history
 from alvh.market.model import market_from_closes, spx_expiries, vix_anchor
+from alvh.market.snapshot import Market
 from alvh.method.signals import inflation_rising_by_day, signal_history
 from alvh.scale.cluster import SCHEDULER_ENV
 from alvh.scale.executor import Executor
 
-__all__ = ["PARALLEL_DAYS", "Run", "replay", "run_backtest", "trading_run"]
+__all__ = ["PARALLEL_DAYS", "MarketDay", "Run", "market_days", "replay", "run_backtest", "trading_run"]
 
 PARALLEL_DAYS = 500
 """Runs of at least this many trading days (about two years) spread the strategies over worker
 processes by default: a local cluster takes seconds to start, which shorter runs do not win back
 on two cores (2015 alone: 18–19 s here, 21–23 s on a cluster; 2014–2018: 106 s and 73 s)."""
+
+
+@dataclass(frozen=True)
+class MarketDay:
+    """What one trading day gives every strategy alike (module docstring, steps 1 and 3): the
+    model market and the condors the ladder sells (None on days without an entry)."""
+
+    market: Market
+    entry_legs: tuple[Leg, ...] | None
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,9 @@ class Run:
     config: BacktestConfig
     first: int
     last: int
+    markets: tuple[MarketDay, ...] | None = None
+    """The trading days' :func:`market_days`, when computed once for every process of the run;
+    None: each replay computes them."""
 
 
 def run_backtest(
@@ -127,7 +141,11 @@ def run_backtest(
     # the slowest strategy (ALVH) runs here and reports the progress; the others are jobs
     split = np.array_split(["naked", "static"], workers - 1) if workers > 1 else []
     groups = [tuple(str(n) for n in group) for group in split if len(group)]
-    with Executor(scheduler, workers=len(groups), feature="a backtest on a Dask scheduler") as executor:
+    with Executor(
+        scheduler, workers=len(groups), feature="a backtest on a Dask scheduler", preload=[__name__]
+    ) as executor:
+        if groups:  # the same days for every process: computed here once, while the cluster starts
+            run = replace(run, markets=tuple(market_days(run)))
         jobs = [executor.submit(replay, run, group) for group in groups]
         records = replay(run, ("alvh",) if jobs else STRATEGIES, progress)
         for job in jobs:
@@ -179,22 +197,15 @@ def replay(run: Run, names: tuple[str, ...], progress: Callable[[int, int], None
     return {s.name: s.records for s in strategies}
 
 
-def _days(run: Run) -> Iterator[Today]:
-    """What each trading day gives the strategies (module docstring, steps 1 and 3)."""
+def market_days(run: Run) -> Iterator[MarketDay]:
+    """The model market of each trading day (from its closes, the VIX anchor and any quoted
+    futures) and the condors the ladder sells on it (module docstring, steps 1 and 3)."""
     history, config, ladder = run.history, run.config, run.config.ladder
-    spx, vix = history["spx"], history["vix"]
     futures = [c for c in history.columns if c.startswith("vx")]
-    anchor = vix_anchor(vix, config.market)
     dates = history.index
-    events = config.calendar()
-    signals_by_day = signal_history(
-        spx_closes=spx, vix_closes=vix, front_future_closes=history.get("vx1"), ad_line=history.get("ad_line")
-    )
-    inflation = inflation_rising_by_day(history).to_numpy(object)  # as of each day: releases up to it
     closes = history[["spx", "vix"]].to_numpy(np.float64)
-    anchors = anchor.to_numpy(np.float64)
+    anchors = vix_anchor(history["vix"], config.market).to_numpy(np.float64)
     quotes = history[futures].to_numpy(np.float64)
-    previous: dt.date | None = None
     for i in range(run.first, run.last):
         when = dates[i].date()
         market = market_from_closes(
@@ -211,17 +222,34 @@ def _days(run: Run) -> Iterator[Today]:
             entry_legs = iron_condor(
                 market, expiry, short_delta=ladder.short_delta, wing_width=ladder.wing_width, quantity=ladder.units
             )
+        yield MarketDay(market, entry_legs)
+
+
+def _days(run: Run) -> Iterator[Today]:
+    """What each trading day gives the strategies (module docstring, steps 1 and 3)."""
+    history, config = run.history, run.config
+    spx, vix = history["spx"], history["vix"]
+    dates = history.index
+    events = config.calendar()
+    signals_by_day = signal_history(
+        spx_closes=spx, vix_closes=vix, front_future_closes=history.get("vx1"), ad_line=history.get("ad_line")
+    )
+    inflation = inflation_rising_by_day(history).to_numpy(object)  # as of each day: releases up to it
+    previous: dt.date | None = None
+    markets = run.markets if run.markets is not None else market_days(run)
+    for i, day in zip(range(run.first, run.last), markets, strict=True):
+        when = dates[i].date()
         yield Today(
             when=when,
             previous=previous,
-            market=market,
+            market=day.market,
             signals=signals_by_day[dates[i]],
             events=events,
             spx_history=spx.iloc[: i + 1],
             inflation_rising=inflation[i],
             spx_close=_close_on(spx, i),
             vix_close=_close_on(vix, i),
-            entry_legs=entry_legs,
+            entry_legs=day.entry_legs,
             vix_roll=_roll_day(previous, when),
         )
         previous = when

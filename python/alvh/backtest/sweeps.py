@@ -102,7 +102,7 @@ def sweep(
         progress(cached, total)
     pending = [run for run in plan.runs if run.number not in outcomes]
     if pending:
-        with Executor(scheduler, workers=workers, feature="alvh sweep") as executor:
+        with Executor(scheduler, workers=workers, feature="alvh sweep", preload=[__name__]) as executor:
             jobs = [executor.submit(run_one, histories[run.data], run.config) for run in pending]
             for position in executor.finished(jobs):
                 run = pending[position]

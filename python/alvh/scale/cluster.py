@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
@@ -37,7 +37,7 @@ from alvh.exceptions import AlvhError, ClusterError, InputError
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["CONNECT_TIMEOUT_S", "SCHEDULER_ENV", "cluster", "jobs_lost_raised", "require_dask"]
+__all__ = ["CONNECT_TIMEOUT_S", "SCHEDULER_ENV", "cluster", "jobs_lost_raised", "require_dask", "starting_cluster"]
 
 SCHEDULER_ENV = "ALVH_SCHEDULER"
 """The environment variable naming a scheduler (``tcp://HOST:PORT``) when none is given."""
@@ -56,12 +56,15 @@ def require_dask(feature: str) -> Any:
 
 
 @contextmanager
-def cluster(scheduler: str | None = None, *, workers: int | None = None, feature: str = "this") -> Iterator[Client]:
+def cluster(
+    scheduler: str | None = None, *, workers: int | None = None, feature: str = "this", preload: Sequence[str] = ()
+) -> Iterator[Client]:
     """A Dask client for the ``with`` block: connected to ``scheduler`` (or to the address in
     :data:`SCHEDULER_ENV`), else to a new local cluster of ``workers`` worker processes (default:
     one per core), each single-threaded (the Rust kernels bring their own threads; a process per
-    core keeps the GIL out of the way). The local cluster is shut down when the block ends, even
-    when it raised; a remote one is only disconnected from.
+    core keeps the GIL out of the way), which import the modules ``preload`` as they start. The
+    local cluster is shut down when the block ends, even when it raised; a remote one is only
+    disconnected from.
 
     Raises
     ------
@@ -72,30 +75,61 @@ def cluster(scheduler: str | None = None, *, workers: int | None = None, feature
     AlvhError
         The local cluster did not start within :data:`START_TIMEOUT_S`.
     """
+    with starting_cluster(scheduler, workers=workers, feature=feature, preload=preload) as connect:
+        yield connect()
+
+
+@contextmanager
+def starting_cluster(
+    scheduler: str | None = None, *, workers: int | None = None, feature: str = "this", preload: Sequence[str] = ()
+) -> Iterator[Callable[[], Client]]:
+    """:func:`cluster` in two steps, so that a caller can prepare its jobs while a local cluster
+    starts: the local processes start as the block begins, and the function it gives returns the
+    client, once they are ready (or once connected to the scheduler by address). Call it once.
+    With ``preload`` (the jobs' modules) the local workers import them meanwhile too, instead of
+    when the first job arrives.
+
+    Raises
+    ------
+    MissingDependencyError, InputError
+        As :func:`cluster`: Dask is missing, or ``workers`` < 1, as the block begins; no
+        scheduler at the address, when the function is called.
+    AlvhError
+        The local cluster did not start within :data:`START_TIMEOUT_S` (when the function is
+        called).
+    """
     distributed = require_dask(feature)
     address = scheduler or os.environ.get(SCHEDULER_ENV) or None
-    if address is not None:
-        with ExitStack() as stack:
-            try:
-                client = _connect(stack, distributed, address, timeout=CONNECT_TIMEOUT_S)
-            except (OSError, TimeoutError, ValueError) as e:
-                where = "--scheduler" if scheduler else SCHEDULER_ENV
-                raise InputError(
-                    f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
-                    "start one with `dask scheduler` or leave the address out to run on this machine"
-                ) from None
-            yield client
-        return
-    count = workers if workers is not None else os.cpu_count() or 1
-    if count < 1:
-        raise InputError(f"workers = {count} is not allowed: use at least 1")
-    with _local_scheduler(count) as address, ExitStack() as stack:
-        client = _connect(stack, distributed, address)
-        try:
-            client.wait_for_workers(count, timeout=START_TIMEOUT_S)
-        except TimeoutError:
-            raise AlvhError(f"the local Dask workers did not start within {START_TIMEOUT_S:g} s") from None
-        yield client
+    with ExitStack() as stack:
+        if address is not None:
+            yield lambda: _remote_client(stack, distributed, address, "--scheduler" if scheduler else SCHEDULER_ENV)
+            return
+        count = workers if workers is not None else os.cpu_count() or 1
+        if count < 1:
+            raise InputError(f"workers = {count} is not allowed: use at least 1")
+        local = stack.enter_context(_local_scheduler(count, preload))
+        yield lambda: _local_client(stack, distributed, local(), count)
+
+
+def _remote_client(stack: ExitStack, distributed: Any, address: str, where: str) -> Client:
+    """A client of the scheduler at ``address`` (given by the option or variable ``where``)."""
+    try:
+        return _connect(stack, distributed, address, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise InputError(
+            f"{where}: no Dask scheduler answers at {address!r} within {CONNECT_TIMEOUT_S:g} s ({e}); "
+            "start one with `dask scheduler` or leave the address out to run on this machine"
+        ) from None
+
+
+def _local_client(stack: ExitStack, distributed: Any, address: str, count: int) -> Client:
+    """A client of the local scheduler at ``address``, once its ``count`` workers are there."""
+    client = _connect(stack, distributed, address)
+    try:
+        client.wait_for_workers(count, timeout=START_TIMEOUT_S)
+    except TimeoutError:
+        raise AlvhError(f"the local Dask workers did not start within {START_TIMEOUT_S:g} s") from None
+    return client
 
 
 @contextmanager
@@ -136,36 +170,40 @@ def _interrupts_deferred() -> Iterator[None]:
 
 
 @contextmanager
-def _local_scheduler(count: int) -> Iterator[str]:
-    """The address of a local scheduler with ``count`` single-threaded workers (each under a
-    nanny, which restarts it if it dies), all in a session of their own; every process and file is
-    gone when the block ends."""
+def _local_scheduler(count: int, preload: Sequence[str]) -> Iterator[Callable[[], str]]:
+    """Start a local scheduler with ``count`` single-threaded workers (each under a nanny, which
+    restarts it if it dies, and importing the modules ``preload``), all in a session of their
+    own; the block gets a function that waits for the scheduler's address. Every process and file
+    is gone when the block ends."""
     import psutil  # noqa: PLC0415  (a dependency of distributed)
 
     memory = psutil.virtual_memory().total // count  # as LocalCluster: the machine's memory shared out
+    settings = _local_settings(preload)
     with tempfile.TemporaryDirectory(prefix="alvh-dask-") as folder:
         scheduler_file, log = Path(folder) / "scheduler.json", Path(folder) / "dask.log"
         processes: list[subprocess.Popen[bytes]] = []
         try:
             with log.open("ab") as sink:
                 start = ["--host", "127.0.0.1", "--no-dashboard", "--scheduler-file", str(scheduler_file)]
-                processes.append(_start("dask_scheduler", [*start, "--port", "0"], sink, folder))
+                processes.append(_start("dask_scheduler", [*start, "--port", "0"], sink, folder, settings))
                 # the workers wait for the scheduler's file themselves: they start at once, their
                 # interpreters loading while the scheduler does
                 worker = [*start, "--nthreads", "1", "--memory-limit", str(memory)]
-                processes.extend(_start("dask_worker", worker, sink, folder) for _ in range(count))
-            yield _address(scheduler_file, processes[0], log)
+                processes.extend(_start("dask_worker", worker, sink, folder, settings) for _ in range(count))
+            yield lambda: _address(scheduler_file, processes[0], log)
         finally:
             with _interrupts_deferred():  # a second Ctrl-C must not leave half of them running
                 _stop(processes)
 
 
-def _start(command: str, args: list[str], log: BinaryIO, folder: str) -> subprocess.Popen[bytes]:
+def _start(
+    command: str, args: list[str], log: BinaryIO, folder: str, settings: dict[str, str]
+) -> subprocess.Popen[bytes]:
     """Start a Dask command line in a session of its own, its output to ``log``, its scratch
-    space in ``folder``, with the local cluster's settings (:func:`_local_settings`)."""
+    space in ``folder``, with the local cluster's ``settings`` (:func:`_local_settings`)."""
     return subprocess.Popen(
         [sys.executable, "-m", f"distributed.cli.{command}", *args],
-        env={**os.environ, "DASK_TEMPORARY_DIRECTORY": folder, **_local_settings()},
+        env={**os.environ, "DASK_TEMPORARY_DIRECTORY": folder, **settings},
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=log,
@@ -173,9 +211,12 @@ def _start(command: str, args: list[str], log: BinaryIO, folder: str) -> subproc
     )
 
 
-def _local_settings() -> dict[str, str]:
-    """The Dask settings of the local cluster's processes, as environment variables; each gives
-    the jobs CPU that Dask's defaults spend on what nothing here uses (README, Scale-out):
+def _local_settings(preload: Sequence[str]) -> dict[str, str]:
+    """The Dask settings of the local cluster's processes, as environment variables: the workers
+    import the modules ``preload`` as they start (after any the user's
+    ``distributed.worker.preload`` names; the Dask setting, not the command line's ``--preload``,
+    which the nannies would import too), and each other setting gives the jobs CPU that Dask's
+    defaults spend on what nothing here uses (README, Scale-out):
 
     * the workers start without Dask's ``MALLOC_TRIM_THRESHOLD_`` (the rest of the user's
       ``distributed.nanny.pre-spawn-environ`` kept): a fixed trim threshold turns off glibc's
@@ -190,7 +231,9 @@ def _local_settings() -> dict[str, str]:
     import dask.config  # noqa: PLC0415  (optional: loaded with distributed)
 
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), "MALLOC_TRIM_THRESHOLD_": None}
+    modules = [*dask.config.get("distributed.worker.preload"), *preload]
     return {
+        "DASK_DISTRIBUTED__WORKER__PRELOAD": repr(modules),
         "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(environ),
         "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
         "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",

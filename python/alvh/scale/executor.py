@@ -1,7 +1,7 @@
 """The one way alvh runs independent jobs in parallel: :class:`Executor` submits them as tasks to a
-Dask cluster (:func:`alvh.scale.cluster.cluster`: a local one started on the first job, or any
-cluster by address), or runs them here, one by one, when there are no worker processes to use
-(``workers=0``, or Dask not installed and no scheduler named).
+Dask cluster (:func:`alvh.scale.cluster.starting_cluster`: a local one whose processes start as
+the ``with`` block begins, or any cluster by address), or runs them here, one by one, when there
+are no worker processes to use (``workers=0``, or Dask not installed and no scheduler named).
 
 A job's value does not depend on where it ran, so the results are the same for any number of
 workers. Dask reruns a job whose worker died on another worker. Leaving the ``with`` block
@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from alvh.exceptions import InputError, MissingDependencyError
-from alvh.scale.cluster import SCHEDULER_ENV, cluster, jobs_lost_raised, require_dask
+from alvh.scale.cluster import SCHEDULER_ENV, jobs_lost_raised, require_dask, starting_cluster
 
 __all__ = ["Executor", "Job"]
 
@@ -65,6 +65,9 @@ class Executor:
         scheduler, jobs run here too.
     feature
         What the jobs are for, in the error that says Dask is missing for a named scheduler.
+    preload
+        Modules a local cluster's workers import as they start: the jobs' own, so that the first
+        job does not wait for their import (a cluster by address is as its workers were started).
 
     Raises
     ------
@@ -72,11 +75,19 @@ class Executor:
         ``workers`` below 0.
     """
 
-    def __init__(self, scheduler: str | None = None, *, workers: int | None = None, feature: str = "this") -> None:
+    def __init__(
+        self,
+        scheduler: str | None = None,
+        *,
+        workers: int | None = None,
+        feature: str = "this",
+        preload: Sequence[str] = (),
+    ) -> None:
         if workers is not None and workers < 0:
             raise InputError(f"workers = {workers} is not allowed: use 0 (run here) or more")
-        self._scheduler, self._workers, self._feature = scheduler, workers, feature
+        self._scheduler, self._workers, self._feature, self._preload = scheduler, workers, feature, tuple(preload)
         self._stack = ExitStack()
+        self._connect: Callable[[], Any] | None = None
         self._client: Any = None
 
     @property
@@ -93,6 +104,10 @@ class Executor:
         return True
 
     def __enter__(self) -> Executor:
+        """Start a local cluster's processes now (the first job waits for them): the caller can
+        prepare its jobs while they start."""
+        if self.parallel:
+            self._start()
         return self
 
     def __exit__(
@@ -101,16 +116,22 @@ class Executor:
         self.close()
 
     def submit(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Job[T]:
-        """Submit ``fn(*args, **kwargs)``; the cluster starts (or is connected to) on the first
-        job. ``fn`` must be importable by name on the workers (a module-level function of an
-        installed package) and the arguments picklable."""
+        """Submit ``fn(*args, **kwargs)``; the first job waits for a local cluster's processes to
+        be ready (or connects to the cluster by address). ``fn`` must be importable by name on the
+        workers (a module-level function of an installed package) and the arguments picklable."""
         if not self.parallel:
             return Job(call=lambda: fn(*args, **kwargs))
         if self._client is None:
-            self._client = self._stack.enter_context(
-                cluster(self._scheduler, workers=self._workers, feature=self._feature)
-            )
+            self._client = self._start()()
         return Job(self._client.submit(fn, *args, pure=False, **kwargs))
+
+    def _start(self) -> Callable[[], Any]:
+        """The function that connects to the cluster (a local one's processes started now)."""
+        if self._connect is None:
+            self._connect = self._stack.enter_context(
+                starting_cluster(self._scheduler, workers=self._workers, feature=self._feature, preload=self._preload)
+            )
+        return self._connect
 
     def map(
         self,
@@ -141,5 +162,5 @@ class Executor:
 
     def close(self) -> None:
         """Leave the cluster: a local one is shut down, a remote one drops the pending jobs."""
-        self._client = None
+        self._client = self._connect = None
         self._stack.close()
