@@ -57,11 +57,13 @@ def test_macd_tighten_fires_in_the_backtest_with_cpi_readings(monkeypatch: pytes
 
 
 def _record_rule(monkeypatch: pytest.MonkeyPatch, rule_id: str) -> list[tuple[dt.date, RuleStatus]]:
-    """The day and status of ``rule_id`` in every decision the backtest makes from now on."""
+    """The day and status of ``rule_id`` in every decision the backtest makes from now on (every
+    rule evaluated on the backtest's inputs, as ``alvh report`` would: the backtest itself
+    evaluates only those its steps read)."""
     seen: list[tuple[dt.date, RuleStatus]] = []
 
     def recording(*args: Any, **kwargs: Any) -> Decision:
-        decision = decide(*args, **kwargs)
+        decision = decide(*args, **{**kwargs, "all_rules": True})
         seen.append((decision.as_of.date(), next(r.status for r in decision.rules if r.id == rule_id)))
         return decision
 

@@ -140,6 +140,27 @@ def test_rules_after_the_last_action_are_those_of_the_book_after_from_the_inputs
     assert last.greeks_after == pytest.approx(greek_summary(value_book(d.book_after, market)), rel=1e-12)
 
 
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_without_all_rules_the_actions_are_the_same_and_only_the_rules_read_are_evaluated(name: str) -> None:
+    """``all_rules=False`` (the backtest): the same actions, trades and numbers; the decision's
+    rules are those the steps read, as evaluate_rules gives them, in the registry's order; R-RECON
+    (information only: a repricing of the book) is not evaluated."""
+    book, market, kwargs = SCENARIOS[name]
+    full = decision(name)
+    lean = decide(book, market, **{"rules": RULES, **kwargs, "all_rules": False})
+    assert [(a.type, a.rules, a.trades, a.feasible) for a in lean.actions] == [
+        (a.type, a.rules, a.trades, a.feasible) for a in full.actions
+    ]
+    assert [a.numbers for a in lean.actions] == [a.numbers for a in full.actions]
+    by_id = {r.id: r for r in full.rules}
+    ids = [r.id for r in lean.rules]
+    assert ids == [r.id for r in full.rules if r.id in ids]  # the registry's order
+    assert [(r.status, r.value, r.message) for r in lean.rules] == [
+        (by_id[i].status, by_id[i].value, by_id[i].message) for i in ids
+    ]
+    assert RuleId.RECON not in ids and len(ids) < len(full.rules)
+
+
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_decision_serialises_to_json(name: str) -> None:
     d = decision(name)

@@ -24,7 +24,8 @@ Each trading day t, for each strategy, in this order (everything uses data up to
    SPX closes up to t, whether CPI/PPI are rising (the history's ``cpi``/``ppi`` columns, releases
    up to t; :func:`alvh.method.signals.inflation_rising_by_day`, as ``alvh report``) and the core's
    theta realisation over the five sessions to the previous close; every trade of every action
-   is executed. ``alvh`` uses the rules as configured; ``naked`` and ``static`` switch off the
+   is executed (the replay records actions, not rules: only the rules the engine's steps read are
+   evaluated, ``all_rules=False``, with the same actions). ``alvh`` uses the rules as configured; ``naked`` and ``static`` switch off the
    hedge rules (:data:`alvh.backtest.config.HEDGE_RULES`), so the core is still rolled, reduced
    and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and R-SKEW-ADD — those rules read only the
    core and the signals, so the core's trades are the same in all three strategies and the

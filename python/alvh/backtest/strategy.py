@@ -162,6 +162,7 @@ class Strategy:
             cache=today.cache,
             costs=self.config.costs,
             history=HedgeHistory(tuple(self.core_vega[-SMOOTHING_MEMORY:]), self.last_hedge_exit),
+            all_rules=False,  # the replay records actions, not rules
         )
         self.core_vega.append(decision.risk.core_vega)
         prices = position_prices(decision.risk)

@@ -129,6 +129,7 @@ def decide(
     cache: ValuationCache | None = None,
     costs: TradingCosts | None = None,
     history: HedgeHistory | None = None,
+    all_rules: bool = True,
 ) -> Decision:
     """Evaluate the rules on ``book`` at ``market`` and propose the actions of the module
     docstring, each re-evaluated after its trades.
@@ -139,7 +140,10 @@ def decide(
     :class:`alvh.method.costs.TradingCosts`). ``history``: what the hedge rules remember of the
     days before (default: nothing). ``opened_today``: the core groups opened today before this
     decision (R-SHORT-DELTA judges them at entry; default None: not known, and the rule reports the
-    current deltas as information)."""
+    current deltas as information). ``all_rules=False``: only the rules the steps read are
+    evaluated, and the decision's ``rules`` are those (a caller that executes the actions and
+    reports no rule, the backtest, skips the others: R-RECON's repricing, the warnings); the
+    actions are the same."""
     event = next_event(events or [], market.as_of.date())
     inputs = DecisionInputs(
         market,
@@ -157,8 +161,11 @@ def decide(
     first = BookState(book, inputs)
     # the decision hands this valuation out and a HOLD reads it later: read it all now, while
     # the caller's book is as given
-    risk, results, _ = first.risk, first.results, first.greeks
-    return Decision(market.as_of, book, risk, results, run_steps(first), event)
+    risk, _ = first.risk, first.greeks
+    if all_rules:
+        first.results  # noqa: B018  (evaluated now, as the valuation)
+    actions = run_steps(first)
+    return Decision(market.as_of, book, risk, first.rules_read, actions, event)
 
 
 def run_steps(state: BookState, steps: Sequence[Step] = STEPS) -> tuple[Action, ...]:

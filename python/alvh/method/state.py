@@ -22,6 +22,7 @@ from alvh.method.actions import Action, ActionType
 from alvh.method.costs import TradingCosts
 from alvh.method.rules import RuleId, RuleInputs, RuleResult, Rules, evaluate_rules
 from alvh.method.rules.evaluation import evaluate_rule
+from alvh.method.rules.registry import RULE_SPECS
 from alvh.method.signals import Signals
 from alvh.method.trades import Trade, apply_trades
 from alvh.risk.cache import ValuationCache
@@ -112,6 +113,14 @@ class BookState:
     def _rules(self) -> dict[str, RuleResult]:
         """The rules read one at a time so far, by id (before :attr:`results` are evaluated)."""
         return {}
+
+    @property
+    def rules_read(self) -> tuple[RuleResult, ...]:
+        """The rules evaluated so far: all of them once :attr:`results` are, else those read one
+        at a time (:meth:`rule`), in the registry's order."""
+        if "results" in self.__dict__:
+            return self.results
+        return tuple(self._rules[spec.id] for spec in RULE_SPECS if spec.id in self._rules)
 
     def rule(self, rule_id: str) -> RuleResult:
         """One rule's result on this book: from :attr:`results` once they are evaluated, else that
