@@ -18,6 +18,7 @@ from alvh.backtest import BacktestConfig, run_backtest
 from alvh.backtest import replay as replay_module
 from alvh.backtest.config import STRATEGIES
 from alvh.backtest.strategy import Strategy
+from alvh.exceptions import InputError
 from alvh.market.history import load_history
 from alvh.scale.cluster import SCHEDULER_ENV
 from tests.backtest.runs import HISTORY, short_run
@@ -55,6 +56,20 @@ def test_processes_change_nothing(dask_client: Any, workers: int) -> None:
     pd.testing.assert_frame_equal(one.daily, spread.daily, check_exact=True)
     pd.testing.assert_frame_equal(one.trades, spread.trades, check_exact=True)
     pd.testing.assert_frame_equal(one.actions, spread.actions, check_exact=True)
+
+
+def test_markets_given_with_a_run_are_its_days_or_refused() -> None:
+    """A run carries the markets of its own trading days (market_days) or none; others are refused
+    before any replay."""
+    run = replay_module.trading_run(HISTORY.loc[:"2015-08-21"], BacktestConfig(start="2015-08-10"))
+    days = tuple(replay_module.market_days(run))
+    assert [d.market.as_of.date() for d in days] == [t.date() for t in run.history.index[run.first : run.last]]
+    given = replay_module.Run(run.history, run.config, run.first, run.last, days)
+    rows = [pd.DataFrame(replay_module.replay(r, ("naked",))["naked"][0]) for r in (given, run)]
+    pd.testing.assert_frame_equal(*rows, check_exact=True)
+    for wrong in (days[1:], days[:-1], days[1:] + days[:1]):
+        with pytest.raises(InputError, match=r"Run.markets: \d+ markets, need one per trading day from 2015-08-10"):
+            replay_module.Run(run.history, run.config, run.first, run.last, wrong)
 
 
 def test_a_short_run_starts_no_process_by_default() -> None:

@@ -59,7 +59,8 @@ def test_macd_tighten_fires_in_the_backtest_with_cpi_readings(monkeypatch: pytes
 def _record_rule(monkeypatch: pytest.MonkeyPatch, rule_id: str) -> list[tuple[dt.date, RuleStatus]]:
     """The day and status of ``rule_id`` in every decision the backtest makes from now on (every
     rule evaluated on the backtest's inputs, as ``alvh report`` would: the backtest itself
-    evaluates only those its steps read)."""
+    evaluates only those its steps read, whose actions tests/method/test_decisions.py checks are
+    the same, and test_replay.py's full-history figures pin)."""
     seen: list[tuple[dt.date, RuleStatus]] = []
 
     def recording(*args: Any, **kwargs: Any) -> Decision:

@@ -8,13 +8,16 @@ import dataclasses
 import json
 import math
 import re
+from typing import Any
 
 import pytest
 
+from alvh.backtest.config import HEDGE_RULES
 from alvh.method import decisions
 from alvh.method.decisions import STEPS, ActionType, decide, run_steps
 from alvh.method.hedging import hedge_delta, hedge_vega
-from alvh.method.rules import RuleId, RuleInputs, evaluate_rules, rule_spec, rules_triggering
+from alvh.method.rules import RuleId, RuleInputs, default_rules, evaluate_rules, rule_spec, rules_triggering
+from alvh.method.signals import MacdTrend
 from alvh.method.state import BookState, DecisionInputs, Step, StepResult, greek_summary
 from alvh.method.steps import add_l3, add_theta_layer, delayer, reduce_crowded, roll_core
 from alvh.method.stress_hedge import stress_hedge
@@ -31,6 +34,7 @@ from tests.method.decision_cases import (
     SCENARIOS,
     decision,
     positions,
+    signals,
 )
 
 # --- the pipeline -----------------------------------------------------------------------------------
@@ -140,14 +144,33 @@ def test_rules_after_the_last_action_are_those_of_the_book_after_from_the_inputs
     assert last.greeks_after == pytest.approx(greek_summary(value_book(d.book_after, market)), rel=1e-12)
 
 
+LEAN_VARIANTS: dict[str, dict[str, Any]] = {
+    "as given": {},
+    "stress sizing": {"rules": default_rules()},
+    "hedge rules off": {"rules": default_rules().with_overrides({r: {"enabled": False} for r in HEDGE_RULES})},
+    "tightened": {
+        "rules": default_rules(),
+        "signals": signals(vix_macd_trend=MacdTrend.EXPANDING),
+        "inflation_rising": True,
+    },
+}
+"""The cases' rules and inputs, and the backtest's: the default rules (hedges sized by R-STRESS),
+those of its naked and static strategies, and R-MACD-TIGHTEN firing (the rules after it read
+tightened limits)."""
+
+
+@pytest.mark.parametrize("variant", list(LEAN_VARIANTS))
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_without_all_rules_the_actions_are_the_same_and_only_the_rules_read_are_evaluated(name: str) -> None:
+def test_without_all_rules_the_actions_are_the_same_and_only_the_rules_read_are_evaluated(
+    name: str, variant: str
+) -> None:
     """``all_rules=False`` (the backtest): the same actions, trades and numbers; the decision's
     rules are those the steps read, as evaluate_rules gives them, in the registry's order; R-RECON
     (information only: a repricing of the book) is not evaluated."""
     book, market, kwargs = SCENARIOS[name]
-    full = decision(name)
-    lean = decide(book, market, **{"rules": RULES, **kwargs, "all_rules": False})
+    inputs = {"rules": RULES, **kwargs, **LEAN_VARIANTS[variant]}
+    full = decide(book, market, **inputs)
+    lean = decide(book, market, **inputs, all_rules=False)
     assert [(a.type, a.rules, a.trades, a.feasible) for a in lean.actions] == [
         (a.type, a.rules, a.trades, a.feasible) for a in full.actions
     ]
@@ -159,6 +182,8 @@ def test_without_all_rules_the_actions_are_the_same_and_only_the_rules_read_are_
         (by_id[i].status, by_id[i].value, by_id[i].message) for i in ids
     ]
     assert RuleId.RECON not in ids and len(ids) < len(full.rules)
+    if variant == "tightened":
+        assert by_id[RuleId.MACD_TIGHTEN].fired
 
 
 @pytest.mark.parametrize("name", list(SCENARIOS))

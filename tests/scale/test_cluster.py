@@ -35,21 +35,25 @@ def test_a_local_cluster_runs_work_in_its_own_processes_and_leaves_none_behind()
     assert not still_running(pids)
 
 
-def test_a_local_cluster_starts_as_the_block_begins_and_imports_the_jobs_modules() -> None:
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"distributed.worker.preload": "pyclbr"},  # one module, as Dask takes it too
+        {"distributed.worker.preload": ["pyclbr"], "distributed.worker.preload-argv": [[]]},  # argv per module
+    ],
+)
+def test_a_local_cluster_starts_as_the_block_begins_and_imports_the_jobs_modules(settings: dict[str, Any]) -> None:
     """Its processes start before anything waits for them (the caller prepares its jobs
     meanwhile), and its workers import the jobs' modules (``preload``), after those the user's
     Dask settings name, as they start rather than when the first job arrives."""
     dask = pytest.importorskip("dask")
     before = {p.pid for p in psutil.Process().children(recursive=True)}
-    with (
-        dask.config.set({"distributed.worker.preload": ["pyclbr"]}),
-        starting_cluster(workers=1, preload=["tabnanny"]) as connect,
-    ):
+    with dask.config.set(settings), starting_cluster(workers=1, preload=["tabnanny"]) as connect:
         started = {p.pid for p in psutil.Process().children(recursive=True)} - before
         assert len(started) >= 2  # the scheduler and the worker's nanny, not yet connected to
         client = connect()
-        imported = client.run(lambda: ("pyclbr" in sys.modules, "tabnanny" in sys.modules))
-    assert set(imported.values()) == {(True, True)}
+        imported = client.run(lambda: [m for m in sys.modules if m in ("pyclbr", "tabnanny")])  # in import order
+    assert list(imported.values()) == [["pyclbr", "tabnanny"]]
     assert not still_running(started)
 
 

@@ -167,6 +167,26 @@ def test_a_local_cluster_starts_with_the_block_before_any_job(private_temp: Path
     assert not list(private_temp.iterdir())
 
 
+def test_a_caller_failing_before_any_job_leaves_no_process_and_no_file(private_temp: Path) -> None:
+    before = descendants()
+    with pytest.raises(KeyboardInterrupt), Executor(workers=1):
+        started = descendants() - before
+        raise KeyboardInterrupt  # a Ctrl-C while the caller prepares its jobs
+    assert started and not still_running(started)
+    assert not list(private_temp.iterdir())
+
+
+def test_a_shared_value_is_sent_once_and_reaches_every_job(dask_client: Any) -> None:
+    """On a cluster it travels on its own (a Dask future the jobs resolve); here it is the value."""
+    table = pd.DataFrame({"x": range(1000)})
+    with Executor(dask_client.scheduler.address) as there:
+        shared = there.share(table)
+        assert shared is not table
+        assert there.map(len, [(shared,), (shared,)]) == [1000, 1000]
+    with Executor(workers=0) as here:
+        assert here.share(table) is table
+
+
 def test_a_failing_caller_leaves_no_process_and_no_file(private_temp: Path) -> None:
     before = descendants()
     with pytest.raises(RuntimeError, match="the caller failed"), Executor(workers=1) as executor:

@@ -25,11 +25,11 @@ Each trading day t, for each strategy, in this order (everything uses data up to
    up to t; :func:`alvh.method.signals.inflation_rising_by_day`, as ``alvh report``) and the core's
    theta realisation over the five sessions to the previous close; every trade of every action
    is executed (the replay records actions, not rules: only the rules the engine's steps read are
-   evaluated, ``all_rules=False``, with the same actions). ``alvh`` uses the rules as configured; ``naked`` and ``static`` switch off the
-   hedge rules (:data:`alvh.backtest.config.HEDGE_RULES`), so the core is still rolled, reduced
-   and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and R-SKEW-ADD — those rules read only the
-   core and the signals, so the core's trades are the same in all three strategies and the
-   comparison isolates the hedges.
+   evaluated, ``all_rules=False``, with the same actions). ``alvh`` uses the rules as configured;
+   ``naked`` and ``static`` switch off the hedge rules (:data:`alvh.backtest.config.HEDGE_RULES`),
+   so the core is still rolled, reduced and laddered by R-ROLL, R-CROWDED-BE, R-MACD-LADDER and
+   R-SKEW-ADD — those rules read only the core and the signals, so the core's trades are the same
+   in all three strategies and the comparison isolates the hedges.
 6. **Marks.** The book is marked at model mid prices (futures at the model futures price).
 
 Fills, costs and cash are those of :mod:`alvh.backtest.ledger`. Equity = capital + cash + MTM;
@@ -88,8 +88,20 @@ class Run:
     first: int
     last: int
     markets: tuple[MarketDay, ...] | None = None
-    """The trading days' :func:`market_days`, when computed once for every process of the run;
-    None: each replay computes them."""
+    """The trading days' :func:`market_days` of this run's history and config, when computed once
+    for every process of the run; None: each replay computes them."""
+
+    def __post_init__(self) -> None:
+        if self.markets is None:
+            return
+        dates = self.history.index
+        wanted = [dates[self.first].date(), dates[self.last - 1].date()]
+        given = [self.markets[0].market.as_of.date(), self.markets[-1].market.as_of.date()] if self.markets else []
+        if len(self.markets) != self.last - self.first or given != wanted:
+            raise InputError(
+                f"Run.markets: {len(self.markets)} markets, need one per trading day from {wanted[0]} to "
+                f"{wanted[1]} ({self.last - self.first}): use market_days(run)"
+            )
 
 
 def run_backtest(
@@ -120,7 +132,9 @@ def run_backtest(
         cluster takes seconds to start). Without Dask and no scheduler, everything runs here.
     scheduler
         A Dask scheduler (``tcp://HOST:PORT``) for the jobs; default ``$ALVH_SCHEDULER``, else a
-        local cluster of ``workers - 1`` processes (:func:`alvh.scale.cluster.cluster`).
+        local cluster of ``workers - 1`` processes (:class:`alvh.scale.Executor`), started as
+        this begins: the days' markets (:func:`market_days`) are computed here meanwhile, once,
+        and sent to the jobs.
 
     Raises
     ------
@@ -147,7 +161,8 @@ def run_backtest(
     ) as executor:
         if groups:  # the same days for every process: computed here once, while the cluster starts
             run = replace(run, markets=tuple(market_days(run)))
-        jobs = [executor.submit(replay, run, group) for group in groups]
+        shared = executor.share(run)  # sent once, not with each job
+        jobs = [executor.submit(replay, shared, group) for group in groups]
         records = replay(run, ("alvh",) if jobs else STRATEGIES, progress)
         for job in jobs:
             records |= job.result()

@@ -143,7 +143,8 @@ def decide(
     current deltas as information). ``all_rules=False``: only the rules the steps read are
     evaluated, and the decision's ``rules`` are those (a caller that executes the actions and
     reports no rule, the backtest, skips the others: R-RECON's repricing, the warnings); the
-    actions are the same."""
+    actions are the same. R-MACD-TIGHTEN then still tightens the rules it names but is listed only
+    if a step read it, and a HOLD's ``rules_after`` (all rules) are evaluated when first read."""
     event = next_event(events or [], market.as_of.date())
     inputs = DecisionInputs(
         market,
@@ -159,8 +160,8 @@ def decide(
         history=history or HedgeHistory(),
     )
     first = BookState(book, inputs)
-    # the decision hands this valuation out and a HOLD reads it later: read it all now, while
-    # the caller's book is as given
+    # the decision hands this valuation out and a HOLD reads it later: read it now, while the
+    # caller's book is as given (and every rule, unless the caller wants only those the steps read)
     risk, _ = first.risk, first.greeks
     if all_rules:
         first.results  # noqa: B018  (evaluated now, as the valuation)

@@ -1,6 +1,6 @@
 """Where parallel work runs: a Dask cluster (``dask.distributed``). By default an embedded local
-cluster of worker processes, one per core, started on demand and shut down with the ``with``
-block; with a scheduler address (or :data:`SCHEDULER_ENV`), any running
+cluster of worker processes, one per core, started as the ``with`` block begins and shut down
+with it; with a scheduler address (or :data:`SCHEDULER_ENV`), any running
 cluster — started on other machines with ``dask scheduler`` and ``dask worker`` (README, Scale-out).
 
 The local cluster's scheduler and workers (``dask scheduler``, ``dask worker``) are started as
@@ -85,9 +85,10 @@ def starting_cluster(
 ) -> Iterator[Callable[[], Client]]:
     """:func:`cluster` in two steps, so that a caller can prepare its jobs while a local cluster
     starts: the local processes start as the block begins, and the function it gives returns the
-    client, once they are ready (or once connected to the scheduler by address). Call it once.
-    With ``preload`` (the jobs' modules) the local workers import them meanwhile too, instead of
-    when the first job arrives.
+    client, once they are ready (or once connected to the scheduler by address); each call
+    connects anew (:class:`~alvh.scale.executor.Executor` calls it on its first job, and again
+    on the next one if that failed). With ``preload`` (the jobs' modules) the local workers import
+    them meanwhile too, instead of when the first job arrives.
 
     Raises
     ------
@@ -231,13 +232,26 @@ def _local_settings(preload: Sequence[str]) -> dict[str, str]:
     import dask.config  # noqa: PLC0415  (optional: loaded with distributed)
 
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), "MALLOC_TRIM_THRESHOLD_": None}
-    modules = [*dask.config.get("distributed.worker.preload"), *preload]
-    return {
-        "DASK_DISTRIBUTED__WORKER__PRELOAD": repr(modules),
+    settings = {
         "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(environ),
         "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
         "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
     }
+    return settings | (_preload_settings(preload) if preload else {})
+
+
+def _preload_settings(preload: Sequence[str]) -> dict[str, str]:
+    """The workers' preload setting with the modules ``preload`` after the user's own (one module
+    or a list of them), and their arguments, when the user gives them per module: none."""
+    import dask.config  # noqa: PLC0415  (optional: loaded with distributed)
+
+    configured = dask.config.get("distributed.worker.preload")
+    modules = [configured] if isinstance(configured, str) else list(configured)
+    settings = {"DASK_DISTRIBUTED__WORKER__PRELOAD": repr([*modules, *preload])}
+    argv = dask.config.get("distributed.worker.preload-argv")
+    if argv and not isinstance(argv[0], str):  # one list per module (a flat list is every module's)
+        settings["DASK_DISTRIBUTED__WORKER__PRELOAD_ARGV"] = repr([*map(list, argv), *([] for _ in preload)])
+    return settings
 
 
 def _address(scheduler_file: Path, scheduler: subprocess.Popen[bytes], log: Path) -> str:
