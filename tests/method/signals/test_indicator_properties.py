@@ -164,6 +164,13 @@ def test_latest_theta_realisation_is_the_ratio_of_its_window_to_the_bit(data: st
     assert got == expected or (np.isnan(got) and np.isnan(expected)), (got, expected)
 
 
+def test_theta_realisation_over_a_theta_sum_near_zero_is_infinite_both_ways() -> None:
+    """1 / a subnormal sum overflows to inf (IEEE), in the Series and in the backtest's daily ratio."""
+    pnl, theta = [0.0, 0.0, 1.0], [0.0, 0.0, 2.225073858507203e-309]
+    assert theta_realisation(series(pnl), series(theta), window=1).iloc[-1] == np.inf
+    assert latest_theta_realisation(pnl, theta, window=1) == np.inf
+
+
 PREFIX_CASES: dict[str, tuple[int, Callable[[pd.Series, pd.Series], Any]]] = {
     # name: (minimum length, function of (a positive series, a second aligned series))
     "rsi": (15, lambda a, b: rsi(a)),

@@ -89,7 +89,7 @@ def _ratio_of_sums(pnl: pd.Series[float], theta: pd.Series[float], window: int) 
     """The ratio of the rolling ``window``-day sums (NaN where the theta's is <= 0 or not full)."""
     num = pnl.rolling(window, min_periods=window).sum().to_numpy()
     den = theta.rolling(window, min_periods=window).sum().to_numpy()
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # a sum of theta near 0: inf, as IEEE says
         return np.where(den > 0.0, num / den, np.nan)
 
 
