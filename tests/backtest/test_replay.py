@@ -47,8 +47,13 @@ def test_the_text_storage_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> No
     pd.testing.assert_frame_equal(python.actions, arrow.actions, check_exact=True)
 
 
+@pytest.mark.parametrize("shared_market_days", [replay_module.SHARED_MARKET_DAYS, 1])
 @pytest.mark.parametrize("workers", [2, 3])
-def test_processes_change_nothing(dask_client: Any, workers: int) -> None:
+def test_processes_change_nothing(
+    dask_client: Any, workers: int, shared_market_days: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the markets are sent with the jobs (short runs) or computed by each process."""
+    monkeypatch.setattr(replay_module, "SHARED_MARKET_DAYS", shared_market_days)
     history = HISTORY.loc[:"2015-08-21"]
     one = short_run(history)
     config = BacktestConfig(start="2015-08-10")

@@ -176,17 +176,6 @@ def test_a_caller_failing_before_any_job_leaves_no_process_and_no_file(private_t
     assert not list(private_temp.iterdir())
 
 
-def test_a_shared_value_is_sent_once_and_reaches_every_job(dask_client: Any) -> None:
-    """On a cluster it travels on its own (a Dask future the jobs resolve); here it is the value."""
-    table = pd.DataFrame({"x": range(1000)})
-    with Executor(dask_client.scheduler.address) as there:
-        shared = there.share(table)
-        assert shared is not table
-        assert there.map(len, [(shared,), (shared,)]) == [1000, 1000]
-    with Executor(workers=0) as here:
-        assert here.share(table) is table
-
-
 def test_a_failing_caller_leaves_no_process_and_no_file(private_temp: Path) -> None:
     before = descendants()
     with pytest.raises(RuntimeError, match="the caller failed"), Executor(workers=1) as executor:

@@ -61,7 +61,22 @@ from alvh.method.signals import inflation_rising_by_day, signal_history
 from alvh.scale.cluster import SCHEDULER_ENV
 from alvh.scale.executor import Executor
 
-__all__ = ["PARALLEL_DAYS", "MarketDay", "Run", "market_days", "replay", "run_backtest", "trading_run"]
+__all__ = [
+    "PARALLEL_DAYS",
+    "SHARED_MARKET_DAYS",
+    "MarketDay",
+    "Run",
+    "market_days",
+    "replay",
+    "run_backtest",
+    "trading_run",
+]
+
+SHARED_MARKET_DAYS = 2500
+"""Runs of at most this many trading days (about ten years) have their days' markets computed
+once, by the caller, and sent with the jobs (they are the same for every strategy): about 3.5 KB a
+day in a job's task, which Dask warns about past 10 MB. The processes of a longer run compute
+their own. In a task (not scattered to one worker) they go wherever Dask reruns a job."""
 
 PARALLEL_DAYS = 500
 """Runs of at least this many trading days (about two years) spread the strategies over worker
@@ -134,7 +149,7 @@ def run_backtest(
         A Dask scheduler (``tcp://HOST:PORT``) for the jobs; default ``$ALVH_SCHEDULER``, else a
         local cluster of ``workers - 1`` processes (:class:`alvh.scale.Executor`), started as
         this begins: the days' markets (:func:`market_days`) are computed here meanwhile, once,
-        and sent to the jobs.
+        and sent with the jobs (runs of up to :data:`SHARED_MARKET_DAYS` days).
 
     Raises
     ------
@@ -159,10 +174,9 @@ def run_backtest(
     with Executor(
         scheduler, workers=len(groups), feature="a backtest on a Dask scheduler", preload=[__name__]
     ) as executor:
-        if groups:  # the same days for every process: computed here once, while the cluster starts
+        if groups and run.last - run.first <= SHARED_MARKET_DAYS:  # computed here once, while the cluster starts
             run = replace(run, markets=tuple(market_days(run)))
-        shared = executor.share(run)  # sent once, not with each job
-        jobs = [executor.submit(replay, shared, group) for group in groups]
+        jobs = [executor.submit(replay, run, group) for group in groups]
         records = replay(run, ("alvh",) if jobs else STRATEGIES, progress)
         for job in jobs:
             records |= job.result()

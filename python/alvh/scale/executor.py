@@ -123,22 +123,9 @@ class Executor:
         workers (a module-level function of an installed package) and the arguments picklable."""
         if not self.parallel:
             return Job(call=lambda: fn(*args, **kwargs))
-        return Job(self._connected().submit(fn, *args, pure=False, **kwargs))
-
-    def share(self, value: T) -> T:
-        """``value``, to pass to the jobs to come: sent to the cluster once, on its own (a large
-        argument, such as a backtest's markets, then travels neither with each job nor inside the
-        task graph the scheduler reads, which Dask warns about past 10 MB); here, the value
-        itself. Waits for the cluster, as a first job does."""
-        if not self.parallel:
-            return value
-        return cast(T, self._connected().scatter(value, hash=False))
-
-    def _connected(self) -> Any:
-        """The client, connected on the first call (waiting for a local cluster to be ready)."""
         if self._client is None:
             self._client = self._start()()
-        return self._client
+        return Job(self._client.submit(fn, *args, pure=False, **kwargs))
 
     def _start(self) -> Callable[[], Any]:
         """The function that connects to the cluster (a local one's processes started now)."""
