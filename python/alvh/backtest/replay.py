@@ -78,10 +78,11 @@ once, by the caller, and sent with the jobs (they are the same for every strateg
 day in a job's task, which Dask warns about past 10 MB. The processes of a longer run compute
 their own. In a task (not scattered to one worker) they go wherever Dask reruns a job."""
 
-PARALLEL_DAYS = 500
-"""Runs of at least this many trading days (about two years) spread the strategies over worker
-processes by default: a local cluster takes seconds to start, which shorter runs do not win back
-on two cores (2015 alone: 18–19 s here, 21–23 s on a cluster; 2014–2018: 106 s and 73 s)."""
+PARALLEL_DAYS = 250
+"""Runs of at least this many trading days (about a year) spread the strategies over worker
+processes by default: a local cluster takes about a second to start, which shorter runs do not
+win back on two cores (2015, 252 days: 5.5–5.6 s in one process, 5.05 s on a cluster; its first
+half, 124 days: 3.0–3.1 s and 3.8 s, imports included)."""
 
 
 @dataclass(frozen=True)
