@@ -54,6 +54,7 @@ __all__ = [
     "leg_record",
     "legs_frame",
     "legs_table",
+    "position_keys",
     "position_sizes",
     "validated_legs",
 ]
@@ -351,11 +352,18 @@ def layer_positions(layer_names: Sequence[str], values: NDArray[Any]) -> NDArray
     return out
 
 
+def position_keys(group: NDArray[Any], source: NDArray[Any]) -> NDArray[Any]:
+    """Each leg's position, from its ``group`` and ``source`` (arrays in leg order): a position is
+    a group, or an ungrouped leg on its own (by its source)."""
+    keys: NDArray[Any] = np.where(pd.isna(group), source, group)
+    return keys
+
+
 def position_sizes(group: NDArray[Any], source: NDArray[Any], quantity: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Each position's size, from its legs' ``group``, ``source`` and ``quantity`` (arrays in leg
-    order): a position is a group, or an ungrouped leg on its own (by its source), and its size is
-    its legs' largest |quantity| (a condor's units). Positions in the order of their keys, sorted."""
-    keys = np.where(pd.isna(group), source, group).astype(str)
+    """Each position's size (:func:`position_keys`), from its legs' ``group``, ``source`` and
+    ``quantity`` (arrays in leg order): its legs' largest |quantity| (a condor's units). Positions
+    in the order of their keys, sorted."""
+    keys = position_keys(group, source).astype(str)
     _, inverse = np.unique(keys, return_inverse=True)
     largest = np.zeros(inverse.max() + 1 if len(keys) else 0)
     np.maximum.at(largest, inverse, np.abs(quantity))

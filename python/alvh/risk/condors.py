@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from alvh import _core
 from alvh._typing import FloatArray
 from alvh.book.instruments import Instrument, instrument_mask
+from alvh.book.legs import position_keys
 from alvh.book.roles import Role
 from alvh.market.snapshot import Market
 from alvh.risk.cache import MEMO_LEGS, ValuationCache
@@ -54,8 +55,7 @@ def condor_metrics(
     rows = np.flatnonzero((columns["role"] == Role.CORE.value) & spx_options)
     if not len(rows):
         return pd.DataFrame()
-    group = columns["group"][rows]
-    keys = np.where(pd.isna(group), columns["source"][rows], group)
+    keys = position_keys(columns["group"][rows], columns["source"][rows])
     column = {c: numbers[c][rows] for c in _CONDOR_NUMBERS}
     expiry = columns["expiry"][rows]
     calls = columns["right"][rows] == "call"
